@@ -1,0 +1,331 @@
+/* The control thread's share of the data plane: ARP on the provider and external ports (learning,
+ * answering for our own addresses, resolving next hops while holding the packets that wait for
+ * them), neighbor aging and RCU reclamation. It transmits on its own tx queue of each port. */
+#include "dp_internal.h"
+
+#include <rte_ethdev.h>
+
+void
+dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
+        uint32_t nh_ip)
+{
+    struct dp_mbuf_priv *priv = rte_mbuf_to_priv(m);
+
+    priv->reason = reason;
+    priv->out_port = port;
+    priv->nh_ip = nh_ip;
+    if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
+        dp_drop(w, m, DP_tx_neigh_queue_full);
+    }
+}
+
+/* Transmits one frame on the control thread's queue of 'port'. */
+static void
+control_tx(struct dp *dp, struct rte_mbuf *m, uint16_t port)
+{
+    struct rte_eth_dev_info info;
+    uint16_t q = dp->params.n_workers;
+
+    if (rte_eth_dev_info_get(port, &info) != 0 || info.nb_tx_queues <= q ||
+        rte_eth_tx_burst(port, q, &m, 1) != 1) {
+        dp->control_stats.drop[DP_tx_port_full]++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    dp->control_stats.counter[DP_tx_sent]++;
+}
+
+/* True when 'ip' is one of the addresses 'port' answers ARP for. */
+static bool
+port_owns(const struct dp *dp, const struct dp_port *port, uint32_t ip)
+{
+    if (port->conf.kind == DP_PORT_PROVIDER) {
+        return dp_is_my_pa(dp, ip);
+    }
+    return port->conf.ip == ip;
+}
+
+static struct dp_neigh_pending *
+pending_find(struct dp *dp, uint16_t port, uint32_t ip)
+{
+    for (unsigned i = 0; i < DP_PENDING_MAX; i++) {
+        struct dp_neigh_pending *p = &dp->pending[i];
+        if (p->used && p->key.port == port && p->key.ip == ip) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Sends an ARP request for 'ip' on 'port'. */
+static void
+arp_request(struct dp *dp, uint16_t port_id, uint32_t ip)
+{
+    const struct dp_port *port = &dp->ports[port_id];
+    struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+    struct rte_ether_addr bcast;
+    struct rte_arp_hdr *arp;
+
+    if (!m) {
+        return;
+    }
+    memset(&bcast, 0xff, sizeof bcast);
+    arp = (struct rte_arp_hdr *)rte_pktmbuf_append(m, sizeof *arp);
+    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    arp->arp_hlen = 6;
+    arp->arp_plen = 4;
+    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+    arp->arp_data.arp_sha = port->mac;
+    arp->arp_data.arp_sip =
+        port->conf.kind == DP_PORT_PROVIDER && dp->params.n_pas ? dp->params.pas[0] : port->conf.ip;
+    memset(&arp->arp_data.arp_tha, 0, 6);
+    arp->arp_data.arp_tip = ip;
+    if (!dp_l2_prepend(m, port, &bcast, RTE_ETHER_TYPE_ARP)) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    control_tx(dp, m, port_id);
+}
+
+/* Releases a pending entry: sends its held packets to 'mac', or drops them when mac is NULL. */
+static void
+pending_release(struct dp *dp, struct dp_neigh_pending *p, const struct rte_ether_addr *mac)
+{
+    for (unsigned i = 0; i < p->n; i++) {
+        struct rte_mbuf *m = p->held[i];
+        if (mac && dp_l2_prepend(m, &dp->ports[p->key.port], mac, RTE_ETHER_TYPE_IPV4)) {
+            control_tx(dp, m, p->key.port);
+        } else {
+            dp->control_stats.drop[DP_tx_neigh_queue_full]++;
+            rte_pktmbuf_free(m);
+        }
+    }
+    memset(p, 0, sizeof *p);
+}
+
+/* Records 'ip' -> 'mac' on 'port' and releases packets waiting for it. */
+static void
+neigh_learn(struct dp *dp, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac)
+{
+    struct dp_neigh_key k = {.port = port, .ip = ip};
+    const struct dp_neigh *cur = rcu_table_lookup(dp->neighbors, &k);
+    struct dp_neigh_pending *p;
+
+    if (cur && cur->learned_tsc == 0) {
+        return; /* Static entries are not overridden by what the wire says. */
+    }
+    if (!cur || !rte_is_same_ether_addr(&cur->mac, mac) ||
+        rte_rdtsc() - cur->learned_tsc > rte_get_tsc_hz()) {
+        struct dp_neigh n = {.mac = *mac, .learned_tsc = rte_rdtsc()};
+        rcu_table_set(dp->neighbors, &k, &n);
+    }
+    p = pending_find(dp, port, ip);
+    if (p) {
+        pending_release(dp, p, mac);
+    }
+}
+
+/* Handles a punted ARP frame: learns from it and answers requests for our own addresses. */
+static void
+control_arp(struct dp *dp, struct rte_mbuf *m)
+{
+    uint16_t port_id = m->port;
+    const struct dp_port *port = &dp->ports[port_id];
+    struct rte_arp_hdr *arp;
+    bool vlan_bad;
+    uint32_t sip, tip;
+    enum dp_drop bad = port->conf.kind == DP_PORT_PROVIDER ? DP_provider_bad_arp : DP_external_bad_arp;
+
+    if (dp_l2_strip(m, port, &vlan_bad) != RTE_ETHER_TYPE_ARP ||
+        rte_pktmbuf_data_len(m) < sizeof *arp) {
+        dp->control_stats.drop[bad]++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    arp = rte_pktmbuf_mtod(m, struct rte_arp_hdr *);
+    sip = arp->arp_data.arp_sip;
+    tip = arp->arp_data.arp_tip;
+    if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+        arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+        arp->arp_plen != 4 || rte_is_multicast_ether_addr(&arp->arp_data.arp_sha)) {
+        dp->control_stats.drop[bad]++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    /* Learn only on-link senders, and only when the ARP concerns us or updates a known entry:
+     * a stranger's ARP must not fill the cache. */
+    if (sip && ((sip ^ port->conf.ip) & port->mask) == 0) {
+        struct dp_neigh_key k = {.port = port_id, .ip = sip};
+        if (port_owns(dp, port, tip) || rcu_table_lookup(dp->neighbors, &k) ||
+            pending_find(dp, port_id, sip)) {
+            neigh_learn(dp, port_id, sip, &arp->arp_data.arp_sha);
+        }
+    }
+    if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && port_owns(dp, port, tip)) {
+        struct rte_ether_addr requester = arp->arp_data.arp_sha;
+        arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+        arp->arp_data.arp_tha = requester;
+        arp->arp_data.arp_tip = sip;
+        arp->arp_data.arp_sha = port->mac;
+        arp->arp_data.arp_sip = tip;
+        if (dp_l2_prepend(m, port, &requester, RTE_ETHER_TYPE_ARP)) {
+            dp->control_stats.counter[port->conf.kind == DP_PORT_PROVIDER
+                                          ? DP_provider_arp_replied
+                                          : DP_external_arp_replied]++;
+            control_tx(dp, m, port_id);
+            return;
+        }
+    }
+    rte_pktmbuf_free(m);
+}
+
+/* Holds a packet whose next hop has no MAC yet and asks for it. */
+static void
+control_neigh_miss(struct dp *dp, struct rte_mbuf *m)
+{
+    struct dp_mbuf_priv *priv = rte_mbuf_to_priv(m);
+    struct dp_neigh_key k = {.port = priv->out_port, .ip = priv->nh_ip};
+    const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
+    struct dp_neigh_pending *p;
+
+    if (n) { /* Resolved since the worker looked. */
+        if (dp_l2_prepend(m, &dp->ports[k.port], &n->mac, RTE_ETHER_TYPE_IPV4)) {
+            control_tx(dp, m, k.port);
+        } else {
+            rte_pktmbuf_free(m);
+        }
+        return;
+    }
+    p = pending_find(dp, k.port, k.ip);
+    if (!p) {
+        for (unsigned i = 0; i < DP_PENDING_MAX && !p; i++) {
+            if (!dp->pending[i].used) {
+                p = &dp->pending[i];
+            }
+        }
+        if (!p) {
+            dp->control_stats.drop[DP_tx_neigh_queue_full]++;
+            rte_pktmbuf_free(m);
+            return;
+        }
+        p->used = true;
+        p->key = k;
+        p->tries = 1;
+        p->last_request_tsc = rte_rdtsc();
+        arp_request(dp, k.port, k.ip);
+    }
+    if (p->n == DP_NEIGH_HOLD) {
+        dp->control_stats.drop[DP_tx_neigh_queue_full]++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    p->held[p->n++] = m;
+}
+
+/* Re-asks unresolved neighbors once a second and gives up after three tries. */
+static void
+pending_retry(struct dp *dp, uint64_t now)
+{
+    for (unsigned i = 0; i < DP_PENDING_MAX; i++) {
+        struct dp_neigh_pending *p = &dp->pending[i];
+        if (!p->used || now - p->last_request_tsc < rte_get_tsc_hz()) {
+            continue;
+        }
+        if (p->tries >= 3) {
+            pending_release(dp, p, NULL);
+            continue;
+        }
+        p->tries++;
+        p->last_request_tsc = now;
+        arp_request(dp, p->key.port, p->key.ip);
+    }
+}
+
+/* Collects expired learned neighbors (static ones never expire). */
+struct neigh_age {
+    struct dp_neigh_key expired[256]; /* Keys to delete. */
+    unsigned n;                       /* Entries in expired. */
+    uint64_t now;                     /* Current TSC. */
+    uint64_t lifetime;                /* Lifetime in TSC cycles. */
+};
+
+static bool
+neigh_age_cb(const void *key, const void *val, void *aux)
+{
+    const struct dp_neigh *n = val;
+    struct neigh_age *a = aux;
+
+    if (n->learned_tsc && a->now - n->learned_tsc > a->lifetime) {
+        memcpy(&a->expired[a->n++], key, sizeof a->expired[0]);
+    }
+    return a->n < RTE_DIM(a->expired);
+}
+
+void
+dp_control_poll(struct dp *dp)
+{
+    struct rte_mbuf *pkts[DP_BURST];
+    unsigned n;
+    uint64_t now = rte_rdtsc();
+
+    while ((n = rte_ring_sc_dequeue_burst(dp->punt, (void **)pkts, DP_BURST, NULL)) > 0) {
+        for (unsigned i = 0; i < n; i++) {
+            struct dp_mbuf_priv *priv = rte_mbuf_to_priv(pkts[i]);
+            if (priv->reason == DP_PUNT_ARP) {
+                control_arp(dp, pkts[i]);
+            } else {
+                control_neigh_miss(dp, pkts[i]);
+            }
+        }
+    }
+    pending_retry(dp, now);
+    if (now - dp->last_age_tsc > rte_get_tsc_hz()) {
+        struct neigh_age a = {.now = now,
+                              .lifetime = (uint64_t)dp->params.arp_timeout_s * rte_get_tsc_hz()};
+        dp->last_age_tsc = now;
+        rcu_table_iterate(dp->neighbors, neigh_age_cb, &a);
+        for (unsigned i = 0; i < a.n; i++) {
+            rcu_table_del(dp->neighbors, &a.expired[i]);
+        }
+    }
+    rcu_table_reclaim(dp->lookups);
+    rcu_table_reclaim(dp->subnets);
+    rcu_table_reclaim(dp->neighbors);
+}
+
+int
+dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6])
+{
+    struct dp_neigh_key k = {.port = port, .ip = ip};
+    struct dp_neigh n = {.learned_tsc = 0};
+
+    memcpy(n.mac.addr_bytes, mac, 6);
+    return rcu_table_set(dp->neighbors, &k, &n);
+}
+
+/* Adapter from rcu_table_iterate() to the caller's neighbor callback. */
+struct neigh_iter {
+    bool (*fn)(uint16_t, uint32_t, const uint8_t *, unsigned, void *); /* Caller's callback. */
+    void *aux;                                                        /* Its argument. */
+};
+
+static bool
+neigh_iter_cb(const void *key, const void *val, void *aux)
+{
+    const struct dp_neigh_key *k = key;
+    const struct dp_neigh *n = val;
+    struct neigh_iter *it = aux;
+    unsigned age = n->learned_tsc ? (unsigned)((rte_rdtsc() - n->learned_tsc) / rte_get_tsc_hz())
+                                  : UINT32_MAX;
+
+    return it->fn(k->port, k->ip, n->mac.addr_bytes, age, it->aux);
+}
+
+void
+dp_neigh_iterate(struct dp *dp, bool (*fn)(uint16_t, uint32_t, const uint8_t *, unsigned, void *),
+                 void *aux)
+{
+    struct neigh_iter it = {fn, aux};
+    rcu_table_iterate(dp->neighbors, neigh_iter_cb, &it);
+}

@@ -1,0 +1,101 @@
+/* Per-stage counters and named drop reasons, as X-macro lists (the VPP error.def idea): one line adds a
+ * counter, its CLI name and its help text everywhere at once.
+ *
+ * Every worker owns a struct dp_stats and is the only writer of it; the control thread sums them when
+ * asked. A drop is always counted under exactly one reason. */
+#ifndef HNVGW_COUNTERS_H
+#define HNVGW_COUNTERS_H
+
+#include <stdint.h>
+
+/* Forwarding events, per stage: X(stage, name, help). */
+#define DP_COUNTER_LIST(X)                                                                         \
+    X(provider, rx, "frames received on the provider port")                                        \
+    X(provider, arp_replied, "ARP requests for our PAs answered")                                  \
+    X(provider, arp_learned, "ARP packets punted for neighbor learning")                           \
+    X(provider, ping_replied, "ICMP echo requests to our PAs answered (ping -p)")                   \
+    X(decap, nvgre, "NVGRE frames decapsulated")                                                   \
+    X(tenant, arp_replied, "inner ARP requests answered from policy")                              \
+    X(tenant, switched_local, "frames delivered to a local VM port within the VSID")               \
+    X(tenant, to_wildcard, "frames sent to the VSID's gateway-wildcard PA")                        \
+    X(route, routed, "IPv4 packets routed in a routing domain")                                    \
+    X(route, to_external, "packets routed out of the external port")                               \
+    X(route, icmp_sent, "ICMP errors generated")                                                   \
+    X(encap, nvgre, "frames encapsulated into NVGRE")                                              \
+    X(vm, rx, "frames received from local VM ports")                                               \
+    X(vm, arp_replied, "VM ARP requests answered from policy")                                     \
+    X(vm, delivered, "frames delivered to local VM ports")                                         \
+    X(replicate, copies, "broadcast copies sent (unicast replication and local ports)")            \
+    X(external, rx, "frames received on the external port")                                        \
+    X(external, arp_replied, "ARP requests for external addresses answered")                       \
+    X(external, ping_replied, "ICMP echo requests to external addresses answered")                 \
+    X(tx, sent, "frames handed to a port for transmission")                                        \
+    X(tx, neigh_punted, "packets held while their next hop is resolved by ARP")                    \
+    X(worker, idle_sleeps, "times an idle worker slept")
+
+/* Drop reasons: X(stage, name, help). */
+#define DP_DROP_LIST(X)                                                                            \
+    X(provider, runt, "frame shorter than its headers")                                            \
+    X(provider, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
+    X(provider, bad_ipv4, "malformed outer IPv4 header")                                           \
+    X(provider, not_my_pa, "outer destination is not one of this node's PAs")                     \
+    X(provider, outer_fragment, "outer IPv4 fragment (NVGRE is not reassembled)")                  \
+    X(provider, not_gre, "IPv4 to a PA that is neither GRE nor ICMP echo")                          \
+    X(provider, unsupported_ethertype, "ethertype not handled on the provider port")              \
+    X(provider, bad_arp, "malformed or foreign ARP")                                               \
+    X(decap, bad_gre_flags, "GRE word is not 0x2000 (only K set, version 0)")                      \
+    X(decap, bad_gre_proto, "GRE protocol is not 0x6558 (transparent Ethernet)")                   \
+    X(decap, vsid_out_of_range, "VSID outside 4096..16777214")                                     \
+    X(decap, unknown_vsid, "VSID not configured on this node")                                     \
+    X(decap, inner_runt, "inner frame shorter than an Ethernet header")                            \
+    X(decap, inner_vlan, "inner frame carries an 802.1Q tag")                                      \
+    X(tenant, arp_no_policy, "inner ARP for a CA that policy does not know")                       \
+    X(tenant, bad_arp, "malformed inner ARP")                                                      \
+    X(tenant, arp_ignored, "inner ARP that is not a request (CA learning is not enabled)")         \
+    X(tenant, unknown_dst_mac, "inner unicast to a MAC that is neither gateway nor local")         \
+    X(tenant, broadcast, "inner broadcast or multicast not needed here")                           \
+    X(tenant, not_ipv4, "inner frame to the gateway MAC is not IPv4")                              \
+    X(route, bad_ipv4, "malformed inner IPv4 header")                                              \
+    X(route, ttl_expired, "TTL reached zero (time-exceeded sent)")                                 \
+    X(route, no_route, "no route in the routing domain (unreachable sent)")                        \
+    X(route, no_lookup_record, "no lookup record for the destination CA (unreachable sent)")       \
+    X(route, blackhole, "route is a blackhole")                                                    \
+    X(route, too_big, "packet exceeds the path MTU (frag-needed sent or fragmenting not allowed)") \
+    X(route, for_us, "addressed to a gateway address that only answers ping and ARP")             \
+    X(route, no_external_port, "route points to the external port but there is none")             \
+    X(encap, no_headroom, "no room to prepend the outer headers")                                  \
+    X(vm, spoofed_mac, "VM frame with a source MAC other than its bound MAC")                      \
+    X(vm, spoofed_ip, "VM packet with a source IP other than its bound CA")                        \
+    X(vm, vlan_tagged, "VM frame carries an 802.1Q tag")                                           \
+    X(vm, runt, "VM frame shorter than its headers")                                               \
+    X(vm, no_destination, "VM frame with no lookup record and no gateway wildcard")                \
+    X(external, runt, "frame shorter than its headers")                                            \
+    X(external, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
+    X(external, bad_ipv4, "malformed IPv4 header")                                                 \
+    X(external, no_tenant, "destination in no tenant's forwarded prefixes")                        \
+    X(external, unsupported_ethertype, "ethertype not handled on the external port")              \
+    X(external, bad_arp, "malformed or foreign ARP")                                               \
+    X(replicate, alloc_failed, "no mbuf for a broadcast copy")                                     \
+    X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \
+    X(tx, neigh_queue_full, "packet dropped while waiting for ARP resolution")                     \
+    X(tx, port_full, "the port's transmit queue was full")                                         \
+    X(tx, no_port, "no port for the chosen output")
+
+#define DP_ENUM(stage, name, help) DP_##stage##_##name,
+enum dp_counter { DP_COUNTER_LIST(DP_ENUM) DP_N_COUNTERS };
+enum dp_drop { DP_DROP_LIST(DP_ENUM) DP_N_DROPS };
+#undef DP_ENUM
+
+/* One worker's counters. Cache-line aligned so that workers never share a line. */
+struct dp_stats {
+    uint64_t counter[DP_N_COUNTERS]; /* Indexed by enum dp_counter. */
+    uint64_t drop[DP_N_DROPS];       /* Indexed by enum dp_drop. */
+} __attribute__((aligned(64)));
+
+/* Names: "stage.name", and one-line help texts, indexed like the enums. */
+extern const char *const dp_counter_names[DP_N_COUNTERS];
+extern const char *const dp_counter_help[DP_N_COUNTERS];
+extern const char *const dp_drop_names[DP_N_DROPS];
+extern const char *const dp_drop_help[DP_N_DROPS];
+
+#endif

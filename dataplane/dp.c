@@ -1,0 +1,633 @@
+/* Data-plane lifecycle (EAL, pools, tables, ports, workers) and the table-update API of dp.h. */
+#include "dp_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+static void
+set_err(char *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, DP_ERR_MAX, fmt, ap);
+    va_end(ap);
+}
+
+/* Creates the shared FIB: one rte_fib6 TRIE keyed by (tenant << 32 | IPv4) in its first 48 bits,
+ * so that 4,096 routing domains cost memory in proportion to their routes rather than a 64 MiB
+ * DIR24_8 table each. */
+static struct rte_fib6 *
+fib_create(uint32_t max_routes)
+{
+    struct rte_fib6_conf conf = {
+        .type = RTE_FIB6_TRIE,
+        .default_nh = 0,
+        .max_routes = (int)max_routes,
+        .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = max_routes + 16384},
+    };
+    return rte_fib6_create("hnvgw_fib", SOCKET_ID_ANY, &conf);
+}
+
+int
+dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct dp **out, char *err)
+{
+    struct dp *dp;
+    size_t qsbr_size;
+    int ret;
+
+    *out = NULL;
+    if (params->n_workers < 1 || params->n_workers > DP_MAX_WORKERS) {
+        set_err(err, "workers must be 1..%d", DP_MAX_WORKERS);
+        return EINVAL;
+    }
+    ret = rte_eal_init(eal_argc, eal_argv);
+    if (ret < 0) {
+        set_err(err, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+        return rte_errno ? rte_errno : EINVAL;
+    }
+    if (rte_lcore_count() < params->n_workers + 1) {
+        set_err(err, "%u worker(s) need %u lcores, EAL has %u (give -l or --lcores)",
+                params->n_workers, params->n_workers + 1, rte_lcore_count());
+        return EINVAL;
+    }
+    dp = rte_zmalloc("dp", sizeof *dp, 64);
+    if (!dp) {
+        set_err(err, "out of memory for the data plane");
+        return ENOMEM;
+    }
+    dp->params = *params;
+    dp->provider_port = dp->external_port = -1;
+
+    qsbr_size = rte_rcu_qsbr_get_memsize(params->n_workers);
+    dp->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
+    dp->workers = rte_zmalloc("workers", sizeof *dp->workers * params->n_workers, 64);
+    dp->nh = rte_zmalloc("nh", sizeof *dp->nh * DP_NH_MAX, 64);
+    dp->nh_refcnt = rte_zmalloc("nh_refcnt", sizeof *dp->nh_refcnt * DP_NH_MAX, 64);
+    if (!dp->qsbr || !dp->workers || !dp->nh || !dp->nh_refcnt) {
+        set_err(err, "out of memory for the data plane");
+        goto fail;
+    }
+    rte_rcu_qsbr_init(dp->qsbr, params->n_workers);
+
+    dp->lookups = rcu_table_create("lookups", sizeof(struct dp_lookup_key),
+                                   sizeof(struct dp_lookup), params->max_lookups, dp->qsbr);
+    dp->subnets = rcu_table_create("subnets", sizeof(uint32_t), sizeof(struct dp_subnet),
+                                   params->max_subnets, dp->qsbr);
+    dp->neighbors = rcu_table_create("neighbors", sizeof(struct dp_neigh_key),
+                                     sizeof(struct dp_neigh), params->max_neighbors, dp->qsbr);
+    if (!dp->lookups || !dp->subnets || !dp->neighbors) {
+        set_err(err, "cannot create tables: %s (are there enough hugepages?)",
+                rte_strerror(rte_errno));
+        goto fail;
+    }
+    struct rte_hash_parameters hp = {
+        .name = "nh_index",
+        .entries = DP_NH_MAX,
+        .key_len = sizeof(struct dp_nexthop),
+        .hash_func = rte_hash_crc,
+        .socket_id = SOCKET_ID_ANY,
+    };
+    dp->nh_index = rte_hash_create(&hp);
+    dp->fib = fib_create(params->max_routes);
+    if (!dp->nh_index || !dp->fib) {
+        set_err(err, "cannot create the FIB: %s (are there enough hugepages?)",
+                rte_strerror(rte_errno));
+        goto fail;
+    }
+    dp->punt = rte_ring_create("punt", 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!dp->punt) {
+        set_err(err, "cannot create the punt ring: %s", rte_strerror(rte_errno));
+        goto fail;
+    }
+    *out = dp;
+    return 0;
+
+fail:
+    dp_destroy(dp);
+    return ENOMEM;
+}
+
+int
+dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, char *err)
+{
+    struct dp_port *p;
+    uint16_t id;
+    char name[64];
+
+    if (dp->started) {
+        set_err(err, "ports can only be added before start");
+        return EBUSY;
+    }
+    if (rte_eth_dev_get_port_by_name(conf->devargs, &id) != 0) {
+        /* A vdev string such as "net_tap0,iface=x": probe it, then find it by its name part. */
+        const char *comma = strchr(conf->devargs, ',');
+        size_t n = comma ? (size_t)(comma - conf->devargs) : strlen(conf->devargs);
+        if (n >= sizeof name) {
+            set_err(err, "port %s: devargs too long", conf->name);
+            return EINVAL;
+        }
+        memcpy(name, conf->devargs, n);
+        name[n] = '\0';
+        if (rte_dev_probe(conf->devargs) != 0 || rte_eth_dev_get_port_by_name(name, &id) != 0) {
+            set_err(err, "port %s: cannot probe '%s'", conf->name, conf->devargs);
+            return ENODEV;
+        }
+    }
+    if (id >= DP_MAX_PORTS || dp->ports[id].used) {
+        set_err(err, "port %s: DPDK port %u unusable or already used", conf->name, id);
+        return EEXIST;
+    }
+    if (conf->kind == DP_PORT_VM && id >= 64) {
+        set_err(err, "port %s: VM ports must have DPDK port ids below 64", conf->name);
+        return EINVAL;
+    }
+    p = &dp->ports[id];
+    memset(p, 0, sizeof *p);
+    p->conf = *conf;
+    if (!p->conf.mtu) {
+        p->conf.mtu = 1500;
+    }
+    p->port_id = id;
+    memcpy(p->mac.addr_bytes, conf->mac, 6);
+    p->mask = conf->plen ? rte_cpu_to_be_32(~0u << (32 - conf->plen)) : 0;
+    p->used = true;
+    dp->port_order[dp->n_ports++] = id;
+    if (conf->kind == DP_PORT_PROVIDER) {
+        dp->provider_port = id;
+    } else if (conf->kind == DP_PORT_EXTERNAL) {
+        dp->external_port = id;
+    }
+    *port_id = id;
+    return 0;
+}
+
+/* Configures one port with a rx queue per worker and a tx queue per worker plus the control
+ * thread's, or fewer when the device offers fewer (the control thread then shares none). */
+static int
+port_setup(struct dp *dp, struct dp_port *p, char *err)
+{
+    struct rte_eth_dev_info info;
+    struct rte_eth_conf conf;
+    uint16_t nrx = dp->params.n_workers, ntx = dp->params.n_workers + 1;
+    int ret;
+
+    memset(&conf, 0, sizeof conf);
+    ret = rte_eth_dev_info_get(p->port_id, &info);
+    if (ret != 0) {
+        set_err(err, "port %s: no device info", p->conf.name);
+        return -ret;
+    }
+    if (info.max_rx_queues < nrx || info.max_tx_queues < dp->params.n_workers) {
+        set_err(err, "port %s: needs %u queues, device has %u rx / %u tx", p->conf.name, nrx,
+                info.max_rx_queues, info.max_tx_queues);
+        return EINVAL;
+    }
+    if (info.max_tx_queues < ntx) {
+        ntx = dp->params.n_workers;
+    }
+    ret = rte_eth_dev_configure(p->port_id, nrx, ntx, &conf);
+    if (ret != 0) {
+        set_err(err, "port %s: configure failed: %s", p->conf.name, rte_strerror(-ret));
+        return -ret;
+    }
+    for (uint16_t q = 0; q < nrx; q++) {
+        ret = rte_eth_rx_queue_setup(p->port_id, q, 1024, SOCKET_ID_ANY, NULL, dp->pool);
+        if (ret != 0) {
+            set_err(err, "port %s: rx queue %u: %s", p->conf.name, q, rte_strerror(-ret));
+            return -ret;
+        }
+    }
+    for (uint16_t q = 0; q < ntx; q++) {
+        ret = rte_eth_tx_queue_setup(p->port_id, q, 1024, SOCKET_ID_ANY, NULL);
+        if (ret != 0) {
+            set_err(err, "port %s: tx queue %u: %s", p->conf.name, q, rte_strerror(-ret));
+            return -ret;
+        }
+    }
+    /* The MAC is ours to choose on virtual devices; a NIC that refuses keeps its own. */
+    rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
+    if (p->conf.kind == DP_PORT_VM) {
+        rte_eth_promiscuous_enable(p->port_id);
+    }
+    ret = rte_eth_dev_start(p->port_id);
+    if (ret != 0) {
+        set_err(err, "port %s: start failed: %s", p->conf.name, rte_strerror(-ret));
+        return -ret;
+    }
+    if (p->conf.kind != DP_PORT_VM) {
+        rte_eth_promiscuous_enable(p->port_id);
+    }
+    return 0;
+}
+
+/* Hands one received frame to the stage that owns its port kind. */
+static inline void
+dispatch(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *p)
+{
+    if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+        dp_drop(w, m, DP_provider_runt);
+        return;
+    }
+    switch (p->conf.kind) {
+    case DP_PORT_PROVIDER:
+        dp_provider_input(w, m);
+        break;
+    case DP_PORT_EXTERNAL:
+        dp_external_input(w, m);
+        break;
+    case DP_PORT_VM:
+        dp_vm_input(w, m, p);
+        break;
+    }
+}
+
+/* A worker: polls its rx queue on every port, runs each packet to completion, flushes its tx
+ * buffers and reports quiescence. After a run of empty polls it goes RCU-offline and sleeps, with a
+ * back-off up to 1 ms, so that an idle gateway costs well under 5 % of a CPU. */
+static int
+worker_main(void *arg)
+{
+    struct dp_worker *w = arg;
+    struct dp *dp = w->dp;
+    struct rte_mbuf *pkts[DP_BURST];
+    unsigned empty = 0, sleep_us = 0;
+
+    rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
+    rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+    while (!dp->stop) {
+        unsigned total = 0;
+
+        for (unsigned i = 0; i < dp->n_ports; i++) {
+            const struct dp_port *p = &dp->ports[dp->port_order[i]];
+            uint16_t n = rte_eth_rx_burst(p->port_id, w->id, pkts, DP_BURST);
+
+            for (uint16_t j = 0; j < n; j++) {
+                if (j + 1 < n) {
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
+                }
+                dispatch(w, pkts[j], p);
+            }
+            total += n;
+        }
+        dp_tx_flush(w);
+        rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
+        if (total) {
+            empty = 0;
+            sleep_us = 0;
+            continue;
+        }
+        if (++empty < 256) {
+            continue;
+        }
+        sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, 1000u) : 16;
+        dp_count(w, DP_worker_idle_sleeps);
+        rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+        usleep(sleep_us);
+        rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+    }
+    rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+    rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
+    return 0;
+}
+
+int
+dp_start(struct dp *dp, char *err)
+{
+    unsigned lcore, i = 0;
+    uint32_t n_mbufs = dp->params.n_mbufs;
+    int ret;
+
+    if (!n_mbufs) {
+        n_mbufs = 4096 + dp->n_ports * (dp->params.n_workers * 2048 + 1024);
+    }
+    dp->pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, sizeof(struct dp_mbuf_priv),
+                                       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (!dp->pool) {
+        set_err(err, "cannot create %u packet buffers: %s", n_mbufs, rte_strerror(rte_errno));
+        return ENOMEM;
+    }
+    for (unsigned k = 0; k < dp->n_ports; k++) {
+        ret = port_setup(dp, &dp->ports[dp->port_order[k]], err);
+        if (ret) {
+            return ret;
+        }
+    }
+    RTE_LCORE_FOREACH_WORKER(lcore)
+    {
+        struct dp_worker *w;
+
+        if (i == dp->params.n_workers) {
+            break;
+        }
+        w = &dp->workers[i];
+        w->dp = dp;
+        w->id = i;
+        w->lcore = lcore;
+        w->icmp_tokens = dp->params.icmp_rate;
+        ret = rte_eal_remote_launch(worker_main, w, lcore);
+        if (ret != 0) {
+            set_err(err, "cannot launch worker %u on lcore %u", i, lcore);
+            dp->stop = true;
+            rte_eal_mp_wait_lcore();
+            return EBUSY;
+        }
+        i++;
+    }
+    dp->started = true;
+    return 0;
+}
+
+void
+dp_destroy(struct dp *dp)
+{
+    uint16_t id;
+
+    if (!dp) {
+        return;
+    }
+    if (dp->started) {
+        dp->stop = true;
+        rte_eal_mp_wait_lcore();
+        for (unsigned k = 0; k < dp->n_ports; k++) {
+            rte_eth_dev_stop(dp->port_order[k]);
+        }
+    }
+    RTE_ETH_FOREACH_DEV(id)
+    {
+        rte_eth_dev_close(id);
+    }
+    if (dp->punt) {
+        struct rte_mbuf *m;
+        while (rte_ring_dequeue(dp->punt, (void **)&m) == 0) {
+            rte_pktmbuf_free(m);
+        }
+        rte_ring_free(dp->punt);
+    }
+    for (unsigned k = 0; k < DP_PENDING_MAX; k++) {
+        for (unsigned j = 0; j < dp->pending[k].n; j++) {
+            rte_pktmbuf_free(dp->pending[k].held[j]);
+        }
+    }
+    rte_fib6_free(dp->fib);
+    rte_hash_free(dp->nh_index);
+    rcu_table_destroy(dp->lookups);
+    rcu_table_destroy(dp->subnets);
+    rcu_table_destroy(dp->neighbors);
+    rte_free(dp->nh);
+    rte_free(dp->nh_refcnt);
+    rte_free(dp->workers);
+    rte_free(dp->qsbr);
+    rte_mempool_free(dp->pool);
+    rte_free(dp);
+    rte_eal_cleanup();
+}
+
+/* ---- Tables ---- */
+
+int
+dp_subnet_set(struct dp *dp, const struct dp_subnet *subnet)
+{
+    return rcu_table_set(dp->subnets, &subnet->vsid, subnet);
+}
+
+int
+dp_subnet_del(struct dp *dp, uint32_t vsid)
+{
+    return rcu_table_del(dp->subnets, &vsid);
+}
+
+int
+dp_subnet_get(struct dp *dp, uint32_t vsid, struct dp_subnet *out)
+{
+    const struct dp_subnet *sn = dp_subnet_find(dp, vsid);
+
+    if (!sn) {
+        return ENOENT;
+    }
+    *out = *sn;
+    return 0;
+}
+
+static struct dp_lookup_key
+lookup_key(uint32_t vsid, uint32_t ca)
+{
+    struct dp_lookup_key k = {.vsid = vsid, .family = 4};
+    memcpy(k.addr, &ca, 4);
+    return k;
+}
+
+int
+dp_lookup_set(struct dp *dp, uint32_t vsid, uint32_t ca, const struct dp_lookup *rec)
+{
+    struct dp_lookup_key k = lookup_key(vsid, ca);
+    return rcu_table_set(dp->lookups, &k, rec);
+}
+
+int
+dp_lookup_del(struct dp *dp, uint32_t vsid, uint32_t ca)
+{
+    struct dp_lookup_key k = lookup_key(vsid, ca);
+    return rcu_table_del(dp->lookups, &k);
+}
+
+/* Adapter from rcu_table_iterate() to the caller's lookup-record callback. */
+struct lookup_iter {
+    bool (*fn)(uint32_t, uint32_t, const struct dp_lookup *, void *); /* Caller's callback. */
+    void *aux;                                                       /* Its argument. */
+};
+
+static bool
+lookup_iter_cb(const void *key, const void *val, void *aux)
+{
+    const struct dp_lookup_key *k = key;
+    struct lookup_iter *it = aux;
+    uint32_t ca;
+
+    memcpy(&ca, k->addr, 4);
+    return it->fn(k->vsid, ca, val, it->aux);
+}
+
+void
+dp_lookup_iterate(struct dp *dp, bool (*fn)(uint32_t, uint32_t, const struct dp_lookup *, void *),
+                  void *aux)
+{
+    struct lookup_iter it = {fn, aux};
+    rcu_table_iterate(dp->lookups, lookup_iter_cb, &it);
+}
+
+uint32_t
+dp_lookup_count(const struct dp *dp)
+{
+    return dp->lookups->count;
+}
+
+/* Returns the index of a next hop equal to 'nh', creating it if needed, with one more reference.
+ * Returns 0 when the next-hop table is full. */
+static uint32_t
+nh_ref(struct dp *dp, const struct dp_nexthop *nh)
+{
+    void *data;
+    uint32_t idx;
+
+    if (rte_hash_lookup_data(dp->nh_index, nh, &data) >= 0) {
+        idx = (uint32_t)(uintptr_t)data;
+        dp->nh_refcnt[idx]++;
+        return idx;
+    }
+    for (idx = 1; idx < DP_NH_MAX; idx++) {
+        if (!dp->nh_refcnt[idx]) {
+            break;
+        }
+    }
+    if (idx == DP_NH_MAX) {
+        return 0;
+    }
+    dp->nh[idx] = *nh;
+    rte_atomic_thread_fence(__ATOMIC_RELEASE);
+    if (rte_hash_add_key_data(dp->nh_index, nh, (void *)(uintptr_t)idx) != 0) {
+        return 0;
+    }
+    dp->nh_refcnt[idx] = 1;
+    return idx;
+}
+
+/* Drops a reference; the last one frees the slot once no worker can still be reading it. */
+static void
+nh_unref(struct dp *dp, uint32_t idx)
+{
+    if (!idx || !dp->nh_refcnt[idx] || --dp->nh_refcnt[idx]) {
+        return;
+    }
+    rte_hash_del_key(dp->nh_index, &dp->nh[idx]);
+    /* The slot is reusable only when refcnt is 0 and a grace period has passed: hold a
+     * reference across the wait so that nh_ref() cannot hand it out early. */
+    dp->nh_refcnt[idx] = 1;
+    rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+    dp->nh_refcnt[idx] = 0;
+}
+
+/* Returns the next-hop index currently installed for exactly this prefix, or 0. */
+static uint32_t
+fib_exact(struct dp *dp, const uint8_t key[16], uint8_t depth)
+{
+    struct rte_rib6_node *node = rte_rib6_lookup_exact(rte_fib6_get_rib(dp->fib), key, depth);
+    uint64_t nh = 0;
+
+    if (node) {
+        rte_rib6_get_nh(node, &nh);
+    }
+    return (uint32_t)nh;
+}
+
+int
+dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
+             const struct dp_nexthop *nh)
+{
+    uint8_t key[16];
+    uint32_t old, idx;
+    struct dp_nexthop n = *nh;
+
+    if (plen > 32 || tenant >= DP_MAX_TENANTS) {
+        return EINVAL;
+    }
+    n.pad = 0;
+    dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
+    old = fib_exact(dp, key, 16 + plen);
+    idx = nh_ref(dp, &n);
+    if (!idx) {
+        return ENOSPC;
+    }
+    if (rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0) {
+        nh_unref(dp, idx);
+        return ENOSPC;
+    }
+    nh_unref(dp, old);
+    return 0;
+}
+
+int
+dp_route_del(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen)
+{
+    uint8_t key[16];
+    uint32_t old;
+
+    if (plen > 32 || tenant >= DP_MAX_TENANTS) {
+        return EINVAL;
+    }
+    dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
+    old = fib_exact(dp, key, 16 + plen);
+    if (!old) {
+        return ENOENT;
+    }
+    rte_fib6_delete(dp->fib, key, 16 + plen);
+    nh_unref(dp, old);
+    return 0;
+}
+
+struct dp_nexthop
+dp_route_lookup(struct dp *dp, uint16_t tenant, uint32_t addr)
+{
+    const struct dp_nexthop *nh = dp_fib_lookup(dp, tenant, addr);
+    struct dp_nexthop none = {.type = DP_NH_NONE};
+
+    return nh ? *nh : none;
+}
+
+void
+dp_stats_sum(const struct dp *dp, struct dp_stats *out)
+{
+    *out = dp->control_stats;
+    for (unsigned i = 0; i < dp->params.n_workers; i++) {
+        const struct dp_stats *s = &dp->workers[i].stats;
+        for (unsigned c = 0; c < DP_N_COUNTERS; c++) {
+            out->counter[c] += s->counter[c];
+        }
+        for (unsigned d = 0; d < DP_N_DROPS; d++) {
+            out->drop[d] += s->drop[d];
+        }
+    }
+}
+
+unsigned
+dp_port_count(const struct dp *dp)
+{
+    return dp->n_ports;
+}
+
+const struct dp_port_conf *
+dp_port_conf(const struct dp *dp, unsigned idx, uint16_t *port_id)
+{
+    if (idx >= dp->n_ports) {
+        return NULL;
+    }
+    *port_id = dp->port_order[idx];
+    return &dp->ports[*port_id].conf;
+}
+
+size_t
+dp_heap_used(void)
+{
+    struct rte_malloc_socket_stats st;
+    size_t total = 0;
+
+    for (unsigned s = 0; s < rte_socket_count(); s++) {
+        if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0) {
+            total += st.heap_allocsz_bytes;
+        }
+    }
+    return total;
+}

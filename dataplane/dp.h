@@ -1,0 +1,168 @@
+/* The data plane's narrow API, for the control plane.
+ *
+ * The module promises:
+ * - dp_create() brings up DPDK and the tables; ports are added before dp_start() launches workers.
+ * - Every table update below is applied while traffic flows: readers never lock, and memory an update
+ *   replaces is reused only after all workers passed a quiescent state (RCU).
+ * - All update functions are for the control thread only (single writer) and return 0 or a positive
+ *   errno, with nothing changed on failure.
+ * Addresses are IPv4 in network byte order. */
+#ifndef HNVGW_DP_H
+#define HNVGW_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+
+struct dp;
+
+#define DP_MAX_PORTS 32     /* DPDK ports one node may use. */
+#define DP_MAX_PAS 16       /* Provider addresses of one node. */
+#define DP_MAX_WORKERS 16   /* Worker lcores. */
+#define DP_FLOOD_MAX 64     /* PAs a VSID's broadcast is replicated to. */
+#define DP_MAX_TENANTS 4096 /* Routing domain ids 1..4095; 0 is the external classifier. */
+#define DP_ERR_MAX 256      /* Error message buffer size. */
+
+/* Sizing and behaviour, fixed at creation. */
+struct dp_params {
+    unsigned n_workers;        /* Worker lcores, 1..DP_MAX_WORKERS. */
+    uint32_t max_lookups;      /* Capacity of the lookup-record table. */
+    uint32_t max_subnets;      /* Capacity of the VSID table. */
+    uint32_t max_routes;       /* Routes across all tenants (FIB capacity). */
+    uint32_t max_neighbors;    /* ARP cache entries on provider and external ports. */
+    uint32_t n_mbufs;          /* Packet buffers (0: a default fitting the ports). */
+    unsigned icmp_rate;        /* ICMP errors per second per worker. */
+    unsigned arp_timeout_s;    /* Lifetime of a learned neighbor. */
+    uint32_t pas[DP_MAX_PAS];  /* This node's provider addresses. */
+    unsigned n_pas;            /* Number of pas. */
+    bool gateway_role;         /* Route between subnets and to the external port. */
+    bool host_role;            /* Local VM ports. */
+};
+
+enum dp_port_kind {
+    DP_PORT_PROVIDER, /* PA network. */
+    DP_PORT_EXTERNAL, /* Uplink. */
+    DP_PORT_VM,       /* Local VM NIC. */
+};
+
+/* A port as the control plane describes it. */
+struct dp_port_conf {
+    enum dp_port_kind kind; /* Role. */
+    char name[32];          /* Name for the CLI. */
+    char devargs[256];      /* DPDK devargs (a vdev string, or a PCI address). */
+    uint8_t mac[6];         /* Own MAC; for vm, the VM's bound MAC. */
+    uint32_t ip;            /* Own address (provider/external). */
+    uint8_t plen;           /* On-link prefix length of ip. */
+    uint16_t vlan;          /* VLAN id to tag/accept; 0 untagged. */
+    uint32_t gateway;       /* Next hop for off-link destinations, 0 if none. */
+    uint32_t vsid;          /* vm: bound VSID. */
+    uint32_t ca;            /* vm: bound CA. */
+    uint16_t mtu;           /* L3 MTU of the port (0: 1500). */
+};
+
+/* A virtual subnet as the data plane needs it. */
+struct dp_subnet {
+    uint32_t vsid;                 /* Key. */
+    uint16_t tenant;               /* Routing domain id. */
+    uint32_t prefix;               /* Network address. */
+    uint8_t plen;                  /* Prefix length. */
+    uint32_t gw_ip;                /* Default-gateway CA. */
+    uint8_t gw_mac[6];             /* Its MAC. */
+    uint64_t local_ports;          /* Bitmask of VM port ids in this VSID (host role). */
+    uint16_t n_flood;              /* Entries in flood_pa. */
+    uint32_t flood_pa[DP_FLOOD_MAX]; /* Remote PAs hosting this VSID: broadcast replication. */
+};
+
+enum dp_lookup_type { DP_LK_STATIC, DP_LK_DYNAMIC, DP_LK_L2ONLY, DP_LK_WILDCARD };
+enum dp_lookup_rule { DP_LK_ENCAP, DP_LK_NAT };
+
+/* A lookup record's value. Key: (vsid, ca). */
+struct dp_lookup {
+    uint32_t pa;        /* Provider address hosting the CA. */
+    uint8_t mac[6];     /* CA's MAC. */
+    uint8_t type;       /* enum dp_lookup_type. */
+    uint8_t rule;       /* enum dp_lookup_rule. */
+    int16_t local_port; /* DPDK port of the local VM NIC when pa is ours, else -1. */
+};
+
+enum dp_nh_type {
+    DP_NH_NONE,        /* No route (FIB miss). */
+    DP_NH_CONNECTED,   /* Destination is a CA of 'vsid'. */
+    DP_NH_CA,          /* Next hop is CA 'ip' in 'vsid'. */
+    DP_NH_EXTERNAL,    /* Out of the external port to 'ip' (0: on-link). */
+    DP_NH_BLACKHOLE,   /* Drop silently. */
+    DP_NH_UNREACHABLE, /* Drop with ICMP unreachable. */
+    DP_NH_LOCAL,       /* Addressed to the gateway itself (answers ping). */
+    DP_NH_TENANT,      /* External classifier: packet belongs to routing domain 'tenant'. */
+};
+
+/* What a route points at. */
+struct dp_nexthop {
+    uint8_t type;    /* enum dp_nh_type. */
+    uint8_t pad;     /* Zero. */
+    uint16_t tenant; /* DP_NH_TENANT: routing domain. */
+    uint32_t vsid;   /* DP_NH_CONNECTED, DP_NH_CA. */
+    uint32_t ip;     /* DP_NH_CA, DP_NH_EXTERNAL. */
+};
+
+/* Starts DPDK with 'eal_argv' (argv[0] included) and creates the tables. Returns 0 and '*out', or a
+ * positive errno with a message in 'err'. Only one dp may exist per process. */
+int dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct dp **out,
+              char *err);
+
+/* Adds a port; only before dp_start(). Returns 0 and its DPDK port id in '*port_id'. */
+int dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, char *err);
+
+/* Configures and starts the ports and launches the workers. */
+int dp_start(struct dp *dp, char *err);
+
+/* Stops workers and ports, frees everything. Accepts NULL. */
+void dp_destroy(struct dp *dp);
+
+/* Control-thread housekeeping: punted packets (ARP learning, held packets), neighbor aging and RCU
+ * reclamation. Call it often (every few ms). */
+void dp_control_poll(struct dp *dp);
+
+int dp_subnet_set(struct dp *dp, const struct dp_subnet *subnet);
+int dp_subnet_del(struct dp *dp, uint32_t vsid);
+/* Returns a copy of the subnet of 'vsid' in '*out', or ENOENT. */
+int dp_subnet_get(struct dp *dp, uint32_t vsid, struct dp_subnet *out);
+
+int dp_lookup_set(struct dp *dp, uint32_t vsid, uint32_t ca, const struct dp_lookup *rec);
+int dp_lookup_del(struct dp *dp, uint32_t vsid, uint32_t ca);
+/* Calls 'fn' on every record until it returns false. */
+void dp_lookup_iterate(struct dp *dp,
+                       bool (*fn)(uint32_t vsid, uint32_t ca, const struct dp_lookup *, void *aux),
+                       void *aux);
+uint32_t dp_lookup_count(const struct dp *dp);
+
+/* Installs or replaces the route 'prefix/plen' of routing domain 'tenant' (0 is the external
+ * classifier). ENOSPC when the FIB or next-hop table is full. */
+int dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
+                 const struct dp_nexthop *nh);
+int dp_route_del(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen);
+/* Longest-prefix match as the workers see it; returns the next hop (type DP_NH_NONE on a miss). */
+struct dp_nexthop dp_route_lookup(struct dp *dp, uint16_t tenant, uint32_t addr);
+
+/* Sums every worker's counters (and the control thread's) into '*out'. */
+void dp_stats_sum(const struct dp *dp, struct dp_stats *out);
+
+/* Port introspection for the CLI. */
+unsigned dp_port_count(const struct dp *dp);
+const struct dp_port_conf *dp_port_conf(const struct dp *dp, unsigned idx, uint16_t *port_id);
+
+/* Neighbor cache introspection: calls 'fn' for each entry. */
+void dp_neigh_iterate(struct dp *dp,
+                      bool (*fn)(uint16_t port, uint32_t ip, const uint8_t mac[6], unsigned age_s,
+                                 void *aux),
+                      void *aux);
+
+/* Adds a static neighbor (never aged, never overridden by ARP). age_s reports UINT32_MAX for it. */
+int dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6]);
+
+/* Bytes of DPDK heap in use, for table sizing reports. */
+size_t dp_heap_used(void);
+
+#endif

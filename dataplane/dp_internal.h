@@ -1,0 +1,284 @@
+/* Data-plane internals shared by the stage files. Not for the control plane (use dp.h). */
+#ifndef HNVGW_DP_INTERNAL_H
+#define HNVGW_DP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_fib6.h>
+#include <rte_rib6.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "rcu_table.h"
+
+#define DP_BURST 32
+#define DP_NH_MAX 65536       /* Distinct next hops. */
+#define DP_NVGRE_OVERHEAD 42  /* Outer Ethernet 14 + IPv4 20 + GRE with key 8. */
+#define DP_GRE_FLAGS_KEY 0x2000
+#define DP_ETHER_TYPE_TEB 0x6558
+#define DP_NEIGH_HOLD 4       /* Packets held per unresolved neighbor. */
+#define DP_ICMP_DEST_UNREACH 3
+#define DP_ICMP_TIME_EXCEEDED 11
+
+/* The key of the lookup-record table: (VSID, CA), 16 address bytes so that IPv6 fits unchanged. */
+struct dp_lookup_key {
+    uint32_t vsid;    /* Virtual subnet. */
+    uint8_t family;   /* 4 or 6. */
+    uint8_t pad[3];   /* Zero. */
+    uint8_t addr[16]; /* The CA; IPv4 in the first 4 bytes, network order. */
+};
+
+/* The key of the neighbor table. */
+struct dp_neigh_key {
+    uint16_t port; /* DPDK port the neighbor is on. */
+    uint16_t pad;  /* Zero. */
+    uint32_t ip;   /* Its address. */
+};
+
+/* A resolved neighbor. */
+struct dp_neigh {
+    struct rte_ether_addr mac; /* Its MAC. */
+    uint64_t learned_tsc;      /* When it was last confirmed, for aging. */
+};
+
+/* A port as the workers see it. Immutable after dp_start(). */
+struct dp_port {
+    struct dp_port_conf conf;  /* As configured. */
+    uint16_t port_id;          /* DPDK port id. */
+    struct rte_ether_addr mac; /* conf.mac as a DPDK type. */
+    uint32_t mask;             /* On-link mask of conf.ip, network order. */
+    bool used;                 /* Slot in use. */
+};
+
+/* Why a packet was punted to the control thread; stored in its private area. */
+enum dp_punt_reason {
+    DP_PUNT_ARP,       /* An ARP packet to learn from (port in m->port). */
+    DP_PUNT_NEIGH_MISS /* A packet waiting for its next hop's MAC. */
+};
+
+/* Per-mbuf metadata for punted packets. */
+struct dp_mbuf_priv {
+    uint32_t nh_ip;   /* DP_PUNT_NEIGH_MISS: next hop to resolve. */
+    uint16_t out_port; /* DP_PUNT_NEIGH_MISS: port to send on. */
+    uint8_t reason;   /* enum dp_punt_reason. */
+    uint8_t pad;      /* Zero. */
+};
+
+/* Frames a worker is about to transmit on one port. */
+struct dp_txbuf {
+    uint16_t n;                      /* Frames queued. */
+    struct rte_mbuf *pkts[DP_BURST]; /* Queued frames. */
+};
+
+/* One worker lcore's state; only that worker writes it (the control thread reads stats). */
+struct dp_worker {
+    struct dp *dp;                          /* Owner. */
+    unsigned id;                            /* 0..n_workers-1: its rx and tx queue index. */
+    unsigned lcore;                         /* lcore it runs on. */
+    struct dp_stats stats;                  /* Counters. */
+    struct dp_txbuf tx[DP_MAX_PORTS];       /* Pending transmissions per port. */
+    uint64_t icmp_tokens;                   /* ICMP error budget left in this second. */
+    uint64_t icmp_refill_tsc;               /* When the budget was last refilled. */
+    uint16_t ip_id;                         /* Next outer IPv4 identification. */
+} __attribute__((aligned(64)));
+
+/* A held packet queue of one unresolved neighbor (control thread only). */
+struct dp_neigh_pending {
+    struct dp_neigh_key key;              /* Which neighbor. */
+    uint64_t last_request_tsc;            /* Last ARP request sent. */
+    unsigned n;                           /* Held packets. */
+    unsigned tries;                       /* ARP requests sent. */
+    struct rte_mbuf *held[DP_NEIGH_HOLD]; /* Held packets, L2 header not yet filled. */
+    bool used;                            /* Slot in use. */
+};
+
+#define DP_PENDING_MAX 256
+
+struct dp {
+    struct dp_params params;               /* As created. */
+    struct rte_mempool *pool;              /* Packet buffers. */
+    struct rte_rcu_qsbr *qsbr;             /* Workers' RCU state. */
+    struct rcu_table *lookups;             /* (vsid, ca) -> struct dp_lookup. */
+    struct rcu_table *subnets;             /* vsid -> struct dp_subnet. */
+    struct rcu_table *neighbors;           /* (port, ip) -> struct dp_neigh. */
+    struct rte_fib6 *fib;                  /* (tenant, IPv4) -> next-hop index, see fib.c. */
+    struct dp_nexthop *nh;                 /* Next-hop table, DP_NH_MAX entries; index 0 unused. */
+    uint32_t *nh_refcnt;                   /* Routes using each next hop (control only). */
+    struct rte_hash *nh_index;             /* struct dp_nexthop -> index (control only). */
+    struct dp_port ports[DP_MAX_PORTS];    /* Indexed by DPDK port id. */
+    uint16_t port_order[DP_MAX_PORTS];     /* Port ids in the order they were added. */
+    unsigned n_ports;                      /* Ports added. */
+    int provider_port;                     /* DPDK port id of the provider port, or -1. */
+    int external_port;                     /* DPDK port id of the external port, or -1. */
+    struct rte_ring *punt;                 /* Workers -> control thread. */
+    struct dp_worker *workers;             /* n_workers entries. */
+    struct dp_stats control_stats;         /* Counters of the control thread's own work. */
+    struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
+    uint64_t last_age_tsc;                 /* Last neighbor aging pass. */
+    volatile bool stop;                    /* Asks workers to exit. */
+    bool started;                          /* dp_start() succeeded. */
+};
+
+/* ---- Helpers used by several stages. ---- */
+
+static inline void
+dp_count(struct dp_worker *w, enum dp_counter c)
+{
+    w->stats.counter[c]++;
+}
+
+/* Drops 'm' under 'reason'. */
+static inline void
+dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
+{
+    w->stats.drop[reason]++;
+    rte_pktmbuf_free(m);
+}
+
+static inline bool
+dp_is_my_pa(const struct dp *dp, uint32_t ip)
+{
+    for (unsigned i = 0; i < dp->params.n_pas; i++) {
+        if (dp->params.pas[i] == ip) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline const struct dp_subnet *
+dp_subnet_find(const struct dp *dp, uint32_t vsid)
+{
+    return rcu_table_lookup(dp->subnets, &vsid);
+}
+
+static inline const struct dp_lookup *
+dp_lookup_find(const struct dp *dp, uint32_t vsid, uint32_t ca)
+{
+    struct dp_lookup_key k = {.vsid = vsid, .family = 4};
+    memcpy(k.addr, &ca, 4);
+    return rcu_table_lookup(dp->lookups, &k);
+}
+
+/* Builds the FIB key for (tenant, IPv4): the tenant in the first 16 bits, the address next. */
+static inline void
+dp_fib_key(uint8_t key[16], uint16_t tenant, uint32_t ip_be)
+{
+    memset(key, 0, 16);
+    key[0] = tenant >> 8;
+    key[1] = tenant & 0xff;
+    memcpy(key + 2, &ip_be, 4);
+}
+
+/* Longest-prefix match in a tenant; returns the next hop or NULL. */
+static inline const struct dp_nexthop *
+dp_fib_lookup(const struct dp *dp, uint16_t tenant, uint32_t ip_be)
+{
+    uint8_t key[1][16];
+    uint64_t nh = 0;
+
+    dp_fib_key(key[0], tenant, ip_be);
+    rte_fib6_lookup_bulk(dp->fib, key, &nh, 1);
+    return nh ? &dp->nh[nh] : NULL;
+}
+
+/* True when the packet is a fragment (MF set or a non-zero offset). */
+static inline bool
+dp_ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
+{
+    return (ip->fragment_offset &
+            rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+}
+
+/* Incremental IPv4 header checksum update for a TTL decrement (RFC 1624). */
+static inline void
+dp_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)
+{
+    uint32_t sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+    ip->time_to_live--;
+    ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+}
+
+/* Validates an IPv4 header at 'ip' with 'avail' bytes after it. Returns its header length or 0. */
+static inline unsigned
+dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
+{
+    unsigned ihl;
+
+    if (avail < sizeof *ip || (ip->version_ihl >> 4) != 4) {
+        return 0;
+    }
+    ihl = (ip->version_ihl & 0xf) * 4;
+    if (ihl < sizeof *ip || ihl > avail || rte_be_to_cpu_16(ip->total_length) < ihl ||
+        rte_be_to_cpu_16(ip->total_length) > avail) {
+        return 0;
+    }
+    return ihl;
+}
+
+/* ---- Stage entry points (one file each). ---- */
+
+/* stage_provider.c: a frame received on the provider port. */
+void dp_provider_input(struct dp_worker *w, struct rte_mbuf *m);
+/* stage_decap.c: NVGRE validation and decapsulation; 'gre' points into m. Consumes m. */
+void dp_decap_input(struct dp_worker *w, struct rte_mbuf *m, uint32_t outer_src, uint32_t outer_dst);
+/* stage_tenant.c: an inner Ethernet frame (m data) that arrived over NVGRE in 'sn'. */
+void dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
+                     uint32_t src_pa);
+/* stage_route.c: routes the IPv4 packet at m's data (no L2 header) in routing domain 'tenant'.
+ * 'in_subnet' is the ingress subnet or NULL (external or self); it sources ICMP errors. */
+void dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
+                    const struct dp_subnet *in_subnet);
+/* stage_route.c: delivers an IPv4 packet (no L2) to CA 'dst' in subnet 'sn': local VM or encap. */
+void dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
+                    uint32_t dst, const struct dp_subnet *in_subnet);
+/* stage_encap.c: encapsulates the Ethernet frame at m's data toward 'pa' with 'vsid'. */
+void dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t pa);
+/* stage_vm.c: a frame received on a VM port. */
+void dp_vm_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port);
+/* stage_vm.c: delivers an Ethernet frame to a local VM port. */
+void dp_vm_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t port_id);
+/* stage_replicate.c: replicates a broadcast Ethernet frame within 'sn' (consumes m). 'from_port' is
+ * the local port it came from (or -1); 'to_remote' selects replication to remote PAs too. */
+void dp_replicate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn, int from_port,
+                  bool to_remote);
+/* stage_external.c: a frame received on the external port. */
+void dp_external_input(struct dp_worker *w, struct rte_mbuf *m);
+/* stage_arp.c: answers the ARP request in 'arp' (inside m's frame) with 'mac' for its target,
+ * turning m into the reply in place (Ethernet header at m's data). */
+void dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp, const struct rte_ether_addr *mac);
+/* stage_arp.c: policy answer for an ARP target CA in 'sn': gateway MAC or lookup record. */
+bool dp_arp_policy(const struct dp *dp, const struct dp_subnet *sn, uint32_t target,
+                   struct rte_ether_addr *mac);
+/* stage_icmp.c: sends an ICMP error about 'orig' (an IPv4 packet at its data, not consumed) from
+ * 'src' back through routing domain 'tenant'. */
+void dp_icmp_error(struct dp_worker *w, struct rte_mbuf *orig, uint8_t type, uint8_t code,
+                   uint16_t mtu, uint16_t tenant, uint32_t src);
+/* stage_icmp.c: turns the ICMP echo request at m's IPv4 header into a reply in place. Returns false
+ * when it is not a well-formed echo request. */
+bool dp_icmp_echo_reply(struct rte_ipv4_hdr *ip, uint32_t len);
+/* stage_tx.c: sends the IPv4 packet at m's data on 'port' to next hop 'nh_ip' (resolved by ARP). */
+void dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip);
+/* stage_tx.c: queues a complete Ethernet frame on 'port'. */
+void dp_tx_frame(struct dp_worker *w, struct rte_mbuf *m, uint16_t port);
+/* stage_tx.c: sends every queued frame. */
+void dp_tx_flush(struct dp_worker *w);
+/* stage_tx.c: prepends Ethernet (and VLAN) headers for 'port' toward 'dst_mac'. */
+bool dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
+                   uint16_t ethertype);
+/* stage_tx.c: strips an Ethernet header (checking the port's VLAN); returns the ethertype (host
+ * order) with m's data at the L3 header, or 0 when the frame is malformed or on the wrong VLAN. */
+uint16_t dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad);
+/* control.c: punt m to the control thread (consumes it). */
+void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
+             uint32_t nh_ip);
+
+#endif

@@ -1,0 +1,78 @@
+/* An exact-match table whose readers never lock: rte_hash (lock-free readers) mapping a fixed-size
+ * key to a fixed-size value stored in a slot array. Values are immutable once published; an update
+ * writes a new slot and swaps the hash entry's data, and the old slot is reused only after every
+ * worker has passed a quiescent state (rte_rcu_qsbr defer queue).
+ *
+ * Threading: exactly one writer thread (the control thread) calls set/del/iterate/reclaim; any number
+ * of registered RCU readers call lookup. */
+#ifndef HNVGW_RCU_TABLE_H
+#define HNVGW_RCU_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+
+struct rcu_table {
+    struct rte_hash *hash;        /* key -> slot index (stored as the data pointer). */
+    uint8_t *slots;               /* Value storage: n_slots * val_size bytes. */
+    size_t val_size;              /* Size of one value. */
+    uint32_t n_slots;             /* Twice the capacity: room for values pending reclaim. */
+    uint32_t *free_stack;         /* Free slot indexes, used by the writer only. */
+    uint32_t n_free;              /* Entries in free_stack. */
+    uint32_t capacity;            /* Maximum number of keys. */
+    uint32_t count;               /* Keys currently present. */
+    struct rte_rcu_qsbr_dq *dq;   /* Deferred slot frees for replaced values. */
+    struct rte_rcu_qsbr *qsbr;    /* The readers' RCU variable. */
+    char name[32];                /* For logs and memzone names. */
+};
+
+/* Creates a table for 'capacity' keys of 'key_len' bytes with values of 'val_size' bytes, whose
+ * readers report quiescence on 'qsbr'. Returns NULL and sets rte_errno on failure. */
+struct rcu_table *rcu_table_create(const char *name, uint32_t key_len, size_t val_size,
+                                   uint32_t capacity, struct rte_rcu_qsbr *qsbr);
+
+/* Frees the table. Readers must be gone. Accepts NULL. */
+void rcu_table_destroy(struct rcu_table *t);
+
+/* Inserts or replaces the value of 'key' (copied in). Returns 0, ENOSPC when full. */
+int rcu_table_set(struct rcu_table *t, const void *key, const void *val);
+
+/* Removes 'key'. Returns 0 or ENOENT. */
+int rcu_table_del(struct rcu_table *t, const void *key);
+
+/* Reader side: returns the value for 'key' or NULL. Valid until the caller's next quiescent state. */
+static inline const void *
+rcu_table_lookup(const struct rcu_table *t, const void *key)
+{
+    void *data;
+
+    if (rte_hash_lookup_data(t->hash, key, &data) < 0) {
+        return NULL;
+    }
+    return t->slots + (uintptr_t)data * t->val_size;
+}
+
+/* Reader side, in bulk: fills vals[i] (NULL for a miss) for n <= RTE_HASH_LOOKUP_BULK_MAX keys. */
+static inline void
+rcu_table_lookup_bulk(const struct rcu_table *t, const void **keys, unsigned n, const void **vals)
+{
+    void *data[RTE_HASH_LOOKUP_BULK_MAX];
+    uint64_t hits = 0;
+
+    rte_hash_lookup_bulk_data(t->hash, keys, n, &hits, data);
+    for (unsigned i = 0; i < n; i++) {
+        vals[i] = (hits >> i) & 1 ? t->slots + (uintptr_t)data[i] * t->val_size : NULL;
+    }
+}
+
+/* Writer side: calls 'fn' for every key/value until it returns false. */
+void rcu_table_iterate(const struct rcu_table *t,
+                       bool (*fn)(const void *key, const void *val, void *aux), void *aux);
+
+/* Writer side: reuses slots whose grace period has passed. Called from the control loop. */
+void rcu_table_reclaim(struct rcu_table *t);
+
+#endif

@@ -1,0 +1,78 @@
+/* NVGRE encapsulation: outer IPv4 from our PA to the destination PA, GRE word 0x2000, protocol
+ * 0x6558 and key = VSID << 8 | FlowID, where FlowID hashes the inner flow so that the PA network can
+ * spread flows over paths (RFC 7637 section 3.1). */
+#include "dp_internal.h"
+
+#include <rte_hash_crc.h>
+
+/* FlowID: the low 8 bits of a hash of the inner addresses and, for TCP/UDP, the ports. */
+static uint8_t
+flow_id(const struct rte_mbuf *m)
+{
+    const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+    const struct rte_ipv4_hdr *ip;
+    uint32_t h;
+
+    if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+        rte_pktmbuf_data_len(m) < sizeof *eth + sizeof *ip + 4) {
+        return (uint8_t)rte_hash_crc(&eth->dst_addr, 12, 0);
+    }
+    ip = (const struct rte_ipv4_hdr *)(eth + 1);
+    h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
+    if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+        !dp_ipv4_is_fragment(ip)) {
+        unsigned ihl = (ip->version_ihl & 0xf) * 4;
+        if (rte_pktmbuf_data_len(m) >= sizeof *eth + ihl + 4) {
+            h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)ip + ihl), h);
+        }
+    }
+    return (uint8_t)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
+}
+
+void
+dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t pa)
+{
+    struct dp *dp = w->dp;
+    const struct dp_port *port;
+    struct rte_ipv4_hdr *ip;
+    uint8_t *gre;
+    uint32_t key, nh;
+    uint8_t fid;
+
+    if (dp->provider_port < 0) {
+        dp_drop(w, m, DP_tx_no_port);
+        return;
+    }
+    port = &dp->ports[dp->provider_port];
+    fid = flow_id(m);
+    ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof *ip + 8);
+    if (!ip) {
+        dp_drop(w, m, DP_encap_no_headroom);
+        return;
+    }
+    ip->version_ihl = RTE_IPV4_VHL_DEF;
+    ip->type_of_service = 0;
+    ip->total_length = rte_cpu_to_be_16(rte_pktmbuf_data_len(m));
+    ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+    ip->fragment_offset = 0;
+    ip->time_to_live = 64;
+    ip->next_proto_id = IPPROTO_GRE;
+    ip->src_addr = dp->params.pas[0];
+    ip->dst_addr = pa;
+    ip->hdr_checksum = 0;
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    gre = (uint8_t *)(ip + 1);
+    key = vsid << 8 | fid;
+    gre[0] = DP_GRE_FLAGS_KEY >> 8;
+    gre[1] = DP_GRE_FLAGS_KEY & 0xff;
+    gre[2] = DP_ETHER_TYPE_TEB >> 8;
+    gre[3] = DP_ETHER_TYPE_TEB & 0xff;
+    gre[4] = key >> 24;
+    gre[5] = (key >> 16) & 0xff;
+    gre[6] = (key >> 8) & 0xff;
+    gre[7] = key & 0xff;
+    dp_count(w, DP_encap_nvgre);
+
+    nh = ((pa ^ port->conf.ip) & port->mask) == 0 || !port->conf.gateway ? pa : port->conf.gateway;
+    dp_tx_ip(w, m, (uint16_t)dp->provider_port, nh);
+}

@@ -1,0 +1,74 @@
+/* External-port input: the forwarding gateway. Plain IPv4 for a tenant's forwarded prefixes is
+ * classified to that tenant (routing domain 0 of the FIB holds the prefix -> tenant map) and routed
+ * inside it; ping to the port's own address is answered; ARP goes to the control thread. */
+#include "dp_internal.h"
+
+void
+dp_external_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+    struct dp *dp = w->dp;
+    const struct dp_port *port = &dp->ports[m->port];
+    struct rte_ether_hdr *eth;
+    struct rte_ipv4_hdr *ip;
+    const struct dp_nexthop *nh;
+    uint32_t len = rte_pktmbuf_data_len(m);
+    unsigned l2 = sizeof *eth;
+    uint16_t type;
+
+    dp_count(w, DP_external_rx);
+    if (len < l2) {
+        dp_drop(w, m, DP_external_runt);
+        return;
+    }
+    eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+    type = rte_be_to_cpu_16(eth->ether_type);
+    if (type == RTE_ETHER_TYPE_VLAN) {
+        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+        if (len < l2 + sizeof *vh) {
+            dp_drop(w, m, DP_external_runt);
+            return;
+        }
+        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
+            dp_drop(w, m, DP_external_bad_vlan);
+            return;
+        }
+        type = rte_be_to_cpu_16(vh->eth_proto);
+        l2 += sizeof *vh;
+    } else if (port->conf.vlan) {
+        dp_drop(w, m, DP_external_bad_vlan);
+        return;
+    }
+    if (type == RTE_ETHER_TYPE_ARP) {
+        dp_count(w, DP_provider_arp_learned);
+        dp_punt(w, m, DP_PUNT_ARP, m->port, 0);
+        return;
+    }
+    if (type != RTE_ETHER_TYPE_IPV4) {
+        dp_drop(w, m, DP_external_unsupported_ethertype);
+        return;
+    }
+    ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+    if (!dp_ipv4_check(ip, len - l2)) {
+        dp_drop(w, m, DP_external_bad_ipv4);
+        return;
+    }
+    if (ip->dst_addr == port->conf.ip) {
+        if (ip->next_proto_id == IPPROTO_ICMP &&
+            dp_icmp_echo_reply(ip, rte_be_to_cpu_16(ip->total_length))) {
+            dp_count(w, DP_external_ping_replied);
+            eth->dst_addr = eth->src_addr;
+            eth->src_addr = port->mac;
+            dp_tx_frame(w, m, m->port);
+            return;
+        }
+        dp_drop(w, m, DP_route_for_us);
+        return;
+    }
+    nh = dp_fib_lookup(dp, 0, ip->dst_addr);
+    if (!nh || nh->type != DP_NH_TENANT) {
+        dp_drop(w, m, DP_external_no_tenant);
+        return;
+    }
+    rte_pktmbuf_adj(m, l2);
+    dp_route_input(w, m, nh->tenant, NULL);
+}

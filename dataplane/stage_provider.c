@@ -1,0 +1,93 @@
+/* Provider-port input: the PA network. Accepts NVGRE to our PAs, answers ping to them (the HNV
+ * "ping -p" check), and hands ARP to the control thread, which learns and answers it. Everything
+ * else is dropped under a named reason. */
+#include "dp_internal.h"
+
+#include <rte_icmp.h>
+
+/* Swaps the Ethernet addresses so that the frame goes back where it came from, sourced by us. */
+static void
+l2_bounce(struct rte_mbuf *m, const struct dp_port *port)
+{
+    struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+    eth->dst_addr = eth->src_addr;
+    eth->src_addr = port->mac;
+}
+
+void
+dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+    struct dp *dp = w->dp;
+    const struct dp_port *port = &dp->ports[m->port];
+    struct rte_ether_hdr *eth;
+    struct rte_ipv4_hdr *ip;
+    unsigned l2 = sizeof(struct rte_ether_hdr), ihl;
+    uint16_t type;
+    uint32_t len = rte_pktmbuf_data_len(m);
+
+    dp_count(w, DP_provider_rx);
+    if (len < l2) {
+        dp_drop(w, m, DP_provider_runt);
+        return;
+    }
+    eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+    type = rte_be_to_cpu_16(eth->ether_type);
+    if (type == RTE_ETHER_TYPE_VLAN) {
+        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+        if (len < l2 + sizeof *vh) {
+            dp_drop(w, m, DP_provider_runt);
+            return;
+        }
+        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
+            dp_drop(w, m, DP_provider_bad_vlan);
+            return;
+        }
+        type = rte_be_to_cpu_16(vh->eth_proto);
+        l2 += sizeof *vh;
+    } else if (port->conf.vlan) {
+        dp_drop(w, m, DP_provider_bad_vlan);
+        return;
+    }
+
+    if (type == RTE_ETHER_TYPE_ARP) {
+        dp_count(w, DP_provider_arp_learned);
+        dp_punt(w, m, DP_PUNT_ARP, m->port, 0);
+        return;
+    }
+    if (type != RTE_ETHER_TYPE_IPV4) {
+        dp_drop(w, m, DP_provider_unsupported_ethertype);
+        return;
+    }
+    ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+    ihl = dp_ipv4_check(ip, len - l2);
+    if (!ihl) {
+        dp_drop(w, m, DP_provider_bad_ipv4);
+        return;
+    }
+    if (!dp_is_my_pa(dp, ip->dst_addr)) {
+        dp_drop(w, m, DP_provider_not_my_pa);
+        return;
+    }
+    if (dp_ipv4_is_fragment(ip)) {
+        dp_drop(w, m, DP_provider_outer_fragment);
+        return;
+    }
+    /* Trim Ethernet padding so that the inner frame ends where the outer packet does. */
+    rte_pktmbuf_trim(m, len - l2 - rte_be_to_cpu_16(ip->total_length));
+
+    if (ip->next_proto_id == IPPROTO_GRE) {
+        uint32_t src = ip->src_addr, dst = ip->dst_addr;
+        rte_pktmbuf_adj(m, l2 + ihl);
+        dp_decap_input(w, m, src, dst);
+        return;
+    }
+    if (ip->next_proto_id == IPPROTO_ICMP &&
+        dp_icmp_echo_reply(ip, rte_be_to_cpu_16(ip->total_length))) {
+        dp_count(w, DP_provider_ping_replied);
+        l2_bounce(m, port);
+        dp_tx_frame(w, m, m->port);
+        return;
+    }
+    dp_drop(w, m, DP_provider_not_gre);
+}

@@ -1,0 +1,142 @@
+/* Routing inside a tenant's routing domain (IPv4): longest-prefix match in the tenant's part of the
+ * shared FIB, TTL handling with ICMP errors, path-MTU enforcement, then hand-off to a CA (local VM or
+ * NVGRE encap) or to the external port (forwarding gateway). */
+#include "dp_internal.h"
+
+#include <rte_icmp.h>
+
+/* The address ICMP errors about a packet come from: the ingress subnet's gateway CA, else the
+ * external port's address. */
+static uint32_t
+icmp_source(const struct dp *dp, const struct dp_subnet *in_subnet)
+{
+    if (in_subnet) {
+        return in_subnet->gw_ip;
+    }
+    return dp->external_port >= 0 ? dp->ports[dp->external_port].conf.ip : 0;
+}
+
+/* Returns true when the packet fits 'mtu'; otherwise sends frag-needed when DF is set, counts the
+ * drop and consumes m. */
+static bool
+mtu_check(struct dp_worker *w, struct rte_mbuf *m, uint32_t mtu, uint16_t tenant,
+          const struct dp_subnet *in_subnet)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+    if (rte_be_to_cpu_16(ip->total_length) <= mtu) {
+        return true;
+    }
+    if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
+        dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 4, (uint16_t)mtu, tenant,
+                      icmp_source(w->dp, in_subnet));
+    }
+    dp_drop(w, m, DP_route_too_big);
+    return false;
+}
+
+void
+dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn, uint32_t dst,
+               const struct dp_subnet *in_subnet)
+{
+    struct dp *dp = w->dp;
+    const struct dp_lookup *rec = dp_lookup_find(dp, sn->vsid, dst);
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    struct rte_ether_hdr *eth;
+
+    if (!rec || rec->type == DP_LK_L2ONLY) {
+        rec = dp_lookup_find(dp, sn->vsid, 0); /* The VSID's gateway wildcard, if any. */
+        if (!rec || rec->type != DP_LK_WILDCARD) {
+            dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 1, 0, sn->tenant,
+                          icmp_source(dp, in_subnet));
+            dp_drop(w, m, DP_route_no_lookup_record);
+            return;
+        }
+    }
+    if (rec->local_port < 0) {
+        uint32_t provider_mtu = dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
+        if (!mtu_check(w, m, provider_mtu - DP_NVGRE_OVERHEAD + 14, sn->tenant, in_subnet)) {
+            return;
+        }
+    }
+    dp_ipv4_dec_ttl(ip);
+    eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof *eth);
+    if (!eth) {
+        dp_drop(w, m, DP_encap_no_headroom);
+        return;
+    }
+    memcpy(eth->dst_addr.addr_bytes, rec->mac, 6);
+    memcpy(eth->src_addr.addr_bytes, sn->gw_mac, 6);
+    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    if (rec->local_port >= 0) {
+        dp_vm_output(w, m, (uint16_t)rec->local_port);
+    } else {
+        dp_encap_output(w, m, sn->vsid, rec->pa);
+    }
+}
+
+void
+dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
+               const struct dp_subnet *in_subnet)
+{
+    struct dp *dp = w->dp;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t len = rte_pktmbuf_data_len(m);
+    const struct dp_nexthop *nh;
+    const struct dp_subnet *sn;
+
+    if (!dp_ipv4_check(ip, len) || rte_ipv4_cksum(ip) != 0) {
+        dp_drop(w, m, DP_route_bad_ipv4);
+        return;
+    }
+    rte_pktmbuf_trim(m, len - rte_be_to_cpu_16(ip->total_length));
+    nh = dp_fib_lookup(dp, tenant, ip->dst_addr);
+
+    if (nh && nh->type == DP_NH_LOCAL) {
+        if (ip->next_proto_id == IPPROTO_ICMP &&
+            dp_icmp_echo_reply(ip, rte_be_to_cpu_16(ip->total_length))) {
+            /* The reply is a new packet from us: route it back with a fresh TTL. */
+            dp_route_input(w, m, tenant, NULL);
+            return;
+        }
+        dp_drop(w, m, DP_route_for_us);
+        return;
+    }
+    if (ip->time_to_live <= 1) {
+        dp_icmp_error(w, m, DP_ICMP_TIME_EXCEEDED, 0, 0, tenant, icmp_source(dp, in_subnet));
+        dp_drop(w, m, DP_route_ttl_expired);
+        return;
+    }
+    if (!nh || nh->type == DP_NH_UNREACHABLE || nh->type == DP_NH_TENANT) {
+        dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 0, 0, tenant, icmp_source(dp, in_subnet));
+        dp_drop(w, m, DP_route_no_route);
+        return;
+    }
+    dp_count(w, DP_route_routed);
+    switch (nh->type) {
+    case DP_NH_CONNECTED:
+    case DP_NH_CA:
+        sn = dp_subnet_find(dp, nh->vsid);
+        if (!sn) {
+            dp_drop(w, m, DP_route_no_route);
+            return;
+        }
+        dp_route_to_ca(w, m, sn, nh->type == DP_NH_CA ? nh->ip : ip->dst_addr, in_subnet);
+        return;
+    case DP_NH_EXTERNAL:
+        if (dp->external_port < 0) {
+            dp_drop(w, m, DP_route_no_external_port);
+            return;
+        }
+        if (!mtu_check(w, m, dp->ports[dp->external_port].conf.mtu, tenant, in_subnet)) {
+            return;
+        }
+        dp_ipv4_dec_ttl(ip);
+        dp_count(w, DP_route_to_external);
+        dp_tx_ip(w, m, (uint16_t)dp->external_port, nh->ip ? nh->ip : ip->dst_addr);
+        return;
+    default:
+        dp_drop(w, m, DP_route_blackhole);
+        return;
+    }
+}

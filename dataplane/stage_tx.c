@@ -1,0 +1,115 @@
+/* Output stage: Ethernet/VLAN framing, next-hop MAC resolution from the neighbor cache, and batched
+ * transmission on the worker's own tx queue. A miss in the neighbor cache hands the packet to the
+ * control thread, which holds it while ARP resolves (so the first packet of a flow is not lost). */
+#include "dp_internal.h"
+
+#include <rte_ethdev.h>
+
+uint16_t
+dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad)
+{
+    const struct rte_ether_hdr *eth;
+    uint16_t type;
+    unsigned hlen = sizeof *eth;
+
+    *vlan_bad = false;
+    if (rte_pktmbuf_data_len(m) < sizeof *eth) {
+        return 0;
+    }
+    eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+    type = rte_be_to_cpu_16(eth->ether_type);
+    if (type == RTE_ETHER_TYPE_VLAN) {
+        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+        if (rte_pktmbuf_data_len(m) < sizeof *eth + sizeof *vh) {
+            return 0;
+        }
+        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
+            *vlan_bad = true;
+            return 0;
+        }
+        type = rte_be_to_cpu_16(vh->eth_proto);
+        hlen += sizeof *vh;
+    } else if (port->conf.vlan) {
+        *vlan_bad = true;
+        return 0;
+    }
+    rte_pktmbuf_adj(m, hlen);
+    return type;
+}
+
+bool
+dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
+              uint16_t ethertype)
+{
+    unsigned hlen = sizeof(struct rte_ether_hdr) + (port->conf.vlan ? sizeof(struct rte_vlan_hdr) : 0);
+    struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, hlen);
+
+    if (!eth) {
+        return false;
+    }
+    rte_ether_addr_copy(dst, &eth->dst_addr);
+    rte_ether_addr_copy(&port->mac, &eth->src_addr);
+    if (port->conf.vlan) {
+        struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+        eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+        vh->vlan_tci = rte_cpu_to_be_16(port->conf.vlan);
+        vh->eth_proto = rte_cpu_to_be_16(ethertype);
+    } else {
+        eth->ether_type = rte_cpu_to_be_16(ethertype);
+    }
+    return true;
+}
+
+void
+dp_tx_frame(struct dp_worker *w, struct rte_mbuf *m, uint16_t port)
+{
+    struct dp_txbuf *tb;
+
+    if (port >= DP_MAX_PORTS || !w->dp->ports[port].used) {
+        dp_drop(w, m, DP_tx_no_port);
+        return;
+    }
+    tb = &w->tx[port];
+    tb->pkts[tb->n++] = m;
+    if (tb->n == DP_BURST) {
+        dp_tx_flush(w);
+    }
+}
+
+void
+dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip)
+{
+    struct dp *dp = w->dp;
+    struct dp_neigh_key k = {.port = port, .ip = nh_ip};
+    const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
+
+    if (!n) {
+        dp_count(w, DP_tx_neigh_punted);
+        dp_punt(w, m, DP_PUNT_NEIGH_MISS, port, nh_ip);
+        return;
+    }
+    if (!dp_l2_prepend(m, &dp->ports[port], &n->mac, RTE_ETHER_TYPE_IPV4)) {
+        dp_drop(w, m, DP_encap_no_headroom);
+        return;
+    }
+    dp_tx_frame(w, m, port);
+}
+
+void
+dp_tx_flush(struct dp_worker *w)
+{
+    for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+        struct dp_txbuf *tb = &w->tx[p];
+        uint16_t sent;
+
+        if (!tb->n) {
+            continue;
+        }
+        sent = rte_eth_tx_burst(p, w->id, tb->pkts, tb->n);
+        w->stats.counter[DP_tx_sent] += sent;
+        for (uint16_t i = sent; i < tb->n; i++) {
+            dp_drop(w, tb->pkts[i], DP_tx_port_full);
+        }
+        tb->n = 0;
+    }
+}

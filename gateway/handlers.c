@@ -1,0 +1,705 @@
+/* Control commands. Each builds its reply with jansson; none blocks the data plane. Changes go
+ * through a copy of the running configuration and policy_apply(), so that a run-time add follows
+ * exactly the rules (validation, precedence, rollback) that a reload does. */
+#include "handlers.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_ethdev.h>
+
+#include "gateway/log.h"
+#include "gateway/policy.h"
+
+static const char *
+ip_str(uint32_t be, char buf[HNVGW_IP_STRLEN])
+{
+    struct hnvgw_ip ip = hnvgw_ip4(be);
+    return hnvgw_ip_format(&ip, buf);
+}
+
+static const char *
+mac_str(const uint8_t *b, char buf[HNVGW_MAC_STRLEN])
+{
+    struct hnvgw_mac m;
+    memcpy(m.b, b, 6);
+    return hnvgw_mac_format(&m, buf);
+}
+
+static const char *
+arg(json_t *args, const char *key)
+{
+    json_t *v = json_object_get(args, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Parses an unsigned decimal argument; returns false (and writes err) when present but invalid. */
+static bool
+arg_uint(json_t *args, const char *key, uint32_t *out, bool *present, char *err)
+{
+    const char *s = arg(args, key);
+    char *end;
+    unsigned long v;
+
+    *present = s != NULL;
+    if (!s) {
+        return true;
+    }
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > UINT32_MAX) {
+        snprintf(err, CTL_ERR_MAX, "%s: '%s' is not a number", key, s);
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static const char *
+kind_name(enum dp_port_kind k)
+{
+    return k == DP_PORT_PROVIDER ? "provider" : k == DP_PORT_EXTERNAL ? "external" : "vm";
+}
+
+static int
+show_ports(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    json_t *arr = json_array();
+    char b1[HNVGW_IP_STRLEN], b2[HNVGW_MAC_STRLEN];
+
+    (void)args;
+    (void)err;
+    for (unsigned i = 0; i < dp_port_count(gw->dp); i++) {
+        uint16_t id;
+        const struct dp_port_conf *pc = dp_port_conf(gw->dp, i, &id);
+        struct rte_eth_stats st;
+        struct rte_eth_link link;
+        json_t *o = json_object();
+        char addr[HNVGW_PFX_STRLEN];
+
+        memset(&st, 0, sizeof st);
+        rte_eth_stats_get(id, &st);
+        rte_eth_link_get_nowait(id, &link);
+        json_object_set_new(o, "name", json_string(pc->name));
+        json_object_set_new(o, "kind", json_string(kind_name(pc->kind)));
+        json_object_set_new(o, "port_id", json_integer(id));
+        json_object_set_new(o, "link", json_string(link.link_status ? "up" : "down"));
+        json_object_set_new(o, "mac", json_string(mac_str(pc->mac, b2)));
+        if (pc->kind == DP_PORT_VM) {
+            snprintf(addr, sizeof addr, "%s (vsid %u)", ip_str(pc->ca, b1), pc->vsid);
+        } else {
+            snprintf(addr, sizeof addr, "%s/%u", ip_str(pc->ip, b1), pc->plen);
+        }
+        json_object_set_new(o, "address", json_string(addr));
+        json_object_set_new(o, "vlan", json_integer(pc->vlan));
+        json_object_set_new(o, "mtu", json_integer(pc->mtu));
+        json_object_set_new(o, "rx_packets", json_integer((json_int_t)st.ipackets));
+        json_object_set_new(o, "tx_packets", json_integer((json_int_t)st.opackets));
+        json_object_set_new(o, "rx_missed", json_integer((json_int_t)st.imissed));
+        json_object_set_new(o, "rx_errors", json_integer((json_int_t)st.ierrors));
+        json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.oerrors));
+        json_object_set_new(o, "devargs", json_string(pc->devargs));
+        json_array_append_new(arr, o);
+    }
+    *result = arr;
+    return 0;
+}
+
+static int
+show_stats(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct dp_stats st;
+    const char *all = arg(args, "all");
+    bool show_all = all && (!strcmp(all, "yes") || !strcmp(all, "1") || !strcmp(all, "true"));
+    json_t *counters = json_array(), *drops = json_array(), *o = json_object();
+    uint64_t total_drops = 0;
+
+    (void)err;
+    dp_stats_sum(gw->dp, &st);
+    for (unsigned i = 0; i < DP_N_COUNTERS; i++) {
+        if (st.counter[i] || show_all) {
+            json_t *c = json_object();
+            json_object_set_new(c, "counter", json_string(dp_counter_names[i]));
+            json_object_set_new(c, "value", json_integer((json_int_t)st.counter[i]));
+            json_object_set_new(c, "meaning", json_string(dp_counter_help[i]));
+            json_array_append_new(counters, c);
+        }
+    }
+    for (unsigned i = 0; i < DP_N_DROPS; i++) {
+        total_drops += st.drop[i];
+        if (st.drop[i] || show_all) {
+            json_t *d = json_object();
+            json_object_set_new(d, "drop", json_string(dp_drop_names[i]));
+            json_object_set_new(d, "count", json_integer((json_int_t)st.drop[i]));
+            json_object_set_new(d, "meaning", json_string(dp_drop_help[i]));
+            json_array_append_new(drops, d);
+        }
+    }
+    json_object_set_new(o, "total_drops", json_integer((json_int_t)total_drops));
+    json_object_set_new(o, "counters", counters);
+    json_object_set_new(o, "drops", drops);
+    *result = o;
+    return 0;
+}
+
+static int
+show_tenants(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const struct hnvgw_config *cfg = gw->cfg;
+    json_t *arr = json_array();
+    char b[HNVGW_PFX_STRLEN], g[HNVGW_IP_STRLEN], m[HNVGW_MAC_STRLEN];
+
+    (void)args;
+    (void)err;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        for (size_t j = 0; j < t->n_subnets; j++) {
+            const struct config_subnet *s = &t->subnets[j];
+            struct dp_subnet ds;
+            json_t *o = json_object();
+
+            json_object_set_new(o, "tenant", json_string(t->name));
+            json_object_set_new(o, "id", json_integer(t->id));
+            json_object_set_new(o, "subnet", json_string(s->name));
+            json_object_set_new(o, "vsid", json_integer(s->vsid));
+            json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&s->prefix, b)));
+            json_object_set_new(o, "gateway", json_string(hnvgw_ip_format(&s->gateway_ip, g)));
+            json_object_set_new(o, "gateway_mac", json_string(hnvgw_mac_format(&s->gateway_mac, m)));
+            if (dp_subnet_get(gw->dp, s->vsid, &ds) == 0) {
+                json_object_set_new(o, "local_ports",
+                                    json_integer(__builtin_popcountll(ds.local_ports)));
+                json_object_set_new(o, "flood_pas", json_integer(ds.n_flood));
+            }
+            json_array_append_new(arr, o);
+        }
+    }
+    *result = arr;
+    return 0;
+}
+
+/* Filter and output state for "show lookup". */
+struct lookup_show {
+    json_t *arr;       /* Rows. */
+    bool has_vsid;     /* Filter by vsid. */
+    uint32_t vsid;     /* The VSID filter. */
+    bool has_ca;       /* Filter by CA. */
+    uint32_t ca;       /* The CA filter. */
+    uint32_t limit;    /* Rows at most. */
+    uint32_t matched;  /* Rows matching the filter, shown or not. */
+};
+
+static bool
+lookup_row(uint32_t vsid, uint32_t ca, const struct dp_lookup *rec, void *aux)
+{
+    static const char *const types[] = {"Static", "Dynamic", "L2Only", "GatewayWildcard"};
+    struct lookup_show *ls = aux;
+    char b1[HNVGW_IP_STRLEN], b2[HNVGW_IP_STRLEN], b3[HNVGW_MAC_STRLEN];
+    json_t *o;
+
+    if ((ls->has_vsid && vsid != ls->vsid) || (ls->has_ca && ca != ls->ca)) {
+        return true;
+    }
+    if (ls->matched++ >= ls->limit) {
+        return true;
+    }
+    o = json_object();
+    json_object_set_new(o, "vsid", json_integer(vsid));
+    json_object_set_new(o, "ca", json_string(ip_str(ca, b1)));
+    json_object_set_new(o, "pa", json_string(ip_str(rec->pa, b2)));
+    json_object_set_new(o, "mac", json_string(mac_str(rec->mac, b3)));
+    json_object_set_new(o, "rule", json_string(rec->rule == DP_LK_NAT ? "NAT" : "Encap"));
+    json_object_set_new(o, "type", json_string(types[rec->type & 3]));
+    json_object_set_new(o, "local", json_string(rec->local_port >= 0 ? "yes" : "no"));
+    json_array_append_new(ls->arr, o);
+    return true;
+}
+
+static int
+show_lookup(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct lookup_show ls = {.limit = 1000};
+    const char *ca = arg(args, "ca");
+    bool has_limit;
+
+    if (!arg_uint(args, "vsid", &ls.vsid, &ls.has_vsid, err) ||
+        !arg_uint(args, "limit", &ls.limit, &has_limit, err)) {
+        return EINVAL;
+    }
+    if (ca) {
+        struct hnvgw_ip ip;
+        if (!hnvgw_ip_parse(ca, &ip) || ip.family != HNVGW_AF_INET) {
+            snprintf(err, CTL_ERR_MAX, "ca: '%s' is not an IPv4 address", ca);
+            return EINVAL;
+        }
+        ls.has_ca = true;
+        ls.ca = ip.v4;
+    }
+    ls.arr = json_array();
+    dp_lookup_iterate(gw->dp, lookup_row, &ls);
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer(dp_lookup_count(gw->dp)));
+    json_object_set_new(o, "matched", json_integer(ls.matched));
+    json_object_set_new(o, "records", ls.arr);
+    *result = o;
+    return 0;
+}
+
+static const char *
+tenant_name(const struct hnvgw_config *cfg, uint16_t id)
+{
+    const struct config_tenant *t = config_find_tenant(cfg, id);
+    return id == 0 ? "(external)" : t ? t->name : "?";
+}
+
+static int
+show_routes(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const char *tname = arg(args, "tenant");
+    size_t n;
+    struct policy_route *r = policy_routes(gw->cfg, &n);
+    json_t *arr = json_array();
+
+    if (!r) {
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        json_decref(arr);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = tenant_name(gw->cfg, r[i].tenant);
+        char p[HNVGW_PFX_STRLEN], nh[64], b[HNVGW_IP_STRLEN];
+        struct hnvgw_prefix pfx = {.addr = hnvgw_ip4(r[i].prefix), .plen = r[i].plen};
+        json_t *o;
+
+        if (tname && strcmp(tname, name)) {
+            continue;
+        }
+        switch (r[i].nh.type) {
+        case DP_NH_CONNECTED:
+            snprintf(nh, sizeof nh, "vsid %u (on-link)", r[i].nh.vsid);
+            break;
+        case DP_NH_CA:
+            snprintf(nh, sizeof nh, "%s vsid %u", ip_str(r[i].nh.ip, b), r[i].nh.vsid);
+            break;
+        case DP_NH_EXTERNAL:
+            snprintf(nh, sizeof nh, "external %s", r[i].nh.ip ? ip_str(r[i].nh.ip, b) : "on-link");
+            break;
+        case DP_NH_LOCAL:
+            snprintf(nh, sizeof nh, "local");
+            break;
+        case DP_NH_TENANT:
+            snprintf(nh, sizeof nh, "tenant %s", tenant_name(gw->cfg, r[i].nh.tenant));
+            break;
+        default:
+            snprintf(nh, sizeof nh, "drop");
+        }
+        o = json_object();
+        json_object_set_new(o, "tenant", json_string(name));
+        json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&pfx, p)));
+        json_object_set_new(o, "source", json_string(policy_source_name(r[i].source)));
+        json_object_set_new(o, "distance", json_integer(r[i].distance));
+        json_object_set_new(o, "metric", json_integer(r[i].metric));
+        json_object_set_new(o, "next_hop", json_string(nh));
+        json_array_append_new(arr, o);
+    }
+    free(r);
+    *result = arr;
+    return 0;
+}
+
+static bool
+neigh_row(uint16_t port, uint32_t ip, const uint8_t mac[6], unsigned age, void *aux)
+{
+    json_t *arr = aux, *o = json_object();
+    char b1[HNVGW_IP_STRLEN], b2[HNVGW_MAC_STRLEN];
+
+    json_object_set_new(o, "port_id", json_integer(port));
+    json_object_set_new(o, "ip", json_string(ip_str(ip, b1)));
+    json_object_set_new(o, "mac", json_string(mac_str(mac, b2)));
+    json_object_set_new(o, "age", age == UINT32_MAX ? json_string("static") : json_integer(age));
+    json_array_append_new(arr, o);
+    return true;
+}
+
+static int
+show_neighbors(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    json_t *arr = json_array();
+
+    (void)args;
+    (void)err;
+    dp_neigh_iterate(gw->dp, neigh_row, arr);
+    *result = arr;
+    return 0;
+}
+
+/* Replaces the running config with 'next' after applying the difference; frees the loser. */
+static int
+commit(struct gw_state *gw, struct hnvgw_config *next, char *err)
+{
+    char dperr[DP_ERR_MAX];
+    int ret = policy_apply(gw->dp, gw->cfg, next, dperr);
+
+    if (ret) {
+        snprintf(err, CTL_ERR_MAX, "%s", dperr);
+        config_destroy(next);
+        return ret;
+    }
+    config_destroy(gw->cfg);
+    gw->cfg = next;
+    return 0;
+}
+
+/* Parses the arguments of a lookup record ("add lookup"). */
+static bool
+parse_lookup(json_t *args, struct config_lookup *rec, char *err)
+{
+    const char *ca = arg(args, "ca"), *pa = arg(args, "pa"), *mac = arg(args, "mac");
+    const char *rule = arg(args, "rule"), *type = arg(args, "type");
+    bool has_vsid;
+
+    memset(rec, 0, sizeof *rec);
+    if (!arg_uint(args, "vsid", &rec->vsid, &has_vsid, err)) {
+        return false;
+    }
+    if (!has_vsid || !ca || !pa || !mac) {
+        snprintf(err, CTL_ERR_MAX, "add lookup needs vsid=, ca=, pa= and mac=");
+        return false;
+    }
+    if (!hnvgw_ip_parse(ca, &rec->ca) || rec->ca.family != HNVGW_AF_INET) {
+        snprintf(err, CTL_ERR_MAX, "ca: '%s' is not an IPv4 address", ca);
+        return false;
+    }
+    if (!hnvgw_ip_parse(pa, &rec->pa) || rec->pa.family != HNVGW_AF_INET) {
+        snprintf(err, CTL_ERR_MAX, "pa: '%s' is not an IPv4 address", pa);
+        return false;
+    }
+    if (!hnvgw_mac_parse(mac, &rec->mac)) {
+        snprintf(err, CTL_ERR_MAX, "mac: '%s' is not a MAC address", mac);
+        return false;
+    }
+    rec->rule = CONFIG_RULE_ENCAP;
+    if (rule && !strcasecmp(rule, "nat")) {
+        rec->rule = CONFIG_RULE_NAT;
+    } else if (rule && strcasecmp(rule, "encap")) {
+        snprintf(err, CTL_ERR_MAX, "rule: '%s' is not encap or nat", rule);
+        return false;
+    }
+    rec->type = CONFIG_TYPE_STATIC;
+    if (type) {
+        static const char *const names[] = {"static", "dynamic", "l2only", "gatewaywildcard"};
+        size_t i;
+        for (i = 0; i < 4 && strcasecmp(type, names[i]); i++) {
+        }
+        if (i == 4) {
+            snprintf(err, CTL_ERR_MAX,
+                     "type: '%s' is not static, dynamic, l2only or gatewaywildcard", type);
+            return false;
+        }
+        rec->type = (enum config_lookup_type)i;
+    }
+    return true;
+}
+
+static int
+add_lookup(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct config_lookup rec;
+    struct hnvgw_config *next;
+    struct config_lookup *grown;
+    int ret;
+
+    if (!parse_lookup(args, &rec, err)) {
+        return EINVAL;
+    }
+    ret = config_check_lookup(gw->cfg, &rec, err);
+    if (ret) {
+        return ret;
+    }
+    next = policy_config_clone(gw->cfg);
+    grown = next ? realloc(next->lookups, (next->n_lookups + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        config_destroy(next);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    next->lookups = grown;
+    next->lookups[next->n_lookups++] = rec;
+    ret = commit(gw, next, err);
+    if (!ret) {
+        char b[HNVGW_IP_STRLEN];
+        log_info("lookup record added: vsid %u ca %s", rec.vsid, hnvgw_ip_format(&rec.ca, b));
+        *result = json_string("lookup record added");
+    }
+    return ret;
+}
+
+static int
+remove_lookup(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const char *ca = arg(args, "ca");
+    struct hnvgw_ip ip = {0};
+    struct hnvgw_config *next;
+    uint32_t vsid;
+    bool has_vsid;
+    size_t i;
+
+    if (!arg_uint(args, "vsid", &vsid, &has_vsid, err)) {
+        return EINVAL;
+    }
+    if (!has_vsid || !ca || !hnvgw_ip_parse(ca, &ip) || ip.family != HNVGW_AF_INET) {
+        snprintf(err, CTL_ERR_MAX, "remove lookup needs vsid= and an IPv4 ca=");
+        return EINVAL;
+    }
+    for (i = 0; i < gw->cfg->n_lookups; i++) {
+        if (gw->cfg->lookups[i].vsid == vsid && gw->cfg->lookups[i].ca.v4 == ip.v4) {
+            break;
+        }
+    }
+    if (i == gw->cfg->n_lookups) {
+        snprintf(err, CTL_ERR_MAX, "no lookup record for vsid %u ca %s", vsid, ca);
+        return ENOENT;
+    }
+    next = policy_config_clone(gw->cfg);
+    if (!next) {
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    memmove(&next->lookups[i], &next->lookups[i + 1],
+            (next->n_lookups - i - 1) * sizeof next->lookups[0]);
+    next->n_lookups--;
+    int ret = commit(gw, next, err);
+    if (!ret) {
+        log_info("lookup record removed: vsid %u ca %s", vsid, ca);
+        *result = json_string("lookup record removed");
+    }
+    return ret;
+}
+
+/* Parses "add route"/"remove route" arguments; 'need_nh' requires next_hop. */
+static bool
+parse_route(struct gw_state *gw, json_t *args, struct config_route *rt, bool need_nh, char *err)
+{
+    const char *tenant = arg(args, "tenant"), *prefix = arg(args, "prefix");
+    const char *nh = arg(args, "next_hop");
+    const struct config_tenant *t = NULL;
+    bool has_vsid, has_metric;
+
+    memset(rt, 0, sizeof *rt);
+    if (!arg_uint(args, "vsid", &rt->vsid, &has_vsid, err) ||
+        !arg_uint(args, "metric", &rt->metric, &has_metric, err)) {
+        return false;
+    }
+    for (size_t i = 0; tenant && i < gw->cfg->n_tenants; i++) {
+        if (!strcmp(gw->cfg->tenants[i].name, tenant)) {
+            t = &gw->cfg->tenants[i];
+        }
+    }
+    if (!t) {
+        snprintf(err, CTL_ERR_MAX, "tenant: '%s' is not a configured tenant",
+                 tenant ? tenant : "");
+        return false;
+    }
+    rt->tenant_id = t->id;
+    if (!prefix || !hnvgw_prefix_parse(prefix, &rt->prefix) ||
+        rt->prefix.addr.family != HNVGW_AF_INET || !hnvgw_prefix_is_canonical(&rt->prefix)) {
+        snprintf(err, CTL_ERR_MAX, "prefix: '%s' is not a canonical IPv4 prefix",
+                 prefix ? prefix : "");
+        return false;
+    }
+    if (nh) {
+        if (!hnvgw_ip_parse(nh, &rt->next_hop) || rt->next_hop.family != HNVGW_AF_INET) {
+            snprintf(err, CTL_ERR_MAX, "next_hop: '%s' is not an IPv4 address", nh);
+            return false;
+        }
+        rt->on_link = rt->next_hop.v4 == 0;
+    } else if (need_nh) {
+        snprintf(err, CTL_ERR_MAX, "add route needs tenant=, vsid=, prefix= and next_hop=");
+        return false;
+    }
+    if (need_nh && !has_vsid) {
+        snprintf(err, CTL_ERR_MAX, "add route needs tenant=, vsid=, prefix= and next_hop=");
+        return false;
+    }
+    return true;
+}
+
+static int
+add_route(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct config_route rt;
+    struct hnvgw_config *next;
+    struct config_route *grown;
+    int ret;
+
+    if (!parse_route(gw, args, &rt, true, err)) {
+        return EINVAL;
+    }
+    ret = config_check_route(gw->cfg, &rt, err);
+    if (ret) {
+        return ret;
+    }
+    next = policy_config_clone(gw->cfg);
+    grown = next ? realloc(next->routes, (next->n_routes + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        config_destroy(next);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    next->routes = grown;
+    next->routes[next->n_routes++] = rt;
+    ret = commit(gw, next, err);
+    if (!ret) {
+        *result = json_string("customer route added");
+    }
+    return ret;
+}
+
+static int
+remove_route(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct config_route rt;
+    struct hnvgw_config *next;
+    size_t kept = 0, removed;
+
+    if (!parse_route(gw, args, &rt, false, err)) {
+        return EINVAL;
+    }
+    next = policy_config_clone(gw->cfg);
+    if (!next) {
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < next->n_routes; i++) {
+        const struct config_route *c = &next->routes[i];
+        bool match = c->tenant_id == rt.tenant_id && c->prefix.plen == rt.prefix.plen &&
+                     c->prefix.addr.v4 == rt.prefix.addr.v4 &&
+                     (!rt.next_hop.family || c->next_hop.v4 == rt.next_hop.v4);
+        if (!match) {
+            next->routes[kept++] = *c;
+        }
+    }
+    removed = next->n_routes - kept;
+    next->n_routes = kept;
+    if (!removed) {
+        config_destroy(next);
+        snprintf(err, CTL_ERR_MAX, "no such customer route");
+        return ENOENT;
+    }
+    int ret = commit(gw, next, err);
+    if (!ret) {
+        *result = json_sprintf("%zu customer route(s) removed", removed);
+    }
+    return ret;
+}
+
+int
+gw_reload(struct gw_state *gw, char *err)
+{
+    struct hnvgw_config *next = NULL;
+    const char *why;
+    int ret = config_load(gw->path, &next, err);
+
+    if (ret) {
+        log_err("reload rejected, running state kept: %s", err);
+        return ret;
+    }
+    why = policy_restart_needed(gw->cfg, next);
+    if (why) {
+        snprintf(err, CONFIG_ERR_MAX, "%s: changing %s needs a restart; running state kept",
+                 gw->path, why);
+        log_err("reload rejected: %s", err);
+        config_destroy(next);
+        return EINVAL;
+    }
+    ret = commit(gw, next, err);
+    if (ret) {
+        log_err("reload failed, running state kept: %s", err);
+        return ret;
+    }
+    gw->reloads++;
+    log_info("reloaded %s: %zu tenants, %zu lookup records, %zu customer routes", gw->path,
+             gw->cfg->n_tenants, gw->cfg->n_lookups, gw->cfg->n_routes);
+    return 0;
+}
+
+static int
+do_reload(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    char cerr[CONFIG_ERR_MAX];
+    int ret;
+
+    (void)args;
+    ret = gw_reload(gw, cerr);
+    if (ret) {
+        snprintf(err, CTL_ERR_MAX, "%s", cerr);
+        return ret;
+    }
+    *result = json_string("reloaded");
+    return 0;
+}
+
+static int
+show_status(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    json_t *o = json_object();
+    const struct hnvgw_config *cfg = gw->cfg;
+
+    (void)args;
+    (void)err;
+    json_object_set_new(o, "node", json_string(cfg->node_name));
+    json_object_set_new(o, "roles", json_string((cfg->roles & CONFIG_ROLE_GATEWAY) &&
+                                                        (cfg->roles & CONFIG_ROLE_HOST)
+                                                    ? "gateway,host"
+                                                : cfg->roles & CONFIG_ROLE_GATEWAY ? "gateway"
+                                                                                    : "host"));
+    json_object_set_new(o, "config", json_string(gw->path));
+    json_object_set_new(o, "uptime_s", json_integer(time(NULL) - gw->started));
+    json_object_set_new(o, "reloads", json_integer(gw->reloads));
+    json_object_set_new(o, "workers", json_integer(cfg->workers));
+    json_object_set_new(o, "tenants", json_integer((json_int_t)cfg->n_tenants));
+    json_object_set_new(o, "lookup_records", json_integer(dp_lookup_count(gw->dp)));
+    json_object_set_new(o, "table_memory_mib", json_integer((json_int_t)(dp_heap_used() >> 20)));
+    *result = o;
+    return 0;
+}
+
+void
+handlers_register(struct gw_state *gw)
+{
+    ctl_server_register(gw->ctl, "show status", "node, roles, uptime and table sizes", show_status,
+                        gw);
+    ctl_server_register(gw->ctl, "show ports", "ports with link state and packet counters",
+                        show_ports, gw);
+    ctl_server_register(gw->ctl, "show stats",
+                        "per-stage counters and named drop reasons [all=yes]", show_stats, gw);
+    ctl_server_register(gw->ctl, "show tenants", "tenants and their virtual subnets", show_tenants,
+                        gw);
+    ctl_server_register(gw->ctl, "show lookup", "lookup records [vsid=N] [ca=IP] [limit=N]",
+                        show_lookup, gw);
+    ctl_server_register(gw->ctl, "show routes", "selected routes per tenant [tenant=NAME]",
+                        show_routes, gw);
+    ctl_server_register(gw->ctl, "show neighbors", "ARP cache of provider and external ports",
+                        show_neighbors, gw);
+    ctl_server_register(gw->ctl, "add lookup",
+                        "vsid= ca= pa= mac= [rule=encap|nat] [type=static|...]", add_lookup, gw);
+    ctl_server_register(gw->ctl, "remove lookup", "vsid= ca=", remove_lookup, gw);
+    ctl_server_register(gw->ctl, "add route", "tenant= vsid= prefix= next_hop= [metric=]",
+                        add_route, gw);
+    ctl_server_register(gw->ctl, "remove route", "tenant= prefix= [next_hop=]", remove_route, gw);
+    ctl_server_register(gw->ctl, "reload", "re-read the config file and apply the difference",
+                        do_reload, gw);
+}

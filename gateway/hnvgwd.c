@@ -1,0 +1,180 @@
+/* hnvgwd: the HNV gateway daemon. Reads one config file, brings up the DPDK data plane, installs the
+ * HNV policy, and serves the control socket until told to stop. SIGHUP (or "hnvgwctl reload")
+ * re-reads the file and applies only the difference; a file with an error changes nothing. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "dataplane/dp.h"
+#include "gateway/config.h"
+#include "gateway/ctl.h"
+#include "gateway/handlers.h"
+#include "gateway/log.h"
+#include "gateway/policy.h"
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP) {
+        reload_requested = 1;
+    } else {
+        stop_requested = 1;
+    }
+}
+
+static void
+usage(void)
+{
+    printf("usage: hnvgwd [-c FILE] [--check-config]\n"
+           "  -c, --config FILE   configuration file (default %s)\n"
+           "      --check-config  validate the file and exit (0 when valid)\n"
+           "  -h, --help          this text\n",
+           CONFIG_DEFAULT_PATH);
+}
+
+/* Builds the EAL argument vector: argv[0], the configured arguments, and "-l 0-N" when the file
+ * does not choose lcores itself (the main lcore plus one per worker). */
+static int
+eal_argv(const struct hnvgw_config *cfg, char **argv, char *lcores, size_t lcores_len)
+{
+    int n = 0;
+    bool has_lcores = false;
+
+    argv[n++] = "hnvgwd";
+    for (size_t i = 0; i < cfg->n_eal_args; i++) {
+        const char *a = cfg->eal_args[i];
+        has_lcores |= !strcmp(a, "-l") || !strncmp(a, "--lcores", 8) || !strcmp(a, "-c");
+        argv[n++] = cfg->eal_args[i];
+    }
+    if (!has_lcores) {
+        snprintf(lcores, lcores_len, "0-%u", cfg->workers);
+        argv[n++] = "-l";
+        argv[n++] = lcores;
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"check-config", no_argument, NULL, 'C'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = CONFIG_DEFAULT_PATH;
+    bool check_only = false;
+    char err[CONFIG_ERR_MAX], dperr[DP_ERR_MAX], lcores[16];
+    char *eargv[CONFIG_EAL_ARGS_MAX + 4];
+    struct hnvgw_config *cfg = NULL;
+    struct dp_params params;
+    struct gw_state gw;
+    struct dp *dp = NULL;
+    int c, ret;
+
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'C':
+            check_only = true;
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
+        }
+    }
+    ret = config_load(path, &cfg, err);
+    if (ret) {
+        fprintf(stderr, "hnvgwd: %s\n", err);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: configuration is valid (%zu ports, %zu tenants, %zu lookup records, %zu "
+               "customer routes)\n",
+               path, cfg->n_ports, cfg->n_tenants, cfg->n_lookups, cfg->n_routes);
+        config_destroy(cfg);
+        return 0;
+    }
+
+    policy_dp_params(cfg, &params);
+    int eargc = eal_argv(cfg, eargv, lcores, sizeof lcores);
+    ret = dp_create(eargc, eargv, &params, &dp, dperr);
+    if (ret == 0) {
+        ret = policy_add_ports(dp, cfg, dperr);
+    }
+    if (ret == 0) {
+        ret = dp_start(dp, dperr);
+    }
+    if (ret == 0) {
+        ret = policy_apply(dp, NULL, cfg, dperr);
+    }
+    if (ret) {
+        log_err("%s", dperr);
+        dp_destroy(dp);
+        config_destroy(cfg);
+        return 1;
+    }
+
+    memset(&gw, 0, sizeof gw);
+    gw.dp = dp;
+    gw.cfg = cfg;
+    gw.path = path;
+    gw.started = time(NULL);
+    ret = ctl_server_open(cfg->control_socket, &gw.ctl);
+    if (ret) {
+        log_err("cannot open control socket %s: %s", cfg->control_socket, strerror(ret));
+        dp_destroy(dp);
+        config_destroy(cfg);
+        return 1;
+    }
+    handlers_register(&gw);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_info("node %s up: %zu ports, %zu tenants, %zu lookup records, %u worker(s); control %s",
+             cfg->node_name, cfg->n_ports, cfg->n_tenants, cfg->n_lookups, cfg->workers,
+             cfg->control_socket);
+    sd_notify(0, "READY=1\nSTATUS=forwarding");
+
+    uint64_t watchdog_usec = 0;
+    bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+    time_t last_ping = 0;
+
+    while (!stop_requested) {
+        ctl_server_poll(gw.ctl, 2);
+        dp_control_poll(dp);
+        if (reload_requested) {
+            reload_requested = 0;
+            gw_reload(&gw, err);
+        }
+        if (watchdog && time(NULL) != last_ping) {
+            last_ping = time(NULL);
+            sd_notify(0, "WATCHDOG=1");
+        }
+    }
+    log_info("stopping");
+    sd_notify(0, "STOPPING=1");
+    ctl_server_destroy(gw.ctl);
+    dp_destroy(dp);
+    config_destroy(gw.cfg);
+    return 0;
+}
