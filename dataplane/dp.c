@@ -108,6 +108,14 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
                 rte_strerror(rte_errno));
         goto fail;
     }
+    /* Enough for every rx ring of up to 8 ports, the tx rings, held and in-flight packets. */
+    uint32_t n_mbufs = params->n_mbufs ? params->n_mbufs : 8192 + 8 * params->n_workers * 2048;
+    dp->pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, sizeof(struct dp_mbuf_priv),
+                                       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (!dp->pool) {
+        set_err(err, "cannot create %u packet buffers: %s", n_mbufs, rte_strerror(rte_errno));
+        goto fail;
+    }
     dp->punt = rte_ring_create("punt", 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
     if (!dp->punt) {
         set_err(err, "cannot create the punt ring: %s", rte_strerror(rte_errno));
@@ -308,18 +316,8 @@ int
 dp_start(struct dp *dp, char *err)
 {
     unsigned lcore, i = 0;
-    uint32_t n_mbufs = dp->params.n_mbufs;
     int ret;
 
-    if (!n_mbufs) {
-        n_mbufs = 4096 + dp->n_ports * (dp->params.n_workers * 2048 + 1024);
-    }
-    dp->pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, sizeof(struct dp_mbuf_priv),
-                                       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-    if (!dp->pool) {
-        set_err(err, "cannot create %u packet buffers: %s", n_mbufs, rte_strerror(rte_errno));
-        return ENOMEM;
-    }
     for (unsigned k = 0; k < dp->n_ports; k++) {
         ret = port_setup(dp, &dp->ports[dp->port_order[k]], err);
         if (ret) {

@@ -55,7 +55,8 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
     }
     if (rec->local_port < 0) {
         uint32_t provider_mtu = dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
-        if (!mtu_check(w, m, provider_mtu - DP_NVGRE_OVERHEAD + 14, sn->tenant, in_subnet)) {
+        /* Outer IPv4 + GRE + the inner Ethernet header come out of the PA network's MTU: 1458. */
+        if (!mtu_check(w, m, provider_mtu - DP_NVGRE_OVERHEAD, sn->tenant, in_subnet)) {
             return;
         }
     }
