@@ -8,7 +8,7 @@ DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
 # pkg-config adds -march=corei7; ours comes after it and wins.
 MARCH   ?= -march=native
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(DPDK_CFLAGS) $(MARCH) \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror -I. $(DPDK_CFLAGS) $(MARCH) \
            -Wno-address-of-packed-member
 LDLIBS  += $(DPDK_LIBS) -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm
 
@@ -47,7 +47,7 @@ $(SAN_BUILD)/%.o: %.c
 $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/dataplane/addr.o
+$(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o
 	$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(GW_OBJS) $(DP_OBJS)

@@ -539,7 +539,7 @@ dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
     uint32_t old, idx;
     struct dp_nexthop n = *nh;
 
-    if (plen > 32 || tenant >= DP_MAX_TENANTS) {
+    if (plen > 32) {
         return EINVAL;
     }
     n.pad = 0;
@@ -563,7 +563,7 @@ dp_route_del(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen)
     uint8_t key[16];
     uint32_t old;
 
-    if (plen > 32 || tenant >= DP_MAX_TENANTS) {
+    if (plen > 32) {
         return EINVAL;
     }
     dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));

@@ -22,7 +22,7 @@ struct dp;
 #define DP_MAX_PAS 16       /* Provider addresses of one node. */
 #define DP_MAX_WORKERS 16   /* Worker lcores. */
 #define DP_FLOOD_MAX 64     /* PAs a VSID's broadcast is replicated to. */
-#define DP_MAX_TENANTS 4096 /* Routing domain ids 1..4095; 0 is the external classifier. */
+#define DP_MAX_TENANTS 65536 /* Routing domain ids 1..65535; 0 is the external classifier. */
 #define DP_ERR_MAX 256      /* Error message buffer size. */
 
 /* Sizing and behaviour, fixed at creation. */

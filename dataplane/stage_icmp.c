@@ -93,6 +93,10 @@ dp_icmp_error(struct dp_worker *w, struct rte_mbuf *orig, uint8_t type, uint8_t 
     }
     total = (uint16_t)(sizeof *ip + sizeof *icmp + quote);
     ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, total);
+    if (!ip) {
+        rte_pktmbuf_free(m);
+        return;
+    }
     memset(ip, 0, sizeof *ip + sizeof *icmp);
     ip->version_ihl = RTE_IPV4_VHL_DEF;
     ip->total_length = rte_cpu_to_be_16(total);

@@ -111,6 +111,7 @@ struct config_lookup {
     struct hnvgw_mac mac;         /* The CA's MAC. */
     enum config_lookup_rule rule; /* Encap or NAT. */
     enum config_lookup_type type; /* Static, Dynamic, L2Only or GatewayWildcard. */
+    bool bulk;                    /* Read from lookup_records_file (line counts there). */
     int line;                     /* Line of the entry. */
 };
 
@@ -122,6 +123,7 @@ struct config_route {
     bool on_link;               /* Next hop 0.0.0.0: destinations are CAs of vsid themselves. */
     struct hnvgw_ip next_hop;   /* Next-hop CA inside vsid. */
     uint32_t metric;            /* Lower wins among equal prefixes. */
+    bool bulk;                  /* Read from customer_routes_file (line counts there). */
     int line;                   /* Line of the entry. */
 };
 
@@ -149,6 +151,9 @@ struct hnvgw_config {
     uint32_t max_lookups;                        /* Lookup-record table capacity (default 65536). */
     uint32_t max_routes;                         /* FIB capacity across tenants (default 65536). */
     uint32_t max_subnets;                        /* VSID table capacity (default 8192). */
+    uint32_t mbufs;                              /* Packet buffers, 0 for the automatic size. */
+    char lookup_file[256];                       /* lookup_records_file, or "". */
+    char route_file[256];                        /* customer_routes_file, or "". */
 };
 
 /* Parses and validates 'path'. On success returns 0 and stores a new config in '*out' (free it with

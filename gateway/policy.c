@@ -29,6 +29,7 @@ policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *p)
     p->max_subnets = cfg->max_subnets;
     p->max_routes = cfg->max_routes;
     p->max_neighbors = 4096;
+    p->n_mbufs = cfg->mbufs;
     p->icmp_rate = cfg->icmp_rate_per_s;
     p->arp_timeout_s = cfg->arp_timeout_s;
     for (size_t i = 0; i < cfg->n_pas && i < DP_MAX_PAS; i++) {
@@ -163,11 +164,15 @@ want_lookups(const struct hnvgw_config *cfg, size_t *n)
     return w;
 }
 
-/* Builds the data-plane view of subnet 's' of 'tenant'. */
+/* Builds the data-plane view of subnet 's' of 'tenant'. 'wl' is the configuration's lookup
+ * records sorted by VSID (want_lookups()), from which the broadcast replication list comes. */
 static void
 subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
-             const struct config_subnet *s, struct dp_subnet *out)
+             const struct config_subnet *s, const struct want_lookup *wl, size_t n_wl,
+             struct dp_subnet *out)
 {
+    size_t lo = 0, hi = n_wl;
+
     memset(out, 0, sizeof *out);
     out->vsid = s->vsid;
     out->tenant = (uint16_t)t->id;
@@ -180,20 +185,27 @@ subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
             out->local_ports |= 1ull << i;
         }
     }
+    /* Binary search for the first record of this VSID. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (wl[mid].vsid < s->vsid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
     /* Every distinct remote PA with a record in this VSID gets a copy of its broadcast. */
-    for (size_t i = 0; i < cfg->n_lookups && out->n_flood < DP_FLOOD_MAX; i++) {
-        const struct config_lookup *l = &cfg->lookups[i];
+    for (size_t i = lo; i < n_wl && wl[i].vsid == s->vsid && out->n_flood < DP_FLOOD_MAX; i++) {
         bool dup = false;
 
-        if (l->vsid != s->vsid || is_my_pa(cfg, l->pa.v4) ||
-            l->type == CONFIG_TYPE_GATEWAY_WILDCARD) {
+        if (wl[i].v.local_port >= 0 || is_my_pa(cfg, wl[i].v.pa) || wl[i].v.type == DP_LK_WILDCARD) {
             continue;
         }
         for (unsigned k = 0; k < out->n_flood && !dup; k++) {
-            dup = out->flood_pa[k] == l->pa.v4;
+            dup = out->flood_pa[k] == wl[i].v.pa;
         }
         if (!dup) {
-            out->flood_pa[out->n_flood++] = l->pa.v4;
+            out->flood_pa[out->n_flood++] = wl[i].v.pa;
         }
     }
 }
@@ -367,8 +379,8 @@ want_build(const struct hnvgw_config *cfg, struct want *w)
     }
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         for (size_t j = 0; j < cfg->tenants[i].n_subnets; j++) {
-            subnet_build(cfg, &cfg->tenants[i], &cfg->tenants[i].subnets[j],
-                         &w->subnets[w->n_subnets++]);
+            subnet_build(cfg, &cfg->tenants[i], &cfg->tenants[i].subnets[j], w->lookups,
+                         w->n_lookups, &w->subnets[w->n_subnets++]);
         }
     }
     qsort(w->subnets, w->n_subnets, sizeof *w->subnets, subnet_cmp);

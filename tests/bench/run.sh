@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make bench: the nvgre_hairpin scenario against dpdk-testpmd io-forwarding on the same vdevs in the
+# same run. Prints one BENCH line per scenario; never fails on a number.
+#   BENCH name=<scenario> mpps=<x> cycles_per_pkt=<y> ratio_vs_testpmd=<r> table_mib=<m>
+# Scale: BENCH_TENANTS, BENCH_RECORDS, BENCH_ROUTES, BENCH_FLOWS; BENCH_SECONDS per measurement.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${BENCH_DIR:-$top/build/bench}
+secs=${BENCH_SECONDS:-5}
+tenants=${BENCH_TENANTS:-4096}
+records=${BENCH_RECORDS:-1000000}
+routes=${BENCH_ROUTES:-100000}
+flows=${BENCH_FLOWS:-1024}
+mkdir -p "$out"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+stamp="$out/.gen-$tenants-$records-$routes-$flows"
+if [ ! -f "$stamp" ]; then
+  rm -f "$out"/.gen-*
+  echo "bench: generating $tenants tenants, $records lookup records, $routes routes, $flows flows"
+  /usr/bin/python3 "$top/tests/bench/gen.py" "$out" --tenants "$tenants" --records "$records" \
+    --routes "$routes" --flows "$flows" >/dev/null
+  touch "$stamp"
+fi
+pcap="$out/hairpin.pcap"
+conf="$out/bench.conf"
+tsc_hz=$(awk '/^cpu MHz/ {printf "%d", $4 * 1000000; exit}' /proc/cpuinfo)
+
+# 1. The I/O ceiling: testpmd io-forwarding from the same pcap vdev to net_null.
+tp_log="$out/testpmd.log"
+( sleep 2; echo start; sleep 1; echo "show port stats 0"; sleep "$secs"; echo "show port stats 0";
+  echo stop; echo quit ) |
+  dpdk-testpmd -l 0-1 --in-memory --no-pci --log-level=lib.eal:error \
+    --vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev net_null0 -- -i --forward-mode=io \
+    --total-num-mbufs=65536 >"$tp_log" 2>&1 || true
+testpmd_pps=$(awk '/Rx-pps:/ {v=$2} END {print v+0}' "$tp_log")
+testpmd_mpps=$(awk -v p="$testpmd_pps" 'BEGIN {printf "%.2f", p / 1e6}')
+echo "BENCH name=testpmd_io mpps=$testpmd_mpps cycles_per_pkt=$(awk -v p="$testpmd_pps" -v h="$tsc_hz" 'BEGIN {printf "%.1f", p ? h / p : 0}') ratio_vs_testpmd=1.00 table_mib=0"
+
+# 2. hnvgwd on the loaded tables.
+ctl="$top/build/hnvgwctl -s $out/hnvgwd.sock"
+rm -f "$out/hnvgwd.sock"
+"$top/build/hnvgwd" -c "$conf" >"$out/hnvgwd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do
+  $ctl show status >/dev/null 2>&1 && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "bench: hnvgwd exited:"; tail -5 "$out/hnvgwd.log"; exit 0; }
+  sleep 0.5
+done
+sample() { $ctl --json show stats | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((c["value"] for c in d["counters"] if c["counter"] == "encap.nvgre"), 0))'; }
+sleep 1
+a=$(sample); t0=$(date +%s.%N)
+sleep "$secs"
+b=$(sample); t1=$(date +%s.%N)
+mib=$($ctl --json show status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["table_memory_mib"])')
+drops=$($ctl --json show stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["total_drops"])')
+awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v h="$tsc_hz" -v tp="$testpmd_pps" -v mib="$mib" 'BEGIN {
+  pps = (b - a) / (t1 - t0);
+  printf "BENCH name=nvgre_hairpin mpps=%.2f cycles_per_pkt=%.1f ratio_vs_testpmd=%.2f table_mib=%d\n",
+         pps / 1e6, pps ? h / pps : 0, tp ? pps / tp : 0, mib }'
+echo "bench: hnvgwd drops during the run: $drops (see $out/hnvgwd.log)"

@@ -1,0 +1,138 @@
+# The standard hnvgw lab, shared by the lab tests and `make demo`:
+#
+#   [vma1 10.1.1.10]  [vma2 10.1.2.10]   contoso  (VSIDs 5001, 5002)
+#   [vmb1 10.1.1.10]  [vmb2 10.1.2.10]   fabrikam (VSIDs 6001, 6002): the very same CAs
+#          \   |   |   /
+#        host-role hnvgwd (PA 10.0.0.2)             gateway-role hnvgwd (PA 10.0.0.1)
+#                 \                                   /                 \
+#                  +------ PA switch 10.0.0.0/24 ----+      external 10.99.0.0/24
+#                                                                  [ext 10.99.0.2]
+#
+# Every VM is a namespace with a real kernel stack behind a net_tap port of the host node. The
+# host switches within a VSID and sends everything for a subnet's gateway to the gateway node
+# (its GatewayWildcard record), which routes inside each tenant's routing domain.
+# Requires lib.sh. Defines NS_* variables and starts both daemons.
+
+VM_NAMES=(vma1 vma2 vmb1 vmb2)
+declare -A VM_VSID=([vma1]=5001 [vma2]=5002 [vmb1]=6001 [vmb2]=6002)
+declare -A VM_IP=([vma1]=10.1.1.10 [vma2]=10.1.2.10 [vmb1]=10.1.1.10 [vmb2]=10.1.2.10)
+declare -A VM_GW=([vma1]=10.1.1.1 [vma2]=10.1.2.1 [vmb1]=10.1.1.1 [vmb2]=10.1.2.1)
+declare -A VM_MAC=([vma1]=02:00:00:00:10:10 [vma2]=02:00:00:00:20:10 [vmb1]=02:00:00:00:30:10 [vmb2]=02:00:00:00:40:10)
+
+# The tenants as both nodes know them (same subnets, gateway CAs and MACs).
+lab_tenants_conf() {
+  cat <<'EOT'
+tenant "contoso" {
+  id = 1
+  subnet "web" { vsid = 5001  prefix = "10.1.1.0/24"  gateway_ip = "10.1.1.1"  gateway_mac = "02:00:00:00:01:01" }
+  subnet "db"  { vsid = 5002  prefix = "10.1.2.0/24"  gateway_ip = "10.1.2.1"  gateway_mac = "02:00:00:00:02:01" }
+  forward_prefixes = {"10.1.0.0/16"}
+  external_route { prefix = "10.99.0.0/24"  next_hop = "0.0.0.0" }
+}
+tenant "fabrikam" {
+  id = 2
+  subnet "web" { vsid = 6001  prefix = "10.1.1.0/24"  gateway_ip = "10.1.1.1"  gateway_mac = "02:00:00:00:03:01" }
+  subnet "db"  { vsid = 6002  prefix = "10.1.2.0/24"  gateway_ip = "10.1.2.1"  gateway_mac = "02:00:00:00:04:01" }
+}
+EOT
+  for vm in "${VM_NAMES[@]}"; do
+    echo "lookup_record { ca = \"${VM_IP[$vm]}\"  vsid = ${VM_VSID[$vm]}  pa = \"10.0.0.2\"  mac = \"${VM_MAC[$vm]}\" }"
+  done
+}
+
+lab_write_configs() {
+  cat >"$LAB_DIR/gw.conf" <<EOT
+node {
+  name = "gw1"
+  roles = {"gateway"}
+  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error", "--file-prefix=${LAB_PREFIX}gw"}
+  workers = 1
+  control_socket = "$LAB_DIR/gw.sock"
+  provider_addresses = {"10.0.0.1"}
+}
+port "pa0" {
+  kind = "provider"
+  devargs = "net_tap0,iface=gpa0"
+  mac = "02:00:0a:00:00:01"
+  address = "10.0.0.1/24"
+}
+port "ext0" {
+  kind = "external"
+  devargs = "net_tap1,iface=gext0"
+  mac = "02:00:0a:63:00:01"
+  address = "10.99.0.1/24"
+}
+EOT
+  lab_tenants_conf >>"$LAB_DIR/gw.conf"
+
+  cat >"$LAB_DIR/host.conf" <<EOT
+node {
+  name = "host1"
+  roles = {"host"}
+  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error", "--file-prefix=${LAB_PREFIX}host"}
+  workers = 1
+  control_socket = "$LAB_DIR/host.sock"
+  provider_addresses = {"10.0.0.2"}
+}
+port "pa0" {
+  kind = "provider"
+  devargs = "net_tap0,iface=hpa0"
+  mac = "02:00:0a:00:00:02"
+  address = "10.0.0.2/24"
+}
+EOT
+  local i=1
+  for vm in "${VM_NAMES[@]}"; do
+    cat >>"$LAB_DIR/host.conf" <<EOT
+port "$vm" {
+  kind = "vm"
+  devargs = "net_tap$i,iface=$vm"
+  mac = "${VM_MAC[$vm]}"
+  vsid = ${VM_VSID[$vm]}
+  ca = "${VM_IP[$vm]}"
+}
+EOT
+    i=$((i + 1))
+  done
+  lab_tenants_conf >>"$LAB_DIR/host.conf"
+  for vsid in 5001 5002 6001 6002; do
+    echo "lookup_record { ca = \"0.0.0.0\"  vsid = $vsid  pa = \"10.0.0.1\"  mac = \"02:00:0a:00:00:01\"  type = \"gatewaywildcard\" }" >>"$LAB_DIR/host.conf"
+  done
+}
+
+# Builds the namespaces, starts both daemons and wires their taps.
+lab_topology_up() {
+  NS_PA=$(lab_netns pa)
+  NS_GW=$(lab_netns gw)
+  NS_HOST=$(lab_netns host)
+  NS_EXT=$(lab_netns ext)
+  declare -gA NS_VM
+  for vm in "${VM_NAMES[@]}"; do NS_VM[$vm]=$(lab_netns "$vm"); done
+  lab_bridge "$NS_PA" br0
+  lab_write_configs
+
+  lab_hnvgwd "$NS_GW" "$LAB_DIR/gw.conf" gw || return 1
+  lab_tap_move "$NS_GW" gpa0 "$NS_PA" || return 1
+  ip -n "$NS_PA" link set gpa0 master br0
+  lab_tap_move "$NS_GW" gext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
+  ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
+
+  lab_hnvgwd "$NS_HOST" "$LAB_DIR/host.conf" host || return 1
+  lab_tap_move "$NS_HOST" hpa0 "$NS_PA" || return 1
+  ip -n "$NS_PA" link set hpa0 master br0
+  for vm in "${VM_NAMES[@]}"; do
+    lab_tap_move "$NS_HOST" "$vm" "${NS_VM[$vm]}" "${VM_MAC[$vm]}" "${VM_IP[$vm]}/24" || return 1
+    ip -n "${NS_VM[$vm]}" link set "$vm" mtu 1458
+    ip -n "${NS_VM[$vm]}" route add default via "${VM_GW[$vm]}"
+  done
+}
+
+# lab_http NS NAME: an HTTP server on port 8080 in NS whose index says NAME.
+lab_http() {
+  local dir="$LAB_DIR/www-$2"
+  mkdir -p "$dir"
+  echo "hello from $2" >"$dir/index.html"
+  ip netns exec "$1" $LAB_PY -m http.server 8080 --bind 0.0.0.0 --directory "$dir" >/dev/null 2>&1 &
+  lab_track_pid $!
+  lab_wait_for ip netns exec "$1" curl -s -o /dev/null http://127.0.0.1:8080/
+}
