@@ -38,23 +38,29 @@ hugepages:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(SAN_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC-SAN  $<"
+	@$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o
-	$(CC) $(CFLAGS) -o $@ $^ -ljansson
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(GW_OBJS) $(DP_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/%.o $(SAN_GW_OBJS) $(SAN_DP_OBJS)
-	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)

@@ -31,6 +31,7 @@ hnvgw_prefix_parse(const char *s, struct hnvgw_prefix *pfx)
     char *end;
     long plen;
 
+    memset(&r, 0, sizeof r); /* Padding too: prefixes are compared as bytes. */
     if (!slash || (size_t)(slash - s) >= sizeof buf || slash[1] == '\0') {
         return false;
     }

@@ -3,7 +3,6 @@
  * them), neighbor aging and RCU reclamation. It transmits on its own tx queue of each port. */
 #include "dp_internal.h"
 
-#include <rte_ethdev.h>
 
 void
 dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
@@ -19,20 +18,15 @@ dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uin
     }
 }
 
-/* Transmits one frame on the control thread's queue of 'port'. */
+/* Sends one frame on 'port' through worker 0's queue (the control thread owns no tx queue). */
 static void
 control_tx(struct dp *dp, struct rte_mbuf *m, uint16_t port)
 {
-    struct rte_eth_dev_info info;
-    uint16_t q = dp->params.n_workers;
-
-    if (rte_eth_dev_info_get(port, &info) != 0 || info.nb_tx_queues <= q ||
-        rte_eth_tx_burst(port, q, &m, 1) != 1) {
+    ((struct dp_mbuf_priv *)rte_mbuf_to_priv(m))->out_port = port;
+    if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
         dp->control_stats.drop[DP_tx_port_full]++;
         rte_pktmbuf_free(m);
-        return;
     }
-    dp->control_stats.counter[DP_tx_sent]++;
 }
 
 /* True when 'ip' is one of the addresses 'port' answers ARP for. */

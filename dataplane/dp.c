@@ -117,7 +117,8 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         goto fail;
     }
     dp->punt = rte_ring_create("punt", 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    if (!dp->punt) {
+    dp->ctl_tx = rte_ring_create("ctl_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!dp->punt || !dp->ctl_tx) {
         set_err(err, "cannot create the punt ring: %s", rte_strerror(rte_errno));
         goto fail;
     }
@@ -183,14 +184,15 @@ dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, c
     return 0;
 }
 
-/* Configures one port with a rx queue per worker and a tx queue per worker plus the control
- * thread's, or fewer when the device offers fewer (the control thread then shares none). */
+/* Configures one port with one rx and one tx queue per worker. The control thread transmits
+ * through worker 0 (dp->ctl_tx), so that devices needing equal rx and tx queue counts (net_tap)
+ * and devices with few queues work alike. */
 static int
 port_setup(struct dp *dp, struct dp_port *p, char *err)
 {
     struct rte_eth_dev_info info;
     struct rte_eth_conf conf;
-    uint16_t nrx = dp->params.n_workers, ntx = dp->params.n_workers + 1;
+    uint16_t nrx = dp->params.n_workers, ntx = dp->params.n_workers;
     int ret;
 
     memset(&conf, 0, sizeof conf);
@@ -199,13 +201,10 @@ port_setup(struct dp *dp, struct dp_port *p, char *err)
         set_err(err, "port %s: no device info", p->conf.name);
         return -ret;
     }
-    if (info.max_rx_queues < nrx || info.max_tx_queues < dp->params.n_workers) {
+    if (info.max_rx_queues < nrx || info.max_tx_queues < ntx) {
         set_err(err, "port %s: needs %u queues, device has %u rx / %u tx", p->conf.name, nrx,
                 info.max_rx_queues, info.max_tx_queues);
         return EINVAL;
-    }
-    if (info.max_tx_queues < ntx) {
-        ntx = dp->params.n_workers;
     }
     ret = rte_eth_dev_configure(p->port_id, nrx, ntx, &conf);
     if (ret != 0) {
@@ -288,6 +287,15 @@ worker_main(void *arg)
                     rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
                 }
                 dispatch(w, pkts[j], p);
+            }
+            total += n;
+        }
+        if (w->id == 0 && !rte_ring_empty(dp->ctl_tx)) {
+            /* Frames the control thread built (ARP, held packets) leave through worker 0. */
+            uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(dp->ctl_tx, (void **)pkts, DP_BURST,
+                                                             NULL);
+            for (uint16_t j = 0; j < n; j++) {
+                dp_tx_frame(w, pkts[j], ((struct dp_mbuf_priv *)rte_mbuf_to_priv(pkts[j]))->out_port);
             }
             total += n;
         }
@@ -374,6 +382,13 @@ dp_destroy(struct dp *dp)
             rte_pktmbuf_free(m);
         }
         rte_ring_free(dp->punt);
+    }
+    if (dp->ctl_tx) {
+        struct rte_mbuf *m;
+        while (rte_ring_dequeue(dp->ctl_tx, (void **)&m) == 0) {
+            rte_pktmbuf_free(m);
+        }
+        rte_ring_free(dp->ctl_tx);
     }
     for (unsigned k = 0; k < DP_PENDING_MAX; k++) {
         for (unsigned j = 0; j < dp->pending[k].n; j++) {

@@ -119,6 +119,7 @@ struct dp {
     int provider_port;                     /* DPDK port id of the provider port, or -1. */
     int external_port;                     /* DPDK port id of the external port, or -1. */
     struct rte_ring *punt;                 /* Workers -> control thread. */
+    struct rte_ring *ctl_tx;               /* Control thread -> worker 0, frames to send. */
     struct dp_worker *workers;             /* n_workers entries. */
     struct dp_stats control_stats;         /* Counters of the control thread's own work. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */

@@ -1,135 +1,318 @@
-/* The control socket: see ctl.h for the protocol. A small poll(2) server on the control thread;
- * every client has a bounded input buffer and an output buffer flushed as the socket allows. */
-#include "ctl.h"
+/* The control socket server and client. See ctl.h for the wire protocol.
+ *
+ * The server is single-threaded and never blocks: the listener and every client are non-blocking
+ * and multiplexed with poll(2) in ctl_server_poll(). Each connection has a bounded input buffer
+ * (one request line may be at most CTL_MAX_REQUEST bytes, newline included) and an unbounded output
+ * buffer that is flushed as the peer reads, so that a large result (say a million lookup records)
+ * never stalls the control thread. While a connection has unsent output, no more of its input is
+ * read or answered: a client that pipelines requests without reading its replies only holds its
+ * own buffers. A connection that makes no progress for too long is closed. */
+#include "gateway/ctl.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
+/* Connections served at once; more are refused with an error reply. */
 #define CTL_MAX_CLIENTS 64
+/* Bytes of one request line, newline included. */
 #define CTL_MAX_REQUEST (64 * 1024)
-#define CTL_MAX_COMMANDS 64
+/* First size of a connection's input buffer; it doubles up to CTL_MAX_REQUEST. */
+#define CTL_IN_MIN 4096
+/* A connection with nothing to send and no complete request is closed after this long idle. */
+#define CTL_IDLE_TIMEOUT_MS 60000
+/* A connection whose peer does not read its reply for this long is closed. */
+#define CTL_SEND_TIMEOUT_MS 10000
+/* An output buffer larger than this is freed once flushed rather than kept for the next reply. */
+#define CTL_OUT_KEEP (64 * 1024)
+/* Connections accepted in one ctl_server_poll() call, so that a flood cannot starve the others. */
+#define CTL_ACCEPT_BURST 16
+/* The client gives up when the server sends nothing for this long. */
+#define CTL_CLIENT_TIMEOUT_S 60
+/* The largest reply the client accepts. */
+#define CTL_CLIENT_MAX_REPLY ((size_t)1 << 30)
 
-/* A registered command. */
+/* One registered command. */
 struct ctl_command {
-    const char *cmd;   /* Its words, e.g. "show ports". */
-    const char *help;  /* One line of help. */
-    ctl_handler_fn *fn; /* Handler. */
-    void *aux;         /* Handler argument. */
+    const char *cmd;   /* Command words joined by single spaces (borrowed from the caller). */
+    const char *help;  /* One line of help (borrowed from the caller). */
+    ctl_handler_fn *fn; /* The handler. */
+    void *aux;         /* Passed to 'fn' as is. */
 };
 
-/* A connected client. */
-struct ctl_client {
-    int fd;          /* Socket, -1 when the slot is free. */
-    char *in;        /* Bytes received and not yet handled. */
-    size_t in_len;   /* Bytes in 'in'. */
-    char *out;       /* Reply bytes not yet sent. */
-    size_t out_len;  /* Bytes in 'out'. */
-    size_t out_off;  /* Bytes of 'out' already sent. */
-    bool closing;    /* Close once 'out' is flushed. */
+/* One client connection. */
+struct ctl_conn {
+    int fd;             /* Non-blocking connected socket. */
+    char *in;           /* Received bytes not yet answered (owned). */
+    size_t in_len;      /* Bytes used in 'in'. */
+    size_t in_cap;      /* Bytes allocated for 'in', at most CTL_MAX_REQUEST. */
+    char *out;          /* Reply bytes to send (owned). */
+    size_t out_len;     /* Bytes used in 'out'. */
+    size_t out_ofs;     /* Bytes of 'out' already sent. */
+    size_t out_cap;     /* Bytes allocated for 'out'. */
+    bool eof;           /* The peer will send nothing more. */
+    bool closing;       /* Close once 'out' is flushed (after a protocol error or the last request). */
+    int64_t last_ms;    /* Monotonic time of the last progress (bytes in or out, a new request). */
 };
 
+/* The server. */
 struct ctl_server {
-    int fd;                                      /* Listening socket. */
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* Its path, removed on destroy. */
-    struct ctl_command cmds[CTL_MAX_COMMANDS];   /* Registered commands. */
-    size_t n_cmds;                               /* Entries in cmds. */
-    struct ctl_client clients[CTL_MAX_CLIENTS];  /* Connections. */
+    int fd;                                   /* Listening socket, non-blocking. */
+    char *path;                               /* Socket file path (owned). */
+    dev_t dev;                                /* Device of the socket file we bound. */
+    ino_t ino;                                /* Inode of the socket file we bound. */
+    struct ctl_conn *conns[CTL_MAX_CLIENTS];  /* Open connections (owned), 'n_conns' of them. */
+    size_t n_conns;                           /* Entries used in 'conns'. */
+    struct ctl_command *cmds;                 /* Commands sorted by name (owned array). */
+    size_t n_cmds;                            /* Entries used in 'cmds'. */
+    size_t cmds_cap;                          /* Entries allocated for 'cmds'. */
 };
 
-static int
-make_dirs(const char *path)
+/* Returns monotonic milliseconds. */
+static int64_t
+now_ms(void)
 {
-    char buf[256];
-    char *slash;
+    struct timespec ts;
 
-    snprintf(buf, sizeof buf, "%s", path);
-    slash = strrchr(buf, '/');
-    if (!slash || slash == buf) {
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fills '*sun' for 'path'. Returns 0, or ENAMETOOLONG/EINVAL when 'path' cannot be a socket path. */
+static int
+fill_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+    if (!path || !*path) {
+        return EINVAL;
+    }
+    memset(sun, 0, sizeof *sun);
+    sun->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sun->sun_path) {
+        return ENAMETOOLONG;
+    }
+    strcpy(sun->sun_path, path);
+    return 0;
+}
+
+/* ---- Server: set up and tear down. ---- */
+
+/* Creates every missing directory above the file 'path', each with mode 0700. Existing directories
+ * are left as they are. Returns 0 or a positive errno. */
+static int
+make_parent_dirs(const char *path)
+{
+    char *copy = strdup(path);
+    char *slash;
+    int ret = 0;
+
+    if (!copy) {
+        return ENOMEM;
+    }
+    slash = strrchr(copy, '/');
+    if (!slash || slash == copy) {
+        free(copy); /* Relative file in the current directory, or a file in '/'. */
         return 0;
     }
     *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0700);
-            *p = '/';
+    for (char *p = copy + 1;; p++) {
+        bool last = *p == '\0';
+        struct stat st;
+
+        if (*p != '/' && !last) {
+            continue;
         }
+        *p = '\0';
+        if (mkdir(copy, 0700) == 0) {
+            /* mkdir() applied the umask; the mode is 0700 whatever the umask was. */
+            if (chmod(copy, 0700) < 0) {
+                ret = errno;
+                break;
+            }
+        } else if (errno != EEXIST) {
+            ret = errno;
+            break;
+        } else if (stat(copy, &st) < 0) {
+            ret = errno;
+            break;
+        } else if (!S_ISDIR(st.st_mode)) {
+            ret = ENOTDIR;
+            break;
+        }
+        if (last) {
+            break;
+        }
+        *p = '/';
     }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+    free(copy);
+    return ret;
+}
+
+/* Removes a stale socket file at 'path', that is one nobody listens on. Returns 0 when 'path' is now
+ * free, EADDRINUSE when a server answers there, EEXIST when 'path' is not a socket, or another
+ * positive errno. */
+static int
+remove_stale_socket(const char *path, const struct sockaddr_un *sun)
+{
+    struct stat st;
+    int fd, ret;
+
+    if (lstat(path, &st) < 0) {
+        return errno == ENOENT ? 0 : errno;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        return EEXIST;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
         return errno;
     }
+    ret = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0 ? EADDRINUSE : 0;
+    close(fd);
+    if (ret) {
+        return ret;
+    }
+    if (unlink(path) < 0 && errno != ENOENT) {
+        return errno;
+    }
+    return 0;
+}
+
+/* The built-in "help" command: an array of {"command", "help"} for every command, sorted by name. */
+static int
+help_handler(json_t *args, json_t **result, char *err, void *aux)
+{
+    const struct ctl_server *srv = aux;
+    json_t *arr = json_array();
+
+    (void)args;
+    if (!arr) {
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < srv->n_cmds; i++) {
+        json_t *o = json_pack("{s:s, s:s}", "command", srv->cmds[i].cmd, "help",
+                              srv->cmds[i].help ? srv->cmds[i].help : "");
+        if (!o || json_array_append_new(arr, o) < 0) {
+            json_decref(arr);
+            snprintf(err, CTL_ERR_MAX, "out of memory");
+            return ENOMEM;
+        }
+    }
+    *result = arr;
     return 0;
 }
 
 int
 ctl_server_open(const char *path, struct ctl_server **out)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    struct ctl_server *srv;
-    mode_t old;
-    int ret;
+    struct ctl_server *srv = NULL;
+    struct sockaddr_un sun;
+    struct stat st;
+    mode_t old_umask;
+    int fd = -1, ret;
+    bool bound = false;
 
     *out = NULL;
-    if (strlen(path) >= sizeof sa.sun_path) {
-        return ENAMETOOLONG;
+    ret = fill_sockaddr(path, &sun);
+    if (!ret) {
+        ret = make_parent_dirs(path);
     }
-    ret = make_dirs(path);
+    if (!ret) {
+        ret = remove_stale_socket(path, &sun);
+    }
     if (ret) {
         return ret;
     }
+
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    /* The socket file is created by bind(): with umask 0177 it is born 0600, never wider. */
+    old_umask = umask(0177);
+    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        ret = errno;
+    }
+    umask(old_umask);
+    if (ret) {
+        goto fail;
+    }
+    bound = true;
+    if (chmod(path, 0600) < 0 || lstat(path, &st) < 0 || listen(fd, CTL_MAX_CLIENTS) < 0) {
+        ret = errno;
+        goto fail;
+    }
+
     srv = calloc(1, sizeof *srv);
-    if (!srv) {
-        return ENOMEM;
+    if (!srv || !(srv->path = strdup(path))) {
+        ret = ENOMEM;
+        goto fail;
     }
-    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
-        srv->clients[i].fd = -1;
-    }
-    snprintf(srv->path, sizeof srv->path, "%s", path);
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-    srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (srv->fd < 0) {
-        ret = errno;
-        free(srv);
-        return ret;
-    }
-    unlink(path);
-    old = umask(0177); /* The socket is created 0600: only root talks to the gateway. */
-    ret = bind(srv->fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
-    umask(old);
-    if (!ret && listen(srv->fd, 16) != 0) {
-        ret = errno;
-    }
-    if (ret) {
-        close(srv->fd);
-        free(srv);
-        return ret;
-    }
+    srv->fd = fd;
+    srv->dev = st.st_dev;
+    srv->ino = st.st_ino;
+    ctl_server_register(srv, "help", "list the commands", help_handler, srv);
     *out = srv;
     return 0;
+
+fail:
+    if (srv) {
+        free(srv->path);
+        free(srv);
+    }
+    if (bound) {
+        unlink(path);
+    }
+    close(fd);
+    return ret;
+}
+
+/* Aborts: a registration that cannot be stored is a programming or resource error at start-up. */
+static void
+out_of_memory(void)
+{
+    fprintf(stderr, "hnvgw: ctl: out of memory\n");
+    abort();
 }
 
 void
 ctl_server_register(struct ctl_server *srv, const char *cmd, const char *help, ctl_handler_fn *fn,
                     void *aux)
 {
-    for (size_t i = 0; i < srv->n_cmds; i++) {
-        if (!strcmp(srv->cmds[i].cmd, cmd)) {
+    size_t i;
+
+    for (i = 0; i < srv->n_cmds; i++) {
+        int cmp = strcmp(srv->cmds[i].cmd, cmd);
+        if (cmp == 0) {
             srv->cmds[i] = (struct ctl_command){cmd, help, fn, aux};
             return;
         }
+        if (cmp > 0) {
+            break;
+        }
     }
-    if (srv->n_cmds < CTL_MAX_COMMANDS) {
-        srv->cmds[srv->n_cmds++] = (struct ctl_command){cmd, help, fn, aux};
+    if (srv->n_cmds == srv->cmds_cap) {
+        size_t cap = srv->cmds_cap ? srv->cmds_cap * 2 : 16;
+        struct ctl_command *c = realloc(srv->cmds, cap * sizeof *c);
+        if (!c) {
+            out_of_memory();
+        }
+        srv->cmds = c;
+        srv->cmds_cap = cap;
     }
+    memmove(&srv->cmds[i + 1], &srv->cmds[i], (srv->n_cmds - i) * sizeof *srv->cmds);
+    srv->cmds[i] = (struct ctl_command){cmd, help, fn, aux};
+    srv->n_cmds++;
 }
 
 int
@@ -138,317 +321,619 @@ ctl_server_fd(const struct ctl_server *srv)
     return srv->fd;
 }
 
+/* Closes 'c' and frees it. Accepts NULL. */
 static void
-client_close(struct ctl_client *c)
+conn_destroy(struct ctl_conn *c)
 {
-    if (c->fd >= 0) {
+    if (c) {
         close(c->fd);
+        free(c->in);
+        free(c->out);
+        free(c);
     }
-    free(c->in);
-    free(c->out);
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
-}
-
-/* Appends a reply object as one line to the client's output, then frees it. */
-static void
-client_reply(struct ctl_client *c, json_t *reply)
-{
-    char *s = json_dumps(reply, JSON_COMPACT);
-    size_t n = s ? strlen(s) : 0;
-    char *grown;
-
-    json_decref(reply);
-    if (!s) {
-        c->closing = true;
-        return;
-    }
-    grown = realloc(c->out, c->out_len + n + 1);
-    if (!grown) {
-        free(s);
-        c->closing = true;
-        return;
-    }
-    c->out = grown;
-    memcpy(c->out + c->out_len, s, n);
-    c->out[c->out_len + n] = '\n';
-    c->out_len += n + 1;
-    free(s);
-}
-
-static json_t *
-error_reply(const char *msg)
-{
-    return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
-
-static int
-help_handler(struct ctl_server *srv, json_t **result)
-{
-    json_t *arr = json_array();
-
-    json_array_append_new(arr, json_pack("{s:s, s:s}", "command", "help", "help",
-                                         "the commands this daemon understands"));
-    for (size_t i = 0; i < srv->n_cmds; i++) {
-        json_array_append_new(arr, json_pack("{s:s, s:s}", "command", srv->cmds[i].cmd, "help",
-                                             srv->cmds[i].help));
-    }
-    *result = arr;
-    return 0;
-}
-
-/* Handles one request line (NUL-terminated) and queues its reply. */
-static void
-handle_line(struct ctl_server *srv, struct ctl_client *c, const char *line)
-{
-    json_error_t jerr;
-    json_t *req = json_loads(line, 0, &jerr), *args, *cmd, *result = NULL;
-    const char *key;
-    json_t *val;
-    char err[CTL_ERR_MAX], msg[CTL_ERR_MAX + 64];
-    int ret;
-
-    if (!req || !json_is_object(req)) {
-        snprintf(msg, sizeof msg, "malformed request: %s", req ? "not an object" : jerr.text);
-        json_decref(req);
-        client_reply(c, error_reply(msg));
-        return;
-    }
-    cmd = json_object_get(req, "cmd");
-    args = json_object_get(req, "args");
-    if (!json_is_string(cmd)) {
-        client_reply(c, error_reply("malformed request: \"cmd\" must be a string"));
-        json_decref(req);
-        return;
-    }
-    if (args && !json_is_object(args)) {
-        client_reply(c, error_reply("malformed request: \"args\" must be an object"));
-        json_decref(req);
-        return;
-    }
-    json_object_foreach(args, key, val)
-    {
-        if (!json_is_string(val)) {
-            snprintf(msg, sizeof msg, "malformed request: argument '%s' must be a string", key);
-            client_reply(c, error_reply(msg));
-            json_decref(req);
-            return;
-        }
-    }
-    if (!args) {
-        args = json_object();
-        json_object_set_new(req, "args", args);
-    }
-    err[0] = '\0';
-    if (!strcmp(json_string_value(cmd), "help")) {
-        ret = help_handler(srv, &result);
-    } else {
-        size_t i;
-        for (i = 0; i < srv->n_cmds && strcmp(srv->cmds[i].cmd, json_string_value(cmd)); i++) {
-        }
-        if (i == srv->n_cmds) {
-            snprintf(msg, sizeof msg, "unknown command '%.200s'; try 'help'", json_string_value(cmd));
-            client_reply(c, error_reply(msg));
-            json_decref(req);
-            return;
-        }
-        ret = srv->cmds[i].fn(args, &result, err, srv->cmds[i].aux);
-    }
-    if (ret) {
-        json_decref(result);
-        client_reply(c, error_reply(err[0] ? err : strerror(ret)));
-    } else {
-        client_reply(c, json_pack("{s:b, s:o}", "ok", 1, "result", result ? result : json_null()));
-    }
-    json_decref(req);
-}
-
-/* Reads what the client sent and answers every complete line. */
-static void
-client_read(struct ctl_server *srv, struct ctl_client *c)
-{
-    char buf[4096];
-    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-    char *nl;
-
-    if (n <= 0) {
-        if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-            c->closing = true;
-            c->in_len = 0;
-        }
-        return;
-    }
-    if (c->in_len + (size_t)n > CTL_MAX_REQUEST) {
-        client_reply(c, error_reply("request too large"));
-        c->closing = true;
-        return;
-    }
-    char *grown = realloc(c->in, c->in_len + (size_t)n + 1);
-    if (!grown) {
-        c->closing = true;
-        return;
-    }
-    c->in = grown;
-    memcpy(c->in + c->in_len, buf, (size_t)n);
-    c->in_len += (size_t)n;
-    c->in[c->in_len] = '\0';
-    while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-        size_t used = (size_t)(nl - c->in) + 1;
-        *nl = '\0';
-        if (nl > c->in) {
-            handle_line(srv, c, c->in);
-        }
-        memmove(c->in, c->in + used, c->in_len - used);
-        c->in_len -= used;
-        c->in[c->in_len] = '\0';
-    }
-}
-
-static void
-client_flush(struct ctl_client *c)
-{
-    while (c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EINTR) {
-                c->closing = true;
-                c->out_off = c->out_len;
-            }
-            return;
-        }
-        c->out_off += (size_t)n;
-    }
-    free(c->out);
-    c->out = NULL;
-    c->out_len = c->out_off = 0;
-}
-
-int
-ctl_server_poll(struct ctl_server *srv, int timeout_ms)
-{
-    struct pollfd pfd[CTL_MAX_CLIENTS + 1];
-    int idx[CTL_MAX_CLIENTS + 1];
-    nfds_t n = 0;
-
-    pfd[n] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
-    idx[n++] = -1;
-    for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-        struct ctl_client *c = &srv->clients[i];
-        if (c->fd >= 0) {
-            pfd[n] = (struct pollfd){.fd = c->fd, .events = POLLIN | (c->out_len ? POLLOUT : 0)};
-            idx[n++] = i;
-        }
-    }
-    if (poll(pfd, n, timeout_ms) < 0) {
-        return errno == EINTR ? 0 : errno;
-    }
-    for (nfds_t k = 1; k < n; k++) {
-        struct ctl_client *c = &srv->clients[idx[k]];
-        if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-            client_read(srv, c);
-        }
-        client_flush(c);
-        if (c->closing && !c->out_len) {
-            client_close(c);
-        }
-    }
-    if (pfd[0].revents & POLLIN) {
-        int fd;
-        while ((fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-            int i;
-            for (i = 0; i < CTL_MAX_CLIENTS && srv->clients[i].fd >= 0; i++) {
-            }
-            if (i == CTL_MAX_CLIENTS) {
-                close(fd); /* Too many clients: the newest waits for a free slot. */
-                break;
-            }
-            srv->clients[i].fd = fd;
-        }
-    }
-    return 0;
 }
 
 void
 ctl_server_destroy(struct ctl_server *srv)
 {
+    struct stat st;
+
     if (!srv) {
         return;
     }
-    for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-        if (srv->clients[i].fd >= 0) {
-            client_close(&srv->clients[i]);
-        }
+    for (size_t i = 0; i < srv->n_conns; i++) {
+        conn_destroy(srv->conns[i]);
     }
     close(srv->fd);
-    unlink(srv->path);
+    /* Remove the file only if it is still ours: a newer server may have replaced it. */
+    if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino) {
+        unlink(srv->path);
+    }
+    free(srv->path);
+    free(srv->cmds);
     free(srv);
+}
+
+/* ---- Server: replies. ---- */
+
+/* Appends 'n' bytes at 'data' to the output of 'c'. Returns 0, or -1 when out of memory. Has the
+ * signature of a json_dump_callback_t. */
+static int
+conn_append(const char *data, size_t n, void *c_)
+{
+    struct ctl_conn *c = c_;
+
+    if (c->out_cap - c->out_len < n) {
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        char *p;
+
+        while (cap - c->out_len < n) {
+            if (cap > SIZE_MAX / 2) {
+                return -1;
+            }
+            cap *= 2;
+        }
+        p = realloc(c->out, cap);
+        if (!p) {
+            return -1;
+        }
+        c->out = p;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, data, n);
+    c->out_len += n;
+    return 0;
+}
+
+/* Returns a new JSON string holding 'msg'. Bytes that would make it invalid UTF-8 (for instance a
+ * multi-byte character cut by truncation) become '?'. Returns NULL only when out of memory. */
+static json_t *
+message_string(const char *msg)
+{
+    json_t *s = json_string(msg);
+    char *copy;
+
+    if (s || !(copy = strdup(msg))) {
+        return s;
+    }
+    for (char *p = copy; *p; p++) {
+        if ((unsigned char)*p >= 0x80) {
+            *p = '?';
+        }
+    }
+    s = json_string(copy);
+    free(copy);
+    return s;
+}
+
+/* Appends 'reply' (reference stolen) and a newline to the output of 'c'. When 'reply' cannot be
+ * encoded, appends an error reply instead; when even that fails, marks 'c' for closing. */
+static void
+conn_reply(struct ctl_conn *c, json_t *reply)
+{
+    size_t mark = c->out_len;
+
+    if (reply && json_dump_callback(reply, conn_append, c, JSON_COMPACT) == 0 &&
+        conn_append("\n", 1, c) == 0) {
+        json_decref(reply);
+        return;
+    }
+    json_decref(reply);
+    c->out_len = mark;
+    if (conn_append("{\"ok\":false,\"error\":\"cannot encode the reply\"}\n", 47, c) < 0) {
+        c->closing = true;
+    }
+}
+
+/* Appends the error reply {"ok": false, "error": 'msg'} to the output of 'c'. */
+static void
+conn_reply_error(struct ctl_conn *c, const char *msg)
+{
+    json_t *s = message_string(msg);
+
+    conn_reply(c, s ? json_pack("{s:b, s:o}", "ok", 0, "error", s) : NULL);
+}
+
+/* Appends the error reply for a protocol violation and marks 'c' for closing once it is sent. */
+static void
+conn_reject(struct ctl_conn *c, const char *msg)
+{
+    conn_reply_error(c, msg);
+    c->closing = true;
+}
+
+/* Copies 'cmd' with leading and trailing blanks removed and inner runs of blanks made one space.
+ * Returns a new string, or NULL when out of memory. */
+static char *
+normalize_cmd(const char *cmd)
+{
+    char *norm = malloc(strlen(cmd) + 1);
+    char *q = norm;
+
+    if (!norm) {
+        return NULL;
+    }
+    for (const char *p = cmd; *p; p++) {
+        if (*p == ' ' || *p == '\t') {
+            if (q != norm && q[-1] != ' ') {
+                *q++ = ' ';
+            }
+        } else {
+            *q++ = *p;
+        }
+    }
+    if (q != norm && q[-1] == ' ') {
+        q--;
+    }
+    *q = '\0';
+    return norm;
+}
+
+/* Returns the command named 'cmd' in 'srv', or NULL. */
+static const struct ctl_command *
+find_command(const struct ctl_server *srv, const char *cmd)
+{
+    size_t lo = 0, hi = srv->n_cmds;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(srv->cmds[mid].cmd, cmd);
+        if (cmp == 0) {
+            return &srv->cmds[mid];
+        }
+        if (cmp < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* Runs the command named 'cmd' with 'args' (borrowed) and appends its reply to 'c'. */
+static void
+run_command(struct ctl_server *srv, struct ctl_conn *c, const char *cmd, json_t *args)
+{
+    const struct ctl_command *command = find_command(srv, cmd);
+    char err[CTL_ERR_MAX];
+    json_t *result = NULL;
+    int ret;
+
+    if (!command) {
+        snprintf(err, sizeof err, "unknown command '%s'; try 'help'", cmd);
+        conn_reply_error(c, err);
+        return;
+    }
+    err[0] = '\0';
+    ret = command->fn(args, &result, err, command->aux);
+    if (ret) {
+        json_decref(result);
+        err[CTL_ERR_MAX - 1] = '\0';
+        if (!err[0]) {
+            snprintf(err, sizeof err, "%s failed: %s", command->cmd, strerror(ret < 0 ? -ret : ret));
+        }
+        conn_reply_error(c, err);
+        return;
+    }
+    conn_reply(c, json_pack("{s:b, s:o}", "ok", 1, "result", result ? result : json_null()));
+}
+
+/* Answers the request 'line' of 'len' bytes (its newline removed). Blank lines are ignored. */
+static void
+handle_request(struct ctl_server *srv, struct ctl_conn *c, const char *line, size_t len)
+{
+    json_error_t jerr;
+    json_t *req, *cmd, *args;
+    const char *key;
+    json_t *value;
+    char *norm;
+    size_t i;
+
+    for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++) {
+        continue;
+    }
+    if (i == len) {
+        return;
+    }
+    c->last_ms = now_ms();
+
+    req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req) {
+        char msg[CTL_ERR_MAX];
+        snprintf(msg, sizeof msg, "malformed request: %s", jerr.text);
+        conn_reject(c, msg);
+        return;
+    }
+    if (!json_is_object(req)) {
+        conn_reject(c, "malformed request: not a JSON object");
+        goto out;
+    }
+    cmd = json_object_get(req, "cmd");
+    if (!json_is_string(cmd)) {
+        conn_reject(c, "malformed request: \"cmd\" is missing or not a string");
+        goto out;
+    }
+    args = json_object_get(req, "args");
+    if (!args || json_is_null(args)) {
+        args = json_object();
+        if (!args || json_object_set_new(req, "args", args) < 0) {
+            conn_reject(c, "out of memory");
+            goto out;
+        }
+    } else if (!json_is_object(args)) {
+        conn_reject(c, "malformed request: \"args\" is not an object");
+        goto out;
+    }
+    json_object_foreach (args, key, value) {
+        if (!json_is_string(value)) {
+            char msg[CTL_ERR_MAX];
+            snprintf(msg, sizeof msg, "malformed request: argument '%s' is not a string", key);
+            conn_reject(c, msg);
+            goto out;
+        }
+    }
+    norm = normalize_cmd(json_string_value(cmd));
+    if (!norm) {
+        conn_reject(c, "out of memory");
+        goto out;
+    }
+    run_command(srv, c, norm, args);
+    free(norm);
+out:
+    json_decref(req);
+}
+
+/* ---- Server: connections. ---- */
+
+/* Sends as much pending output of 'c' as the socket takes. Returns 0 (some output may remain) or a
+ * positive errno when the connection is dead. */
+static int
+conn_flush(struct ctl_conn *c)
+{
+    while (c->out_ofs < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_ofs, c->out_len - c->out_ofs,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
+        }
+        c->out_ofs += (size_t)n;
+        c->last_ms = now_ms();
+    }
+    c->out_ofs = c->out_len = 0;
+    if (c->out_cap > CTL_OUT_KEEP) {
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
+    }
+    return 0;
+}
+
+/* Makes progress on 'c': sends pending output and, once it is all sent, answers the next buffered
+ * request, and so on. Returns false when 'c' is to be closed. */
+static bool
+conn_run(struct ctl_server *srv, struct ctl_conn *c)
+{
+    for (;;) {
+        char *nl;
+
+        if (conn_flush(c)) {
+            return false;
+        }
+        if (c->out_len) {
+            return true; /* Wait for POLLOUT. */
+        }
+        if (c->closing) {
+            return false;
+        }
+        nl = c->in_len ? memchr(c->in, '\n', c->in_len) : NULL;
+        if (nl) {
+            size_t len = (size_t)(nl - c->in);
+            handle_request(srv, c, c->in, len);
+            c->in_len -= len + 1;
+            memmove(c->in, nl + 1, c->in_len);
+        } else if (c->in_len >= CTL_MAX_REQUEST) {
+            conn_reject(c, "request too large");
+        } else if (c->eof) {
+            if (!c->in_len) {
+                return false;
+            }
+            /* A last request without its newline: answer it, then close. */
+            handle_request(srv, c, c->in, c->in_len);
+            c->in_len = 0;
+            c->closing = true;
+        } else {
+            return true; /* Wait for POLLIN. */
+        }
+    }
+}
+
+/* Reads what 'c' has sent into its input buffer. Returns false when 'c' is to be closed. */
+static bool
+conn_read(struct ctl_conn *c)
+{
+    ssize_t n;
+
+    if (c->in_len == c->in_cap) {
+        size_t cap = c->in_cap ? c->in_cap * 2 : CTL_IN_MIN;
+        char *p;
+
+        if (cap > CTL_MAX_REQUEST) {
+            cap = CTL_MAX_REQUEST;
+        }
+        if (cap == c->in_cap || !(p = realloc(c->in, cap))) {
+            return false;
+        }
+        c->in = p;
+        c->in_cap = cap;
+    }
+    n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+    if (n > 0) {
+        c->in_len += (size_t)n;
+        c->last_ms = now_ms();
+    } else if (n == 0) {
+        c->eof = true;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return false;
+    }
+    return true;
+}
+
+/* The poll(2) events 'c' waits for: POLLOUT while it has output, else POLLIN while the peer may
+ * still send. */
+static short
+conn_events(const struct ctl_conn *c)
+{
+    return c->out_len ? POLLOUT : c->eof || c->closing ? 0 : POLLIN;
+}
+
+/* The monotonic time at which 'c' times out. */
+static int64_t
+conn_deadline(const struct ctl_conn *c)
+{
+    return c->last_ms + (c->out_len ? CTL_SEND_TIMEOUT_MS : CTL_IDLE_TIMEOUT_MS);
+}
+
+/* Accepts pending connections. Beyond CTL_MAX_CLIENTS a connection gets an error reply and is
+ * closed. Returns 0 or a positive errno on a fatal listener error. */
+static int
+accept_conns(struct ctl_server *srv)
+{
+    static const char busy[] = "{\"ok\":false,\"error\":\"too many connections\"}\n";
+
+    for (int i = 0; i < CTL_ACCEPT_BURST; i++) {
+        struct ctl_conn *c;
+        int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (fd < 0) {
+            switch (errno) {
+            case EINTR:
+            case ECONNABORTED:
+            case EPROTO:
+                continue;
+            case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+            case EWOULDBLOCK:
+#endif
+            case EMFILE:
+            case ENFILE:
+            case ENOBUFS:
+            case ENOMEM:
+                return 0; /* Out of descriptors: try again on the next call. */
+            default:
+                return errno;
+            }
+        }
+        if (srv->n_conns >= CTL_MAX_CLIENTS || !(c = calloc(1, sizeof *c))) {
+            ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)n;
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->last_ms = now_ms();
+        srv->conns[srv->n_conns++] = c;
+    }
+    return 0;
+}
+
+int
+ctl_server_poll(struct ctl_server *srv, int timeout_ms)
+{
+    struct pollfd pfds[1 + CTL_MAX_CLIENTS];
+    struct ctl_conn *polled[CTL_MAX_CLIENTS];
+    size_t n_polled = srv->n_conns, kept;
+    int64_t now = now_ms();
+    int n;
+
+    pfds[0] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
+    for (size_t i = 0; i < n_polled; i++) {
+        struct ctl_conn *c = srv->conns[i];
+        int64_t left = conn_deadline(c) - now;
+
+        polled[i] = c;
+        pfds[1 + i] = (struct pollfd){.fd = c->fd, .events = conn_events(c)};
+        /* Wake up in time to close a connection that has timed out. */
+        left = left < 0 ? 0 : left;
+        if (timeout_ms < 0 || left < timeout_ms) {
+            timeout_ms = (int)left;
+        }
+    }
+
+    n = poll(pfds, 1 + n_polled, timeout_ms);
+    if (n < 0) {
+        return errno == EINTR ? 0 : errno;
+    }
+
+    now = now_ms();
+    kept = 0;
+    for (size_t i = 0; i < n_polled; i++) {
+        struct ctl_conn *c = polled[i];
+        short re = pfds[1 + i].revents;
+        bool keep = true;
+
+        if (re & POLLNVAL) {
+            keep = false;
+        } else if (re) {
+            if ((pfds[1 + i].events & POLLIN) && !conn_read(c)) {
+                keep = false;
+            } else {
+                keep = conn_run(srv, c);
+            }
+        } else if (now >= conn_deadline(c)) {
+            keep = false;
+        }
+        if (keep) {
+            srv->conns[kept++] = c;
+        } else {
+            conn_destroy(c);
+        }
+    }
+    srv->n_conns = kept;
+
+    if (pfds[0].revents & POLLIN) {
+        return accept_conns(srv);
+    }
+    return 0;
+}
+
+/* ---- Client. ---- */
+
+/* Sends all 'n' bytes at 'data' on the blocking socket 'fd'. Returns 0 or a positive errno. */
+static int
+send_all(int fd, const char *data, size_t n)
+{
+    while (n) {
+        ssize_t k = send(fd, data, n, MSG_NOSIGNAL);
+        if (k < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+        }
+        data += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Reads from the blocking socket 'fd' until a newline or the end of the stream. Returns 0 and the
+ * bytes before the newline in '*buf' (malloc'd, caller frees) and '*len', or a positive errno. */
+static int
+recv_line(int fd, char **buf, size_t *len)
+{
+    size_t cap = 0, used = 0;
+    char *p = NULL;
+
+    for (;;) {
+        char *nl;
+        ssize_t k;
+
+        if (used == cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            char *np;
+
+            if (ncap > CTL_CLIENT_MAX_REPLY || !(np = realloc(p, ncap))) {
+                free(p);
+                return ncap > CTL_CLIENT_MAX_REPLY ? EMSGSIZE : ENOMEM;
+            }
+            p = np;
+            cap = ncap;
+        }
+        k = recv(fd, p + used, cap - used, 0);
+        if (k < 0) {
+            int err = errno;
+            if (err == EINTR) {
+                continue;
+            }
+            free(p);
+            return err == EAGAIN || err == EWOULDBLOCK ? ETIMEDOUT : err;
+        }
+        if (k == 0) {
+            break;
+        }
+        nl = memchr(p + used, '\n', (size_t)k);
+        used += (size_t)k;
+        if (nl) {
+            used = (size_t)(nl - p);
+            break;
+        }
+    }
+    *buf = p;
+    *len = used;
+    return 0;
 }
 
 int
 ctl_client_call(const char *path, const char *cmd, json_t *args, json_t **reply)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    json_t *req = json_pack("{s:s, s:O}", "cmd", cmd, "args", args ? args : json_object());
-    char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int fd, ret = 0;
+    struct timeval tv = {.tv_sec = CTL_CLIENT_TIMEOUT_S};
+    struct sockaddr_un sun;
+    json_t *req, *ok;
+    json_error_t jerr;
+    char *text = NULL, *line = NULL;
+    size_t line_len = 0;
+    int fd, ret, send_ret;
 
-    json_decref(req);
     *reply = NULL;
-    if (!line) {
-        return ENOMEM;
+    if (!cmd || (args && !json_is_object(args))) {
+        return EINVAL;
     }
-    if (strlen(path) >= sizeof sa.sun_path) {
-        free(line);
-        return ENAMETOOLONG;
+    ret = fill_sockaddr(path, &sun);
+    if (ret) {
+        return ret;
     }
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    req = json_object();
+    if (!req || json_object_set_new(req, "cmd", json_string(cmd)) < 0 ||
+        json_object_set_new(req, "args", args ? json_incref(args) : json_object()) < 0) {
+        json_decref(req);
+        return EINVAL; /* 'cmd' is not UTF-8, or out of memory. */
+    }
+    text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!text) {
+        return EINVAL;
+    }
+
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if (fd < 0) {
         ret = errno;
-        goto out;
+        free(text);
+        return ret;
     }
-    size_t n = strlen(line);
-    line[n] = '\n';
-    for (size_t off = 0; off <= n;) {
-        ssize_t w = send(fd, line + off, n + 1 - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            ret = errno;
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                ret = ENOMEM;
-                goto out;
-            }
-            buf = grown;
-        }
-        ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
-        if (r <= 0) {
-            ret = r == 0 ? EPROTO : errno;
-            goto out;
-        }
-        len += (size_t)r;
-        if (memchr(buf + len - r, '\n', (size_t)r)) {
-            break;
-        }
-    }
-    buf[len] = '\0';
-    *reply = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
-    if (!*reply) {
-        ret = EPROTO;
-    }
-out:
-    if (fd >= 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        ret = errno;
         close(fd);
+        free(text);
+        return ret;
     }
+
+    /* If the server hangs up mid-request (say, "request too large"), its reply is still readable. */
+    send_ret = send_all(fd, text, strlen(text));
+    if (!send_ret) {
+        send_ret = send_all(fd, "\n", 1);
+    }
+    free(text);
+    ret = recv_line(fd, &line, &line_len);
+    close(fd);
+    if (ret) {
+        return send_ret ? send_ret : ret;
+    }
+    if (!line_len) {
+        free(line);
+        return send_ret ? send_ret : ECONNRESET;
+    }
+    *reply = json_loadb(line, line_len, 0, &jerr);
     free(line);
-    free(buf);
-    return ret;
+    ok = json_object_get(*reply, "ok");
+    if (!json_is_object(*reply) || !json_is_boolean(ok)) {
+        json_decref(*reply);
+        *reply = NULL;
+        return EPROTO;
+    }
+    return 0;
 }

@@ -1,8 +1,13 @@
-# Lab library for hnvgw tests: network namespaces, processes and TAP-style assertions, all cleaned up
-# by a trap on success and on failure. Source it, then call lab_init NAME first.
+# Lab library for hnvgw tests: network namespaces, processes and TAP-style assertions, all cleaned
+# up by a trap on success and on failure. Source it, then call `lab_init NAME` first.
 #
 # Rules it enforces: every namespace carries the test's unique prefix; every process it started is
-# killed by PID; nothing is left in the root namespace.
+# killed by PID (never by name); no test traffic and no interface in the root namespace (veths are
+# created directly inside their namespaces).
+#
+# Assertions: `ok DESC CMD...` (CMD must succeed) and `nok DESC CMD...` (CMD must fail) print
+# "ok N - DESC" / "not ok N - DESC"; `lab_ok`/`lab_nok` are the same. `lab_done` prints the totals,
+# its last line being exactly "N passed, N failed", and exits non-zero when anything failed.
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_PY=/usr/bin/python3
@@ -11,35 +16,53 @@ LAB_FAIL=0
 LAB_N=0
 LAB_NETNS=()
 LAB_PIDS=()
+LAB_CLEANED=0
+LAB_WAIT_TRIES=${LAB_WAIT_TRIES:-100}
+LAB_WAIT_INTERVAL=${LAB_WAIT_INTERVAL:-0.1}
 
-# lab_init NAME: unique prefix, temp dir, and the cleanup trap.
+# lab_init NAME: unique prefix, temp dir, and the cleanup trap (EXIT, INT, TERM).
 lab_init() {
   LAB_NAME=$1
-  LAB_PREFIX="h${1:0:4}$$"
-  LAB_PREFIX=${LAB_PREFIX:0:10}
-  LAB_DIR=$(mktemp -d "/tmp/hnvgw-lab-$1.XXXXXX")
+  # "hl" + 4 chars of the name + the PID: at most 13 chars, unique per running test.
+  LAB_PREFIX="hl${1:0:4}$$"
+  LAB_DIR=$(mktemp -d "/tmp/hnvgw-lab-$1.XXXXXX") || { echo "# lab_init: mktemp failed" >&2; exit 1; }
+  LAB_CLEANED=0
   trap lab_cleanup EXIT
-  trap 'exit 130' INT TERM
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 
+# lab_cleanup: kills tracked PIDs (TERM, then KILL), deletes our namespaces, removes $LAB_DIR
+# unless LAB_KEEP=1. Idempotent; safe under set -e and from any point of a failed test.
 lab_cleanup() {
-  local rc=$?
-  for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  local rc=$? p ns left
+  set +e
+  [ "$LAB_CLEANED" = 1 ] && return $rc
+  LAB_CLEANED=1
+  for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for _ in $(seq 1 30); do
+    left=0
+    for p in "${LAB_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && left=1; done
+    [ $left = 0 ] && break
+    sleep 0.1
+  done
   for p in "${LAB_PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null
+    { wait "$p"; } 2>/dev/null   # reap our own children quietly
   done
   LAB_PIDS=()
   for ns in "${LAB_NETNS[@]}"; do
-    # Anything still inside a namespace we made is ours.
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
+    # Anything still running inside a namespace we created is ours: kill it by PID.
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
   done
   LAB_NETNS=()
-  if [ "${LAB_KEEP:-0}" = 1 ] || [ $rc -ne 0 ] && [ -n "${CI:-}" ]; then
-    echo "# lab dir kept: $LAB_DIR"
-  else
-    rm -rf "$LAB_DIR"
+  if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
+    if [ "${LAB_KEEP:-0}" = 1 ]; then
+      echo "# lab dir kept: $LAB_DIR"
+    else
+      rm -rf "$LAB_DIR"
+    fi
   fi
   return $rc
 }
@@ -47,7 +70,7 @@ lab_cleanup() {
 # lab_netns NAME: creates "<prefix>-NAME" with lo up; prints the full name.
 lab_netns() {
   local ns="$LAB_PREFIX-$1"
-  ip netns add "$ns"
+  ip netns add "$ns" || return 1
   LAB_NETNS+=("$ns")
   ip -n "$ns" link set lo up
   echo "$ns"
@@ -55,24 +78,27 @@ lab_netns() {
 
 lab_track_pid() { LAB_PIDS+=("$1"); }
 
-# lab_bridge NS BR: a Linux bridge inside NS (a switch).
+# lab_bridge NS BR: a Linux bridge inside NS (a switch), up.
 lab_bridge() {
-  ip -n "$1" link add "$2" type bridge
+  ip -n "$1" link add "$2" type bridge || return 1
   ip -n "$1" link set "$2" up
 }
 
-# lab_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
+# lab_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up. Created directly
+# inside the namespaces, so nothing ever appears in the root namespace.
 lab_veth() {
-  ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+  ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" || return 1
   ip -n "$1" link set "$2" up
   ip -n "$3" link set "$4" up
 }
 
-# lab_wait_for CMD...: polls CMD up to 150 times, 0.2 s apart; non-zero if it never held.
+# lab_wait_for CMD...: polls CMD up to $LAB_WAIT_TRIES times (100), $LAB_WAIT_INTERVAL s (0.1)
+# apart; returns non-zero if it never held.
 lab_wait_for() {
-  for _ in $(seq 1 150); do
+  local i
+  for ((i = 0; i < LAB_WAIT_TRIES; i++)); do
     "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
+    sleep "$LAB_WAIT_INTERVAL"
   done
   return 1
 }
@@ -86,6 +112,7 @@ ok() {
   else
     LAB_FAIL=$((LAB_FAIL + 1)); echo "not ok $LAB_N - $desc"; sed 's/^/#   /' "$LAB_DIR/last.out" | tail -15
   fi
+  return 0
 }
 
 # nok DESC CMD...: asserts that CMD fails.
@@ -97,13 +124,105 @@ nok() {
   else
     LAB_PASS=$((LAB_PASS + 1)); echo "ok $LAB_N - $desc"
   fi
+  return 0
 }
 
-# lab_done: the closing line, and the exit status.
+lab_ok() { ok "$@"; }
+lab_nok() { nok "$@"; }
+
+# lab_done: the totals, and the exit status. The "# NAME: ..." line is what run-all.sh parses; the
+# last line is exactly "N passed, N failed".
 lab_done() {
-  echo "$LAB_NAME: $LAB_PASS passed, $LAB_FAIL failed"
-  [ "$LAB_FAIL" -eq 0 ]
+  echo "# $LAB_NAME: $LAB_PASS passed, $LAB_FAIL failed"
+  echo "$LAB_PASS passed, $LAB_FAIL failed"
+  [ "$LAB_FAIL" -eq 0 ] && [ "$LAB_N" -gt 0 ] && exit 0
+  exit 1
 }
+
+# ---- Open vSwitch (userspace datapath), one private instance per namespace ----
+
+# _lab_ovs_dir NS: the private run/db/log/conf dir of the OVS instance of NS.
+_lab_ovs_dir() { echo "$LAB_DIR/ovs-$1"; }
+
+# _lab_ovs_env NS CMD...: runs an OVS tool against the private instance of NS.
+_lab_ovs_env() {
+  local d; d=$(_lab_ovs_dir "$1"); shift
+  OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d "$@"
+}
+
+# lab_ovs_vsctl NS ARGS... / lab_ovs_ofctl NS ARGS... / lab_ovs_appctl NS ARGS...
+lab_ovs_vsctl() { local ns=$1; shift; _lab_ovs_env "$ns" ovs-vsctl --timeout=10 --db="unix:$(_lab_ovs_dir "$ns")/db.sock" "$@"; }
+lab_ovs_ofctl() { local ns=$1; shift; _lab_ovs_env "$ns" ovs-ofctl "$@"; }
+lab_ovs_appctl() { local ns=$1; shift; _lab_ovs_env "$ns" ovs-appctl -t "$(_lab_ovs_dir "$ns")/ovs-vswitchd.ctl" "$@"; }
+
+# lab_ovs_start NS: ovsdb-server and ovs-vswitchd inside NS, private dirs under $LAB_DIR, PIDs
+# tracked. Use datapath_type=netdev bridges only (no kernel module involved).
+lab_ovs_start() {
+  local ns=$1 d pid
+  d=$(_lab_ovs_dir "$ns")
+  mkdir -p "$d"
+  _lab_ovs_env "$ns" ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+  _lab_ovs_env "$ns" ip netns exec "$ns" ovsdb-server "$d/conf.db" \
+    --remote="punix:$d/db.sock" --unixctl="$d/ovsdb-server.ctl" \
+    --pidfile="$d/ovsdb-server.pid" --log-file="$d/ovsdb-server.log" --no-chdir -vconsole:off \
+    >"$d/ovsdb-server.out" 2>&1 &
+  pid=$!; lab_track_pid $pid
+  lab_wait_for test -S "$d/db.sock" || { echo "# ovsdb-server in $ns did not come up"; cat "$d/ovsdb-server.out"; return 1; }
+  lab_ovs_vsctl "$ns" --no-wait init || return 1
+  _lab_ovs_env "$ns" ip netns exec "$ns" ovs-vswitchd "unix:$d/db.sock" \
+    --unixctl="$d/ovs-vswitchd.ctl" --pidfile="$d/ovs-vswitchd.pid" \
+    --log-file="$d/ovs-vswitchd.log" --no-chdir -vconsole:off \
+    >"$d/ovs-vswitchd.out" 2>&1 &
+  pid=$!; lab_track_pid $pid
+  lab_wait_for lab_ovs_appctl "$ns" version || { echo "# ovs-vswitchd in $ns did not come up"; cat "$d/ovs-vswitchd.out"; return 1; }
+}
+
+# lab_ovs_nvgre_host NS PA_IF PA_IP/PLEN REMOTE_PA VSID VM_NS VM_IP/PLEN VM_MAC [VM_IF]
+#
+# Makes the OVS instance of NS (lab_ovs_start first) an NVGRE host with userspace tunneling:
+#   br-phy (netdev): port PA_IF (an existing interface of NS, e.g. a veth to the PA switch), and
+#                    the PA address on its internal (tap) interface;
+#   br-int (netdev): port gre0 (type=gre, remote_ip=REMOTE_PA, key=flow, packet_type=legacy_l2) and
+#                    the VM port, a veth "vm$VSID" whose peer "eth0" (or VM_IF) is in VM_NS.
+# OpenFlow on br-int: VM -> gre0 with tun_id = VSID<<8 (NVGRE key: VSID<<8 | FlowID 0);
+# gre0 with tun_id>>8 == VSID -> VM; anything else is dropped. VM MTU is 1458 (1500 - 42).
+lab_ovs_nvgre_host() {
+  local ns=$1 pa_if=$2 pa_ip=$3 remote=$4 vsid=$5 vm_ns=$6 vm_ip=$7 vm_mac=$8 vm_if=${9:-eth0}
+  local hport="vm$vsid" key
+  key=$(printf '0x%x' $((vsid << 8)))
+
+  lab_ovs_vsctl "$ns" -- add-br br-phy -- set bridge br-phy datapath_type=netdev \
+    -- add-port br-phy "$pa_if" || return 1
+  ip -n "$ns" link set "$pa_if" up
+  ip -n "$ns" addr add "$pa_ip" dev br-phy || return 1
+  ip -n "$ns" link set br-phy up || return 1
+
+  lab_veth "$ns" "$hport" "$vm_ns" "$vm_if" || return 1
+  ip -n "$vm_ns" link set "$vm_if" address "$vm_mac"
+  ip -n "$vm_ns" link set "$vm_if" mtu 1458
+  ip -n "$vm_ns" addr add "$vm_ip" dev "$vm_if" || return 1
+  # The userspace datapath does not complete partial checksums of AF_PACKET frames: have the
+  # kernel compute them (ping does not need it; TCP would).
+  ip netns exec "$vm_ns" ethtool -K "$vm_if" tx off >/dev/null 2>&1
+
+  lab_ovs_vsctl "$ns" -- add-br br-int -- set bridge br-int datapath_type=netdev \
+    -- set-fail-mode br-int secure \
+    -- add-port br-int "$hport" -- set interface "$hport" ofport_request=1 \
+    -- add-port br-int gre0 -- set interface gre0 type=gre ofport_request=2 \
+       options:remote_ip="$remote" options:key=flow options:packet_type=legacy_l2 || return 1
+
+  lab_ovs_ofctl "$ns" del-flows br-int || return 1
+  lab_ovs_ofctl "$ns" add-flow br-int "table=0,priority=100,in_port=1,actions=set_field:$key->tun_id,output:2" || return 1
+  lab_ovs_ofctl "$ns" add-flow br-int "table=0,priority=100,in_port=2,tun_id=$key/0xffffff00,actions=output:1" || return 1
+  lab_ovs_ofctl "$ns" add-flow br-int "table=0,priority=0,actions=drop" || return 1
+
+  # Userspace tunneling routes the outer packet by OVS's own table, learnt from the kernel routes of
+  # NS (the connected route of br-phy); make sure it is there rather than racing netlink.
+  lab_wait_for _lab_ovs_route_ok "$ns" "$remote" || {
+    echo "# no OVS route to $remote via br-phy in $ns"; lab_ovs_appctl "$ns" ovs/route/show; return 1; }
+}
+
+_lab_ovs_route_ok() { lab_ovs_appctl "$1" ovs/route/lookup "$2" 2>/dev/null | grep -q 'dev br-phy'; }
 
 # ---- hnvgw specifics ----
 
@@ -113,10 +232,10 @@ HNVGWCTL="$LAB_TOP/build/hnvgwctl"
 # lab_hnvgwd NS CONF NAME: starts hnvgwd inside NS and waits for its control socket.
 # The socket path must be "$LAB_DIR/NAME.sock" in CONF.
 lab_hnvgwd() {
-  local ns=$1 conf=$2 name=$3
+  local ns=$1 conf=$2 name=$3 pid
   ip netns exec "$ns" "$HNVGWD" -c "$conf" >"$LAB_DIR/$name.log" 2>&1 &
-  lab_track_pid $!
-  local pid=$!
+  pid=$!
+  lab_track_pid $pid
   for _ in $(seq 1 300); do
     "$HNVGWCTL" -s "$LAB_DIR/$name.sock" show status >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || { echo "# hnvgwd $name exited:"; sed 's/^/#   /' "$LAB_DIR/$name.log"; return 1; }
@@ -128,11 +247,16 @@ lab_hnvgwd() {
 # ctl NAME ARGS...: hnvgwctl against the lab daemon NAME.
 ctl() { local n=$1; shift; "$HNVGWCTL" -s "$LAB_DIR/$n.sock" "$@"; }
 
-# lab_tap_move FROM_NS TAP TO_NS [MAC] [ADDR/PLEN]: moves a DPDK tap's kernel side into TO_NS.
+# lab_tap_move FROM_NS TAP TO_NS [MAC] [ADDR/PLEN]: moves a DPDK tap's kernel side into TO_NS and
+# brings it up (a move always leaves it down).
+# Only move a net_tap port after its DPDK port has been STARTED (queues set up): the queue fds stay
+# bound to the moved device and rx/tx keep working; if moved earlier, the PMD silently creates a
+# new tap of the same name in FROM_NS. After the move, the PMD's ioctls by name (link status,
+# dev_start after a stop, MTU, MAC) fail with ENODEV and it reports the link as down.
 lab_tap_move() {
   local from=$1 tap=$2 to=$3 mac=${4:-} addr=${5:-}
   lab_wait_for ip -n "$from" link show "$tap" || { echo "# tap $tap never appeared in $from"; return 1; }
-  ip -n "$from" link set "$tap" netns "$to"
+  ip -n "$from" link set "$tap" netns "$to" || return 1
   [ -n "$mac" ] && ip -n "$to" link set "$tap" address "$mac"
   [ -n "$addr" ] && ip -n "$to" addr add "$addr" dev "$tap"
   ip -n "$to" link set "$tap" up

@@ -17,9 +17,9 @@ lab_http "$NS_EXT" external
 lab_wait_for vm vma1 ping -c 1 -W 1 10.1.2.10
 ok "contoso: ping across virtual subnets through the gateway" vm vma1 ping -c 3 -W 2 10.1.2.10
 ok "contoso: TCP (curl) across virtual subnets" \
-  bash -c "ip netns exec ${NS_VM[vma1]} curl -s --max-time 5 http://10.1.2.10:8080/ | grep -qx 'hello from contoso-db'"
-ok "fabrikam: same CAs reach fabrikam's own VM" \
-  bash -c "ip netns exec ${NS_VM[vmb1]} curl -s --max-time 5 http://10.1.2.10:8080/ | grep -qx 'hello from fabrikam-db'"
+  curl_is "${NS_VM[vma1]}" http://10.1.2.10:8080/ "hello from contoso-db"
+ok "fabrikam: the same CAs reach fabrikam's own VM, never contoso's" \
+  curl_is "${NS_VM[vmb1]}" http://10.1.2.10:8080/ "hello from fabrikam-db"
 ok "contoso: ping the subnet gateway CA" vm vma1 ping -c 1 -W 2 10.1.1.1
 ok "PA ping (ping -p) to the gateway's provider address" ip netns exec "$NS_PA" bash -c \
   "ip addr add 10.0.0.250/24 dev br0 && ping -c 1 -W 2 10.0.0.1; rc=\$?; ip addr del 10.0.0.250/24 dev br0; exit \$rc"
@@ -27,10 +27,10 @@ ok "PA ping (ping -p) to the gateway's provider address" ip netns exec "$NS_PA" 
 # Forwarding gateway: contoso has the external route and forwards 10.1.0.0/16; fabrikam has neither.
 ok "forwarding gateway: VM pings the external host" vm vma1 ping -c 2 -W 2 10.99.0.2
 ok "forwarding gateway: VM fetches a page from the external host" \
-  bash -c "ip netns exec ${NS_VM[vma1]} curl -s --max-time 5 http://10.99.0.2:8080/ | grep -qx 'hello from external'"
+  curl_is "${NS_VM[vma1]}" http://10.99.0.2:8080/ "hello from external"
 ok "forwarding gateway: external host reaches the VM" ip netns exec "$NS_EXT" ping -c 2 -W 2 10.1.2.10
 nok "isolation: fabrikam has no route to the external network" vm vmb1 ping -c 2 -W 1 10.99.0.2
-ok "isolation: the unreachable was counted as no_route" bash -c "[ \$(stat_of gw route.no_route) -ge 1 ]"
+ok "isolation: the unreachable was counted as no_route" stat_ge gw route.no_route 1
 
 # Wire format, seen by tshark on the PA switch.
 cap="$LAB_DIR/pa.pcap"
@@ -39,18 +39,26 @@ tpid=$!; lab_track_pid $tpid
 sleep 1.5
 vm vma1 ping -c 2 -W 1 10.1.2.10 >/dev/null
 wait $tpid
-fields=$(tshark -r "$cap" -Y gre -T fields -e gre.flags_and_version -e gre.proto -e gre.key 2>/dev/null | sort -u)
-echo "$fields" | sed 's/^/# tshark: /'
-ok "wire: GRE word is 0x2000 (key bit only)" bash -c "echo '$fields' | awk '{print \$1}' | grep -qx 0x2000"
-ok "wire: GRE protocol is 0x6558" bash -c "echo '$fields' | awk '{print \$2}' | grep -qx 0x6558"
-ok "wire: key = VSID<<8 | FlowID carries VSIDs 5001 and 5002" bash -c \
-  "echo '$fields' | awk '{printf \"%d\n\", strtonum(\$3) / 256}' | sort -u | tr '\n' ' ' | grep -q '5001 5002'"
+tshark -r "$cap" -Y gre -T fields -e gre.flags_and_version -e gre.proto -e gre.key 2>/dev/null |
+  sort -u >"$LAB_DIR/gre.txt"
+sed 's/^/# tshark: /' "$LAB_DIR/gre.txt"
+gre_words() { [ -s "$LAB_DIR/gre.txt" ] && ! awk '{print $1}' "$LAB_DIR/gre.txt" | grep -vqx 0x2000; }
+gre_protos() { [ -s "$LAB_DIR/gre.txt" ] && ! awk '{print $2}' "$LAB_DIR/gre.txt" | grep -vqx 0x6558; }
+gre_vsids() {
+  local v=" "
+  while read -r _ _ key; do v+="$(( 16#${key#0x} >> 8 )) "; done <"$LAB_DIR/gre.txt"
+  echo "vsids seen:$v"
+  [[ "$v" == *" 5001 "* && "$v" == *" 5002 "* ]]
+}
+ok "wire: GRE word is 0x2000 (key bit only)" gre_words
+ok "wire: GRE protocol is 0x6558" gre_protos
+ok "wire: key = VSID<<8 | FlowID carries VSIDs 5001 and 5002" gre_vsids
 
 # Run-time policy: removing the lookup record of vma2 on the gateway stops traffic; adding it
 # back restores it.
 ok "remove lookup record at run time" ctl gw remove lookup vsid=5002 ca=10.1.2.10
 nok "traffic to the removed CA stops" vm vma1 ping -c 2 -W 1 10.1.2.10
-ok "no_lookup_record drop counted" bash -c "[ \$(stat_of gw route.no_lookup_record) -ge 1 ]"
+ok "no_lookup_record drop counted" stat_ge gw route.no_lookup_record 1
 ok "add lookup record at run time" ctl gw add lookup vsid=5002 ca=10.1.2.10 pa=10.0.0.2 mac=02:00:00:00:20:10
 ok "traffic to the re-added CA flows" vm vma1 ping -c 2 -W 2 10.1.2.10
 nok "a bad record is refused with a clear error" ctl gw add lookup vsid=5002 ca=10.7.7.7 pa=10.0.0.2 mac=02:00:00:00:20:11
@@ -64,5 +72,6 @@ cp "$LAB_DIR/gw.conf.orig" "$LAB_DIR/gw.conf"
 ok "reload of the good config" ctl gw reload
 ok "traffic after reload" vm vma1 ping -c 1 -W 2 10.1.2.10
 
-ok "both daemons still running" bash -c "ctl gw show status && ctl host show status"
+both_alive() { ctl gw show status && ctl host show status; }
+ok "both daemons still running" both_alive
 lab_done

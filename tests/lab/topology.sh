@@ -19,15 +19,18 @@ declare -A VM_IP=([vma1]=10.1.1.10 [vma2]=10.1.2.10 [vmb1]=10.1.1.10 [vmb2]=10.1
 declare -A VM_GW=([vma1]=10.1.1.1 [vma2]=10.1.2.1 [vmb1]=10.1.1.1 [vmb2]=10.1.2.1)
 declare -A VM_MAC=([vma1]=02:00:00:00:10:10 [vma2]=02:00:00:00:20:10 [vmb1]=02:00:00:00:30:10 [vmb2]=02:00:00:00:40:10)
 
-# The tenants as both nodes know them (same subnets, gateway CAs and MACs).
+# The tenants as both nodes know them (same subnets, gateway CAs and MACs); the gateway ("gw"
+# as $1) also forwards contoso to the external network.
 lab_tenants_conf() {
-  cat <<'EOT'
+  local ext=""
+  [ "${1:-}" = gw ] && ext='forward_prefixes = {"10.1.0.0/16"}
+  external_route { prefix = "10.99.0.0/24"  next_hop = "0.0.0.0" }'
+  cat <<EOT
 tenant "contoso" {
   id = 1
   subnet "web" { vsid = 5001  prefix = "10.1.1.0/24"  gateway_ip = "10.1.1.1"  gateway_mac = "02:00:00:00:01:01" }
   subnet "db"  { vsid = 5002  prefix = "10.1.2.0/24"  gateway_ip = "10.1.2.1"  gateway_mac = "02:00:00:00:02:01" }
-  forward_prefixes = {"10.1.0.0/16"}
-  external_route { prefix = "10.99.0.0/24"  next_hop = "0.0.0.0" }
+  $ext
 }
 tenant "fabrikam" {
   id = 2
@@ -63,7 +66,7 @@ port "ext0" {
   address = "10.99.0.1/24"
 }
 EOT
-  lab_tenants_conf >>"$LAB_DIR/gw.conf"
+  lab_tenants_conf gw >>"$LAB_DIR/gw.conf"
 
   cat >"$LAB_DIR/host.conf" <<EOT
 node {
@@ -112,13 +115,13 @@ lab_topology_up() {
   lab_write_configs
 
   lab_hnvgwd "$NS_GW" "$LAB_DIR/gw.conf" gw || return 1
-  lab_tap_move "$NS_GW" gpa0 "$NS_PA" || return 1
+  lab_tap_move "$NS_GW" gpa0 "$NS_PA" auto || return 1
   ip -n "$NS_PA" link set gpa0 master br0
   lab_tap_move "$NS_GW" gext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
   ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
 
   lab_hnvgwd "$NS_HOST" "$LAB_DIR/host.conf" host || return 1
-  lab_tap_move "$NS_HOST" hpa0 "$NS_PA" || return 1
+  lab_tap_move "$NS_HOST" hpa0 "$NS_PA" auto || return 1
   ip -n "$NS_PA" link set hpa0 master br0
   for vm in "${VM_NAMES[@]}"; do
     lab_tap_move "$NS_HOST" "$vm" "${NS_VM[$vm]}" "${VM_MAC[$vm]}" "${VM_IP[$vm]}/24" || return 1
