@@ -55,8 +55,8 @@ hnvgw_mac_parse(const char *s, struct hnvgw_mac *mac)
     unsigned o[6];
     char tail;
 
-    if (strlen(s) != 17 || sscanf(s, "%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%c", &o[0],
-                                  &o[1], &o[2], &o[3], &o[4], &o[5], &tail) != 6) {
+    if (strlen(s) != 17 || sscanf(s, "%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%c",
+                                  &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &tail) != 6) {
         return false;
     }
     for (int i = 0; i < 6; i++) {
@@ -126,7 +126,7 @@ hnvgw_prefix_is_canonical(const struct hnvgw_prefix *pfx)
 
     memcpy(masked, b, bits / 8);
     for (unsigned i = pfx->plen; i < bits; i++) {
-        masked[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+        masked[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
     }
     return memcmp(masked, b, bits / 8) == 0;
 }

@@ -1,7 +1,7 @@
 /* Address types shared by the config, the control plane and the data plane tables.
  *
- * IPv4 is what forwards today; every key already carries a family and 16 bytes so that IPv6 CAs can be
- * added without changing table layouts. All multi-byte values are kept in network byte order. */
+ * IPv4 is what forwards today; every key already carries a family and 16 bytes so that IPv6 CAs can
+ * be added without changing table layouts. All multi-byte values are kept in network byte order. */
 #ifndef HNVGW_ADDR_H
 #define HNVGW_ADDR_H
 
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define HNVGW_AF_INET 4
+#define HNVGW_AF_INET  4
 #define HNVGW_AF_INET6 6
 
 /* An IPv4 or IPv6 address. */
@@ -34,9 +34,9 @@ struct hnvgw_mac {
     uint8_t b[6]; /* Octets in wire order. */
 };
 
-#define HNVGW_IP_STRLEN 46   /* Enough for any formatted address. */
-#define HNVGW_PFX_STRLEN 50  /* Address plus "/128". */
-#define HNVGW_MAC_STRLEN 18  /* "aa:bb:cc:dd:ee:ff". */
+#define HNVGW_IP_STRLEN  46 /* Enough for any formatted address. */
+#define HNVGW_PFX_STRLEN 50 /* Address plus "/128". */
+#define HNVGW_MAC_STRLEN 18 /* "aa:bb:cc:dd:ee:ff". */
 
 /* Parsers return true on success and leave the output untouched on failure. */
 bool hnvgw_ip_parse(const char *s, struct hnvgw_ip *ip);

@@ -3,7 +3,6 @@
  * them), neighbor aging and RCU reclamation. It transmits on its own tx queue of each port. */
 #include "dp_internal.h"
 
-
 void
 dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
         uint32_t nh_ip)
@@ -129,7 +128,8 @@ control_arp(struct dp *dp, struct rte_mbuf *m)
     struct rte_arp_hdr *arp;
     bool vlan_bad;
     uint32_t sip, tip;
-    enum dp_drop bad = port->conf.kind == DP_PORT_PROVIDER ? DP_provider_bad_arp : DP_external_bad_arp;
+    enum dp_drop bad =
+        port->conf.kind == DP_PORT_PROVIDER ? DP_provider_bad_arp : DP_external_bad_arp;
 
     if (dp_l2_strip(m, port, &vlan_bad) != RTE_ETHER_TYPE_ARP ||
         rte_pktmbuf_data_len(m) < sizeof *arp) {
@@ -164,9 +164,9 @@ control_arp(struct dp *dp, struct rte_mbuf *m)
         arp->arp_data.arp_sha = port->mac;
         arp->arp_data.arp_sip = tip;
         if (dp_l2_prepend(m, port, &requester, RTE_ETHER_TYPE_ARP)) {
-            dp->control_stats.counter[port->conf.kind == DP_PORT_PROVIDER
-                                          ? DP_provider_arp_replied
-                                          : DP_external_arp_replied]++;
+            dp->control_stats
+                .counter[port->conf.kind == DP_PORT_PROVIDER ? DP_provider_arp_replied
+                                                             : DP_external_arp_replied]++;
             control_tx(dp, m, port_id);
             return;
         }
@@ -301,7 +301,7 @@ dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac
 /* Adapter from rcu_table_iterate() to the caller's neighbor callback. */
 struct neigh_iter {
     bool (*fn)(uint16_t, uint32_t, const uint8_t *, unsigned, void *); /* Caller's callback. */
-    void *aux;                                                        /* Its argument. */
+    void *aux;                                                         /* Its argument. */
 };
 
 static bool
@@ -310,8 +310,8 @@ neigh_iter_cb(const void *key, const void *val, void *aux)
     const struct dp_neigh_key *k = key;
     const struct dp_neigh *n = val;
     struct neigh_iter *it = aux;
-    unsigned age = n->learned_tsc ? (unsigned)((rte_rdtsc() - n->learned_tsc) / rte_get_tsc_hz())
-                                  : UINT32_MAX;
+    unsigned age =
+        n->learned_tsc ? (unsigned)((rte_rdtsc() - n->learned_tsc) / rte_get_tsc_hz()) : UINT32_MAX;
 
     return it->fn(k->port, k->ip, n->mac.addr_bytes, age, it->aux);
 }

@@ -1,8 +1,8 @@
-/* Per-stage counters and named drop reasons, as X-macro lists (the VPP error.def idea): one line adds a
- * counter, its CLI name and its help text everywhere at once.
+/* Per-stage counters and named drop reasons, as X-macro lists (the VPP error.def idea): one line
+ * adds a counter, its CLI name and its help text everywhere at once.
  *
- * Every worker owns a struct dp_stats and is the only writer of it; the control thread sums them when
- * asked. A drop is always counted under exactly one reason. */
+ * Every worker owns a struct dp_stats and is the only writer of it; the control thread sums them
+ * when asked. A drop is always counted under exactly one reason. */
 #ifndef HNVGW_COUNTERS_H
 #define HNVGW_COUNTERS_H
 
@@ -13,7 +13,7 @@
     X(provider, rx, "frames received on the provider port")                                        \
     X(provider, arp_replied, "ARP requests for our PAs answered")                                  \
     X(provider, arp_learned, "ARP packets punted for neighbor learning")                           \
-    X(provider, ping_replied, "ICMP echo requests to our PAs answered (ping -p)")                   \
+    X(provider, ping_replied, "ICMP echo requests to our PAs answered (ping -p)")                  \
     X(decap, nvgre, "NVGRE frames decapsulated")                                                   \
     X(tenant, arp_replied, "inner ARP requests answered from policy")                              \
     X(tenant, switched_local, "frames delivered to a local VM port within the VSID")               \
@@ -38,10 +38,10 @@
     X(provider, runt, "frame shorter than its headers")                                            \
     X(provider, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
     X(provider, bad_ipv4, "malformed outer IPv4 header")                                           \
-    X(provider, not_my_pa, "outer destination is not one of this node's PAs")                     \
+    X(provider, not_my_pa, "outer destination is not one of this node's PAs")                      \
     X(provider, outer_fragment, "outer IPv4 fragment (NVGRE is not reassembled)")                  \
-    X(provider, not_gre, "IPv4 to a PA that is neither GRE nor ICMP echo")                          \
-    X(provider, unsupported_ethertype, "ethertype not handled on the provider port")              \
+    X(provider, not_gre, "IPv4 to a PA that is neither GRE nor ICMP echo")                         \
+    X(provider, unsupported_ethertype, "ethertype not handled on the provider port")               \
     X(provider, bad_arp, "malformed or foreign ARP")                                               \
     X(decap, bad_gre_flags, "GRE word is not 0x2000 (only K set, version 0)")                      \
     X(decap, bad_gre_proto, "GRE protocol is not 0x6558 (transparent Ethernet)")                   \
@@ -61,8 +61,8 @@
     X(route, no_lookup_record, "no lookup record for the destination CA (unreachable sent)")       \
     X(route, blackhole, "route is a blackhole")                                                    \
     X(route, too_big, "packet exceeds the path MTU (frag-needed sent or fragmenting not allowed)") \
-    X(route, for_us, "addressed to a gateway address that only answers ping and ARP")             \
-    X(route, no_external_port, "route points to the external port but there is none")             \
+    X(route, for_us, "addressed to a gateway address that only answers ping and ARP")              \
+    X(route, no_external_port, "route points to the external port but there is none")              \
     X(encap, no_headroom, "no room to prepend the outer headers")                                  \
     X(vm, spoofed_mac, "VM frame with a source MAC other than its bound MAC")                      \
     X(vm, spoofed_ip, "VM packet with a source IP other than its bound CA")                        \
@@ -73,7 +73,7 @@
     X(external, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
     X(external, bad_ipv4, "malformed IPv4 header")                                                 \
     X(external, no_tenant, "destination in no tenant's forwarded prefixes")                        \
-    X(external, unsupported_ethertype, "ethertype not handled on the external port")              \
+    X(external, unsupported_ethertype, "ethertype not handled on the external port")               \
     X(external, bad_arp, "malformed or foreign ARP")                                               \
     X(replicate, alloc_failed, "no mbuf for a broadcast copy")                                     \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \

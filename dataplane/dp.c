@@ -292,10 +292,11 @@ worker_main(void *arg)
         }
         if (w->id == 0 && !rte_ring_empty(dp->ctl_tx)) {
             /* Frames the control thread built (ARP, held packets) leave through worker 0. */
-            uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(dp->ctl_tx, (void **)pkts, DP_BURST,
-                                                             NULL);
+            uint16_t n =
+                (uint16_t)rte_ring_sc_dequeue_burst(dp->ctl_tx, (void **)pkts, DP_BURST, NULL);
             for (uint16_t j = 0; j < n; j++) {
-                dp_tx_frame(w, pkts[j], ((struct dp_mbuf_priv *)rte_mbuf_to_priv(pkts[j]))->out_port);
+                dp_tx_frame(w, pkts[j],
+                            ((struct dp_mbuf_priv *)rte_mbuf_to_priv(pkts[j]))->out_port);
             }
             total += n;
         }
@@ -460,7 +461,7 @@ dp_lookup_del(struct dp *dp, uint32_t vsid, uint32_t ca)
 /* Adapter from rcu_table_iterate() to the caller's lookup-record callback. */
 struct lookup_iter {
     bool (*fn)(uint32_t, uint32_t, const struct dp_lookup *, void *); /* Caller's callback. */
-    void *aux;                                                       /* Its argument. */
+    void *aux;                                                        /* Its argument. */
 };
 
 static bool

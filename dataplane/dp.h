@@ -2,8 +2,8 @@
  *
  * The module promises:
  * - dp_create() brings up DPDK and the tables; ports are added before dp_start() launches workers.
- * - Every table update below is applied while traffic flows: readers never lock, and memory an update
- *   replaces is reused only after all workers passed a quiescent state (RCU).
+ * - Every table update below is applied while traffic flows: readers never lock, and memory an
+ * update replaces is reused only after all workers passed a quiescent state (RCU).
  * - All update functions are for the control thread only (single writer) and return 0 or a positive
  *   errno, with nothing changed on failure.
  * Addresses are IPv4 in network byte order. */
@@ -18,27 +18,27 @@
 
 struct dp;
 
-#define DP_MAX_PORTS 32     /* DPDK ports one node may use. */
-#define DP_MAX_PAS 16       /* Provider addresses of one node. */
-#define DP_MAX_WORKERS 16   /* Worker lcores. */
-#define DP_FLOOD_MAX 64     /* PAs a VSID's broadcast is replicated to. */
+#define DP_MAX_PORTS   32    /* DPDK ports one node may use. */
+#define DP_MAX_PAS     16    /* Provider addresses of one node. */
+#define DP_MAX_WORKERS 16    /* Worker lcores. */
+#define DP_FLOOD_MAX   64    /* PAs a VSID's broadcast is replicated to. */
 #define DP_MAX_TENANTS 65536 /* Routing domain ids 1..65535; 0 is the external classifier. */
-#define DP_ERR_MAX 256      /* Error message buffer size. */
+#define DP_ERR_MAX     256   /* Error message buffer size. */
 
 /* Sizing and behaviour, fixed at creation. */
 struct dp_params {
-    unsigned n_workers;        /* Worker lcores, 1..DP_MAX_WORKERS. */
-    uint32_t max_lookups;      /* Capacity of the lookup-record table. */
-    uint32_t max_subnets;      /* Capacity of the VSID table. */
-    uint32_t max_routes;       /* Routes across all tenants (FIB capacity). */
-    uint32_t max_neighbors;    /* ARP cache entries on provider and external ports. */
-    uint32_t n_mbufs;          /* Packet buffers (0: a default fitting the ports). */
-    unsigned icmp_rate;        /* ICMP errors per second per worker. */
-    unsigned arp_timeout_s;    /* Lifetime of a learned neighbor. */
-    uint32_t pas[DP_MAX_PAS];  /* This node's provider addresses. */
-    unsigned n_pas;            /* Number of pas. */
-    bool gateway_role;         /* Route between subnets and to the external port. */
-    bool host_role;            /* Local VM ports. */
+    unsigned n_workers;       /* Worker lcores, 1..DP_MAX_WORKERS. */
+    uint32_t max_lookups;     /* Capacity of the lookup-record table. */
+    uint32_t max_subnets;     /* Capacity of the VSID table. */
+    uint32_t max_routes;      /* Routes across all tenants (FIB capacity). */
+    uint32_t max_neighbors;   /* ARP cache entries on provider and external ports. */
+    uint32_t n_mbufs;         /* Packet buffers (0: a default fitting the ports). */
+    unsigned icmp_rate;       /* ICMP errors per second per worker. */
+    unsigned arp_timeout_s;   /* Lifetime of a learned neighbor. */
+    uint32_t pas[DP_MAX_PAS]; /* This node's provider addresses. */
+    unsigned n_pas;           /* Number of pas. */
+    bool gateway_role;        /* Route between subnets and to the external port. */
+    bool host_role;           /* Local VM ports. */
 };
 
 enum dp_port_kind {
@@ -64,14 +64,14 @@ struct dp_port_conf {
 
 /* A virtual subnet as the data plane needs it. */
 struct dp_subnet {
-    uint32_t vsid;                 /* Key. */
-    uint16_t tenant;               /* Routing domain id. */
-    uint32_t prefix;               /* Network address. */
-    uint8_t plen;                  /* Prefix length. */
-    uint32_t gw_ip;                /* Default-gateway CA. */
-    uint8_t gw_mac[6];             /* Its MAC. */
-    uint64_t local_ports;          /* Bitmask of VM port ids in this VSID (host role). */
-    uint16_t n_flood;              /* Entries in flood_pa. */
+    uint32_t vsid;                   /* Key. */
+    uint16_t tenant;                 /* Routing domain id. */
+    uint32_t prefix;                 /* Network address. */
+    uint8_t plen;                    /* Prefix length. */
+    uint32_t gw_ip;                  /* Default-gateway CA. */
+    uint8_t gw_mac[6];               /* Its MAC. */
+    uint64_t local_ports;            /* Bitmask of VM port ids in this VSID (host role). */
+    uint16_t n_flood;                /* Entries in flood_pa. */
     uint32_t flood_pa[DP_FLOOD_MAX]; /* Remote PAs hosting this VSID: broadcast replication. */
 };
 

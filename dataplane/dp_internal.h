@@ -19,13 +19,13 @@
 #include "dp.h"
 #include "rcu_table.h"
 
-#define DP_BURST 32
-#define DP_NH_MAX 65536       /* Distinct next hops. */
-#define DP_NVGRE_OVERHEAD 42  /* Outer Ethernet 14 + IPv4 20 + GRE with key 8. */
-#define DP_GRE_FLAGS_KEY 0x2000
-#define DP_ETHER_TYPE_TEB 0x6558
-#define DP_NEIGH_HOLD 4       /* Packets held per unresolved neighbor. */
-#define DP_ICMP_DEST_UNREACH 3
+#define DP_BURST              32
+#define DP_NH_MAX             65536 /* Distinct next hops. */
+#define DP_NVGRE_OVERHEAD     42    /* Outer Ethernet 14 + IPv4 20 + GRE with key 8. */
+#define DP_GRE_FLAGS_KEY      0x2000
+#define DP_ETHER_TYPE_TEB     0x6558
+#define DP_NEIGH_HOLD         4 /* Packets held per unresolved neighbor. */
+#define DP_ICMP_DEST_UNREACH  3
 #define DP_ICMP_TIME_EXCEEDED 11
 
 /* The key of the lookup-record table: (VSID, CA), 16 address bytes so that IPv6 fits unchanged. */
@@ -66,10 +66,10 @@ enum dp_punt_reason {
 
 /* Per-mbuf metadata for punted packets. */
 struct dp_mbuf_priv {
-    uint32_t nh_ip;   /* DP_PUNT_NEIGH_MISS: next hop to resolve. */
+    uint32_t nh_ip;    /* DP_PUNT_NEIGH_MISS: next hop to resolve. */
     uint16_t out_port; /* DP_PUNT_NEIGH_MISS: port to send on. */
-    uint8_t reason;   /* enum dp_punt_reason. */
-    uint8_t pad;      /* Zero. */
+    uint8_t reason;    /* enum dp_punt_reason. */
+    uint8_t pad;       /* Zero. */
 };
 
 /* Frames a worker is about to transmit on one port. */
@@ -80,14 +80,14 @@ struct dp_txbuf {
 
 /* One worker lcore's state; only that worker writes it (the control thread reads stats). */
 struct dp_worker {
-    struct dp *dp;                          /* Owner. */
-    unsigned id;                            /* 0..n_workers-1: its rx and tx queue index. */
-    unsigned lcore;                         /* lcore it runs on. */
-    struct dp_stats stats;                  /* Counters. */
-    struct dp_txbuf tx[DP_MAX_PORTS];       /* Pending transmissions per port. */
-    uint64_t icmp_tokens;                   /* ICMP error budget left in this second. */
-    uint64_t icmp_refill_tsc;               /* When the budget was last refilled. */
-    uint16_t ip_id;                         /* Next outer IPv4 identification. */
+    struct dp *dp;                    /* Owner. */
+    unsigned id;                      /* 0..n_workers-1: its rx and tx queue index. */
+    unsigned lcore;                   /* lcore it runs on. */
+    struct dp_stats stats;            /* Counters. */
+    struct dp_txbuf tx[DP_MAX_PORTS]; /* Pending transmissions per port. */
+    uint64_t icmp_tokens;             /* ICMP error budget left in this second. */
+    uint64_t icmp_refill_tsc;         /* When the budget was last refilled. */
+    uint16_t ip_id;                   /* Next outer IPv4 identification. */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -103,29 +103,29 @@ struct dp_neigh_pending {
 #define DP_PENDING_MAX 256
 
 struct dp {
-    struct dp_params params;               /* As created. */
-    struct rte_mempool *pool;              /* Packet buffers. */
-    struct rte_rcu_qsbr *qsbr;             /* Workers' RCU state. */
-    struct rcu_table *lookups;             /* (vsid, ca) -> struct dp_lookup. */
-    struct rcu_table *subnets;             /* vsid -> struct dp_subnet. */
-    struct rcu_table *neighbors;           /* (port, ip) -> struct dp_neigh. */
-    struct rte_fib6 *fib;                  /* (tenant, IPv4) -> next-hop index, see fib.c. */
-    struct dp_nexthop *nh;                 /* Next-hop table, DP_NH_MAX entries; index 0 unused. */
-    uint32_t *nh_refcnt;                   /* Routes using each next hop (control only). */
-    struct rte_hash *nh_index;             /* struct dp_nexthop -> index (control only). */
-    struct dp_port ports[DP_MAX_PORTS];    /* Indexed by DPDK port id. */
-    uint16_t port_order[DP_MAX_PORTS];     /* Port ids in the order they were added. */
-    unsigned n_ports;                      /* Ports added. */
-    int provider_port;                     /* DPDK port id of the provider port, or -1. */
-    int external_port;                     /* DPDK port id of the external port, or -1. */
-    struct rte_ring *punt;                 /* Workers -> control thread. */
-    struct rte_ring *ctl_tx;               /* Control thread -> worker 0, frames to send. */
-    struct dp_worker *workers;             /* n_workers entries. */
-    struct dp_stats control_stats;         /* Counters of the control thread's own work. */
+    struct dp_params params;            /* As created. */
+    struct rte_mempool *pool;           /* Packet buffers. */
+    struct rte_rcu_qsbr *qsbr;          /* Workers' RCU state. */
+    struct rcu_table *lookups;          /* (vsid, ca) -> struct dp_lookup. */
+    struct rcu_table *subnets;          /* vsid -> struct dp_subnet. */
+    struct rcu_table *neighbors;        /* (port, ip) -> struct dp_neigh. */
+    struct rte_fib6 *fib;               /* (tenant, IPv4) -> next-hop index, see fib.c. */
+    struct dp_nexthop *nh;              /* Next-hop table, DP_NH_MAX entries; index 0 unused. */
+    uint32_t *nh_refcnt;                /* Routes using each next hop (control only). */
+    struct rte_hash *nh_index;          /* struct dp_nexthop -> index (control only). */
+    struct dp_port ports[DP_MAX_PORTS]; /* Indexed by DPDK port id. */
+    uint16_t port_order[DP_MAX_PORTS];  /* Port ids in the order they were added. */
+    unsigned n_ports;                   /* Ports added. */
+    int provider_port;                  /* DPDK port id of the provider port, or -1. */
+    int external_port;                  /* DPDK port id of the external port, or -1. */
+    struct rte_ring *punt;              /* Workers -> control thread. */
+    struct rte_ring *ctl_tx;            /* Control thread -> worker 0, frames to send. */
+    struct dp_worker *workers;          /* n_workers entries. */
+    struct dp_stats control_stats;      /* Counters of the control thread's own work. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
-    uint64_t last_age_tsc;                 /* Last neighbor aging pass. */
-    volatile bool stop;                    /* Asks workers to exit. */
-    bool started;                          /* dp_start() succeeded. */
+    uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
+    volatile bool stop;                              /* Asks workers to exit. */
+    bool started;                                    /* dp_start() succeeded. */
 };
 
 /* ---- Helpers used by several stages. ---- */
@@ -230,7 +230,8 @@ dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 /* stage_provider.c: a frame received on the provider port. */
 void dp_provider_input(struct dp_worker *w, struct rte_mbuf *m);
 /* stage_decap.c: NVGRE validation and decapsulation; 'gre' points into m. Consumes m. */
-void dp_decap_input(struct dp_worker *w, struct rte_mbuf *m, uint32_t outer_src, uint32_t outer_dst);
+void dp_decap_input(struct dp_worker *w, struct rte_mbuf *m, uint32_t outer_src,
+                    uint32_t outer_dst);
 /* stage_tenant.c: an inner Ethernet frame (m data) that arrived over NVGRE in 'sn'. */
 void dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
                      uint32_t src_pa);
@@ -249,13 +250,14 @@ void dp_vm_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *
 void dp_vm_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t port_id);
 /* stage_replicate.c: replicates a broadcast Ethernet frame within 'sn' (consumes m). 'from_port' is
  * the local port it came from (or -1); 'to_remote' selects replication to remote PAs too. */
-void dp_replicate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn, int from_port,
-                  bool to_remote);
+void dp_replicate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
+                  int from_port, bool to_remote);
 /* stage_external.c: a frame received on the external port. */
 void dp_external_input(struct dp_worker *w, struct rte_mbuf *m);
 /* stage_arp.c: answers the ARP request in 'arp' (inside m's frame) with 'mac' for its target,
  * turning m into the reply in place (Ethernet header at m's data). */
-void dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp, const struct rte_ether_addr *mac);
+void dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp,
+                       const struct rte_ether_addr *mac);
 /* stage_arp.c: policy answer for an ARP target CA in 'sn': gateway MAC or lookup record. */
 bool dp_arp_policy(const struct dp *dp, const struct dp_subnet *sn, uint32_t target,
                    struct rte_ether_addr *mac);

@@ -3,8 +3,8 @@
  * writes a new slot and swaps the hash entry's data, and the old slot is reused only after every
  * worker has passed a quiescent state (rte_rcu_qsbr defer queue).
  *
- * Threading: exactly one writer thread (the control thread) calls set/del/iterate/reclaim; any number
- * of registered RCU readers call lookup. */
+ * Threading: exactly one writer thread (the control thread) calls set/del/iterate/reclaim; any
+ * number of registered RCU readers call lookup. */
 #ifndef HNVGW_RCU_TABLE_H
 #define HNVGW_RCU_TABLE_H
 
@@ -16,17 +16,17 @@
 #include <rte_rcu_qsbr.h>
 
 struct rcu_table {
-    struct rte_hash *hash;        /* key -> slot index (stored as the data pointer). */
-    uint8_t *slots;               /* Value storage: n_slots * val_size bytes. */
-    size_t val_size;              /* Size of one value. */
-    uint32_t n_slots;             /* Twice the capacity: room for values pending reclaim. */
-    uint32_t *free_stack;         /* Free slot indexes, used by the writer only. */
-    uint32_t n_free;              /* Entries in free_stack. */
-    uint32_t capacity;            /* Maximum number of keys. */
-    uint32_t count;               /* Keys currently present. */
-    struct rte_rcu_qsbr_dq *dq;   /* Deferred slot frees for replaced values. */
-    struct rte_rcu_qsbr *qsbr;    /* The readers' RCU variable. */
-    char name[32];                /* For logs and memzone names. */
+    struct rte_hash *hash;      /* key -> slot index (stored as the data pointer). */
+    uint8_t *slots;             /* Value storage: n_slots * val_size bytes. */
+    size_t val_size;            /* Size of one value. */
+    uint32_t n_slots;           /* Twice the capacity: room for values pending reclaim. */
+    uint32_t *free_stack;       /* Free slot indexes, used by the writer only. */
+    uint32_t n_free;            /* Entries in free_stack. */
+    uint32_t capacity;          /* Maximum number of keys. */
+    uint32_t count;             /* Keys currently present. */
+    struct rte_rcu_qsbr_dq *dq; /* Deferred slot frees for replaced values. */
+    struct rte_rcu_qsbr *qsbr;  /* The readers' RCU variable. */
+    char name[32];              /* For logs and memzone names. */
 };
 
 /* Creates a table for 'capacity' keys of 'key_len' bytes with values of 'val_size' bytes, whose
@@ -43,7 +43,8 @@ int rcu_table_set(struct rcu_table *t, const void *key, const void *val);
 /* Removes 'key'. Returns 0 or ENOENT. */
 int rcu_table_del(struct rcu_table *t, const void *key);
 
-/* Reader side: returns the value for 'key' or NULL. Valid until the caller's next quiescent state. */
+/* Reader side: returns the value for 'key' or NULL. Valid until the caller's next quiescent state.
+ */
 static inline const void *
 rcu_table_lookup(const struct rcu_table *t, const void *key)
 {

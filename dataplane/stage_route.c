@@ -1,6 +1,6 @@
 /* Routing inside a tenant's routing domain (IPv4): longest-prefix match in the tenant's part of the
- * shared FIB, TTL handling with ICMP errors, path-MTU enforcement, then hand-off to a CA (local VM or
- * NVGRE encap) or to the external port (forwarding gateway). */
+ * shared FIB, TTL handling with ICMP errors, path-MTU enforcement, then hand-off to a CA (local VM
+ * or NVGRE encap) or to the external port (forwarding gateway). */
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
@@ -47,14 +47,14 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
     if (!rec || rec->type == DP_LK_L2ONLY) {
         rec = dp_lookup_find(dp, sn->vsid, 0); /* The VSID's gateway wildcard, if any. */
         if (!rec || rec->type != DP_LK_WILDCARD) {
-            dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 1, 0, sn->tenant,
-                          icmp_source(dp, in_subnet));
+            dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 1, 0, sn->tenant, icmp_source(dp, in_subnet));
             dp_drop(w, m, DP_route_no_lookup_record);
             return;
         }
     }
     if (rec->local_port < 0) {
-        uint32_t provider_mtu = dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
+        uint32_t provider_mtu =
+            dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
         /* Outer IPv4 + GRE + the inner Ethernet header come out of the PA network's MTU: 1458. */
         if (!mtu_check(w, m, provider_mtu - DP_NVGRE_OVERHEAD, sn->tenant, in_subnet)) {
             return;

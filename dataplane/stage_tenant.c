@@ -38,7 +38,8 @@ local_port_by_mac(const struct dp *dp, const struct dp_subnet *sn, const struct 
 }
 
 void
-dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn, uint32_t src_pa)
+dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
+                uint32_t src_pa)
 {
     struct dp *dp = w->dp;
     struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);

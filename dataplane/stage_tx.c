@@ -41,7 +41,8 @@ bool
 dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
               uint16_t ethertype)
 {
-    unsigned hlen = sizeof(struct rte_ether_hdr) + (port->conf.vlan ? sizeof(struct rte_vlan_hdr) : 0);
+    unsigned hlen =
+        sizeof(struct rte_ether_hdr) + (port->conf.vlan ? sizeof(struct rte_vlan_hdr) : 0);
     struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, hlen);
 
     if (!eth) {

@@ -27,7 +27,8 @@ dp_vm_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t port_id)
 
 /* Handles an ARP frame from a VM; the sender fields must be the VM's own. */
 static void
-vm_arp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port, const struct dp_subnet *sn)
+vm_arp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port,
+       const struct dp_subnet *sn)
 {
     struct rte_arp_hdr *arp;
     struct rte_ether_addr answer;

@@ -78,12 +78,9 @@ static cfg_opt_t lookup_opts[] = {
 };
 
 static cfg_opt_t route_opts[] = {
-    CFG_STR("tenant", NULL, CFGF_NODEFAULT),
-    CFG_INT("vsid", 0, CFGF_NODEFAULT),
-    CFG_STR("prefix", NULL, CFGF_NODEFAULT),
-    CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
-    CFG_INT("metric", 0, CFGF_NONE),
-    CFG_END(),
+    CFG_STR("tenant", NULL, CFGF_NODEFAULT), CFG_INT("vsid", 0, CFGF_NODEFAULT),
+    CFG_STR("prefix", NULL, CFGF_NODEFAULT), CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
+    CFG_INT("metric", 0, CFGF_NONE),         CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {
@@ -182,8 +179,8 @@ get_ip(struct ctx *c, cfg_t *sec, const char *key, const char *what, struct hnvg
 }
 
 static bool
-prefix_ok(struct ctx *c, int line, const char *what, const char *key, const char *s,
-          bool canonical, struct hnvgw_prefix *p)
+prefix_ok(struct ctx *c, int line, const char *what, const char *key, const char *s, bool canonical,
+          struct hnvgw_prefix *p)
 {
     char buf[HNVGW_PFX_STRLEN];
 
@@ -518,14 +515,15 @@ parse_node(struct ctx *c, cfg_t *root, struct hnvgw_config *cfg)
     if (strlen(cfg_getstr(n, "control_socket")) >= sizeof cfg->control_socket) {
         return fail(c, n->line, "node control_socket: path too long");
     }
-    snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s", cfg_getstr(n, "control_socket"));
+    snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s",
+             cfg_getstr(n, "control_socket"));
     if (cfg_size(n, "provider_addresses") > CONFIG_PAS_MAX) {
         return fail(c, n->line, "node provider_addresses: more than %d", CONFIG_PAS_MAX);
     }
     for (unsigned i = 0; i < cfg_size(n, "provider_addresses"); i++) {
         struct hnvgw_ip *pa = &cfg->pas[cfg->n_pas];
-        if (!ipv4_ok(c, n->line, what, "provider_addresses", cfg_getnstr(n, "provider_addresses", i),
-                     pa)) {
+        if (!ipv4_ok(c, n->line, what, "provider_addresses",
+                     cfg_getnstr(n, "provider_addresses", i), pa)) {
             return false;
         }
         for (size_t k = 0; k < cfg->n_pas; k++) {
@@ -828,10 +826,10 @@ read_lines(struct ctx *c, const char *path, const char *what,
 
 /* Growable array of lookup records or routes. */
 struct grow {
-    void **arr;   /* Points at the config's array pointer. */
-    size_t *n;    /* Points at its count. */
-    size_t cap;   /* Allocated elements. */
-    size_t size;  /* Element size. */
+    void **arr;                     /* Points at the config's array pointer. */
+    size_t *n;                      /* Points at its count. */
+    size_t cap;                     /* Allocated elements. */
+    size_t size;                    /* Element size. */
     const struct hnvgw_config *cfg; /* For tenant names. */
 };
 
@@ -909,7 +907,8 @@ route_line(struct ctx *c, char **f, int n, int line, void *aux)
     if (n == 5) {
         v = strtoul(f[4], &end, 10);
         if (*end || v > (1u << 30)) {
-            return fail(c, line, "customer route metric: '%s' is out of range 0..%u", f[4], 1u << 30);
+            return fail(c, line, "customer route metric: '%s' is out of range 0..%u", f[4],
+                        1u << 30);
         }
         r->metric = (uint32_t)v;
     }
@@ -936,8 +935,8 @@ validate(struct ctx *c, struct hnvgw_config *cfg)
                             p->name, config_port_kind_name(p->kind), cfg->ports[k].name);
             }
             if (!strcmp(p->devargs, cfg->ports[k].devargs)) {
-                return fail(c, p->line, "port \"%s\" devargs: same device as port \"%s\"",
-                            p->name, cfg->ports[k].name);
+                return fail(c, p->line, "port \"%s\" devargs: same device as port \"%s\"", p->name,
+                            cfg->ports[k].name);
             }
         }
     }
@@ -1003,7 +1002,8 @@ validate(struct ctx *c, struct hnvgw_config *cfg)
             n += cfg->tenants[i].n_subnets;
         }
         if (n > cfg->max_subnets) {
-            return fail(c, 1, "node max_subnets: %zu virtual subnets exceed %u", n, cfg->max_subnets);
+            return fail(c, 1, "node max_subnets: %zu virtual subnets exceed %u", n,
+                        cfg->max_subnets);
         }
         for (size_t i = 0; i < cfg->n_tenants; i++) {
             for (size_t j = 0; j < cfg->tenants[i].n_subnets; j++) {
@@ -1011,7 +1011,8 @@ validate(struct ctx *c, struct hnvgw_config *cfg)
                 const struct config_subnet *other = NULL;
                 const struct config_tenant *t = config_find_vsid(cfg, s->vsid, &other);
                 if (other != s) {
-                    return fail(c, s->line, "tenant \"%s\" subnet \"%s\" vsid: %u is already "
+                    return fail(c, s->line,
+                                "tenant \"%s\" subnet \"%s\" vsid: %u is already "
                                 "subnet \"%s\" of tenant \"%s\"",
                                 cfg->tenants[i].name, s->name, s->vsid, other->name, t->name);
                 }
@@ -1077,8 +1078,8 @@ validate(struct ctx *c, struct hnvgw_config *cfg)
         qsort(sorted, cfg->n_lookups, sizeof *sorted, lookup_key_cmp);
         if (lookup_find_dup(sorted, cfg->n_lookups, &a, &d)) {
             const struct config_lookup *later = a->bulk == d->bulk ? (a->line > d->line ? a : d)
-                                                : a->bulk                ? a
-                                                                         : d;
+                                                : a->bulk          ? a
+                                                                   : d;
             const struct config_lookup *first = later == a ? d : a;
             struct ctx lc = {.err = c->err, .file = later->bulk ? cfg->lookup_file : c->file};
             fail(&lc, later->line, "lookup_record: vsid %u ca %s %s the record at %s:%d",

@@ -13,10 +13,10 @@
 #include "dataplane/addr.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hnvgw/hnvgw.conf"
-#define CONFIG_NAME_MAX 32     /* Names of ports, tenants and subnets, including the NUL. */
-#define CONFIG_EAL_ARGS_MAX 32 /* EAL arguments passed through to rte_eal_init(). */
-#define CONFIG_PAS_MAX 16      /* Provider addresses of one node. */
-#define CONFIG_ERR_MAX 512     /* One error message, "file:line: field: what is wrong". */
+#define CONFIG_NAME_MAX     32  /* Names of ports, tenants and subnets, including the NUL. */
+#define CONFIG_EAL_ARGS_MAX 32  /* EAL arguments passed through to rte_eal_init(). */
+#define CONFIG_PAS_MAX      16  /* Provider addresses of one node. */
+#define CONFIG_ERR_MAX      512 /* One error message, "file:line: field: what is wrong". */
 
 /* VSIDs 0-4095 are reserved and 0xFFFFFF is reserved for vendor use ([MS-NVGREE] 2.2.1). */
 #define CONFIG_VSID_MIN 4096u
@@ -42,11 +42,11 @@ struct config_neighbor {
 
 /* One data-plane port. */
 struct config_port {
-    char name[CONFIG_NAME_MAX];  /* Section title, unique; what the CLI shows. */
-    enum config_port_kind kind;  /* Role of the port. */
-    char devargs[256];           /* DPDK vdev or PCI devargs, e.g. "net_tap0,iface=pa0". */
-    struct hnvgw_mac mac;        /* The port's own MAC (provider/external); the VM's MAC (vm). */
-    bool has_address;            /* Whether address/plen are set (required for provider, external). */
+    char name[CONFIG_NAME_MAX]; /* Section title, unique; what the CLI shows. */
+    enum config_port_kind kind; /* Role of the port. */
+    char devargs[256];          /* DPDK vdev or PCI devargs, e.g. "net_tap0,iface=pa0". */
+    struct hnvgw_mac mac;       /* The port's own MAC (provider/external); the VM's MAC (vm). */
+    bool has_address; /* Whether address/plen are set (required for provider, external). */
     struct hnvgw_prefix address; /* The port's own address and the on-link prefix length. */
     uint16_t vlan;               /* 802.1Q VLAN id to tag with and accept, 0 for untagged. */
     bool has_gateway;            /* Whether gateway is set. */
@@ -54,19 +54,20 @@ struct config_port {
     uint32_t vsid;               /* vm only: the VM's virtual subnet. */
     struct hnvgw_ip ca;          /* vm only: the VM's customer address (anti-spoofing). */
     uint16_t mtu;                /* L3 MTU of the port's network, 576..9000, default 1500. */
-    struct config_neighbor *static_neighbors; /* Owned: static ARP entries ("IP=MAC" in the file). */
-    size_t n_static_neighbors;   /* Number of static_neighbors. */
-    int line;                    /* Line of the section in the file, for later diagnostics. */
+    struct config_neighbor
+        *static_neighbors;     /* Owned: static ARP entries ("IP=MAC" in the file). */
+    size_t n_static_neighbors; /* Number of static_neighbors. */
+    int line;                  /* Line of the section in the file, for later diagnostics. */
 };
 
 /* A virtual subnet of a tenant's routing domain. */
 struct config_subnet {
-    char name[CONFIG_NAME_MAX];     /* Section title. */
-    uint32_t vsid;                  /* Virtual subnet id, CONFIG_VSID_MIN..CONFIG_VSID_MAX. */
-    struct hnvgw_prefix prefix;     /* The subnet's CA prefix (host bits zero). */
-    struct hnvgw_ip gateway_ip;     /* The subnet's default-gateway CA, answered by policy. */
-    struct hnvgw_mac gateway_mac;   /* The MAC that gateway CA answers ARP with. */
-    int line;                       /* Line of the section. */
+    char name[CONFIG_NAME_MAX];   /* Section title. */
+    uint32_t vsid;                /* Virtual subnet id, CONFIG_VSID_MIN..CONFIG_VSID_MAX. */
+    struct hnvgw_prefix prefix;   /* The subnet's CA prefix (host bits zero). */
+    struct hnvgw_ip gateway_ip;   /* The subnet's default-gateway CA, answered by policy. */
+    struct hnvgw_mac gateway_mac; /* The MAC that gateway CA answers ARP with. */
+    int line;                     /* Line of the section. */
 };
 
 /* A forwarding-gateway route: toward the external port, no NAT. */
@@ -80,20 +81,20 @@ struct config_external_route {
 
 /* A tenant: one routing domain. */
 struct config_tenant {
-    char name[CONFIG_NAME_MAX];              /* Section title, unique. */
-    uint32_t id;                             /* Routing domain id, 1..4095, unique; stable key. */
-    struct config_subnet *subnets;           /* Owned array of n_subnets. */
-    size_t n_subnets;                        /* Number of virtual subnets. */
-    struct hnvgw_prefix *forward_prefixes;   /* Owned: CA prefixes exposed on the external port. */
-    size_t n_forward_prefixes;               /* Number of forward_prefixes. */
+    char name[CONFIG_NAME_MAX];               /* Section title, unique. */
+    uint32_t id;                              /* Routing domain id, 1..4095, unique; stable key. */
+    struct config_subnet *subnets;            /* Owned array of n_subnets. */
+    size_t n_subnets;                         /* Number of virtual subnets. */
+    struct hnvgw_prefix *forward_prefixes;    /* Owned: CA prefixes exposed on the external port. */
+    size_t n_forward_prefixes;                /* Number of forward_prefixes. */
     struct config_external_route *ext_routes; /* Owned: forwarding-gateway routes. */
-    size_t n_ext_routes;                     /* Number of ext_routes. */
-    int line;                                /* Line of the section. */
+    size_t n_ext_routes;                      /* Number of ext_routes. */
+    int line;                                 /* Line of the section. */
 };
 
 enum config_lookup_rule {
     CONFIG_RULE_ENCAP, /* NVGRE encapsulation (the default). */
-    CONFIG_RULE_NAT,   /* Address rewrite (IP rewrite mode); accepted, forwarded as encap for now. */
+    CONFIG_RULE_NAT, /* Address rewrite (IP rewrite mode); accepted, forwarded as encap for now. */
 };
 
 enum config_lookup_type {
@@ -129,36 +130,36 @@ struct config_route {
 
 /* A whole configuration. Owns every array it points to. */
 struct hnvgw_config {
-    char path[256];                              /* File it was read from. */
-    char node_name[CONFIG_NAME_MAX];             /* node.name, for logs and the CLI. */
-    unsigned roles;                              /* Bitmask of enum config_role, never 0. */
-    char *eal_args[CONFIG_EAL_ARGS_MAX];         /* Owned strings passed to rte_eal_init(). */
-    size_t n_eal_args;                           /* Number of eal_args. */
-    unsigned workers;                            /* Worker lcores, >= 1. */
-    char control_socket[108];                    /* Unix socket path of the control plane. */
-    struct hnvgw_ip pas[CONFIG_PAS_MAX];         /* This node's provider addresses. */
-    size_t n_pas;                                /* Number of pas, >= 1 when a provider port exists. */
-    struct config_port *ports;                   /* Owned array of n_ports. */
-    size_t n_ports;                              /* Number of ports. */
-    struct config_tenant *tenants;               /* Owned array of n_tenants. */
-    size_t n_tenants;                            /* Number of tenants. */
-    struct config_lookup *lookups;               /* Owned array of n_lookups. */
-    size_t n_lookups;                            /* Number of lookup records. */
-    struct config_route *routes;                 /* Owned array of n_routes. */
-    size_t n_routes;                             /* Number of customer routes. */
-    unsigned arp_timeout_s;                      /* Provider/external ARP cache entry lifetime. */
-    unsigned icmp_rate_per_s;                    /* Per-worker budget of ICMP errors per second. */
-    uint32_t max_lookups;                        /* Lookup-record table capacity (default 65536). */
-    uint32_t max_routes;                         /* FIB capacity across tenants (default 65536). */
-    uint32_t max_subnets;                        /* VSID table capacity (default 8192). */
-    uint32_t mbufs;                              /* Packet buffers, 0 for the automatic size. */
-    char lookup_file[256];                       /* lookup_records_file, or "". */
-    char route_file[256];                        /* customer_routes_file, or "". */
+    char path[256];                      /* File it was read from. */
+    char node_name[CONFIG_NAME_MAX];     /* node.name, for logs and the CLI. */
+    unsigned roles;                      /* Bitmask of enum config_role, never 0. */
+    char *eal_args[CONFIG_EAL_ARGS_MAX]; /* Owned strings passed to rte_eal_init(). */
+    size_t n_eal_args;                   /* Number of eal_args. */
+    unsigned workers;                    /* Worker lcores, >= 1. */
+    char control_socket[108];            /* Unix socket path of the control plane. */
+    struct hnvgw_ip pas[CONFIG_PAS_MAX]; /* This node's provider addresses. */
+    size_t n_pas;                        /* Number of pas, >= 1 when a provider port exists. */
+    struct config_port *ports;           /* Owned array of n_ports. */
+    size_t n_ports;                      /* Number of ports. */
+    struct config_tenant *tenants;       /* Owned array of n_tenants. */
+    size_t n_tenants;                    /* Number of tenants. */
+    struct config_lookup *lookups;       /* Owned array of n_lookups. */
+    size_t n_lookups;                    /* Number of lookup records. */
+    struct config_route *routes;         /* Owned array of n_routes. */
+    size_t n_routes;                     /* Number of customer routes. */
+    unsigned arp_timeout_s;              /* Provider/external ARP cache entry lifetime. */
+    unsigned icmp_rate_per_s;            /* Per-worker budget of ICMP errors per second. */
+    uint32_t max_lookups;                /* Lookup-record table capacity (default 65536). */
+    uint32_t max_routes;                 /* FIB capacity across tenants (default 65536). */
+    uint32_t max_subnets;                /* VSID table capacity (default 8192). */
+    uint32_t mbufs;                      /* Packet buffers, 0 for the automatic size. */
+    char lookup_file[256];               /* lookup_records_file, or "". */
+    char route_file[256];                /* customer_routes_file, or "". */
 };
 
 /* Parses and validates 'path'. On success returns 0 and stores a new config in '*out' (free it with
- * config_destroy()). On failure returns a positive errno, leaves '*out' NULL and writes one message,
- * "file:line: field: problem", into 'err' (of size CONFIG_ERR_MAX). */
+ * config_destroy()). On failure returns a positive errno, leaves '*out' NULL and writes one
+ * message, "file:line: field: problem", into 'err' (of size CONFIG_ERR_MAX). */
 int config_load(const char *path, struct hnvgw_config **out, char *err);
 
 /* Frees 'cfg' and everything it owns. Accepts NULL. */
@@ -170,8 +171,8 @@ void config_destroy(struct hnvgw_config *cfg);
 int config_check_lookup(const struct hnvgw_config *cfg, const struct config_lookup *rec, char *err);
 int config_check_route(const struct hnvgw_config *cfg, const struct config_route *rt, char *err);
 
-/* Returns the tenant whose subnet carries 'vsid', storing the subnet in '*subnet' if not NULL, or NULL
- * when the VSID is unknown. */
+/* Returns the tenant whose subnet carries 'vsid', storing the subnet in '*subnet' if not NULL, or
+ * NULL when the VSID is unknown. */
 const struct config_tenant *config_find_vsid(const struct hnvgw_config *cfg, uint32_t vsid,
                                              const struct config_subnet **subnet);
 

@@ -44,38 +44,38 @@
 
 /* One registered command. */
 struct ctl_command {
-    const char *cmd;   /* Command words joined by single spaces (borrowed from the caller). */
-    const char *help;  /* One line of help (borrowed from the caller). */
+    const char *cmd;    /* Command words joined by single spaces (borrowed from the caller). */
+    const char *help;   /* One line of help (borrowed from the caller). */
     ctl_handler_fn *fn; /* The handler. */
-    void *aux;         /* Passed to 'fn' as is. */
+    void *aux;          /* Passed to 'fn' as is. */
 };
 
 /* One client connection. */
 struct ctl_conn {
-    int fd;             /* Non-blocking connected socket. */
-    char *in;           /* Received bytes not yet answered (owned). */
-    size_t in_len;      /* Bytes used in 'in'. */
-    size_t in_cap;      /* Bytes allocated for 'in', at most CTL_MAX_REQUEST. */
-    char *out;          /* Reply bytes to send (owned). */
-    size_t out_len;     /* Bytes used in 'out'. */
-    size_t out_ofs;     /* Bytes of 'out' already sent. */
-    size_t out_cap;     /* Bytes allocated for 'out'. */
-    bool eof;           /* The peer will send nothing more. */
-    bool closing;       /* Close once 'out' is flushed (after a protocol error or the last request). */
-    int64_t last_ms;    /* Monotonic time of the last progress (bytes in or out, a new request). */
+    int fd;          /* Non-blocking connected socket. */
+    char *in;        /* Received bytes not yet answered (owned). */
+    size_t in_len;   /* Bytes used in 'in'. */
+    size_t in_cap;   /* Bytes allocated for 'in', at most CTL_MAX_REQUEST. */
+    char *out;       /* Reply bytes to send (owned). */
+    size_t out_len;  /* Bytes used in 'out'. */
+    size_t out_ofs;  /* Bytes of 'out' already sent. */
+    size_t out_cap;  /* Bytes allocated for 'out'. */
+    bool eof;        /* The peer will send nothing more. */
+    bool closing;    /* Close once 'out' is flushed (after a protocol error or the last request). */
+    int64_t last_ms; /* Monotonic time of the last progress (bytes in or out, a new request). */
 };
 
 /* The server. */
 struct ctl_server {
-    int fd;                                   /* Listening socket, non-blocking. */
-    char *path;                               /* Socket file path (owned). */
-    dev_t dev;                                /* Device of the socket file we bound. */
-    ino_t ino;                                /* Inode of the socket file we bound. */
-    struct ctl_conn *conns[CTL_MAX_CLIENTS];  /* Open connections (owned), 'n_conns' of them. */
-    size_t n_conns;                           /* Entries used in 'conns'. */
-    struct ctl_command *cmds;                 /* Commands sorted by name (owned array). */
-    size_t n_cmds;                            /* Entries used in 'cmds'. */
-    size_t cmds_cap;                          /* Entries allocated for 'cmds'. */
+    int fd;                                  /* Listening socket, non-blocking. */
+    char *path;                              /* Socket file path (owned). */
+    dev_t dev;                               /* Device of the socket file we bound. */
+    ino_t ino;                               /* Inode of the socket file we bound. */
+    struct ctl_conn *conns[CTL_MAX_CLIENTS]; /* Open connections (owned), 'n_conns' of them. */
+    size_t n_conns;                          /* Entries used in 'conns'. */
+    struct ctl_command *cmds;                /* Commands sorted by name (owned array). */
+    size_t n_cmds;                           /* Entries used in 'cmds'. */
+    size_t cmds_cap;                         /* Entries allocated for 'cmds'. */
 };
 
 /* Returns monotonic milliseconds. */
@@ -88,7 +88,8 @@ now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Fills '*sun' for 'path'. Returns 0, or ENAMETOOLONG/EINVAL when 'path' cannot be a socket path. */
+/* Fills '*sun' for 'path'. Returns 0, or ENAMETOOLONG/EINVAL when 'path' cannot be a socket path.
+ */
 static int
 fill_sockaddr(const char *path, struct sockaddr_un *sun)
 {
@@ -157,8 +158,8 @@ make_parent_dirs(const char *path)
     return ret;
 }
 
-/* Removes a stale socket file at 'path', that is one nobody listens on. Returns 0 when 'path' is now
- * free, EADDRINUSE when a server answers there, EEXIST when 'path' is not a socket, or another
+/* Removes a stale socket file at 'path', that is one nobody listens on. Returns 0 when 'path' is
+ * now free, EADDRINUSE when a server answers there, EEXIST when 'path' is not a socket, or another
  * positive errno. */
 static int
 remove_stale_socket(const char *path, const struct sockaddr_un *sun)
@@ -187,7 +188,8 @@ remove_stale_socket(const char *path, const struct sockaddr_un *sun)
     return 0;
 }
 
-/* The built-in "help" command: an array of {"command", "help"} for every command, sorted by name. */
+/* The built-in "help" command: an array of {"command", "help"} for every command, sorted by name.
+ */
 static int
 help_handler(json_t *args, json_t **result, char *err, void *aux)
 {
@@ -510,7 +512,8 @@ run_command(struct ctl_server *srv, struct ctl_conn *c, const char *cmd, json_t 
         json_decref(result);
         err[CTL_ERR_MAX - 1] = '\0';
         if (!err[0]) {
-            snprintf(err, sizeof err, "%s failed: %s", command->cmd, strerror(ret < 0 ? -ret : ret));
+            snprintf(err, sizeof err, "%s failed: %s", command->cmd,
+                     strerror(ret < 0 ? -ret : ret));
         }
         conn_reply_error(c, err);
         return;
@@ -564,7 +567,8 @@ handle_request(struct ctl_server *srv, struct ctl_conn *c, const char *line, siz
         conn_reject(c, "malformed request: \"args\" is not an object");
         goto out;
     }
-    json_object_foreach (args, key, value) {
+    json_object_foreach(args, key, value)
+    {
         if (!json_is_string(value)) {
             char msg[CTL_ERR_MAX];
             snprintf(msg, sizeof msg, "malformed request: argument '%s' is not a string", key);
@@ -591,8 +595,8 @@ static int
 conn_flush(struct ctl_conn *c)
 {
     while (c->out_ofs < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_ofs, c->out_len - c->out_ofs,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            send(c->fd, c->out + c->out_ofs, c->out_len - c->out_ofs, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -912,7 +916,8 @@ ctl_client_call(const char *path, const char *cmd, json_t *args, json_t **reply)
         return ret;
     }
 
-    /* If the server hangs up mid-request (say, "request too large"), its reply is still readable. */
+    /* If the server hangs up mid-request (say, "request too large"), its reply is still readable.
+     */
     send_ret = send_all(fd, text, strlen(text));
     if (!send_ret) {
         send_ret = send_all(fd, "\n", 1);

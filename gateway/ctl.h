@@ -16,14 +16,15 @@
 struct ctl_server;
 
 /* A command handler. 'args' is the request's "args" object (never NULL, may be empty) and is
- * borrowed. On success the handler returns 0 and stores a new reference in '*result' (any JSON value;
- * NULL means json null). On failure it returns a positive errno and writes a one-line message into
- * 'err' (of CTL_ERR_MAX bytes). */
+ * borrowed. On success the handler returns 0 and stores a new reference in '*result' (any JSON
+ * value; NULL means json null). On failure it returns a positive errno and writes a one-line
+ * message into 'err' (of CTL_ERR_MAX bytes). */
 #define CTL_ERR_MAX 512
 typedef int ctl_handler_fn(json_t *args, json_t **result, char *err, void *aux);
 
 /* Opens the listening socket at 'path' (removing a stale socket file first, creating the parent
- * directory if needed) with mode 0600. Returns 0 and a new server in '*out', or a positive errno. */
+ * directory if needed) with mode 0600. Returns 0 and a new server in '*out', or a positive errno.
+ */
 int ctl_server_open(const char *path, struct ctl_server **out);
 
 /* Registers 'fn' for command 'cmd' (e.g. "show ports"). 'help' is one line shown by "help".
@@ -35,15 +36,16 @@ void ctl_server_register(struct ctl_server *srv, const char *cmd, const char *he
 int ctl_server_fd(const struct ctl_server *srv);
 
 /* Serves whatever is ready: accepts pending connections and answers complete requests, waiting at
- * most 'timeout_ms' (0: do not wait) for activity. Returns 0 or a positive errno on a fatal error. */
+ * most 'timeout_ms' (0: do not wait) for activity. Returns 0 or a positive errno on a fatal error.
+ */
 int ctl_server_poll(struct ctl_server *srv, int timeout_ms);
 
 /* Closes every connection and the listener and removes the socket file. Accepts NULL. */
 void ctl_server_destroy(struct ctl_server *srv);
 
 /* Client side, used by hnvgwctl and tests: sends one request and waits for its reply. On success
- * returns 0 and a new reference to the whole reply object in '*reply'. Returns a positive errno when
- * the socket cannot be reached or the reply is not JSON. */
+ * returns 0 and a new reference to the whole reply object in '*reply'. Returns a positive errno
+ * when the socket cannot be reached or the reply is not JSON. */
 int ctl_client_call(const char *path, const char *cmd, json_t *args, json_t **reply);
 
 #endif

@@ -169,7 +169,8 @@ show_tenants(json_t *args, json_t **result, char *err, void *aux)
             json_object_set_new(o, "vsid", json_integer(s->vsid));
             json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&s->prefix, b)));
             json_object_set_new(o, "gateway", json_string(hnvgw_ip_format(&s->gateway_ip, g)));
-            json_object_set_new(o, "gateway_mac", json_string(hnvgw_mac_format(&s->gateway_mac, m)));
+            json_object_set_new(o, "gateway_mac",
+                                json_string(hnvgw_mac_format(&s->gateway_mac, m)));
             if (dp_subnet_get(gw->dp, s->vsid, &ds) == 0) {
                 json_object_set_new(o, "local_ports",
                                     json_integer(__builtin_popcountll(ds.local_ports)));
@@ -184,13 +185,13 @@ show_tenants(json_t *args, json_t **result, char *err, void *aux)
 
 /* Filter and output state for "show lookup". */
 struct lookup_show {
-    json_t *arr;       /* Rows. */
-    bool has_vsid;     /* Filter by vsid. */
-    uint32_t vsid;     /* The VSID filter. */
-    bool has_ca;       /* Filter by CA. */
-    uint32_t ca;       /* The CA filter. */
-    uint32_t limit;    /* Rows at most. */
-    uint32_t matched;  /* Rows matching the filter, shown or not. */
+    json_t *arr;      /* Rows. */
+    bool has_vsid;    /* Filter by vsid. */
+    uint32_t vsid;    /* The VSID filter. */
+    bool has_ca;      /* Filter by CA. */
+    uint32_t ca;      /* The CA filter. */
+    uint32_t limit;   /* Rows at most. */
+    uint32_t matched; /* Rows matching the filter, shown or not. */
 };
 
 static bool
@@ -505,8 +506,7 @@ parse_route(struct gw_state *gw, json_t *args, struct config_route *rt, bool nee
         }
     }
     if (!t) {
-        snprintf(err, CTL_ERR_MAX, "tenant: '%s' is not a configured tenant",
-                 tenant ? tenant : "");
+        snprintf(err, CTL_ERR_MAX, "tenant: '%s' is not a configured tenant", tenant ? tenant : "");
         return false;
     }
     rt->tenant_id = t->id;
@@ -661,11 +661,12 @@ show_status(json_t *args, json_t **result, char *err, void *aux)
     (void)args;
     (void)err;
     json_object_set_new(o, "node", json_string(cfg->node_name));
-    json_object_set_new(o, "roles", json_string((cfg->roles & CONFIG_ROLE_GATEWAY) &&
-                                                        (cfg->roles & CONFIG_ROLE_HOST)
-                                                    ? "gateway,host"
-                                                : cfg->roles & CONFIG_ROLE_GATEWAY ? "gateway"
-                                                                                    : "host"));
+    json_object_set_new(
+        o, "roles",
+        json_string((cfg->roles & CONFIG_ROLE_GATEWAY) && (cfg->roles & CONFIG_ROLE_HOST)
+                        ? "gateway,host"
+                    : cfg->roles & CONFIG_ROLE_GATEWAY ? "gateway"
+                                                       : "host"));
     json_object_set_new(o, "config", json_string(gw->path));
     json_object_set_new(o, "uptime_s", json_integer(time(NULL) - gw->started));
     json_object_set_new(o, "reloads", json_integer(gw->reloads));

@@ -10,12 +10,12 @@
 
 /* The daemon's state as the handlers see it. */
 struct gw_state {
-    struct dp *dp;              /* The data plane. */
-    struct hnvgw_config *cfg;   /* Running configuration, including run-time adds; owned. */
-    const char *path;           /* Config file, for reload. */
-    struct ctl_server *ctl;     /* Control socket. */
-    time_t started;             /* Start time, for "show status". */
-    unsigned reloads;           /* Successful reloads. */
+    struct dp *dp;            /* The data plane. */
+    struct hnvgw_config *cfg; /* Running configuration, including run-time adds; owned. */
+    const char *path;         /* Config file, for reload. */
+    struct ctl_server *ctl;   /* Control socket. */
+    time_t started;           /* Start time, for "show status". */
+    unsigned reloads;         /* Successful reloads. */
 };
 
 /* Registers every command on gw->ctl. */

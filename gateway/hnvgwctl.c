@@ -132,7 +132,8 @@ is_wrapper(const json_t *v)
     if (!json_is_array(cols) || !json_is_array(json_object_get(v, "rows"))) {
         return false;
     }
-    json_array_foreach (cols, i, col) {
+    json_array_foreach(cols, i, col)
+    {
         if (!json_is_string(col)) {
             return false;
         }
@@ -150,7 +151,8 @@ is_object_array(const json_t *v)
     if (!json_is_array(v) || !json_array_size(v)) {
         return false;
     }
-    json_array_foreach (v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (!json_is_object(e)) {
             return false;
         }
@@ -199,8 +201,10 @@ print_table(const json_t *v, int indent)
         if (!seen) {
             out_of_memory();
         }
-        json_array_foreach (rows, i, row) {
-            json_object_foreach ((json_t *)row, key, val) {
+        json_array_foreach(rows, i, row)
+        {
+            json_object_foreach((json_t *)row, key, val)
+            {
                 if (!json_object_get(seen, key)) {
                     json_object_set_new(seen, key, json_true());
                     json_array_append_new(cols, json_string(key));
@@ -225,7 +229,8 @@ print_table(const json_t *v, int indent)
     for (k = 0; k < n_cols; k++) {
         width[k] = text_width(json_string_value(json_array_get(cols, k)));
     }
-    json_array_foreach (rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         for (k = 0; k < n_cols; k++) {
             const json_t *cv = row_value(row, k, json_string_value(json_array_get(cols, k)));
             char *s = cell(cv);
@@ -255,7 +260,8 @@ print_table(const json_t *v, int indent)
         }
     }
     putchar('\n');
-    json_array_foreach (rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         printf("%*s", indent, "");
         for (k = 0; k < n_cols; k++) {
             char *s = cell(row_value(row, k, json_string_value(json_array_get(cols, k))));
@@ -276,7 +282,8 @@ print_table(const json_t *v, int indent)
     json_decref(cols);
 }
 
-/* Returns a new string (caller frees) with the elements of the array 'v' as cells joined by ", ". */
+/* Returns a new string (caller frees) with the elements of the array 'v' as cells joined by ", ".
+ */
 static char *
 join_cells(const json_t *v)
 {
@@ -289,7 +296,8 @@ join_cells(const json_t *v)
     if (!f) {
         out_of_memory();
     }
-    json_array_foreach (v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         char *s = cell(e);
         fprintf(f, "%s%s", i ? ", " : "", s);
         free(s);
@@ -310,7 +318,8 @@ is_scalar_array(const json_t *v)
     if (!json_is_array(v)) {
         return false;
     }
-    json_array_foreach (v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (json_is_object(e) || json_is_array(e)) {
             return false;
         }
@@ -346,13 +355,15 @@ print_object(const json_t *obj, int indent)
     const char *key;
     json_t *val;
 
-    json_object_foreach ((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         size_t w = text_width(key) + 1;
         if (!json_is_object(val) && !is_table(val) && w > key_width) {
             key_width = w;
         }
     }
-    json_object_foreach ((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         printf("%*s", indent, "");
         if (is_table(val)) {
             printf("%s:\n", key);
@@ -422,7 +433,8 @@ print_result(const json_t *v)
         if (!json_array_size(v)) {
             printf("(none)\n");
         }
-        json_array_foreach (v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             char *s = cell(e);
             printf("%s\n", s);
             free(s);

@@ -80,9 +80,9 @@ policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
 
 /* A lookup record as the data plane stores it, with its key. */
 struct want_lookup {
-    uint32_t vsid;       /* Key part. */
-    uint32_t ca;         /* Key part (0 for wildcard records). */
-    struct dp_lookup v;  /* Value. */
+    uint32_t vsid;      /* Key part. */
+    uint32_t ca;        /* Key part (0 for wildcard records). */
+    struct dp_lookup v; /* Value. */
 };
 
 static int
@@ -127,7 +127,8 @@ want_lookups(const struct hnvgw_config *cfg, size_t *n)
         struct want_lookup *e = &w[k++];
 
         e->vsid = l->vsid;
-        e->ca = l->type == CONFIG_TYPE_L2ONLY || l->type == CONFIG_TYPE_GATEWAY_WILDCARD ? 0 : l->ca.v4;
+        e->ca =
+            l->type == CONFIG_TYPE_L2ONLY || l->type == CONFIG_TYPE_GATEWAY_WILDCARD ? 0 : l->ca.v4;
         e->v.pa = l->pa.v4;
         memcpy(e->v.mac, l->mac.b, 6);
         e->v.type = l->type == CONFIG_TYPE_STATIC    ? DP_LK_STATIC
@@ -135,7 +136,8 @@ want_lookups(const struct hnvgw_config *cfg, size_t *n)
                     : l->type == CONFIG_TYPE_L2ONLY  ? DP_LK_L2ONLY
                                                      : DP_LK_WILDCARD;
         e->v.rule = l->rule == CONFIG_RULE_NAT ? DP_LK_NAT : DP_LK_ENCAP;
-        e->v.local_port = is_my_pa(cfg, l->pa.v4) ? (int16_t)vm_port_of(cfg, l->vsid, l->ca.v4) : -1;
+        e->v.local_port =
+            is_my_pa(cfg, l->pa.v4) ? (int16_t)vm_port_of(cfg, l->vsid, l->ca.v4) : -1;
     }
     /* A local VM port is policy too: its binding is the lookup record of its CA. */
     for (size_t i = 0; i < cfg->n_ports; i++) {
@@ -198,7 +200,8 @@ subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
     for (size_t i = lo; i < n_wl && wl[i].vsid == s->vsid && out->n_flood < DP_FLOOD_MAX; i++) {
         bool dup = false;
 
-        if (wl[i].v.local_port >= 0 || is_my_pa(cfg, wl[i].v.pa) || wl[i].v.type == DP_LK_WILDCARD) {
+        if (wl[i].v.local_port >= 0 || is_my_pa(cfg, wl[i].v.pa) ||
+            wl[i].v.type == DP_LK_WILDCARD) {
             continue;
         }
         for (unsigned k = 0; k < out->n_flood && !dup; k++) {
@@ -306,9 +309,8 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
             .source = POLICY_SRC_CUSTOMER,
             .metric = c->metric,
             .nh = c->on_link ? (struct dp_nexthop){.type = DP_NH_CONNECTED, .vsid = c->vsid}
-                             : (struct dp_nexthop){.type = DP_NH_CA,
-                                                   .vsid = c->vsid,
-                                                   .ip = c->next_hop.v4}};
+                             : (struct dp_nexthop){
+                                   .type = DP_NH_CA, .vsid = c->vsid, .ip = c->next_hop.v4}};
     }
     qsort(r, k, sizeof *r, route_cmp);
     /* Keep the best candidate of each prefix: the first after sorting. */
@@ -334,12 +336,12 @@ policy_source_name(enum policy_source src)
 
 /* Everything one configuration wants installed. */
 struct want {
-    struct want_lookup *lookups;  /* Sorted by key. */
-    size_t n_lookups;             /* Entries. */
-    struct dp_subnet *subnets;    /* Sorted by VSID (config order is not). */
-    size_t n_subnets;             /* Entries. */
-    struct policy_route *routes;  /* Sorted by (tenant, prefix, plen). */
-    size_t n_routes;              /* Entries. */
+    struct want_lookup *lookups; /* Sorted by key. */
+    size_t n_lookups;            /* Entries. */
+    struct dp_subnet *subnets;   /* Sorted by VSID (config order is not). */
+    size_t n_subnets;            /* Entries. */
+    struct policy_route *routes; /* Sorted by (tenant, prefix, plen). */
+    size_t n_routes;             /* Entries. */
 };
 
 static int
@@ -431,7 +433,8 @@ apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool 
                 dp_lookup_del(dp, from->lookups[i].vsid, from->lookups[i].ca);
             }
             i++;
-        } else if (c > 0 || memcmp(&from->lookups[i].v, &to->lookups[j].v, sizeof(struct dp_lookup))) {
+        } else if (c > 0 ||
+                   memcmp(&from->lookups[i].v, &to->lookups[j].v, sizeof(struct dp_lookup))) {
             if (adds && (ret = dp_lookup_set(dp, to->lookups[j].vsid, to->lookups[j].ca,
                                              &to->lookups[j].v)) != 0) {
                 return ret;

@@ -29,13 +29,13 @@ enum policy_source {
 
 /* One candidate or selected route. */
 struct policy_route {
-    uint16_t tenant;         /* Routing domain id (0: external classifier). */
-    uint32_t prefix;         /* Network address, host bits zero. */
-    uint8_t plen;            /* Prefix length. */
-    uint8_t distance;        /* enum policy_distance. */
-    uint8_t source;          /* enum policy_source. */
-    uint32_t metric;         /* Lower wins at equal distance. */
-    struct dp_nexthop nh;    /* Where it points. */
+    uint16_t tenant;      /* Routing domain id (0: external classifier). */
+    uint32_t prefix;      /* Network address, host bits zero. */
+    uint8_t plen;         /* Prefix length. */
+    uint8_t distance;     /* enum policy_distance. */
+    uint8_t source;       /* enum policy_source. */
+    uint32_t metric;      /* Lower wins at equal distance. */
+    struct dp_nexthop nh; /* Where it points. */
 };
 
 /* Fills data-plane parameters from 'cfg'. */

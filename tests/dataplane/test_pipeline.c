@@ -15,7 +15,7 @@
 
 #define PROVIDER 0
 #define EXTERNAL 1
-#define VM1 2
+#define VM1      2
 
 static struct dp *dp;
 static struct dp_worker *w;
@@ -59,12 +59,21 @@ add_port(uint16_t id, enum dp_port_kind kind, const uint8_t *mac, const char *ip
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error", NULL};
-    struct dp_params p = {.n_workers = 1, .max_lookups = 1024, .max_subnets = 64,
-                          .max_routes = 1024, .max_neighbors = 256, .n_mbufs = 4096,
-                          .icmp_rate = 1000, .arp_timeout_s = 300, .n_pas = 1,
-                          .gateway_role = true, .host_role = true};
+    static char *argv[] = {"test", "--no-huge", "-m",
+                           "512",  "--no-pci",  "--no-shconf",
+                           "-l",   "0-1",       "--log-level=lib.eal:error",
+                           NULL};
+    struct dp_params p = {.n_workers = 1,
+                          .max_lookups = 1024,
+                          .max_subnets = 64,
+                          .max_routes = 1024,
+                          .max_neighbors = 256,
+                          .n_mbufs = 4096,
+                          .icmp_rate = 1000,
+                          .arp_timeout_s = 300,
+                          .n_pas = 1,
+                          .gateway_role = true,
+                          .host_role = true};
     char err[DP_ERR_MAX];
     struct dp_subnet sn;
     struct dp_lookup rec = {.type = DP_LK_STATIC, .local_port = -1};
@@ -418,8 +427,11 @@ static void
 test_inner_arp_answered_from_policy(void **state)
 {
     struct rte_mbuf *m = nvgre("10.0.0.1", 0x2000, 0x6558, 5001u << 8);
-    struct rte_arp_hdr arp = {.arp_hardware = htons(1), .arp_protocol = htons(0x0800),
-                              .arp_hlen = 6, .arp_plen = 4, .arp_opcode = htons(1)};
+    struct rte_arp_hdr arp = {.arp_hardware = htons(1),
+                              .arp_protocol = htons(0x0800),
+                              .arp_hlen = 6,
+                              .arp_plen = 4,
+                              .arp_opcode = htons(1)};
     uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     uint32_t vsid;
     const struct rte_ether_hdr *inner;
@@ -596,8 +608,11 @@ test_arp_goes_to_control(void **state)
 {
     struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
     uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    struct rte_arp_hdr arp = {.arp_hardware = htons(1), .arp_protocol = htons(0x0800),
-                              .arp_hlen = 6, .arp_plen = 4, .arp_opcode = htons(1)};
+    struct rte_arp_hdr arp = {.arp_hardware = htons(1),
+                              .arp_protocol = htons(0x0800),
+                              .arp_hlen = 6,
+                              .arp_plen = 4,
+                              .arp_opcode = htons(1)};
 
     (void)state;
     m->port = PROVIDER;
