@@ -112,6 +112,7 @@ neigh_learn(struct dp *dp, uint16_t port, uint32_t ip, const struct rte_ether_ad
         rte_rdtsc() - cur->learned_tsc > rte_get_tsc_hz()) {
         struct dp_neigh n = {.mac = *mac, .learned_tsc = rte_rdtsc()};
         rcu_table_set(dp->neighbors, &k, &n);
+        __atomic_fetch_add(&dp->neigh_gen, 1, __ATOMIC_RELEASE);
     }
     p = pending_find(dp, port, ip);
     if (p) {
@@ -282,6 +283,9 @@ dp_control_poll(struct dp *dp)
         for (unsigned i = 0; i < a.n; i++) {
             rcu_table_del(dp->neighbors, &a.expired[i]);
         }
+        if (a.n) {
+            __atomic_fetch_add(&dp->neigh_gen, 1, __ATOMIC_RELEASE);
+        }
     }
     rcu_table_reclaim(dp->lookups);
     rcu_table_reclaim(dp->subnets);
@@ -295,7 +299,9 @@ dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac
     struct dp_neigh n = {.learned_tsc = 0};
 
     memcpy(n.mac.addr_bytes, mac, 6);
-    return rcu_table_set(dp->neighbors, &k, &n);
+    int ret = rcu_table_set(dp->neighbors, &k, &n);
+    __atomic_fetch_add(&dp->neigh_gen, 1, __ATOMIC_RELEASE);
+    return ret;
 }
 
 /* Adapter from rcu_table_iterate() to the caller's neighbor callback. */

@@ -36,8 +36,11 @@ fib_create(uint32_t max_routes)
     struct rte_fib6_conf conf = {
         .type = RTE_FIB6_TRIE,
         .default_nh = 0,
-        .max_routes = (int)max_routes,
-        .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = max_routes + 16384},
+        /* The RIB under the FIB also spends nodes on branch points: up to 2n - 1 for n routes. */
+        .max_routes = (int)(2 * max_routes + 1024),
+        /* The TRIE reserves ceil((depth - 24) / 8) tbl8 groups per route up front: 3 for a
+         * (tenant, /32) key of 48 bits. Size for the worst case so that max_routes holds. */
+        .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = 3 * max_routes + 1024},
     };
     return rte_fib6_create("hnvgw_fib", SOCKET_ID_ANY, &conf);
 }
@@ -82,6 +85,9 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         goto fail;
     }
     rte_rcu_qsbr_init(dp->qsbr, params->n_workers);
+    for (unsigned i = 0; i < params->n_workers; i++) {
+        dp->workers[i].nc_gen = UINT32_MAX; /* The neighbor cache starts empty. */
+    }
 
     dp->lookups = rcu_table_create("lookups", sizeof(struct dp_lookup_key),
                                    sizeof(struct dp_lookup), params->max_lookups, dp->qsbr);
@@ -282,11 +288,15 @@ worker_main(void *arg)
             const struct dp_port *p = &dp->ports[dp->port_order[i]];
             uint16_t n = rte_eth_rx_burst(p->port_id, w->id, pkts, DP_BURST);
 
-            for (uint16_t j = 0; j < n; j++) {
-                if (j + 1 < n) {
-                    rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
+            if (p->conf.kind == DP_PORT_PROVIDER) {
+                dp_provider_burst(w, pkts, n);
+            } else {
+                for (uint16_t j = 0; j < n; j++) {
+                    if (j + 1 < n) {
+                        rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
+                    }
+                    dispatch(w, pkts[j], p);
                 }
-                dispatch(w, pkts[j], p);
             }
             total += n;
         }
@@ -526,7 +536,8 @@ nh_unref(struct dp *dp, uint32_t idx)
     if (!idx || !dp->nh_refcnt[idx] || --dp->nh_refcnt[idx]) {
         return;
     }
-    rte_hash_del_key(dp->nh_index, &dp->nh[idx]);
+    struct dp_nexthop key = dp->nh[idx];
+    rte_hash_del_key(dp->nh_index, &key);
     /* The slot is reusable only when refcnt is 0 and a grace period has passed: hold a
      * reference across the wait so that nh_ref() cannot hand it out early. */
     dp->nh_refcnt[idx] = 1;
@@ -559,6 +570,7 @@ dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
         return EINVAL;
     }
     n.pad = 0;
+    n.reserved = 0;
     dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
     old = fib_exact(dp, key, 16 + plen);
     idx = nh_ref(dp, &n);

@@ -30,18 +30,18 @@
 
 /* The key of the lookup-record table: (VSID, CA), 16 address bytes so that IPv6 fits unchanged. */
 struct dp_lookup_key {
-    uint32_t vsid;    /* Virtual subnet. */
-    uint8_t family;   /* 4 or 6. */
-    uint8_t pad[3];   /* Zero. */
-    uint8_t addr[16]; /* The CA; IPv4 in the first 4 bytes, network order. */
-};
+    uint32_t vsid;             /* Virtual subnet. */
+    uint8_t family;            /* 4 or 6. */
+    uint8_t pad[3];            /* Zero. */
+    uint8_t addr[16];          /* The CA; IPv4 in the first 4 bytes, network order. */
+} __attribute__((aligned(8))); /* rte_hash_crc reads keys 8 bytes at a time. */
 
 /* The key of the neighbor table. */
 struct dp_neigh_key {
     uint16_t port; /* DPDK port the neighbor is on. */
     uint16_t pad;  /* Zero. */
     uint32_t ip;   /* Its address. */
-};
+} __attribute__((aligned(8)));
 
 /* A resolved neighbor. */
 struct dp_neigh {
@@ -88,6 +88,9 @@ struct dp_worker {
     uint64_t icmp_tokens;             /* ICMP error budget left in this second. */
     uint64_t icmp_refill_tsc;         /* When the budget was last refilled. */
     uint16_t ip_id;                   /* Next outer IPv4 identification. */
+    struct dp_neigh_key nc_key;       /* Neighbor cache: the last next hop resolved, */
+    struct rte_ether_addr nc_mac;     /* its MAC, */
+    uint32_t nc_gen;                  /* and dp->neigh_gen when it was looked up. */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -124,8 +127,9 @@ struct dp {
     struct dp_stats control_stats;      /* Counters of the control thread's own work. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
-    volatile bool stop;                              /* Asks workers to exit. */
-    bool started;                                    /* dp_start() succeeded. */
+    uint32_t neigh_gen; /* Bumped on every neighbor change (invalidates the worker caches). */
+    volatile bool stop; /* Asks workers to exit. */
+    bool started;       /* dp_start() succeeded. */
 };
 
 /* ---- Helpers used by several stages. ---- */
@@ -227,6 +231,8 @@ dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 
 /* ---- Stage entry points (one file each). ---- */
 
+/* stage_burst.c: a burst received on the provider port (the common case in bulk). */
+void dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* stage_provider.c: a frame received on the provider port. */
 void dp_provider_input(struct dp_worker *w, struct rte_mbuf *m);
 /* stage_decap.c: NVGRE validation and decapsulation; 'gre' points into m. Consumes m. */

@@ -15,7 +15,9 @@ flow_id(const struct rte_mbuf *m)
 
     if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
         rte_pktmbuf_data_len(m) < sizeof *eth + sizeof *ip + 4) {
-        return (uint8_t)rte_hash_crc(&eth->dst_addr, 12, 0);
+        uint64_t macs[2] = {0, 0}; /* Aligned copy: the frame may sit at any offset. */
+        memcpy(macs, &eth->dst_addr, 12);
+        return (uint8_t)rte_hash_crc(macs, sizeof macs, 0);
     }
     ip = (const struct rte_ipv4_hdr *)(eth + 1);
     h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
@@ -23,7 +25,9 @@ flow_id(const struct rte_mbuf *m)
         !dp_ipv4_is_fragment(ip)) {
         unsigned ihl = (ip->version_ihl & 0xf) * 4;
         if (rte_pktmbuf_data_len(m) >= sizeof *eth + ihl + 4) {
-            h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)ip + ihl), h);
+            uint32_t ports;
+            memcpy(&ports, (const uint8_t *)ip + ihl, sizeof ports);
+            h = rte_hash_crc_4byte(ports, h);
         }
     }
     return (uint8_t)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));

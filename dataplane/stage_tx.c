@@ -81,15 +81,28 @@ void
 dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip)
 {
     struct dp *dp = w->dp;
-    struct dp_neigh_key k = {.port = port, .ip = nh_ip};
-    const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
+    uint32_t gen = __atomic_load_n(&dp->neigh_gen, __ATOMIC_ACQUIRE);
+    const struct rte_ether_addr *mac;
 
-    if (!n) {
-        dp_count(w, DP_tx_neigh_punted);
-        dp_punt(w, m, DP_PUNT_NEIGH_MISS, port, nh_ip);
-        return;
+    /* Most packets of a burst go to the same next hop (the PA's router or the PA itself): a
+     * one-entry cache, invalidated by any neighbor change, saves the hash lookup. */
+    if (likely(w->nc_gen == gen && w->nc_key.ip == nh_ip && w->nc_key.port == port)) {
+        mac = &w->nc_mac;
+    } else {
+        struct dp_neigh_key k = {.port = port, .ip = nh_ip};
+        const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
+
+        if (!n) {
+            dp_count(w, DP_tx_neigh_punted);
+            dp_punt(w, m, DP_PUNT_NEIGH_MISS, port, nh_ip);
+            return;
+        }
+        w->nc_key = k;
+        w->nc_mac = n->mac;
+        w->nc_gen = gen;
+        mac = &w->nc_mac;
     }
-    if (!dp_l2_prepend(m, &dp->ports[port], &n->mac, RTE_ETHER_TYPE_IPV4)) {
+    if (!dp_l2_prepend(m, &dp->ports[port], mac, RTE_ETHER_TYPE_IPV4)) {
         dp_drop(w, m, DP_encap_no_headroom);
         return;
     }

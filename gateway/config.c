@@ -1,9 +1,28 @@
 /* Configuration: the libconfuse schema, conversion into struct hnvgw_config and every validation
- * rule. See config.h for the contract and conf/README.md for the reference. */
+ * rule. See config.h for the contract and conf/README.md for the reference.
+ *
+ * config_load() works in three steps:
+ * 1. The file is read into memory and its comments are blanked out, newlines kept. libconfuse 3.3
+ *    counts two or three lines for every comment line, which would put every later message on the
+ *    wrong line.
+ * 2. libconfuse parses the text. Callbacks record the line of every key (and of every element of
+ *    a list) and the line where each section opens: libconfuse itself only keeps, for a section,
+ *    the line where it ended. Its own messages (syntax errors, unknown keys) are rewritten into
+ *    the "file:line: field: problem" form.
+ * 3. The tree is converted section by section, each value checked as it is converted. Rules that
+ *    span entries (duplicates, overlaps) run once the entries exist, sorting where tables can be
+ *    large: the bulk files may hold millions of lookup records and customer routes.
+ *
+ * config_check_lookup() and config_check_route() run the per-entry checks of step 3 against a
+ * loaded config, plus a linear duplicate search.
+ *
+ * Not thread-safe: libconfuse's scanner is global, and so is the loader its callbacks report to. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +31,36 @@
 #include <arpa/inet.h>
 #include <confuse.h>
 
-/* ---- Schema ---- */
+#define PORTS_MAX         32    /* DP_MAX_PORTS: ports one node may use. */
+#define TENANT_ID_MAX     65535 /* Routing domain ids 1..65535 (DP_MAX_TENANTS - 1). */
+#define WORKERS_MAX       16    /* DP_MAX_WORKERS. */
+#define SECTION_DEPTH     4     /* Deepest nesting: root > tenant > subnet. */
+#define DEFAULT_NODE_NAME "hnvgw"
+#define DEFAULT_SOCKET    "/run/hnvgw/hnvgwd.sock"
+
+/* Every section carries this hidden key. Its default value is parsed when libconfuse creates the
+ * section, at its opening brace, which is how the opening line is learned (section_opened()). */
+#define LINE_KEY   "__line__"
+#define LINE_MAGIC "__hnvgw_section_line__"
+
+static int section_opened(cfg_t *sec, cfg_opt_t *opt, const char *value, void *result);
+
+#define LINE_OPT CFG_PTR_CB(LINE_KEY, LINE_MAGIC, CFGF_NONE, section_opened, NULL)
+
+/* ---- Schema ----
+ *
+ * Lists have no libconfuse defaults on purpose: a default list is parsed by libconfuse's scanner
+ * in the middle of the file, which would run the line-recording callbacks with the file's line
+ * numbers. eal_args gets its default in load_node() instead. */
 
 static cfg_opt_t node_opts[] = {
-    CFG_STR("name", "hnvgw", CFGF_NONE),
-    CFG_STR_LIST("roles", NULL, CFGF_NODEFAULT),
-    CFG_STR_LIST("eal_args", "{--in-memory,--no-pci}", CFGF_NONE),
+    LINE_OPT,
+    CFG_STR("name", DEFAULT_NODE_NAME, CFGF_NONE),
+    CFG_STR_LIST("roles", NULL, CFGF_NONE),
+    CFG_STR_LIST("eal_args", NULL, CFGF_NONE),
     CFG_INT("workers", 1, CFGF_NONE),
-    CFG_STR("control_socket", "/run/hnvgw/hnvgwd.sock", CFGF_NONE),
-    CFG_STR_LIST("provider_addresses", NULL, CFGF_NODEFAULT),
+    CFG_STR("control_socket", DEFAULT_SOCKET, CFGF_NONE),
+    CFG_STR_LIST("provider_addresses", NULL, CFGF_NONE),
     CFG_INT("arp_timeout", 300, CFGF_NONE),
     CFG_INT("icmp_rate", 100, CFGF_NONE),
     CFG_INT("max_lookup_records", 65536, CFGF_NONE),
@@ -31,6 +71,7 @@ static cfg_opt_t node_opts[] = {
 };
 
 static cfg_opt_t port_opts[] = {
+    LINE_OPT,
     CFG_STR("kind", NULL, CFGF_NODEFAULT),
     CFG_STR("devargs", NULL, CFGF_NODEFAULT),
     CFG_STR("mac", NULL, CFGF_NODEFAULT),
@@ -40,11 +81,12 @@ static cfg_opt_t port_opts[] = {
     CFG_STR("gateway", NULL, CFGF_NODEFAULT),
     CFG_INT("vsid", 0, CFGF_NODEFAULT),
     CFG_STR("ca", NULL, CFGF_NODEFAULT),
-    CFG_STR_LIST("static_neighbors", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("static_neighbors", NULL, CFGF_NONE),
     CFG_END(),
 };
 
 static cfg_opt_t subnet_opts[] = {
+    LINE_OPT,
     CFG_INT("vsid", 0, CFGF_NODEFAULT),
     CFG_STR("prefix", NULL, CFGF_NODEFAULT),
     CFG_STR("gateway_ip", NULL, CFGF_NODEFAULT),
@@ -53,21 +95,24 @@ static cfg_opt_t subnet_opts[] = {
 };
 
 static cfg_opt_t ext_route_opts[] = {
+    LINE_OPT,
     CFG_STR("prefix", NULL, CFGF_NODEFAULT),
-    CFG_STR("next_hop", "0.0.0.0", CFGF_NONE),
+    CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
     CFG_INT("metric", 0, CFGF_NONE),
     CFG_END(),
 };
 
 static cfg_opt_t tenant_opts[] = {
+    LINE_OPT,
     CFG_INT("id", 0, CFGF_NODEFAULT),
     CFG_SEC("subnet", subnet_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-    CFG_STR_LIST("forward_prefixes", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("forward_prefixes", NULL, CFGF_NONE),
     CFG_SEC("external_route", ext_route_opts, CFGF_MULTI),
     CFG_END(),
 };
 
 static cfg_opt_t lookup_opts[] = {
+    LINE_OPT,
     CFG_STR("ca", NULL, CFGF_NODEFAULT),
     CFG_INT("vsid", 0, CFGF_NODEFAULT),
     CFG_STR("pa", NULL, CFGF_NODEFAULT),
@@ -78,13 +123,18 @@ static cfg_opt_t lookup_opts[] = {
 };
 
 static cfg_opt_t route_opts[] = {
-    CFG_STR("tenant", NULL, CFGF_NODEFAULT), CFG_INT("vsid", 0, CFGF_NODEFAULT),
-    CFG_STR("prefix", NULL, CFGF_NODEFAULT), CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
-    CFG_INT("metric", 0, CFGF_NONE),         CFG_END(),
+    LINE_OPT,
+    CFG_STR("tenant", NULL, CFGF_NODEFAULT),
+    CFG_INT("vsid", 0, CFGF_NODEFAULT),
+    CFG_STR("prefix", NULL, CFGF_NODEFAULT),
+    CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
+    CFG_INT("metric", 0, CFGF_NONE),
+    CFG_END(),
 };
 
+/* "node" is CFGF_MULTI so that a missing or repeated node section can be told apart. */
 static cfg_opt_t root_opts[] = {
-    CFG_SEC("node", node_opts, CFGF_NONE),
+    CFG_SEC("node", node_opts, CFGF_MULTI),
     CFG_SEC("port", port_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
     CFG_SEC("tenant", tenant_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
     CFG_SEC("lookup_record", lookup_opts, CFGF_MULTI),
@@ -94,152 +144,696 @@ static cfg_opt_t root_opts[] = {
     CFG_END(),
 };
 
-/* ---- Error reporting ---- */
+/* Spellings of the enums in the file (and in messages). */
+static const char *const rule_keys[] = {"encap", "nat"};
+static const char *const type_keys[] = {"static", "dynamic", "l2only", "gatewaywildcard"};
+static const char *const kind_keys[] = {"provider", "external", "vm"};
 
-/* Where errors go while one file is processed. */
-struct ctx {
-    char *err;        /* CONFIG_ERR_MAX bytes. */
-    const char *file; /* File being read. */
-    bool failed;      /* An error has been recorded (the first one wins). */
+/* ---- The loader: state of one config_load() ---- */
+
+/* Where one value was read: a key of a section (or one element of a list key). */
+struct key_line {
+    uintptr_t opt; /* The section's cfg_opt_t of the key (unique per section and key). */
+    unsigned idx;  /* Element of a list; 0 for a scalar. */
+    int line;      /* Line of the value. */
+    cfg_t *sec;    /* The section, for messages. */
+    cfg_t *parent; /* Its enclosing section, or NULL at top level. */
 };
 
-/* Records "file:line: what" unless an error is already recorded. Returns false for chaining. */
-static bool __attribute__((format(printf, 3, 4)))
-fail(struct ctx *c, int line, const char *fmt, ...)
+/* One virtual subnet in the VSID index. */
+struct vsid_ref {
+    uint32_t vsid;   /* Key. */
+    uint32_t tenant; /* Index into cfg->tenants. */
+    uint32_t subnet; /* Index into that tenant's subnets. */
+};
+
+struct loader {
+    const char *path;                   /* The configuration file. */
+    char *err;                          /* Caller's buffer, CONFIG_ERR_MAX bytes. */
+    bool failed;                        /* A message is in 'err'; later ones are dropped. */
+    bool oom;                           /* A parse callback ran out of memory. */
+    cfg_t *open[SECTION_DEPTH];         /* Sections being parsed, outermost first. */
+    int depth;                          /* Number of open sections (may exceed SECTION_DEPTH). */
+    struct key_line *keys;              /* Owned: lines of every key read, sorted after parsing. */
+    size_t n_keys, cap_keys;            /* Entries used and allocated. */
+    cfg_t *root;                        /* The parsed tree. */
+    struct hnvgw_config *cfg;           /* The config being built. */
+    struct vsid_ref *vsids;             /* Owned: every subnet, sorted by VSID. */
+    size_t n_vsids;                     /* Entries in 'vsids'. */
+    const struct config_tenant **names; /* Owned: every tenant, sorted by name. */
+    size_t n_names;                     /* Entries in 'names'. */
+    const struct config_tenant *by_id[TENANT_ID_MAX + 1]; /* Tenant of each routing domain id. */
+    size_t cap_lookups, cap_routes;     /* Allocated entries of cfg->lookups and cfg->routes. */
+    const struct config_port *provider; /* The provider port, if any. */
+    const struct config_port *external; /* The external port, if any. */
+};
+
+/* The loader the libconfuse callbacks report to, set only while cfg_parse_buf() runs. */
+static struct loader *cur_loader;
+
+/* Where an entry being checked came from, and where its messages go. */
+struct where {
+    char *err;               /* Message buffer, CONFIG_ERR_MAX bytes. */
+    const struct loader *ld; /* For per-key lines; NULL when 'sec' is NULL. */
+    const char *file;        /* File, or NULL at run time: messages are then "field: problem". */
+    cfg_t *sec;              /* Section holding the entry's keys, or NULL to use 'line'. */
+    int line;                /* Line of the entry. */
+    char ctx[144];           /* What the entry is, e.g. tenant "a" subnet "b"; may be empty. */
+};
+
+/* Returns the option 'name' of section 'sec', or NULL. Unlike cfg_getopt(), never reports. */
+static cfg_opt_t *
+find_opt(cfg_t *sec, const char *name)
+{
+    for (cfg_opt_t *o = sec->opts; o && o->name; o++) {
+        if (!strcmp(o->name, name)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the line where section 'sec' opened (its title line). */
+static int
+section_line(cfg_t *sec)
+{
+    cfg_opt_t *opt = sec ? find_opt(sec, LINE_KEY) : NULL;
+
+    return opt && opt->nvalues ? (int)(intptr_t)cfg_opt_getnptr(opt, 0) : 0;
+}
+
+static int
+key_line_cmp(const void *a_, const void *b_)
+{
+    const struct key_line *a = a_, *b = b_;
+
+    if (a->opt != b->opt) {
+        return a->opt < b->opt ? -1 : 1;
+    }
+    if (a->idx != b->idx) {
+        return a->idx < b->idx ? -1 : 1;
+    }
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Returns the line of element 'idx' of key 'name' in 'sec', or 0 if it was not in the file.
+ * Needs the loader's keys sorted. */
+static int
+key_line(const struct loader *ld, cfg_t *sec, const char *name, unsigned idx)
+{
+    cfg_opt_t *opt = find_opt(sec, name);
+    size_t lo = 0, hi = ld ? ld->n_keys : 0;
+    uintptr_t key = (uintptr_t)opt;
+
+    if (!opt) {
+        return 0;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct key_line *k = &ld->keys[mid];
+        if (k->opt < key || (k->opt == key && k->idx < idx)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < ld->n_keys && ld->keys[lo].opt == key && ld->keys[lo].idx == idx) {
+        return ld->keys[lo].line;
+    }
+    /* An element that left no line (e.g. from '+='): fall back to the key's first line. */
+    return idx ? key_line(ld, sec, name, 0) : 0;
+}
+
+/* Writes "name" or name "title" of section 'sec' (nothing for the root) into 'buf'. */
+static void
+section_desc(cfg_t *sec, char *buf, size_t size)
+{
+    if (!sec || !strcmp(cfg_name(sec), "root")) {
+        buf[0] = '\0';
+    } else if (cfg_title(sec)) {
+        snprintf(buf, size, "%s \"%s\"", cfg_name(sec), cfg_title(sec));
+    } else {
+        snprintf(buf, size, "%s", cfg_name(sec));
+    }
+}
+
+/* Writes the context of a key of 'sec' inside 'parent' (either may be NULL) into 'buf'. */
+static void
+context_of(cfg_t *parent, cfg_t *sec, char *buf, size_t size)
+{
+    char a[64], b[64];
+
+    section_desc(parent, a, sizeof a);
+    section_desc(sec, b, sizeof b);
+    snprintf(buf, size, "%s%s%s", a, a[0] && b[0] ? " " : "", b);
+}
+
+/* Records the message for 'field' (element 'idx' of a list; NULL for the entry as a whole) of
+ * the entry at 'w', "file:line: context field: problem", and returns 'ret' (an errno). */
+static int __attribute__((format(printf, 5, 6)))
+report(const struct where *w, int ret, const char *field, unsigned idx, const char *fmt, ...)
+{
+    char label[208];
+    va_list ap;
+    int n = 0;
+
+    snprintf(label, sizeof label, "%s%s%s", w->ctx, w->ctx[0] && field ? " " : "",
+             field ? field : "");
+    if (w->file) {
+        int line = w->sec && field ? key_line(w->ld, w->sec, field, idx) : 0;
+        n = snprintf(w->err, CONFIG_ERR_MAX, "%s:%d: %s: ", w->file, line > 0 ? line : w->line,
+                     label[0] ? label : "syntax");
+    } else if (label[0]) {
+        n = snprintf(w->err, CONFIG_ERR_MAX, "%s: ", label);
+    }
+    n = n < 0 ? 0 : n >= CONFIG_ERR_MAX ? CONFIG_ERR_MAX - 1 : n;
+    va_start(ap, fmt);
+    vsnprintf(w->err + n, CONFIG_ERR_MAX - n, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+/* Points 'w' at section 'sec' of the file being loaded; the context is printf-formatted. */
+static void __attribute__((format(printf, 4, 5)))
+where_sec(struct where *w, const struct loader *ld, cfg_t *sec, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
-    if (c->failed) {
+    memset(w, 0, sizeof *w);
+    w->err = ld->err;
+    w->ld = ld;
+    w->file = ld->path;
+    w->sec = sec;
+    w->line = section_line(sec);
+    va_start(ap, fmt);
+    vsnprintf(w->ctx, sizeof w->ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* Points 'w' at line 'line' of 'file' (a bulk file, or the whole config when 'line' is 0). */
+static void
+where_line(struct where *w, const struct loader *ld, const char *file, int line, const char *ctx)
+{
+    memset(w, 0, sizeof *w);
+    w->err = ld->err;
+    w->file = file;
+    w->line = line;
+    snprintf(w->ctx, sizeof w->ctx, "%s", ctx);
+}
+
+/* Points 'w' at a run-time check: messages are just "field: problem". */
+static void
+where_runtime(struct where *w, char *err)
+{
+    memset(w, 0, sizeof *w);
+    w->err = err;
+}
+
+/* ---- libconfuse callbacks ---- */
+
+/* Parse callback of the hidden LINE_KEY: runs when a section is created at its opening brace,
+ * stores that line as the key's value and pushes the section on the loader's stack. A value
+ * written in the file is refused as an unknown key. */
+static int
+section_opened(cfg_t *sec, cfg_opt_t *opt, const char *value, void *result)
+{
+    struct loader *ld = cur_loader;
+
+    if (!value || strcmp(value, LINE_MAGIC) ||
+        (ld && ld->depth > 0 && ld->depth <= SECTION_DEPTH && ld->open[ld->depth - 1] == sec)) {
+        cfg_error(sec, "no such option '%s'", opt->name);
+        return -1;
+    }
+    *(void **)result = (void *)(intptr_t)sec->line;
+    if (ld) {
+        if (ld->depth < SECTION_DEPTH) {
+            ld->open[ld->depth] = sec;
+        }
+        ld->depth++;
+    }
+    return 0;
+}
+
+/* Validation callback of every key and section: records the line of a value, or pops a section
+ * that just closed. */
+static int
+key_read(cfg_t *sec, cfg_opt_t *opt)
+{
+    struct loader *ld = cur_loader;
+    struct key_line *k;
+
+    if (!ld) {
+        return 0;
+    }
+    if (opt->type == CFGT_SEC) {
+        ld->depth -= ld->depth > 0;
+        return 0;
+    }
+    if (ld->n_keys == ld->cap_keys) {
+        size_t cap = ld->cap_keys ? ld->cap_keys * 2 : 256;
+        struct key_line *grown = realloc(ld->keys, cap * sizeof *grown);
+        if (!grown) {
+            ld->oom = true;
+            return -1;
+        }
+        ld->keys = grown;
+        ld->cap_keys = cap;
+    }
+    k = &ld->keys[ld->n_keys++];
+    k->opt = (uintptr_t)opt;
+    k->idx = opt->nvalues ? opt->nvalues - 1 : 0;
+    k->line = sec->line;
+    k->sec = sec;
+    k->parent = ld->depth >= 2 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 2] : NULL;
+    return 0;
+}
+
+/* Installs key_read() on every option of 'opts' and of its sections, except LINE_KEY. */
+static void
+install_callbacks(cfg_opt_t *opts)
+{
+    for (cfg_opt_t *o = opts; o && o->name; o++) {
+        if (strcmp(o->name, LINE_KEY)) {
+            o->validcb = key_read;
+        }
+        if (o->type == CFGT_SEC) {
+            install_callbacks(o->subopts);
+        }
+    }
+}
+
+/* Reports a "found duplicate title" from libconfuse: names the kind of section and where the
+ * first one is. 'parent' is the section that holds both. */
+static void
+report_duplicate_title(struct where *w, cfg_t *parent, const char *title)
+{
+    for (cfg_opt_t *o = parent->opts; o && o->name; o++) {
+        if (o->type != CFGT_SEC || !(o->flags & CFGF_TITLE)) {
+            continue;
+        }
+        for (unsigned i = 0; i < o->nvalues; i++) {
+            cfg_t *s = o->values[i]->section;
+            if (s && s->title && !strcmp(s->title, title)) {
+                char field[160];
+                snprintf(field, sizeof field, "%s \"%s\"", o->name, title);
+                report(w, EINVAL, field, 0, "name already used by the %s at line %d", o->name,
+                       section_line(s));
+                return;
+            }
+        }
+    }
+    report(w, EINVAL, NULL, 0, "\"%s\" is defined twice", title);
+}
+
+/* libconfuse's error function: rewrites its messages into ours, with the current section as
+ * context and the scanner's line. Only the first message is kept. */
+static void
+confuse_error(cfg_t *sec, const char *fmt, va_list ap)
+{
+    struct loader *ld = cur_loader;
+    char msg[256], name[128];
+    struct where w;
+    cfg_t *top, *parent;
+
+    if (!ld || ld->failed) {
+        return;
+    }
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    top = ld->depth > 0 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 1] : NULL;
+    parent = ld->depth > 1 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 2] : NULL;
+    where_line(&w, ld, ld->path, sec ? sec->line : 0, "");
+    if (sec && sec == top) {
+        context_of(parent, top, w.ctx, sizeof w.ctx);
+    }
+    if (sscanf(msg, "no such option '%127[^']'", name) == 1) {
+        report(&w, EINVAL, name, 0, "unknown %s", w.ctx[0] ? "key" : "key or section");
+    } else if (sscanf(msg, "invalid integer value for option '%127[^']'", name) == 1) {
+        report(&w, EINVAL, name, 0, "not an integer");
+    } else if (sscanf(msg, "integer value for option '%127[^']' is out of range", name) == 1) {
+        report(&w, EINVAL, name, 0, "integer out of range");
+    } else if (sscanf(msg, "missing equal sign after option '%127[^']'", name) == 1) {
+        report(&w, EINVAL, name, 0, "expected '=' after the key");
+    } else if (sscanf(msg, "attempt to append to non-list option '%127[^']'", name) == 1) {
+        report(&w, EINVAL, name, 0, "not a list: use '=', not '+='");
+    } else if (sscanf(msg, "found duplicate title '%127[^']'", name) == 1 && sec) {
+        report_duplicate_title(&w, sec, name);
+    } else {
+        report(&w, EINVAL, NULL, 0, "%s", msg);
+    }
+    ld->failed = true;
+}
+
+/* ---- Reading the file ---- */
+
+/* Reads all of 'path' into a new NUL-terminated buffer '*text' of '*len' bytes. Returns 0 or an
+ * errno. */
+static int
+read_text(const char *path, char **text, size_t *len)
+{
+    FILE *fp = fopen(path, "r");
+    size_t cap = 4096, n = 0;
+    char *buf;
+
+    if (!fp) {
+        return errno;
+    }
+    buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (n < cap) {
+            break;
+        }
+        char *grown = realloc(buf, cap * 2 + 1);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    if (!buf || ferror(fp)) {
+        int e = buf ? EIO : ENOMEM;
+        free(buf);
+        fclose(fp);
+        return e;
+    }
+    fclose(fp);
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* True for characters that libconfuse's scanner accepts inside an unquoted string. */
+static bool
+unquoted_char(char c)
+{
+    return c && !strchr(" #\"'\t\n\r={}()+,*", c);
+}
+
+/* Overwrites every comment of 'text' ("#...", "//...", block comments) with spaces, keeping
+ * newlines, following the token rules of libconfuse's scanner. Also checks that every '{' is
+ * closed: libconfuse takes the end of the file as the end of any open section, which would let a
+ * truncated file load. On error returns false with the line in '*line' and, in '*open_line', the
+ * line of the unclosed '{', 0 for an unterminated comment or -1 for an unterminated string. */
+static bool
+blank_comments(char *text, int *line, int *open_line)
+{
+    bool in_word = false; /* Inside an unquoted string, where "//" is not a comment. */
+    int depth = 0, first_open = 0;
+
+    *line = 1;
+    *open_line = 0;
+    for (char *p = text; *p;) {
+        if (*p == '"' || *p == '\'') {
+            char quote = *p++;
+            int start = *line;
+            while (*p && *p != quote) {
+                if (*p == '\\' && p[1]) {
+                    *line += p[1] == '\n';
+                    p++;
+                }
+                *line += *p == '\n';
+                p++;
+            }
+            if (!*p) {
+                *line = start;
+                *open_line = -1;
+                return false;
+            }
+            p++;
+            in_word = false;
+        } else if (*p == '#' || (!in_word && p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n') {
+                *p++ = ' ';
+            }
+            in_word = false;
+        } else if (!in_word && p[0] == '/' && p[1] == '*') {
+            char *end = strstr(p + 2, "*/");
+            if (!end) {
+                return false;
+            }
+            for (end += 2; p < end; p++) {
+                if (*p == '\n') {
+                    ++*line;
+                } else {
+                    *p = ' ';
+                }
+            }
+            in_word = false;
+        } else {
+            if (*p == '{' && depth++ == 0) {
+                first_open = *line;
+            } else if (*p == '}' && depth > 0) {
+                depth--;
+            }
+            *line += *p == '\n';
+            in_word = unquoted_char(*p);
+            p++;
+        }
+    }
+    if (depth > 0) {
+        *open_line = first_open; /* The outermost '{' left open. */
         return false;
     }
-    c->failed = true;
-    n = snprintf(c->err, CONFIG_ERR_MAX, "%s:%d: ", c->file, line);
-    va_start(ap, fmt);
-    vsnprintf(c->err + n, CONFIG_ERR_MAX - n, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-/* libconfuse's own messages (syntax errors, unknown keys) become ours, with its line. */
-static struct ctx *confuse_ctx;
-
-static void
-confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
-{
-    char msg[CONFIG_ERR_MAX];
-
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    if (confuse_ctx) {
-        fail(confuse_ctx, cfg ? cfg->line : 0, "%s", msg);
-    }
-}
-
-/* ---- Field helpers. 'what' names the field for messages, e.g. port "pa0" mac. ---- */
-
-static bool
-need(struct ctx *c, cfg_t *sec, const char *key, const char *what)
-{
-    if (cfg_size(sec, key) == 0) {
-        return fail(c, sec->line, "%s %s: missing (required)", what, key);
-    }
     return true;
 }
 
-static bool
-get_int(struct ctx *c, cfg_t *sec, const char *key, const char *what, long lo, long hi,
-        uint32_t *out)
-{
-    long v = cfg_getint(sec, key);
+/* ---- Value helpers, shared by sections, bulk files and run-time checks ---- */
 
-    if (v < lo || v > hi) {
-        return fail(c, sec->line, "%s %s: %ld is out of range %ld..%ld", what, key, v, lo, hi);
-    }
-    *out = (uint32_t)v;
-    return true;
+/* Network-order mask of a prefix length 0..32. */
+static uint32_t
+mask4(unsigned plen)
+{
+    return plen ? htonl(~0u << (32 - plen)) : 0;
+}
+
+/* True when 'ip' is the network or broadcast address of 'p' (only for /30 and shorter). */
+static bool
+is_net_or_bcast(const struct hnvgw_prefix *p, const struct hnvgw_ip *ip)
+{
+    uint32_t host = ip->v4 & ~mask4(p->plen);
+
+    return p->plen <= 30 && (host == 0 || host == ~mask4(p->plen));
+}
+
+/* True when 'ip' is an IPv4 unicast address: not 0/8, loopback, multicast or reserved. */
+static bool
+is_unicast4(const struct hnvgw_ip *ip)
+{
+    uint32_t a = ntohl(ip->v4) >> 24;
+
+    return ip->family == HNVGW_AF_INET && a != 0 && a != 127 && a < 224;
 }
 
 static bool
-ipv4_ok(struct ctx *c, int line, const char *what, const char *key, const char *s,
-        struct hnvgw_ip *ip)
+is_unicast_mac(const struct hnvgw_mac *m)
 {
-    if (!hnvgw_ip_parse(s, ip)) {
-        return fail(c, line, "%s %s: '%s' is not an IP address", what, key, s);
+    return !hnvgw_mac_is_zero(m) && !(m->b[0] & 1);
+}
+
+/* Checks that 'ip' is set and IPv4. */
+static int
+need_ip4(const struct where *w, const char *field, unsigned idx, const struct hnvgw_ip *ip)
+{
+    char b[HNVGW_IP_STRLEN];
+
+    if (ip->family == HNVGW_AF_INET6) {
+        return report(w, EINVAL, field, idx, "IPv6 is not supported yet (%s)",
+                      hnvgw_ip_format(ip, b));
     }
     if (ip->family != HNVGW_AF_INET) {
-        return fail(c, line, "%s %s: '%s': IPv6 is not supported yet", what, key, s);
+        return report(w, EINVAL, field, idx, "is required");
     }
-    return true;
+    return 0;
 }
 
-static bool
-get_ip(struct ctx *c, cfg_t *sec, const char *key, const char *what, struct hnvgw_ip *ip)
+/* Parses 's' as an IPv4 address into '*ip'. */
+static int
+parse_ip4(const struct where *w, const char *field, unsigned idx, const char *s,
+          struct hnvgw_ip *ip)
 {
-    return need(c, sec, key, what) && ipv4_ok(c, sec->line, what, key, cfg_getstr(sec, key), ip);
+    if (!hnvgw_ip_parse(s, ip)) {
+        return report(w, EINVAL, field, idx, "'%s' is not an IPv4 address", s);
+    }
+    return need_ip4(w, field, idx, ip);
 }
 
-static bool
-prefix_ok(struct ctx *c, int line, const char *what, const char *key, const char *s, bool canonical,
-          struct hnvgw_prefix *p)
+/* Parses 's' as an IPv4 prefix into '*p' (padding zeroed, so configs compare as bytes). With
+ * 'canonical', host bits must be zero. */
+static int
+parse_prefix4(const struct where *w, const char *field, unsigned idx, const char *s, bool canonical,
+              struct hnvgw_prefix *p)
 {
-    char buf[HNVGW_PFX_STRLEN];
+    struct hnvgw_prefix tmp;
+    char b[HNVGW_PFX_STRLEN];
 
-    if (!hnvgw_prefix_parse(s, p)) {
-        return fail(c, line, "%s %s: '%s' is not a prefix (ADDRESS/LENGTH)", what, key, s);
+    if (!hnvgw_prefix_parse(s, &tmp)) {
+        return report(w, EINVAL, field, idx, "'%s' is not a prefix (ADDRESS/LENGTH)", s);
     }
-    if (p->addr.family != HNVGW_AF_INET) {
-        return fail(c, line, "%s %s: '%s': IPv6 is not supported yet", what, key, s);
+    if (tmp.addr.family != HNVGW_AF_INET) {
+        return report(w, EINVAL, field, idx, "IPv6 is not supported yet (%s)", s);
     }
+    memset(p, 0, sizeof *p);
+    p->addr = tmp.addr;
+    p->plen = tmp.plen;
     if (canonical && !hnvgw_prefix_is_canonical(p)) {
-        uint32_t mask = p->plen ? htonl(~0u << (32 - p->plen)) : 0;
         struct hnvgw_prefix fixed = *p;
-        fixed.addr.v4 &= mask;
-        return fail(c, line, "%s %s: '%s' has host bits set (did you mean %s?)", what, key, s,
-                    hnvgw_prefix_format(&fixed, buf));
+        fixed.addr.v4 &= mask4(p->plen);
+        return report(w, EINVAL, field, idx, "'%s' has host bits set (did you mean %s?)", s,
+                      hnvgw_prefix_format(&fixed, b));
     }
-    return true;
+    return 0;
 }
 
-static bool
-get_prefix(struct ctx *c, cfg_t *sec, const char *key, const char *what, bool canonical,
-           struct hnvgw_prefix *p)
+/* Checks that 'm' is a unicast MAC address. */
+static int
+check_mac(const struct where *w, const char *field, unsigned idx, const struct hnvgw_mac *m)
 {
-    return need(c, sec, key, what) &&
-           prefix_ok(c, sec->line, what, key, cfg_getstr(sec, key), canonical, p);
+    char b[HNVGW_MAC_STRLEN];
+
+    if (hnvgw_mac_is_zero(m)) {
+        return report(w, EINVAL, field, idx, "the all-zero MAC is not allowed");
+    }
+    if (!is_unicast_mac(m)) {
+        return report(w, EINVAL, field, idx, "%s is a multicast or broadcast MAC",
+                      hnvgw_mac_format(m, b));
+    }
+    return 0;
 }
 
-static bool
-mac_ok(struct ctx *c, int line, const char *what, const char *key, const char *s,
-       struct hnvgw_mac *m)
+/* Parses 's' as a unicast MAC address into '*m'. */
+static int
+parse_mac(const struct where *w, const char *field, unsigned idx, const char *s,
+          struct hnvgw_mac *m)
 {
     if (!hnvgw_mac_parse(s, m)) {
-        return fail(c, line, "%s %s: '%s' is not a MAC address", what, key, s);
+        return report(w, EINVAL, field, idx, "'%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", s);
     }
-    if (m->b[0] & 1) {
-        return fail(c, line, "%s %s: '%s' is a multicast or broadcast MAC", what, key, s);
+    return check_mac(w, field, idx, m);
+}
+
+/* Looks 's', element 'idx' of 'field', up (case-insensitively) in 'names' of 'n' entries;
+ * stores the index in '*out'. */
+static int
+parse_enum(const struct where *w, const char *field, unsigned idx, const char *s,
+           const char *const *names, size_t n, unsigned *out)
+{
+    char list[128] = "";
+
+    for (size_t i = 0; i < n; i++) {
+        if (!strcasecmp(s, names[i])) {
+            *out = (unsigned)i;
+            return 0;
+        }
     }
-    if (hnvgw_mac_is_zero(m)) {
-        return fail(c, line, "%s %s: the all-zero MAC is not allowed", what, key);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "",
+                 names[i]);
+    }
+    return report(w, EINVAL, field, idx, "'%s' is not %s", s, list);
+}
+
+/* Parses a decimal number 0..UINT32_MAX (bulk files). */
+static int
+parse_u32(const struct where *w, const char *field, const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (!isdigit((unsigned char)s[0]) || *end || errno || v > UINT32_MAX) {
+        return report(w, EINVAL, field, 0, "'%s' is not a number 0..%u", s, UINT32_MAX);
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* True for a valid port, tenant or subnet name: 1..31 of letters, digits and "-_.:". */
+static bool
+name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= CONFIG_NAME_MAX) {
+        return false;
+    }
+    for (; *s; s++) {
+        if (!isalnum((unsigned char)*s) && !strchr("-_.:", *s)) {
+            return false;
+        }
     }
     return true;
 }
 
-static bool
-get_mac(struct ctx *c, cfg_t *sec, const char *key, const char *what, struct hnvgw_mac *m)
+/* Checks the title of section 'sec' as a name. */
+static int
+check_name(const struct where *w, cfg_t *sec)
 {
-    return need(c, sec, key, what) && mac_ok(c, sec->line, what, key, cfg_getstr(sec, key), m);
-}
-
-static bool
-forbid(struct ctx *c, cfg_t *sec, const char *key, const char *what, const char *why)
-{
-    if (cfg_size(sec, key) > 0) {
-        return fail(c, sec->line, "%s %s: not allowed %s", what, key, why);
+    if (!name_ok(cfg_title(sec))) {
+        return report(w, EINVAL, NULL, 0,
+                      "a name is 1..%d letters, digits, '-', '_', '.' or ':' characters",
+                      CONFIG_NAME_MAX - 1);
     }
-    return true;
+    return 0;
 }
 
-/* ---- Lookups used by validation and by the rest of the daemon ---- */
+/* Section key readers. Each reports against 'w' (whose 'sec' is the section). */
+
+/* Stores string key 'key' in '*out', NULL when absent; absent and 'required' is an error. */
+static int
+get_str(const struct where *w, const char *key, bool required, const char **out)
+{
+    *out = cfg_size(w->sec, key) ? cfg_getstr(w->sec, key) : NULL;
+    if (!*out && required) {
+        return report(w, EINVAL, key, 0, "is required");
+    }
+    return 0;
+}
+
+/* Stores integer key 'key', which must be present and within lo..hi, in '*out'. */
+static int
+get_int(const struct where *w, const char *key, long lo, long hi, long *out)
+{
+    long v = 0;
+
+    if (!cfg_size(w->sec, key)) {
+        return report(w, EINVAL, key, 0, "is required");
+    }
+    v = cfg_getint(w->sec, key);
+    if (v < lo || v > hi) {
+        return report(w, EINVAL, key, 0, "%ld is out of range %ld..%ld", v, lo, hi);
+    }
+    *out = v;
+    return 0;
+}
+
+/* Like get_int() for a uint32_t key. */
+static int
+get_u32(const struct where *w, const char *key, long lo, long hi, uint32_t *out)
+{
+    long v = 0;
+    int ret = get_int(w, key, lo, hi, &v);
+
+    *out = (uint32_t)v;
+    return ret;
+}
+
+/* Refuses key 'key' when present: it does not apply to this kind of entry. */
+static int
+forbid(const struct where *w, const char *key, const char *why)
+{
+    if (cfg_size(w->sec, key)) {
+        return report(w, EINVAL, key, 0, "not allowed %s", why);
+    }
+    return 0;
+}
+
+/* ---- Lookups ---- */
 
 const struct config_tenant *
 config_find_vsid(const struct hnvgw_config *cfg, uint32_t vsid, const struct config_subnet **subnet)
@@ -268,6 +862,25 @@ config_find_tenant(const struct hnvgw_config *cfg, uint32_t id)
     return NULL;
 }
 
+const char *
+config_rule_name(enum config_lookup_rule rule)
+{
+    return rule == CONFIG_RULE_NAT ? "NAT" : rule == CONFIG_RULE_ENCAP ? "Encap" : "?";
+}
+
+const char *
+config_type_name(enum config_lookup_type type)
+{
+    static const char *const names[] = {"Static", "Dynamic", "L2Only", "GatewayWildcard"};
+    return (unsigned)type < 4 ? names[type] : "?";
+}
+
+const char *
+config_port_kind_name(enum config_port_kind kind)
+{
+    return (unsigned)kind < 3 ? kind_keys[kind] : "?";
+}
+
 static bool
 is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip)
 {
@@ -279,171 +892,273 @@ is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip)
     return false;
 }
 
-static const struct config_port *
-port_of_kind(const struct hnvgw_config *cfg, enum config_port_kind kind)
+/* ---- Per-entry checks, shared by config_load() and the run-time checks ---- */
+
+/* What the per-entry checks look things up in. */
+struct checker {
+    const struct hnvgw_config *cfg; /* The (possibly partly built) config. */
+    const struct vsid_ref *vsids;   /* Sorted VSID index, or NULL to search linearly. */
+    size_t n_vsids;                 /* Entries in 'vsids'. */
+};
+
+/* Returns the tenant of 'vsid' and its subnet in '*subnet', or NULL. */
+static const struct config_tenant *
+checker_vsid(const struct checker *ck, uint32_t vsid, const struct config_subnet **subnet)
 {
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        if (cfg->ports[i].kind == kind) {
-            return &cfg->ports[i];
+    size_t lo = 0, hi = ck->n_vsids;
+
+    if (!ck->vsids) {
+        return config_find_vsid(ck->cfg, vsid, subnet);
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ck->vsids[mid].vsid < vsid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    return NULL;
+    if (lo == ck->n_vsids || ck->vsids[lo].vsid != vsid) {
+        return NULL;
+    }
+    *subnet = &ck->cfg->tenants[ck->vsids[lo].tenant].subnets[ck->vsids[lo].subnet];
+    return &ck->cfg->tenants[ck->vsids[lo].tenant];
 }
 
-const char *
-config_rule_name(enum config_lookup_rule rule)
-{
-    return rule == CONFIG_RULE_NAT ? "NAT" : "Encap";
-}
-
-const char *
-config_type_name(enum config_lookup_type type)
-{
-    static const char *const names[] = {"Static", "Dynamic", "L2Only", "GatewayWildcard"};
-    return type <= CONFIG_TYPE_GATEWAY_WILDCARD ? names[type] : "?";
-}
-
-const char *
-config_port_kind_name(enum config_port_kind kind)
-{
-    static const char *const names[] = {"provider", "external", "vm"};
-    return kind <= CONFIG_PORT_VM ? names[kind] : "?";
-}
-
-/* ---- Per-entry checks shared by the file and the CLI ---- */
-
-/* Checks one lookup record's own fields against the tenants (not duplicates). */
-static bool
-lookup_valid(struct ctx *c, const struct hnvgw_config *cfg, const struct config_lookup *rec,
-             const char *what)
-{
-    const struct config_subnet *sn;
-    char b[HNVGW_IP_STRLEN];
-    bool wildcard = rec->type == CONFIG_TYPE_L2ONLY || rec->type == CONFIG_TYPE_GATEWAY_WILDCARD;
-
-    if (rec->vsid < CONFIG_VSID_MIN || rec->vsid > CONFIG_VSID_MAX) {
-        return fail(c, rec->line, "%s vsid: %u is out of range %u..%u", what, rec->vsid,
-                    CONFIG_VSID_MIN, CONFIG_VSID_MAX);
-    }
-    if (!config_find_vsid(cfg, rec->vsid, &sn)) {
-        return fail(c, rec->line, "%s vsid: %u is not a virtual subnet of any tenant", what,
-                    rec->vsid);
-    }
-    if (wildcard && !hnvgw_ip_is_zero(&rec->ca)) {
-        return fail(c, rec->line, "%s ca: must be 0.0.0.0 for type %s", what,
-                    config_type_name(rec->type));
-    }
-    if (!wildcard && !hnvgw_prefix_contains(&sn->prefix, &rec->ca)) {
-        return fail(c, rec->line, "%s ca: %s is outside subnet %s of vsid %u", what,
-                    hnvgw_ip_format(&rec->ca, b), sn->name, rec->vsid);
-    }
-    if (!wildcard && hnvgw_ip_equal(&rec->ca, &sn->gateway_ip)) {
-        return fail(c, rec->line, "%s ca: %s is the subnet's gateway address", what,
-                    hnvgw_ip_format(&rec->ca, b));
-    }
-    if (hnvgw_ip_is_zero(&rec->pa)) {
-        return fail(c, rec->line, "%s pa: 0.0.0.0 is not a provider address", what);
-    }
-    return true;
-}
-
-/* Orders lookup records by their key: (vsid, ca) or, for L2Only, (vsid, mac). */
+/* Checks 'vsid' is in range and carried by a subnet; stores it in '*t' and '*sn'. */
 static int
-lookup_key_cmp(const void *a, const void *b)
+check_vsid(const struct checker *ck, const struct where *w, uint32_t vsid,
+           const struct config_tenant **t, const struct config_subnet **sn)
 {
-    const struct config_lookup *x = a, *y = b;
-
-    if (x->vsid != y->vsid) {
-        return x->vsid < y->vsid ? -1 : 1;
+    if (vsid < CONFIG_VSID_MIN || vsid > CONFIG_VSID_MAX) {
+        return report(w, EINVAL, "vsid", 0, "%u is out of range %u..%u", vsid, CONFIG_VSID_MIN,
+                      CONFIG_VSID_MAX);
     }
-    if ((x->type == CONFIG_TYPE_GATEWAY_WILDCARD) != (y->type == CONFIG_TYPE_GATEWAY_WILDCARD)) {
-        return x->type == CONFIG_TYPE_GATEWAY_WILDCARD ? -1 : 1;
-    }
-    if (x->ca.v4 != y->ca.v4) {
-        return ntohl(x->ca.v4) < ntohl(y->ca.v4) ? -1 : 1;
-    }
-    if (x->type == CONFIG_TYPE_L2ONLY && y->type == CONFIG_TYPE_L2ONLY) {
-        return memcmp(&x->mac, &y->mac, sizeof x->mac);
+    *t = checker_vsid(ck, vsid, sn);
+    if (!*t) {
+        return report(w, EINVAL, "vsid", 0, "%u is not the VSID of any tenant's subnet", vsid);
     }
     return 0;
 }
 
-/* Two records that share a key conflict; '*a' and '*b' are the pair found. */
-static bool
-lookup_find_dup(struct config_lookup *sorted, size_t n, const struct config_lookup **a,
-                const struct config_lookup **b)
+/* Checks that 'ca' can be a VM's address in subnet 'sn'. */
+static int
+check_ca(const struct where *w, const char *field, const struct config_subnet *sn,
+         const struct hnvgw_ip *ca)
 {
-    for (size_t i = 1; i < n; i++) {
-        if (lookup_key_cmp(&sorted[i - 1], &sorted[i]) == 0) {
-            *a = &sorted[i - 1];
-            *b = &sorted[i];
-            return true;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+
+    if (!hnvgw_prefix_contains(&sn->prefix, ca)) {
+        return report(w, EINVAL, field, 0, "%s is outside subnet \"%s\" (%s) of vsid %u",
+                      hnvgw_ip_format(ca, b), sn->name, hnvgw_prefix_format(&sn->prefix, p),
+                      sn->vsid);
+    }
+    if (hnvgw_ip_equal(ca, &sn->gateway_ip)) {
+        return report(w, EINVAL, field, 0, "%s is the gateway address of subnet \"%s\"",
+                      hnvgw_ip_format(ca, b), sn->name);
+    }
+    if (is_net_or_bcast(&sn->prefix, ca)) {
+        return report(w, EINVAL, field, 0,
+                      "%s is the network or broadcast address of subnet \"%s\"",
+                      hnvgw_ip_format(ca, b), sn->name);
+    }
+    return 0;
+}
+
+static bool
+is_wildcard_type(enum config_lookup_type type)
+{
+    return type == CONFIG_TYPE_L2ONLY || type == CONFIG_TYPE_GATEWAY_WILDCARD;
+}
+
+/* Checks one lookup record on its own and against the ports of ck->cfg: VSID known, CA inside
+ * its subnet (or 0.0.0.0 for the wildcard types), PA and MAC sane, and no clash with a local VM
+ * port. Returns 0, EINVAL, or EEXIST for a clash. */
+static int
+check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, const struct where *w)
+{
+    const struct hnvgw_config *cfg = ck->cfg;
+    const struct config_tenant *t;
+    const struct config_subnet *sn;
+    char b[HNVGW_IP_STRLEN], c[HNVGW_IP_STRLEN], m[HNVGW_MAC_STRLEN];
+    bool wild = is_wildcard_type(rec->type);
+    int ret;
+
+    if ((unsigned)rec->rule > CONFIG_RULE_NAT) {
+        return report(w, EINVAL, "rule", 0, "unknown rule %d", (int)rec->rule);
+    }
+    if ((unsigned)rec->type > CONFIG_TYPE_GATEWAY_WILDCARD) {
+        return report(w, EINVAL, "type", 0, "unknown type %d", (int)rec->type);
+    }
+    ret = check_vsid(ck, w, rec->vsid, &t, &sn);
+    if (ret) {
+        return ret;
+    }
+    if (rec->ca.family == HNVGW_AF_INET6 || (!wild && rec->ca.family != HNVGW_AF_INET)) {
+        return need_ip4(w, "ca", 0, &rec->ca);
+    }
+    if (wild && !hnvgw_ip_is_zero(&rec->ca)) {
+        return report(w, EINVAL, "ca", 0, "must be 0.0.0.0 for a %s record, not %s",
+                      type_keys[rec->type], hnvgw_ip_format(&rec->ca, b));
+    }
+    if (!wild && hnvgw_ip_is_zero(&rec->ca)) {
+        return report(w, EINVAL, "ca", 0,
+                      "0.0.0.0 is only valid for l2only and gatewaywildcard records");
+    }
+    if (!wild && (ret = check_ca(w, "ca", sn, &rec->ca)) != 0) {
+        return ret;
+    }
+    if ((ret = need_ip4(w, "pa", 0, &rec->pa)) != 0) {
+        return ret;
+    }
+    if (!is_unicast4(&rec->pa)) {
+        return report(w, EINVAL, "pa", 0, "%s is not a unicast address",
+                      hnvgw_ip_format(&rec->pa, b));
+    }
+    if ((ret = check_mac(w, "mac", 0, &rec->mac)) != 0) {
+        return ret;
+    }
+    for (size_t i = 0; !wild && i < cfg->n_ports; i++) {
+        const struct config_port *p = &cfg->ports[i];
+
+        if (p->kind != CONFIG_PORT_VM || p->vsid != rec->vsid ||
+            !hnvgw_ip_equal(&p->ca, &rec->ca)) {
+            continue;
+        }
+        if (!is_my_pa(cfg, &rec->pa)) {
+            return report(w, EEXIST, "pa", 0,
+                          "%s is not a provider address of this node, but vm port \"%s\" holds "
+                          "vsid %u ca %s here",
+                          hnvgw_ip_format(&rec->pa, b), p->name, rec->vsid,
+                          hnvgw_ip_format(&rec->ca, c));
+        }
+        if (memcmp(&p->mac, &rec->mac, sizeof p->mac)) {
+            return report(w, EEXIST, "mac", 0, "differs from the MAC %s of vm port \"%s\"",
+                          hnvgw_mac_format(&p->mac, m), p->name);
         }
     }
-    return false;
+    return 0;
+}
+
+/* Checks one customer route on its own: tenant known, VSID one of its subnets, prefix canonical,
+ * next hop inside the VSID's subnet unless on-link. */
+static int
+check_route_entry(const struct checker *ck, const struct config_route *rt, const struct where *w)
+{
+    const struct config_tenant *t = config_find_tenant(ck->cfg, rt->tenant_id), *owner;
+    const struct config_subnet *sn;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    int ret;
+
+    if (!t) {
+        return report(w, EINVAL, "tenant", 0, "id %u is not a configured tenant", rt->tenant_id);
+    }
+    if ((ret = check_vsid(ck, w, rt->vsid, &owner, &sn)) != 0) {
+        return ret;
+    }
+    if (owner != t) {
+        return report(w, EINVAL, "vsid", 0, "%u belongs to tenant \"%s\", not \"%s\"", rt->vsid,
+                      owner->name, t->name);
+    }
+    if ((ret = need_ip4(w, "prefix", 0, &rt->prefix.addr)) != 0) {
+        return ret;
+    }
+    if (rt->prefix.plen > 32 || !hnvgw_prefix_is_canonical(&rt->prefix)) {
+        return report(w, EINVAL, "prefix", 0, "%s is not a canonical prefix (host bits zero)",
+                      hnvgw_prefix_format(&rt->prefix, p));
+    }
+    if (rt->next_hop.family == HNVGW_AF_INET6 || (!rt->on_link && !rt->next_hop.family)) {
+        return need_ip4(w, "next_hop", 0, &rt->next_hop);
+    }
+    if (rt->on_link && rt->next_hop.family && !hnvgw_ip_is_zero(&rt->next_hop)) {
+        return report(w, EINVAL, "next_hop", 0, "must be 0.0.0.0 for an on-link route");
+    }
+    if (!rt->on_link && !hnvgw_ip_is_zero(&rt->next_hop) &&
+        !hnvgw_prefix_contains(&sn->prefix, &rt->next_hop)) {
+        return report(w, EINVAL, "next_hop", 0, "%s is outside subnet \"%s\" (%s) of vsid %u",
+                      hnvgw_ip_format(&rt->next_hop, b), sn->name,
+                      hnvgw_prefix_format(&sn->prefix, p), rt->vsid);
+    }
+    return 0;
+}
+
+/* Duplicate keys of lookup records: class 0 is (vsid, ca), 1 the one gatewaywildcard of a VSID,
+ * 2 is (vsid, mac) for l2only. */
+static unsigned
+lookup_class(const struct config_lookup *l)
+{
+    return l->type == CONFIG_TYPE_GATEWAY_WILDCARD ? 1 : l->type == CONFIG_TYPE_L2ONLY ? 2 : 0;
+}
+
+static uint64_t
+lookup_key(const struct config_lookup *l)
+{
+    uint64_t k = 0;
+
+    switch (lookup_class(l)) {
+    case 0:
+        k = ntohl(l->ca.v4);
+        break;
+    case 2:
+        for (int i = 0; i < 6; i++) {
+            k = k << 8 | l->mac.b[i];
+        }
+        break;
+    default:
+        break;
+    }
+    return k;
+}
+
+static bool
+lookup_same_key(const struct config_lookup *a, const struct config_lookup *b)
+{
+    return a->vsid == b->vsid && lookup_class(a) == lookup_class(b) &&
+           lookup_key(a) == lookup_key(b);
+}
+
+/* Reports record 'later' as a duplicate of 'first', found at 'at' ("line N" or "FILE:N"). */
+static int
+report_lookup_dup(const struct where *w, int ret, const struct config_lookup *later, const char *at)
+{
+    char b[HNVGW_IP_STRLEN], m[HNVGW_MAC_STRLEN];
+
+    switch (lookup_class(later)) {
+    case 1:
+        return report(w, ret, "type", 0, "vsid %u already has a gatewaywildcard record%s",
+                      later->vsid, at);
+    case 2:
+        return report(w, ret, "mac", 0, "vsid %u already has an l2only record for %s%s",
+                      later->vsid, hnvgw_mac_format(&later->mac, m), at);
+    default:
+        return report(w, ret, "ca", 0, "vsid %u already has a lookup record for %s%s", later->vsid,
+                      hnvgw_ip_format(&later->ca, b), at);
+    }
+}
+
+static bool
+route_same_key(const struct config_route *a, const struct config_route *b)
+{
+    return a->tenant_id == b->tenant_id && a->prefix.plen == b->prefix.plen &&
+           a->prefix.addr.v4 == b->prefix.addr.v4 && a->next_hop.v4 == b->next_hop.v4;
 }
 
 int
 config_check_lookup(const struct hnvgw_config *cfg, const struct config_lookup *rec, char *err)
 {
-    struct ctx c = {.err = err, .file = cfg->path};
-    char b[HNVGW_IP_STRLEN];
+    struct checker ck = {.cfg = cfg};
+    struct where w;
+    int ret;
 
-    if (!lookup_valid(&c, cfg, rec, "lookup record")) {
-        return EINVAL;
+    where_runtime(&w, err);
+    ret = check_lookup_entry(&ck, rec, &w);
+    if (ret) {
+        return ret;
     }
     for (size_t i = 0; i < cfg->n_lookups; i++) {
-        if (lookup_key_cmp(&cfg->lookups[i], rec) == 0) {
-            snprintf(err, CONFIG_ERR_MAX, "lookup record vsid %u ca %s already exists", rec->vsid,
-                     hnvgw_ip_format(&rec->ca, b));
-            return EEXIST;
+        if (lookup_same_key(&cfg->lookups[i], rec)) {
+            return report_lookup_dup(&w, EEXIST, rec, "");
         }
-    }
-    return 0;
-}
-
-/* Checks one customer route's own fields. */
-static bool
-route_valid(struct ctx *c, const struct hnvgw_config *cfg, const struct config_route *rt,
-            const char *what)
-{
-    const struct config_subnet *sn;
-    const struct config_tenant *t = config_find_vsid(cfg, rt->vsid, &sn);
-    char b[HNVGW_IP_STRLEN];
-
-    if (!config_find_tenant(cfg, rt->tenant_id)) {
-        return fail(c, rt->line, "%s tenant: id %u is not configured", what, rt->tenant_id);
-    }
-    if (!t || t->id != rt->tenant_id) {
-        return fail(c, rt->line, "%s vsid: %u is not a virtual subnet of this tenant", what,
-                    rt->vsid);
-    }
-    if (!hnvgw_prefix_is_canonical(&rt->prefix)) {
-        return fail(c, rt->line, "%s prefix: host bits set", what);
-    }
-    if (!rt->on_link && !hnvgw_prefix_contains(&sn->prefix, &rt->next_hop)) {
-        return fail(c, rt->line, "%s next_hop: %s is outside subnet %s of vsid %u", what,
-                    hnvgw_ip_format(&rt->next_hop, b), sn->name, rt->vsid);
-    }
-    return true;
-}
-
-static int
-route_key_cmp(const void *a, const void *b)
-{
-    const struct config_route *x = a, *y = b;
-
-    if (x->tenant_id != y->tenant_id) {
-        return x->tenant_id < y->tenant_id ? -1 : 1;
-    }
-    if (x->prefix.addr.v4 != y->prefix.addr.v4) {
-        return ntohl(x->prefix.addr.v4) < ntohl(y->prefix.addr.v4) ? -1 : 1;
-    }
-    if (x->prefix.plen != y->prefix.plen) {
-        return x->prefix.plen < y->prefix.plen ? -1 : 1;
-    }
-    if (x->next_hop.v4 != y->next_hop.v4) {
-        return ntohl(x->next_hop.v4) < ntohl(y->next_hop.v4) ? -1 : 1;
     }
     return 0;
 }
@@ -451,15 +1166,21 @@ route_key_cmp(const void *a, const void *b)
 int
 config_check_route(const struct hnvgw_config *cfg, const struct config_route *rt, char *err)
 {
-    struct ctx c = {.err = err, .file = cfg->path};
+    struct checker ck = {.cfg = cfg};
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    struct where w;
+    int ret;
 
-    if (!route_valid(&c, cfg, rt, "customer route")) {
-        return EINVAL;
+    where_runtime(&w, err);
+    ret = check_route_entry(&ck, rt, &w);
+    if (ret) {
+        return ret;
     }
     for (size_t i = 0; i < cfg->n_routes; i++) {
-        if (route_key_cmp(&cfg->routes[i], rt) == 0) {
-            snprintf(err, CONFIG_ERR_MAX, "this customer route already exists");
-            return EEXIST;
+        if (route_same_key(&cfg->routes[i], rt)) {
+            return report(&w, EEXIST, "prefix", 0, "tenant \"%s\" already has a route to %s via %s",
+                          config_find_tenant(cfg, rt->tenant_id)->name,
+                          hnvgw_prefix_format(&rt->prefix, p), hnvgw_ip_format(&rt->next_hop, b));
         }
     }
     return 0;
@@ -467,664 +1188,1172 @@ config_check_route(const struct hnvgw_config *cfg, const struct config_route *rt
 
 /* ---- Sections ---- */
 
-static bool
-parse_node(struct ctx *c, cfg_t *root, struct hnvgw_config *cfg)
+/* The node section. Provider addresses are checked against the provider port later. */
+static int
+load_node(struct loader *ld)
 {
-    cfg_t *n = cfg_getsec(root, "node");
-    const char *what = "node";
+    static const char *const default_eal[] = {"--in-memory", "--no-pci"};
+    static const char *const role_keys[] = {"gateway", "host"};
+    struct hnvgw_config *cfg = ld->cfg;
+    unsigned n = cfg_size(ld->root, "node");
+    cfg_t *sec = n ? cfg_getnsec(ld->root, "node", 0) : NULL;
+    const char *s;
+    cfg_opt_t *eal;
+    struct where w;
+    long v = 0;
+    int ret;
 
-    if (!n || cfg_size(root, "node") == 0) {
-        return fail(c, 1, "node: section missing (required)");
+    if (n == 0) {
+        where_line(&w, ld, ld->path, 0, "");
+        return report(&w, EINVAL, "node", 0, "section is required (it sets the node's roles)");
     }
-    snprintf(cfg->node_name, sizeof cfg->node_name, "%s", cfg_getstr(n, "name"));
-    if (strlen(cfg_getstr(n, "name")) >= CONFIG_NAME_MAX) {
-        return fail(c, n->line, "node name: longer than %d characters", CONFIG_NAME_MAX - 1);
+    if (n > 1) {
+        where_sec(&w, ld, cfg_getnsec(ld->root, "node", 1), "node");
+        return report(&w, EINVAL, NULL, 0, "defined twice (first at line %d)", section_line(sec));
     }
-    if (!need(c, n, "roles", what)) {
-        return false;
+    where_sec(&w, ld, sec, "node");
+
+    s = cfg_getstr(sec, "name");
+    if (!name_ok(s)) {
+        return report(&w, EINVAL, "name", 0,
+                      "'%s' is not 1..%d letters, digits, '-', '_', '.' or ':' characters", s,
+                      CONFIG_NAME_MAX - 1);
     }
-    for (unsigned i = 0; i < cfg_size(n, "roles"); i++) {
-        const char *r = cfg_getnstr(n, "roles", i);
-        if (!strcasecmp(r, "gateway")) {
-            cfg->roles |= CONFIG_ROLE_GATEWAY;
-        } else if (!strcasecmp(r, "host")) {
-            cfg->roles |= CONFIG_ROLE_HOST;
-        } else {
-            return fail(c, n->line, "node roles: '%s' is not gateway or host", r);
+    snprintf(cfg->node_name, sizeof cfg->node_name, "%s", s);
+
+    if (cfg_size(sec, "roles") == 0) {
+        return report(&w, EINVAL, "roles", 0, "is required: gateway and/or host");
+    }
+    for (unsigned i = 0; i < cfg_size(sec, "roles"); i++) {
+        unsigned r = 0;
+        if ((ret = parse_enum(&w, "roles", i, cfg_getnstr(sec, "roles", i), role_keys, 2, &r))) {
+            return ret;
+        }
+        cfg->roles |= r == 0 ? CONFIG_ROLE_GATEWAY : CONFIG_ROLE_HOST;
+    }
+
+    eal = find_opt(sec, "eal_args");
+    if (eal && (eal->flags & CFGF_MODIFIED)) {
+        n = cfg_size(sec, "eal_args");
+        if (n > CONFIG_EAL_ARGS_MAX) {
+            return report(&w, EINVAL, "eal_args", CONFIG_EAL_ARGS_MAX, "more than %d arguments",
+                          CONFIG_EAL_ARGS_MAX);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            cfg->eal_args[i] = strdup(cfg_getnstr(sec, "eal_args", i));
+            if (!cfg->eal_args[i]) {
+                return report(&w, ENOMEM, "eal_args", i, "out of memory");
+            }
+            cfg->n_eal_args++;
+        }
+    } else {
+        for (size_t i = 0; i < 2; i++) {
+            cfg->eal_args[i] = strdup(default_eal[i]);
+            if (!cfg->eal_args[i]) {
+                return report(&w, ENOMEM, "eal_args", 0, "out of memory");
+            }
+            cfg->n_eal_args++;
         }
     }
-    if (cfg_size(n, "eal_args") > CONFIG_EAL_ARGS_MAX) {
-        return fail(c, n->line, "node eal_args: more than %d arguments", CONFIG_EAL_ARGS_MAX);
+
+    if ((ret = get_int(&w, "workers", 1, WORKERS_MAX, &v)) != 0) {
+        return ret;
     }
-    for (unsigned i = 0; i < cfg_size(n, "eal_args"); i++) {
-        cfg->eal_args[cfg->n_eal_args] = strdup(cfg_getnstr(n, "eal_args", i));
-        if (!cfg->eal_args[cfg->n_eal_args]) {
-            return fail(c, n->line, "out of memory");
+    cfg->workers = (unsigned)v;
+    if ((ret = get_int(&w, "arp_timeout", 10, 86400, &v)) != 0) {
+        return ret;
+    }
+    cfg->arp_timeout_s = (unsigned)v;
+    if ((ret = get_int(&w, "icmp_rate", 1, 100000, &v)) != 0) {
+        return ret;
+    }
+    cfg->icmp_rate_per_s = (unsigned)v;
+    if ((ret = get_u32(&w, "max_lookup_records", 64, 64L << 20, &cfg->max_lookups)) != 0 ||
+        (ret = get_u32(&w, "max_routes", 64, 16L << 20, &cfg->max_routes)) != 0 ||
+        (ret = get_u32(&w, "max_subnets", 64, 1L << 20, &cfg->max_subnets)) != 0 ||
+        (ret = get_u32(&w, "mbufs", 0, 16L << 20, &cfg->mbufs)) != 0) {
+        return ret;
+    }
+    if (cfg->mbufs && cfg->mbufs < 1024) {
+        return report(&w, EINVAL, "mbufs", 0, "%u is neither 0 (automatic) nor 1024..%ld",
+                      cfg->mbufs, 16L << 20);
+    }
+
+    s = cfg_getstr(sec, "control_socket");
+    if (!s[0] || strlen(s) >= sizeof cfg->control_socket) {
+        return report(&w, EINVAL, "control_socket", 0, "must be a path of 1..%zu characters",
+                      sizeof cfg->control_socket - 1);
+    }
+    snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s", s);
+
+    n = cfg_size(sec, "provider_addresses");
+    if (n > CONFIG_PAS_MAX) {
+        return report(&w, EINVAL, "provider_addresses", CONFIG_PAS_MAX, "more than %d addresses",
+                      CONFIG_PAS_MAX);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct hnvgw_ip *pa = &cfg->pas[i];
+        s = cfg_getnstr(sec, "provider_addresses", i);
+        if ((ret = parse_ip4(&w, "provider_addresses", i, s, pa)) != 0) {
+            return ret;
         }
-        cfg->n_eal_args++;
-    }
-    if (!get_int(c, n, "workers", what, 1, 16, &cfg->workers) ||
-        !get_int(c, n, "arp_timeout", what, 10, 86400, &cfg->arp_timeout_s) ||
-        !get_int(c, n, "icmp_rate", what, 1, 100000, &cfg->icmp_rate_per_s) ||
-        !get_int(c, n, "max_lookup_records", what, 64, 64 << 20, &cfg->max_lookups) ||
-        !get_int(c, n, "max_routes", what, 64, 16 << 20, &cfg->max_routes) ||
-        !get_int(c, n, "max_subnets", what, 64, 1 << 20, &cfg->max_subnets) ||
-        !get_int(c, n, "mbufs", what, 0, 16 << 20, &cfg->mbufs)) {
-        return false;
-    }
-    if (strlen(cfg_getstr(n, "control_socket")) >= sizeof cfg->control_socket) {
-        return fail(c, n->line, "node control_socket: path too long");
-    }
-    snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s",
-             cfg_getstr(n, "control_socket"));
-    if (cfg_size(n, "provider_addresses") > CONFIG_PAS_MAX) {
-        return fail(c, n->line, "node provider_addresses: more than %d", CONFIG_PAS_MAX);
-    }
-    for (unsigned i = 0; i < cfg_size(n, "provider_addresses"); i++) {
-        struct hnvgw_ip *pa = &cfg->pas[cfg->n_pas];
-        if (!ipv4_ok(c, n->line, what, "provider_addresses",
-                     cfg_getnstr(n, "provider_addresses", i), pa)) {
-            return false;
+        if (!is_unicast4(pa)) {
+            return report(&w, EINVAL, "provider_addresses", i, "%s is not a unicast address", s);
         }
-        for (size_t k = 0; k < cfg->n_pas; k++) {
+        for (size_t k = 0; k < i; k++) {
             if (hnvgw_ip_equal(&cfg->pas[k], pa)) {
-                return fail(c, n->line, "node provider_addresses: %s listed twice",
-                            cfg_getnstr(n, "provider_addresses", i));
+                return report(&w, EINVAL, "provider_addresses", i, "%s is listed twice", s);
             }
         }
         cfg->n_pas++;
     }
-    return true;
+    return 0;
 }
 
-static bool
-parse_port(struct ctx *c, cfg_t *s, const struct hnvgw_config *cfg, struct config_port *p)
+/* The subnets of tenant 't' (section 'sec'). */
+static int
+load_subnets(struct loader *ld, cfg_t *sec, struct config_tenant *t)
 {
-    char what[64];
-    const char *kind;
+    unsigned n = cfg_size(sec, "subnet");
+    char b[HNVGW_PFX_STRLEN], p[HNVGW_PFX_STRLEN];
+    struct where w;
 
-    snprintf(what, sizeof what, "port \"%s\"", cfg_title(s));
-    p->line = s->line;
-    if (strlen(cfg_title(s)) >= CONFIG_NAME_MAX) {
-        return fail(c, s->line, "%s: name longer than %d characters", what, CONFIG_NAME_MAX - 1);
+    if (n == 0) {
+        where_sec(&w, ld, sec, "tenant \"%s\"", t->name);
+        return report(&w, EINVAL, "subnet", 0, "a tenant needs at least one subnet");
     }
-    snprintf(p->name, sizeof p->name, "%s", cfg_title(s));
-    if (!need(c, s, "kind", what) || !need(c, s, "devargs", what)) {
-        return false;
+    t->subnets = calloc(n, sizeof *t->subnets);
+    if (!t->subnets) {
+        where_sec(&w, ld, sec, "tenant \"%s\"", t->name);
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
     }
-    kind = cfg_getstr(s, "kind");
-    if (!strcmp(kind, "provider")) {
-        p->kind = CONFIG_PORT_PROVIDER;
-    } else if (!strcmp(kind, "external")) {
-        p->kind = CONFIG_PORT_EXTERNAL;
-    } else if (!strcmp(kind, "vm")) {
-        p->kind = CONFIG_PORT_VM;
-    } else {
-        return fail(c, s->line, "%s kind: '%s' is not provider, external or vm", what, kind);
-    }
-    if (strlen(cfg_getstr(s, "devargs")) >= sizeof p->devargs) {
-        return fail(c, s->line, "%s devargs: too long", what);
-    }
-    snprintf(p->devargs, sizeof p->devargs, "%s", cfg_getstr(s, "devargs"));
-    if (!get_mac(c, s, "mac", what, &p->mac)) {
-        return false;
-    }
-    uint32_t v = 0;
-    if (!get_int(c, s, "vlan", what, 0, 4094, &v)) {
-        return false;
-    }
-    p->vlan = (uint16_t)v;
-    if (!get_int(c, s, "mtu", what, 576, 9000, &v)) {
-        return false;
-    }
-    p->mtu = (uint16_t)v;
-    if (p->kind == CONFIG_PORT_VM) {
-        if (!(cfg->roles & CONFIG_ROLE_HOST)) {
-            return fail(c, s->line, "%s kind: vm ports need the host role in node roles", what);
+    for (unsigned i = 0; i < n; i++) {
+        cfg_t *ss = cfg_getnsec(sec, "subnet", i);
+        struct config_subnet *sn = &t->subnets[i];
+        const char *s;
+        long v = 0;
+        int ret;
+
+        where_sec(&w, ld, ss, "tenant \"%s\" subnet \"%s\"", t->name, cfg_title(ss));
+        t->n_subnets++;
+        sn->line = w.line;
+        if ((ret = check_name(&w, ss)) != 0) {
+            return ret;
         }
-        if (!forbid(c, s, "address", what, "on a vm port (the VM's CA is 'ca')") ||
-            !forbid(c, s, "gateway", what, "on a vm port") ||
-            !forbid(c, s, "static_neighbors", what, "on a vm port") || !need(c, s, "vsid", what) ||
-            !get_int(c, s, "vsid", what, CONFIG_VSID_MIN, CONFIG_VSID_MAX, &p->vsid) ||
-            !get_ip(c, s, "ca", what, &p->ca)) {
-            return false;
+        snprintf(sn->name, sizeof sn->name, "%s", cfg_title(ss));
+        if ((ret = get_int(&w, "vsid", CONFIG_VSID_MIN, CONFIG_VSID_MAX, &v)) != 0) {
+            return ret;
         }
-        return true;
+        sn->vsid = (uint32_t)v;
+        if ((ret = get_str(&w, "prefix", true, &s)) != 0 ||
+            (ret = parse_prefix4(&w, "prefix", 0, s, true, &sn->prefix)) != 0) {
+            return ret;
+        }
+        if (sn->prefix.plen > 30) {
+            return report(&w, EINVAL, "prefix", 0,
+                          "/%u leaves no room for a gateway and VMs (at most /30)",
+                          sn->prefix.plen);
+        }
+        if ((ret = get_str(&w, "gateway_ip", true, &s)) != 0 ||
+            (ret = parse_ip4(&w, "gateway_ip", 0, s, &sn->gateway_ip)) != 0) {
+            return ret;
+        }
+        if (!hnvgw_prefix_contains(&sn->prefix, &sn->gateway_ip) ||
+            is_net_or_bcast(&sn->prefix, &sn->gateway_ip)) {
+            return report(&w, EINVAL, "gateway_ip", 0, "%s is not a host address of %s", s,
+                          hnvgw_prefix_format(&sn->prefix, p));
+        }
+        if ((ret = get_str(&w, "gateway_mac", true, &s)) != 0 ||
+            (ret = parse_mac(&w, "gateway_mac", 0, s, &sn->gateway_mac)) != 0) {
+            return ret;
+        }
+        for (unsigned k = 0; k < i; k++) {
+            if (hnvgw_prefix_overlaps(&t->subnets[k].prefix, &sn->prefix)) {
+                return report(&w, EINVAL, "prefix", 0,
+                              "%s overlaps subnet \"%s\" (%s) of the same tenant, line %d",
+                              hnvgw_prefix_format(&sn->prefix, p), t->subnets[k].name,
+                              hnvgw_prefix_format(&t->subnets[k].prefix, b), t->subnets[k].line);
+            }
+        }
     }
-    if (!forbid(c, s, "vsid", what, "except on a vm port") ||
-        !forbid(c, s, "ca", what, "except on a vm port") ||
-        !get_prefix(c, s, "address", what, false, &p->address)) {
-        return false;
+    return 0;
+}
+
+/* Every tenant with its subnets and forward prefixes (external routes come after the ports). */
+static int
+load_tenants(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    unsigned n = cfg_size(ld->root, "tenant");
+    char b[HNVGW_PFX_STRLEN];
+    struct where w;
+
+    cfg->tenants = calloc(n ? n : 1, sizeof *cfg->tenants);
+    if (!cfg->tenants) {
+        where_line(&w, ld, ld->path, 0, "tenant");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(ld->root, "tenant", i);
+        struct config_tenant *t = &cfg->tenants[i];
+        unsigned nf = cfg_size(sec, "forward_prefixes");
+        long id = 0;
+        int ret;
+
+        where_sec(&w, ld, sec, "tenant \"%s\"", cfg_title(sec));
+        cfg->n_tenants++;
+        t->line = w.line;
+        if ((ret = check_name(&w, sec)) != 0) {
+            return ret;
+        }
+        snprintf(t->name, sizeof t->name, "%s", cfg_title(sec));
+        if ((ret = get_int(&w, "id", 1, TENANT_ID_MAX, &id)) != 0) {
+            return ret;
+        }
+        if (ld->by_id[id]) {
+            const struct config_tenant *o = ld->by_id[id];
+            return report(&w, EINVAL, "id", 0, "%ld is already the id of tenant \"%s\", line %d",
+                          id, o->name, o->line);
+        }
+        ld->by_id[id] = t;
+        t->id = (uint32_t)id;
+        if ((ret = load_subnets(ld, sec, t)) != 0) {
+            return ret;
+        }
+        t->forward_prefixes = calloc(nf ? nf : 1, sizeof *t->forward_prefixes);
+        if (!t->forward_prefixes) {
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        for (unsigned k = 0; k < nf; k++) {
+            struct hnvgw_prefix *fp = &t->forward_prefixes[k];
+            const char *s = cfg_getnstr(sec, "forward_prefixes", k);
+            if ((ret = parse_prefix4(&w, "forward_prefixes", k, s, true, fp)) != 0) {
+                return ret;
+            }
+            for (unsigned j = 0; j < k; j++) {
+                if (!memcmp(&t->forward_prefixes[j], fp, sizeof *fp)) {
+                    return report(&w, EINVAL, "forward_prefixes", k, "%s is listed twice",
+                                  hnvgw_prefix_format(fp, b));
+                }
+            }
+            t->n_forward_prefixes++;
+        }
+    }
+    return 0;
+}
+
+static int
+vsid_ref_cmp(const void *a_, const void *b_)
+{
+    const struct vsid_ref *a = a_, *b = b_;
+
+    if (a->vsid != b->vsid) {
+        return a->vsid < b->vsid ? -1 : 1;
+    }
+    if (a->tenant != b->tenant) {
+        return a->tenant < b->tenant ? -1 : 1;
+    }
+    return (a->subnet > b->subnet) - (a->subnet < b->subnet);
+}
+
+/* Builds the VSID index and refuses a VSID used by two subnets (of any tenants). */
+static int
+index_vsids(struct loader *ld)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    size_t n = 0;
+    struct where w;
+
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        n += cfg->tenants[i].n_subnets;
+    }
+    ld->vsids = calloc(n ? n : 1, sizeof *ld->vsids);
+    if (!ld->vsids) {
+        where_line(&w, ld, ld->path, 0, "tenant");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        for (size_t j = 0; j < cfg->tenants[i].n_subnets; j++) {
+            ld->vsids[ld->n_vsids++] = (struct vsid_ref){.vsid = cfg->tenants[i].subnets[j].vsid,
+                                                         .tenant = (uint32_t)i,
+                                                         .subnet = (uint32_t)j};
+        }
+    }
+    qsort(ld->vsids, n, sizeof *ld->vsids, vsid_ref_cmp);
+    for (size_t i = 1; i < n; i++) {
+        const struct vsid_ref *a = &ld->vsids[i - 1], *b = &ld->vsids[i];
+        if (a->vsid == b->vsid) {
+            const struct config_tenant *ta = &cfg->tenants[a->tenant];
+            const struct config_tenant *tb = &cfg->tenants[b->tenant];
+            cfg_t *tsec = cfg_getnsec(ld->root, "tenant", b->tenant);
+            cfg_t *ssec = cfg_getnsec(tsec, "subnet", b->subnet);
+            where_sec(&w, ld, ssec, "tenant \"%s\" subnet \"%s\"", tb->name,
+                      tb->subnets[b->subnet].name);
+            return report(&w, EINVAL, "vsid", 0,
+                          "%u is already used by tenant \"%s\" subnet \"%s\", line %d "
+                          "(VSIDs are unique across all tenants)",
+                          b->vsid, ta->name, ta->subnets[a->subnet].name,
+                          ta->subnets[a->subnet].line);
+        }
+    }
+    if (n > cfg->max_subnets) {
+        cfg_t *node = cfg_getnsec(ld->root, "node", 0);
+        where_sec(&w, ld, node, "node");
+        return report(&w, EINVAL, "max_subnets", 0, "%zu subnets do not fit in %u", n,
+                      cfg->max_subnets);
+    }
+    return 0;
+}
+
+/* Refuses forward prefixes of two tenants that overlap: the external port could not tell which
+ * tenant a packet is for. */
+static int
+check_forward_overlaps(struct loader *ld)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    char a[HNVGW_PFX_STRLEN], b[HNVGW_PFX_STRLEN];
+    struct where w;
+
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        for (size_t j = 0; j < t->n_forward_prefixes; j++) {
+            for (size_t k = 0; k < i; k++) {
+                const struct config_tenant *o = &cfg->tenants[k];
+                for (size_t m = 0; m < o->n_forward_prefixes; m++) {
+                    if (!hnvgw_prefix_overlaps(&t->forward_prefixes[j], &o->forward_prefixes[m])) {
+                        continue;
+                    }
+                    where_sec(&w, ld, cfg_getnsec(ld->root, "tenant", (unsigned)i), "tenant \"%s\"",
+                              t->name);
+                    return report(&w, EINVAL, "forward_prefixes", (unsigned)j,
+                                  "%s overlaps %s of tenant \"%s\", line %d",
+                                  hnvgw_prefix_format(&t->forward_prefixes[j], a),
+                                  hnvgw_prefix_format(&o->forward_prefixes[m], b), o->name,
+                                  o->line);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The keys of a provider or external port: its address, gateway and static neighbors. */
+static int
+load_port_l3(struct loader *ld, const struct where *w, struct config_port *p)
+{
+    char b[HNVGW_IP_STRLEN], pb[HNVGW_PFX_STRLEN];
+    unsigned n;
+    const char *s;
+    int ret;
+
+    (void)ld;
+    if ((ret = forbid(w, "vsid", "on a provider or external port")) != 0 ||
+        (ret = forbid(w, "ca", "on a provider or external port")) != 0 ||
+        (ret = get_str(w, "address", true, &s)) != 0 ||
+        (ret = parse_prefix4(w, "address", 0, s, false, &p->address)) != 0) {
+        return ret;
+    }
+    if (p->address.plen == 0 || !is_unicast4(&p->address.addr) ||
+        is_net_or_bcast(&p->address, &p->address.addr)) {
+        return report(w, EINVAL, "address", 0,
+                      "'%s' is not a host address with its prefix length, e.g. 10.0.0.1/24", s);
     }
     p->has_address = true;
-    if (cfg_size(s, "gateway")) {
-        if (!get_ip(c, s, "gateway", what, &p->gateway)) {
-            return false;
+    if ((ret = get_str(w, "gateway", false, &s)) != 0) {
+        return ret;
+    }
+    if (s) {
+        if ((ret = parse_ip4(w, "gateway", 0, s, &p->gateway)) != 0) {
+            return ret;
         }
-        if (!hnvgw_prefix_contains(&p->address, &p->gateway)) {
-            return fail(c, s->line, "%s gateway: %s is not on-link for address %s", what,
-                        cfg_getstr(s, "gateway"), cfg_getstr(s, "address"));
+        if (!hnvgw_prefix_contains(&p->address, &p->gateway) ||
+            hnvgw_ip_equal(&p->gateway, &p->address.addr) ||
+            is_net_or_bcast(&p->address, &p->gateway)) {
+            return report(w, EINVAL, "gateway", 0, "%s is not another host of %s", s,
+                          hnvgw_prefix_format(&p->address, pb));
         }
         p->has_gateway = true;
     }
-    p->n_static_neighbors = cfg_size(s, "static_neighbors");
-    p->static_neighbors = calloc(p->n_static_neighbors + 1, sizeof *p->static_neighbors);
+    n = cfg_size(w->sec, "static_neighbors");
+    p->static_neighbors = calloc(n ? n : 1, sizeof *p->static_neighbors);
     if (!p->static_neighbors) {
-        return fail(c, s->line, "out of memory");
+        return report(w, ENOMEM, NULL, 0, "out of memory");
     }
-    for (size_t i = 0; i < p->n_static_neighbors; i++) {
-        char buf[80];
-        const char *e = cfg_getnstr(s, "static_neighbors", (unsigned)i);
-        char *eq;
+    for (unsigned i = 0; i < n; i++) {
+        struct config_neighbor *nb = &p->static_neighbors[i];
+        char ip[64];
+        const char *eq;
 
-        snprintf(buf, sizeof buf, "%s", e);
-        eq = strchr(buf, '=');
-        if (!eq) {
-            return fail(c, s->line, "%s static_neighbors: '%s' is not IP=MAC", what, e);
+        s = cfg_getnstr(w->sec, "static_neighbors", i);
+        eq = strchr(s, '=');
+        if (!eq || (size_t)(eq - s) >= sizeof ip) {
+            return report(w, EINVAL, "static_neighbors", i, "'%s' is not IP=MAC", s);
         }
-        *eq = '\0';
-        if (!ipv4_ok(c, s->line, what, "static_neighbors", buf, &p->static_neighbors[i].ip) ||
-            !mac_ok(c, s->line, what, "static_neighbors", eq + 1, &p->static_neighbors[i].mac)) {
-            return false;
+        memcpy(ip, s, eq - s);
+        ip[eq - s] = '\0';
+        if ((ret = parse_ip4(w, "static_neighbors", i, ip, &nb->ip)) != 0 ||
+            (ret = parse_mac(w, "static_neighbors", i, eq + 1, &nb->mac)) != 0) {
+            return ret;
         }
-        if (!hnvgw_prefix_contains(&p->address, &p->static_neighbors[i].ip)) {
-            return fail(c, s->line, "%s static_neighbors: %s is not on-link", what, buf);
+        if (!hnvgw_prefix_contains(&p->address, &nb->ip) ||
+            hnvgw_ip_equal(&nb->ip, &p->address.addr)) {
+            return report(w, EINVAL, "static_neighbors", i, "%s is not another host of %s", ip,
+                          hnvgw_prefix_format(&p->address, pb));
         }
+        for (unsigned k = 0; k < i; k++) {
+            if (hnvgw_ip_equal(&p->static_neighbors[k].ip, &nb->ip)) {
+                return report(w, EINVAL, "static_neighbors", i, "%s is listed twice",
+                              hnvgw_ip_format(&nb->ip, b));
+            }
+        }
+        p->n_static_neighbors++;
     }
-    return true;
+    return 0;
 }
 
-static bool
-parse_tenant(struct ctx *c, cfg_t *s, struct config_tenant *t)
+/* The keys of a vm port: the VM's VSID and CA. */
+static int
+load_port_vm(struct loader *ld, const struct checker *ck, const struct where *w,
+             struct config_port *p)
 {
-    char what[96];
+    const struct config_tenant *t;
+    const struct config_subnet *sn;
+    const char *s;
+    long v = 0;
+    int ret;
 
-    snprintf(what, sizeof what, "tenant \"%s\"", cfg_title(s));
-    t->line = s->line;
-    if (strlen(cfg_title(s)) >= CONFIG_NAME_MAX) {
-        return fail(c, s->line, "%s: name longer than %d characters", what, CONFIG_NAME_MAX - 1);
+    if (!(ld->cfg->roles & CONFIG_ROLE_HOST)) {
+        return report(w, EINVAL, "kind", 0, "vm ports need \"host\" in node roles");
     }
-    snprintf(t->name, sizeof t->name, "%s", cfg_title(s));
-    if (!need(c, s, "id", what) || !get_int(c, s, "id", what, 1, 65535, &t->id)) {
-        return false;
+    if ((ret = forbid(w, "address", "on a vm port (the VM's address is 'ca')")) != 0 ||
+        (ret = forbid(w, "gateway", "on a vm port")) != 0 ||
+        (ret = forbid(w, "static_neighbors", "on a vm port")) != 0 ||
+        (ret = get_int(w, "vsid", CONFIG_VSID_MIN, CONFIG_VSID_MAX, &v)) != 0) {
+        return ret;
     }
-    t->n_subnets = cfg_size(s, "subnet");
-    if (t->n_subnets == 0) {
-        return fail(c, s->line, "%s subnet: at least one virtual subnet is required", what);
+    p->vsid = (uint32_t)v;
+    if ((ret = check_vsid(ck, w, p->vsid, &t, &sn)) != 0 ||
+        (ret = get_str(w, "ca", true, &s)) != 0 || (ret = parse_ip4(w, "ca", 0, s, &p->ca)) != 0 ||
+        (ret = check_ca(w, "ca", sn, &p->ca)) != 0) {
+        return ret;
     }
-    t->subnets = calloc(t->n_subnets, sizeof *t->subnets);
-    t->n_forward_prefixes = cfg_size(s, "forward_prefixes");
-    t->forward_prefixes = calloc(t->n_forward_prefixes + 1, sizeof *t->forward_prefixes);
-    t->n_ext_routes = cfg_size(s, "external_route");
-    t->ext_routes = calloc(t->n_ext_routes + 1, sizeof *t->ext_routes);
-    if (!t->subnets || !t->forward_prefixes || !t->ext_routes) {
-        return fail(c, s->line, "out of memory");
-    }
-    for (size_t i = 0; i < t->n_subnets; i++) {
-        cfg_t *ss = cfg_getnsec(s, "subnet", (unsigned)i);
-        struct config_subnet *sn = &t->subnets[i];
-        char swhat[160];
+    return 0;
+}
 
-        snprintf(swhat, sizeof swhat, "%s subnet \"%s\"", what, cfg_title(ss));
-        sn->line = ss->line;
-        snprintf(sn->name, sizeof sn->name, "%s", cfg_title(ss));
-        if (!need(c, ss, "vsid", swhat) ||
-            !get_int(c, ss, "vsid", swhat, CONFIG_VSID_MIN, CONFIG_VSID_MAX, &sn->vsid) ||
-            !get_prefix(c, ss, "prefix", swhat, true, &sn->prefix) ||
-            !get_ip(c, ss, "gateway_ip", swhat, &sn->gateway_ip) ||
-            !get_mac(c, ss, "gateway_mac", swhat, &sn->gateway_mac)) {
-            return false;
+/* Every port. Needs the node (roles) and the VSID index. */
+static int
+load_ports(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    struct checker ck = {.cfg = cfg, .vsids = ld->vsids, .n_vsids = ld->n_vsids};
+    unsigned n = cfg_size(ld->root, "port");
+    struct where w;
+
+    if (n == 0) {
+        where_line(&w, ld, ld->path, 0, "");
+        return report(&w, EINVAL, "port", 0, "at least one port is required");
+    }
+    if (n > PORTS_MAX) {
+        cfg_t *sec = cfg_getnsec(ld->root, "port", PORTS_MAX);
+        where_sec(&w, ld, sec, "port \"%s\"", cfg_title(sec));
+        return report(&w, EINVAL, NULL, 0, "more than %d ports", PORTS_MAX);
+    }
+    cfg->ports = calloc(n, sizeof *cfg->ports);
+    if (!cfg->ports) {
+        where_line(&w, ld, ld->path, 0, "port");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(ld->root, "port", i);
+        struct config_port *p = &cfg->ports[i];
+        const char *s;
+        unsigned kind = 0;
+        long v = 0;
+        int ret;
+
+        where_sec(&w, ld, sec, "port \"%s\"", cfg_title(sec));
+        cfg->n_ports++;
+        p->line = w.line;
+        if ((ret = check_name(&w, sec)) != 0) {
+            return ret;
         }
-        if (!hnvgw_prefix_contains(&sn->prefix, &sn->gateway_ip)) {
-            return fail(c, ss->line, "%s gateway_ip: %s is outside prefix %s", swhat,
-                        cfg_getstr(ss, "gateway_ip"), cfg_getstr(ss, "prefix"));
+        snprintf(p->name, sizeof p->name, "%s", cfg_title(sec));
+        if ((ret = get_str(&w, "kind", true, &s)) != 0 ||
+            (ret = parse_enum(&w, "kind", 0, s, kind_keys, 3, &kind)) != 0) {
+            return ret;
         }
-        for (size_t k = 0; k < i; k++) {
-            if (hnvgw_prefix_overlaps(&t->subnets[k].prefix, &sn->prefix)) {
-                return fail(c, ss->line, "%s prefix: overlaps subnet \"%s\" of the same tenant",
-                            swhat, t->subnets[k].name);
+        p->kind = (enum config_port_kind)kind;
+        if ((ret = get_str(&w, "devargs", true, &s)) != 0) {
+            return ret;
+        }
+        if (!s[0] || strlen(s) >= sizeof p->devargs) {
+            return report(&w, EINVAL, "devargs", 0, "must be 1..%zu characters",
+                          sizeof p->devargs - 1);
+        }
+        snprintf(p->devargs, sizeof p->devargs, "%s", s);
+        for (unsigned k = 0; k < i; k++) {
+            const struct config_port *o = &cfg->ports[k];
+            if (!strcmp(o->devargs, p->devargs)) {
+                return report(&w, EINVAL, "devargs", 0, "already used by port \"%s\", line %d",
+                              o->name, o->line);
+            }
+            if (p->kind != CONFIG_PORT_VM && o->kind == p->kind) {
+                return report(&w, EINVAL, "kind", 0,
+                              "only one %s port is allowed; port \"%s\" (line %d) is one",
+                              kind_keys[kind], o->name, o->line);
+            }
+        }
+        if ((ret = get_str(&w, "mac", true, &s)) != 0 ||
+            (ret = parse_mac(&w, "mac", 0, s, &p->mac)) != 0 ||
+            (ret = get_int(&w, "vlan", 0, 4094, &v)) != 0) {
+            return ret;
+        }
+        p->vlan = (uint16_t)v;
+        if ((ret = get_int(&w, "mtu", 576, 9000, &v)) != 0) {
+            return ret;
+        }
+        p->mtu = (uint16_t)v;
+        ret = p->kind == CONFIG_PORT_VM ? load_port_vm(ld, &ck, &w, p) : load_port_l3(ld, &w, p);
+        if (ret) {
+            return ret;
+        }
+        if (p->kind == CONFIG_PORT_PROVIDER) {
+            ld->provider = p;
+        } else if (p->kind == CONFIG_PORT_EXTERNAL) {
+            ld->external = p;
+        }
+        for (unsigned k = 0; p->kind == CONFIG_PORT_VM && k < i; k++) {
+            const struct config_port *o = &cfg->ports[k];
+            if (o->kind == CONFIG_PORT_VM && o->vsid == p->vsid && hnvgw_ip_equal(&o->ca, &p->ca)) {
+                char b[HNVGW_IP_STRLEN];
+                return report(&w, EINVAL, "ca", 0, "vsid %u ca %s is already port \"%s\", line %d",
+                              p->vsid, hnvgw_ip_format(&p->ca, b), o->name, o->line);
             }
         }
     }
-    for (size_t i = 0; i < t->n_forward_prefixes; i++) {
-        if (!prefix_ok(c, s->line, what, "forward_prefixes",
-                       cfg_getnstr(s, "forward_prefixes", (unsigned)i), true,
-                       &t->forward_prefixes[i])) {
-            return false;
+    return 0;
+}
+
+/* Provider addresses against the provider port. */
+static int
+check_pas(struct loader *ld)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    struct where w;
+
+    where_sec(&w, ld, cfg_getnsec(ld->root, "node", 0), "node");
+    if (ld->provider && cfg->n_pas == 0) {
+        return report(&w, EINVAL, "provider_addresses", 0,
+                      "is required: port \"%s\" is a provider port", ld->provider->name);
+    }
+    if (!ld->provider && cfg->n_pas) {
+        return report(&w, EINVAL, "provider_addresses", 0, "set, but there is no provider port");
+    }
+    for (size_t i = 0; i < cfg->n_pas; i++) {
+        if (!hnvgw_prefix_contains(&ld->provider->address, &cfg->pas[i])) {
+            return report(&w, EINVAL, "provider_addresses", (unsigned)i,
+                          "%s is not inside %s of provider port \"%s\"",
+                          hnvgw_ip_format(&cfg->pas[i], b),
+                          hnvgw_prefix_format(&ld->provider->address, p), ld->provider->name);
         }
     }
-    for (size_t i = 0; i < t->n_ext_routes; i++) {
-        cfg_t *rs = cfg_getnsec(s, "external_route", (unsigned)i);
-        struct config_external_route *r = &t->ext_routes[i];
-        char rwhat[128];
+    return 0;
+}
 
-        snprintf(rwhat, sizeof rwhat, "%s external_route", what);
-        r->line = rs->line;
-        if (!get_prefix(c, rs, "prefix", rwhat, true, &r->prefix) ||
-            !ipv4_ok(c, rs->line, rwhat, "next_hop", cfg_getstr(rs, "next_hop"), &r->next_hop) ||
-            !get_int(c, rs, "metric", rwhat, 0, 1 << 30, &r->metric)) {
-            return false;
+/* External routes and forward prefixes of every tenant. Needs the ports. */
+static int
+load_ext_routes(struct loader *ld)
+{
+    const struct config_port *ext = ld->external;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    struct where w;
+
+    for (size_t i = 0; i < ld->cfg->n_tenants; i++) {
+        struct config_tenant *t = &ld->cfg->tenants[i];
+        cfg_t *sec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
+        unsigned n = cfg_size(sec, "external_route");
+
+        if (t->n_forward_prefixes && !ext) {
+            where_sec(&w, ld, sec, "tenant \"%s\"", t->name);
+            return report(&w, EINVAL, "forward_prefixes", 0,
+                          "there is no external port to forward from");
         }
-        r->on_link = hnvgw_ip_is_zero(&r->next_hop);
-    }
-    return true;
-}
+        t->ext_routes = calloc(n ? n : 1, sizeof *t->ext_routes);
+        if (!t->ext_routes) {
+            where_sec(&w, ld, sec, "tenant \"%s\"", t->name);
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        for (unsigned k = 0; k < n; k++) {
+            cfg_t *rs = cfg_getnsec(sec, "external_route", k);
+            struct config_external_route *r = &t->ext_routes[k];
+            const char *s;
+            int ret;
 
-static bool
-parse_type(struct ctx *c, int line, const char *what, const char *rule, const char *type,
-           struct config_lookup *l)
-{
-    static const char *const types[] = {"static", "dynamic", "l2only", "gatewaywildcard"};
-    size_t i;
-
-    if (!strcasecmp(rule, "encap")) {
-        l->rule = CONFIG_RULE_ENCAP;
-    } else if (!strcasecmp(rule, "nat")) {
-        l->rule = CONFIG_RULE_NAT;
-    } else {
-        return fail(c, line, "%s rule: '%s' is not encap or nat", what, rule);
-    }
-    for (i = 0; i < 4 && strcasecmp(type, types[i]); i++) {
-    }
-    if (i == 4) {
-        return fail(c, line, "%s type: '%s' is not static, dynamic, l2only or gatewaywildcard",
-                    what, type);
-    }
-    l->type = (enum config_lookup_type)i;
-    return true;
-}
-
-static bool
-parse_lookup(struct ctx *c, cfg_t *s, struct config_lookup *l)
-{
-    const char *what = "lookup_record";
-
-    l->line = s->line;
-    return need(c, s, "vsid", what) && get_int(c, s, "vsid", what, 0, UINT32_MAX, &l->vsid) &&
-           get_ip(c, s, "ca", what, &l->ca) && get_ip(c, s, "pa", what, &l->pa) &&
-           get_mac(c, s, "mac", what, &l->mac) &&
-           parse_type(c, s->line, what, cfg_getstr(s, "rule"), cfg_getstr(s, "type"), l);
-}
-
-static bool
-tenant_by_name(struct ctx *c, const struct hnvgw_config *cfg, int line, const char *what,
-               const char *name, uint32_t *id)
-{
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        if (!strcmp(cfg->tenants[i].name, name)) {
-            *id = cfg->tenants[i].id;
-            return true;
+            where_sec(&w, ld, rs, "tenant \"%s\" external_route", t->name);
+            t->n_ext_routes++;
+            r->line = w.line;
+            if (!ext) {
+                return report(&w, EINVAL, NULL, 0, "there is no external port");
+            }
+            if ((ret = get_str(&w, "prefix", true, &s)) != 0 ||
+                (ret = parse_prefix4(&w, "prefix", 0, s, true, &r->prefix)) != 0 ||
+                (ret = get_str(&w, "next_hop", true, &s)) != 0 ||
+                (ret = parse_ip4(&w, "next_hop", 0, s, &r->next_hop)) != 0 ||
+                (ret = get_u32(&w, "metric", 0, UINT32_MAX, &r->metric)) != 0) {
+                return ret;
+            }
+            r->on_link = hnvgw_ip_is_zero(&r->next_hop);
+            if (!r->on_link && (!hnvgw_prefix_contains(&ext->address, &r->next_hop) ||
+                                hnvgw_ip_equal(&r->next_hop, &ext->address.addr))) {
+                return report(&w, EINVAL, "next_hop", 0,
+                              "%s is not another host of %s of external port \"%s\" "
+                              "(0.0.0.0 means on-link)",
+                              s, hnvgw_prefix_format(&ext->address, p), ext->name);
+            }
+            for (unsigned j = 0; j < k; j++) {
+                const struct config_external_route *o = &t->ext_routes[j];
+                if (!memcmp(&o->prefix, &r->prefix, sizeof r->prefix) &&
+                    hnvgw_ip_equal(&o->next_hop, &r->next_hop)) {
+                    return report(&w, EINVAL, "prefix", 0,
+                                  "route to %s via %s is already at line %d",
+                                  hnvgw_prefix_format(&r->prefix, p),
+                                  hnvgw_ip_format(&r->next_hop, b), o->line);
+                }
+            }
         }
     }
-    return fail(c, line, "%s tenant: '%s' is not a configured tenant", what, name);
+    return 0;
 }
 
+/* Grows '*arr' (of '*cap' elements of 'size' bytes) to hold 'need' elements. */
 static bool
-parse_route(struct ctx *c, cfg_t *s, const struct hnvgw_config *cfg, struct config_route *r)
+grow(void **arr, size_t *cap, size_t need, size_t size)
 {
-    const char *what = "customer_route";
+    size_t cap2 = *cap ? *cap : 1024;
+    void *p;
 
-    r->line = s->line;
-    if (!need(c, s, "tenant", what) ||
-        !tenant_by_name(c, cfg, s->line, what, cfg_getstr(s, "tenant"), &r->tenant_id) ||
-        !need(c, s, "vsid", what) || !get_int(c, s, "vsid", what, 0, UINT32_MAX, &r->vsid) ||
-        !get_prefix(c, s, "prefix", what, true, &r->prefix) ||
-        !get_ip(c, s, "next_hop", what, &r->next_hop) ||
-        !get_int(c, s, "metric", what, 0, 1 << 30, &r->metric)) {
+    if (need <= *cap) {
+        return true;
+    }
+    while (cap2 < need) {
+        cap2 *= 2;
+    }
+    p = realloc(*arr, cap2 * size);
+    if (!p) {
         return false;
     }
-    r->on_link = hnvgw_ip_is_zero(&r->next_hop);
+    *arr = p;
+    *cap = cap2;
     return true;
 }
 
-/* ---- Bulk files: one record per line, for tables too large for the main file ---- */
-
-/* Splits 'line' into at most 'max' whitespace-separated fields; returns the count. */
+/* Resolves bulk file key 'key' (relative to the config's directory) into 'out'. Returns 0 with
+ * out[0] == '\0' when the key is absent. */
 static int
-split(char *line, char **f, int max)
+bulk_path(struct loader *ld, const char *key, char out[256])
 {
-    int n = 0;
-    char *save = NULL;
+    const char *s = cfg_size(ld->root, key) ? cfg_getstr(ld->root, key) : NULL;
+    const char *slash = strrchr(ld->path, '/');
+    struct where w;
+    int n;
 
-    for (char *t = strtok_r(line, " \t\r\n", &save); t && n < max;
-         t = strtok_r(NULL, " \t\r\n", &save)) {
-        f[n++] = t;
+    out[0] = '\0';
+    if (!s) {
+        return 0;
     }
-    return n;
+    where_sec(&w, ld, ld->root, "%s", "");
+    w.line = key_line(ld, ld->root, key, 0);
+    if (s[0] == '/' || !slash) {
+        n = snprintf(out, 256, "%s", s);
+    } else {
+        n = snprintf(out, 256, "%.*s/%s", (int)(slash - ld->path), ld->path, s);
+    }
+    if (!s[0] || n >= 256) {
+        return report(&w, EINVAL, key, 0, "'%s' is not a path of at most 255 characters", s);
+    }
+    return 0;
 }
 
-static bool
-read_lines(struct ctx *c, const char *path, const char *what,
-           bool (*fn)(struct ctx *, char **, int, int, void *), void *aux)
+/* Calls 'fn' on every non-empty, non-comment line of bulk file 'file' (named by root key 'key')
+ * with its fields split at white space. */
+static int
+read_bulk(struct loader *ld, const char *key, const char *file,
+          int (*fn)(struct loader *, const struct where *, char **, int))
 {
-    struct ctx fc = {.err = c->err, .file = path};
-    FILE *fp = fopen(path, "r");
-    char buf[512];
-    int lineno = 0;
+    FILE *fp = fopen(file, "r");
+    char *buf = NULL;
+    size_t cap = 0;
+    int lineno = 0, ret = 0;
+    struct where w;
 
     if (!fp) {
-        return fail(c, 0, "%s: cannot open '%s': %s", what, path, strerror(errno));
+        int e = errno;
+        where_sec(&w, ld, ld->root, "%s", "");
+        return report(&w, e, key, 0, "cannot open %s: %s", file, strerror(e));
     }
-    while (fgets(buf, sizeof buf, fp)) {
-        char *f[8];
-        int n;
+    while (!ret && getline(&buf, &cap, fp) != -1) {
+        char *f[8], *save = NULL, *hash = strchr(buf, '#');
+        int n = 0;
 
         lineno++;
-        if (buf[0] == '#') {
-            continue;
+        if (hash) {
+            *hash = '\0';
         }
-        n = split(buf, f, 8);
-        if (n && !fn(&fc, f, n, lineno, aux)) {
-            fclose(fp);
-            c->failed = true;
-            return false;
+        for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+            if (n < 8) {
+                f[n] = t;
+            }
+            n++;
+        }
+        if (n) {
+            where_line(&w, ld, file, lineno, key[0] == 'l' ? "lookup_record" : "customer_route");
+            ret = fn(ld, &w, f, n);
         }
     }
+    free(buf);
     fclose(fp);
-    return true;
+    return ret;
 }
 
-/* Growable array of lookup records or routes. */
-struct grow {
-    void **arr;                     /* Points at the config's array pointer. */
-    size_t *n;                      /* Points at its count. */
-    size_t cap;                     /* Allocated elements. */
-    size_t size;                    /* Element size. */
-    const struct hnvgw_config *cfg; /* For tenant names. */
-};
-
-static void *
-grow_next(struct grow *g)
+/* One line of lookup_records_file: "vsid ca pa mac [rule [type]]". */
+static int
+bulk_lookup(struct loader *ld, const struct where *w, char **f, int n)
 {
-    if (*g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 1024;
-        void *p = realloc(*g->arr, cap * g->size);
-        if (!p) {
-            return NULL;
-        }
-        *g->arr = p;
-        g->cap = cap;
-    }
-    return memset((char *)*g->arr + (*g->n)++ * g->size, 0, g->size);
-}
-
-static bool
-lookup_line(struct ctx *c, char **f, int n, int line, void *aux)
-{
-    struct grow *g = aux;
+    struct hnvgw_config *cfg = ld->cfg;
     struct config_lookup *l;
-    char *end;
-    unsigned long vsid;
+    unsigned rule = 0, type = 0;
+    int ret;
 
     if (n < 4 || n > 6) {
-        return fail(c, line, "lookup record: expected 'vsid ca pa mac [rule] [type]'");
+        return report(w, EINVAL, NULL, 0,
+                      "expected 'vsid ca pa mac [rule [type]]', found %d fields", n);
     }
-    l = grow_next(g);
-    if (!l) {
-        return fail(c, line, "out of memory");
+    if (!grow((void **)&cfg->lookups, &ld->cap_lookups, cfg->n_lookups + 1, sizeof *l)) {
+        return report(w, ENOMEM, NULL, 0, "out of memory");
     }
-    l->line = line;
-    vsid = strtoul(f[0], &end, 10);
-    if (*end || vsid > UINT32_MAX) {
-        return fail(c, line, "lookup record vsid: '%s' is not a number", f[0]);
+    l = memset(&cfg->lookups[cfg->n_lookups], 0, sizeof *l);
+    l->line = w->line;
+    l->bulk = true;
+    if ((ret = parse_u32(w, "vsid", f[0], &l->vsid)) != 0 ||
+        (ret = parse_ip4(w, "ca", 0, f[1], &l->ca)) != 0 ||
+        (ret = parse_ip4(w, "pa", 0, f[2], &l->pa)) != 0 ||
+        (ret = parse_mac(w, "mac", 0, f[3], &l->mac)) != 0 ||
+        (n > 4 && (ret = parse_enum(w, "rule", 0, f[4], rule_keys, 2, &rule)) != 0) ||
+        (n > 5 && (ret = parse_enum(w, "type", 0, f[5], type_keys, 4, &type)) != 0)) {
+        return ret;
     }
-    l->vsid = (uint32_t)vsid;
-    return ipv4_ok(c, line, "lookup record", "ca", f[1], &l->ca) &&
-           ipv4_ok(c, line, "lookup record", "pa", f[2], &l->pa) &&
-           mac_ok(c, line, "lookup record", "mac", f[3], &l->mac) &&
-           parse_type(c, line, "lookup record", n > 4 ? f[4] : "encap", n > 5 ? f[5] : "static", l);
+    l->rule = (enum config_lookup_rule)rule;
+    l->type = (enum config_lookup_type)type;
+    cfg->n_lookups++;
+    return 0;
 }
 
-static bool
-route_line(struct ctx *c, char **f, int n, int line, void *aux)
+/* Returns the tenant named 'name', or NULL (binary search in the loader's name index). */
+static const struct config_tenant *
+tenant_by_name(const struct loader *ld, const char *name)
 {
-    struct grow *g = aux;
+    size_t lo = 0, hi = ld->n_names;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(ld->names[mid]->name, name);
+        if (c == 0) {
+            return ld->names[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* Fills the tenant part of route 'r' from tenant name 's'. */
+static int
+route_tenant(const struct loader *ld, const struct where *w, const char *s, struct config_route *r)
+{
+    const struct config_tenant *t = tenant_by_name(ld, s);
+
+    if (!t) {
+        return report(w, EINVAL, "tenant", 0, "'%s' is not a configured tenant", s);
+    }
+    r->tenant_id = t->id;
+    return 0;
+}
+
+/* One line of customer_routes_file: "tenant vsid prefix next_hop [metric]". */
+static int
+bulk_route(struct loader *ld, const struct where *w, char **f, int n)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    struct checker ck = {.cfg = cfg, .vsids = ld->vsids, .n_vsids = ld->n_vsids};
     struct config_route *r;
-    char *end;
-    unsigned long v;
+    int ret;
 
     if (n < 4 || n > 5) {
-        return fail(c, line, "customer route: expected 'tenant vsid prefix next_hop [metric]'");
+        return report(w, EINVAL, NULL, 0,
+                      "expected 'tenant vsid prefix next_hop [metric]', found %d fields", n);
     }
-    r = grow_next(g);
-    if (!r) {
-        return fail(c, line, "out of memory");
+    if (!grow((void **)&cfg->routes, &ld->cap_routes, cfg->n_routes + 1, sizeof *r)) {
+        return report(w, ENOMEM, NULL, 0, "out of memory");
     }
-    r->line = line;
-    if (!tenant_by_name(c, g->cfg, line, "customer route", f[0], &r->tenant_id)) {
-        return false;
-    }
-    v = strtoul(f[1], &end, 10);
-    if (*end || v > UINT32_MAX) {
-        return fail(c, line, "customer route vsid: '%s' is not a number", f[1]);
-    }
-    r->vsid = (uint32_t)v;
-    if (!prefix_ok(c, line, "customer route", "prefix", f[2], true, &r->prefix) ||
-        !ipv4_ok(c, line, "customer route", "next_hop", f[3], &r->next_hop)) {
-        return false;
+    r = memset(&cfg->routes[cfg->n_routes], 0, sizeof *r);
+    r->line = w->line;
+    r->bulk = true;
+    if ((ret = route_tenant(ld, w, f[0], r)) != 0 ||
+        (ret = parse_u32(w, "vsid", f[1], &r->vsid)) != 0 ||
+        (ret = parse_prefix4(w, "prefix", 0, f[2], true, &r->prefix)) != 0 ||
+        (ret = parse_ip4(w, "next_hop", 0, f[3], &r->next_hop)) != 0 ||
+        (n > 4 && (ret = parse_u32(w, "metric", f[4], &r->metric)) != 0)) {
+        return ret;
     }
     r->on_link = hnvgw_ip_is_zero(&r->next_hop);
-    if (n == 5) {
-        v = strtoul(f[4], &end, 10);
-        if (*end || v > (1u << 30)) {
-            return fail(c, line, "customer route metric: '%s' is out of range 0..%u", f[4],
-                        1u << 30);
-        }
-        r->metric = (uint32_t)v;
-    }
-    return true;
+    cfg->n_routes++;
+    return check_route_entry(&ck, r, w);
 }
 
-/* ---- Whole-config validation ---- */
-
-static bool
-validate(struct ctx *c, struct hnvgw_config *cfg)
+/* Checks bulk lookup record 'n_lookups - 1' once bulk_lookup() parsed it. */
+static int
+bulk_lookup_checked(struct loader *ld, const struct where *w, char **f, int n)
 {
-    const struct config_port *provider = port_of_kind(cfg, CONFIG_PORT_PROVIDER);
-    const struct config_port *external = port_of_kind(cfg, CONFIG_PORT_EXTERNAL);
-    char b[HNVGW_IP_STRLEN];
+    struct checker ck = {.cfg = ld->cfg, .vsids = ld->vsids, .n_vsids = ld->n_vsids};
+    int ret = bulk_lookup(ld, w, f, n);
 
-    if (cfg->n_ports == 0) {
-        return fail(c, 1, "port: at least one port is required");
+    return ret ? ret : check_lookup_entry(&ck, &ld->cfg->lookups[ld->cfg->n_lookups - 1], w);
+}
+
+/* Reads the "vsid" key of a lookup record or customer route section (checked later). */
+static int
+get_vsid_raw(const struct where *w, uint32_t *vsid)
+{
+    long v = 0;
+    int ret = get_int(w, "vsid", 0, UINT32_MAX, &v);
+
+    if (ret && cfg_size(w->sec, "vsid")) {
+        return report(w, EINVAL, "vsid", 0, "%ld is out of range %u..%u",
+                      cfg_getint(w->sec, "vsid"), CONFIG_VSID_MIN, CONFIG_VSID_MAX);
+    }
+    *vsid = (uint32_t)v;
+    return ret;
+}
+
+/* One lookup_record section. */
+static int
+load_lookup_section(struct loader *ld, const struct where *w, struct config_lookup *l)
+{
+    struct checker ck = {.cfg = ld->cfg, .vsids = ld->vsids, .n_vsids = ld->n_vsids};
+    unsigned rule = 0, type = 0;
+    const char *s;
+    int ret;
+
+    l->line = w->line;
+    if ((ret = parse_enum(w, "rule", 0, cfg_getstr(w->sec, "rule"), rule_keys, 2, &rule)) != 0 ||
+        (ret = parse_enum(w, "type", 0, cfg_getstr(w->sec, "type"), type_keys, 4, &type)) != 0 ||
+        (ret = get_vsid_raw(w, &l->vsid)) != 0) {
+        return ret;
+    }
+    l->rule = (enum config_lookup_rule)rule;
+    l->type = (enum config_lookup_type)type;
+    if ((ret = get_str(w, "ca", !is_wildcard_type(l->type), &s)) != 0 ||
+        (ret = s ? parse_ip4(w, "ca", 0, s, &l->ca) : 0) != 0) {
+        return ret;
+    }
+    if (!s) {
+        l->ca = hnvgw_ip4(0);
+    }
+    if ((ret = get_str(w, "pa", true, &s)) != 0 || (ret = parse_ip4(w, "pa", 0, s, &l->pa)) != 0 ||
+        (ret = get_str(w, "mac", true, &s)) != 0 ||
+        (ret = parse_mac(w, "mac", 0, s, &l->mac)) != 0) {
+        return ret;
+    }
+    return check_lookup_entry(&ck, l, w);
+}
+
+/* One customer_route section. */
+static int
+load_route_section(struct loader *ld, const struct where *w, struct config_route *r)
+{
+    struct checker ck = {.cfg = ld->cfg, .vsids = ld->vsids, .n_vsids = ld->n_vsids};
+    const char *s;
+    int ret;
+
+    r->line = w->line;
+    if ((ret = get_str(w, "tenant", true, &s)) != 0 || (ret = route_tenant(ld, w, s, r)) != 0 ||
+        (ret = get_vsid_raw(w, &r->vsid)) != 0 || (ret = get_str(w, "prefix", true, &s)) != 0 ||
+        (ret = parse_prefix4(w, "prefix", 0, s, true, &r->prefix)) != 0 ||
+        (ret = get_str(w, "next_hop", true, &s)) != 0 ||
+        (ret = parse_ip4(w, "next_hop", 0, s, &r->next_hop)) != 0 ||
+        (ret = get_u32(w, "metric", 0, UINT32_MAX, &r->metric)) != 0) {
+        return ret;
+    }
+    r->on_link = hnvgw_ip_is_zero(&r->next_hop);
+    return check_route_entry(&ck, r, w);
+}
+
+/* Points 'w' at lookup record 'i' (or customer route, with 'routes') of the loaded config. */
+static void
+where_entry(struct where *w, const struct loader *ld, bool routes, size_t i)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    const char *key = routes ? "customer_route" : "lookup_record";
+    bool bulk = routes ? cfg->routes[i].bulk : cfg->lookups[i].bulk;
+    int line = routes ? cfg->routes[i].line : cfg->lookups[i].line;
+
+    if (bulk) {
+        where_line(w, ld, routes ? cfg->route_file : cfg->lookup_file, line, key);
+    } else {
+        where_sec(w, ld, cfg_getnsec(ld->root, key, (unsigned)i), "%s", key);
+    }
+}
+
+/* Writes where entry 'i' is, as seen from entry 'from': ", first at line N" or ", first at
+ * FILE:N" when they are in different files. */
+static void
+first_at(const struct loader *ld, bool routes, size_t i, size_t from, char *buf, size_t size)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    bool bulk = routes ? cfg->routes[i].bulk : cfg->lookups[i].bulk;
+    bool from_bulk = routes ? cfg->routes[from].bulk : cfg->lookups[from].bulk;
+    int line = routes ? cfg->routes[i].line : cfg->lookups[i].line;
+    const char *file = !bulk ? cfg->path : routes ? cfg->route_file : cfg->lookup_file;
+
+    if (bulk == from_bulk) {
+        snprintf(buf, size, ", first at line %d", line);
+    } else {
+        snprintf(buf, size, ", first at %s:%d", file, line);
+    }
+}
+
+/* Sort key of a lookup record or customer route, for finding duplicates. */
+struct dup_key {
+    uint64_t a, b; /* The entry's key. */
+    size_t idx;    /* Its index: the first of equal keys is the one defined first. */
+};
+
+static int
+dup_key_cmp(const void *x_, const void *y_)
+{
+    const struct dup_key *x = x_, *y = y_;
+
+    if (x->a != y->a) {
+        return x->a < y->a ? -1 : 1;
+    }
+    if (x->b != y->b) {
+        return x->b < y->b ? -1 : 1;
+    }
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Sorts 'keys' and returns the index into 'keys' of the first entry whose key equals that of
+ * its predecessor, or 0 when all keys differ. */
+static size_t
+find_dup(struct dup_key *keys, size_t n)
+{
+    qsort(keys, n, sizeof *keys, dup_key_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (keys[i].a == keys[i - 1].a && keys[i].b == keys[i - 1].b) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+/* Lookup records from the file and from lookup_records_file, each checked, then duplicates. */
+static int
+load_lookups(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    unsigned n = cfg_size(ld->root, "lookup_record");
+    size_t vm_ports = 0, d;
+    struct dup_key *keys;
+    char at[300];
+    struct where w;
+    int ret;
+
+    ld->cap_lookups = n ? n : 1;
+    cfg->lookups = calloc(ld->cap_lookups, sizeof *cfg->lookups);
+    if (!cfg->lookups) {
+        where_line(&w, ld, ld->path, 0, "lookup_record");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        where_sec(&w, ld, cfg_getnsec(ld->root, "lookup_record", i), "lookup_record");
+        cfg->n_lookups++;
+        if ((ret = load_lookup_section(ld, &w, &cfg->lookups[i])) != 0) {
+            return ret;
+        }
+    }
+    if ((ret = bulk_path(ld, "lookup_records_file", cfg->lookup_file)) != 0 ||
+        (cfg->lookup_file[0] && (ret = read_bulk(ld, "lookup_records_file", cfg->lookup_file,
+                                                 bulk_lookup_checked)) != 0)) {
+        return ret;
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
-        const struct config_port *p = &cfg->ports[i];
-        for (size_t k = 0; k < i; k++) {
-            if (p->kind != CONFIG_PORT_VM && p->kind == cfg->ports[k].kind) {
-                return fail(c, p->line, "port \"%s\" kind: a second %s port (\"%s\" is one)",
-                            p->name, config_port_kind_name(p->kind), cfg->ports[k].name);
-            }
-            if (!strcmp(p->devargs, cfg->ports[k].devargs)) {
-                return fail(c, p->line, "port \"%s\" devargs: same device as port \"%s\"", p->name,
-                            cfg->ports[k].name);
-            }
-        }
+        vm_ports += cfg->ports[i].kind == CONFIG_PORT_VM;
     }
-    if (cfg->n_ports > 32) {
-        return fail(c, cfg->ports[32].line, "port: more than 32 ports");
+    if (cfg->n_lookups + vm_ports > cfg->max_lookups) {
+        where_sec(&w, ld, cfg_getnsec(ld->root, "node", 0), "node");
+        return report(&w, EINVAL, "max_lookup_records", 0,
+                      "%zu lookup records (with %zu vm ports) do not fit in %u",
+                      cfg->n_lookups + vm_ports, vm_ports, cfg->max_lookups);
     }
-    if (provider && cfg->n_pas == 0) {
-        return fail(c, provider->line, "node provider_addresses: required with a provider port");
+    if (cfg->n_lookups < 2) {
+        return 0;
     }
-    for (size_t i = 0; provider && i < cfg->n_pas; i++) {
-        if (!hnvgw_prefix_contains(&provider->address, &cfg->pas[i])) {
-            return fail(c, provider->line,
-                        "node provider_addresses: %s is not on the provider port's network",
-                        hnvgw_ip_format(&cfg->pas[i], b));
-        }
-    }
-    if (!provider && cfg->n_pas) {
-        return fail(c, 1, "node provider_addresses: given but there is no provider port");
-    }
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        const struct config_tenant *t = &cfg->tenants[i];
-        for (size_t k = 0; k < i; k++) {
-            if (cfg->tenants[k].id == t->id) {
-                return fail(c, t->line, "tenant \"%s\" id: %u is already tenant \"%s\"", t->name,
-                            t->id, cfg->tenants[k].name);
-            }
-        }
-        for (size_t j = 0; j < t->n_ext_routes; j++) {
-            const struct config_external_route *r = &t->ext_routes[j];
-            if (!external) {
-                return fail(c, r->line, "tenant \"%s\" external_route: there is no external port",
-                            t->name);
-            }
-            if (!r->on_link && !hnvgw_prefix_contains(&external->address, &r->next_hop)) {
-                return fail(c, r->line,
-                            "tenant \"%s\" external_route next_hop: %s is not on the external "
-                            "port's network",
-                            t->name, hnvgw_ip_format(&r->next_hop, b));
-            }
-        }
-        for (size_t j = 0; j < t->n_forward_prefixes; j++) {
-            if (!external) {
-                return fail(c, t->line, "tenant \"%s\" forward_prefixes: there is no external port",
-                            t->name);
-            }
-            for (size_t k = 0; k < i; k++) {
-                for (size_t m = 0; m < cfg->tenants[k].n_forward_prefixes; m++) {
-                    if (hnvgw_prefix_overlaps(&t->forward_prefixes[j],
-                                              &cfg->tenants[k].forward_prefixes[m])) {
-                        return fail(c, t->line,
-                                    "tenant \"%s\" forward_prefixes: overlaps those of tenant "
-                                    "\"%s\" on the same external port",
-                                    t->name, cfg->tenants[k].name);
-                    }
-                }
-            }
-        }
-    }
-    /* VSIDs are unique across all tenants; sort a copy to find duplicates in O(n log n). */
-    {
-        size_t n = 0, k = 0;
-        for (size_t i = 0; i < cfg->n_tenants; i++) {
-            n += cfg->tenants[i].n_subnets;
-        }
-        if (n > cfg->max_subnets) {
-            return fail(c, 1, "node max_subnets: %zu virtual subnets exceed %u", n,
-                        cfg->max_subnets);
-        }
-        for (size_t i = 0; i < cfg->n_tenants; i++) {
-            for (size_t j = 0; j < cfg->tenants[i].n_subnets; j++) {
-                const struct config_subnet *s = &cfg->tenants[i].subnets[j];
-                const struct config_subnet *other = NULL;
-                const struct config_tenant *t = config_find_vsid(cfg, s->vsid, &other);
-                if (other != s) {
-                    return fail(c, s->line,
-                                "tenant \"%s\" subnet \"%s\" vsid: %u is already "
-                                "subnet \"%s\" of tenant \"%s\"",
-                                cfg->tenants[i].name, s->name, s->vsid, other->name, t->name);
-                }
-                k++;
-            }
-        }
-    }
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        const struct config_port *p = &cfg->ports[i];
-        const struct config_subnet *sn;
-        if (p->kind != CONFIG_PORT_VM) {
-            continue;
-        }
-        if (!config_find_vsid(cfg, p->vsid, &sn)) {
-            return fail(c, p->line, "port \"%s\" vsid: %u is not a virtual subnet of any tenant",
-                        p->name, p->vsid);
-        }
-        if (!hnvgw_prefix_contains(&sn->prefix, &p->ca)) {
-            return fail(c, p->line, "port \"%s\" ca: %s is outside subnet \"%s\"", p->name,
-                        hnvgw_ip_format(&p->ca, b), sn->name);
-        }
-        for (size_t k = 0; k < i; k++) {
-            const struct config_port *q = &cfg->ports[k];
-            if (q->kind == CONFIG_PORT_VM && q->vsid == p->vsid && hnvgw_ip_equal(&q->ca, &p->ca)) {
-                return fail(c, p->line, "port \"%s\" ca: same VSID and CA as port \"%s\"", p->name,
-                            q->name);
-            }
-        }
+    keys = malloc(cfg->n_lookups * sizeof *keys);
+    if (!keys) {
+        where_line(&w, ld, ld->path, 0, "lookup_record");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
     }
     for (size_t i = 0; i < cfg->n_lookups; i++) {
         const struct config_lookup *l = &cfg->lookups[i];
-        struct ctx lc = {.err = c->err, .file = l->bulk ? cfg->lookup_file : c->file};
+        keys[i] = (struct dup_key){(uint64_t)l->vsid << 2 | lookup_class(l), lookup_key(l), i};
+    }
+    d = find_dup(keys, cfg->n_lookups);
+    if (d) {
+        size_t later = keys[d].idx, first = keys[d - 1].idx;
+        first_at(ld, false, first, later, at, sizeof at);
+        where_entry(&w, ld, false, later);
+        ret = report_lookup_dup(&w, EINVAL, &cfg->lookups[later], at);
+    }
+    free(keys);
+    return ret;
+}
 
-        if (!lookup_valid(&lc, cfg, l, "lookup_record")) {
-            c->failed = true;
-            return false;
-        }
-        for (size_t k = 0; k < cfg->n_ports; k++) {
-            const struct config_port *p = &cfg->ports[k];
-            if (p->kind == CONFIG_PORT_VM && p->vsid == l->vsid && hnvgw_ip_equal(&p->ca, &l->ca) &&
-                !is_my_pa(cfg, &l->pa)) {
-                fail(&lc, l->line,
-                     "lookup_record pa: %s is not this node's, but vm port \"%s\" holds vsid %u "
-                     "ca %s here",
-                     hnvgw_ip_format(&l->pa, b), p->name, l->vsid, hnvgw_ip_format(&l->ca, b));
-                c->failed = true;
-                return false;
-            }
+/* Customer routes from the file and from customer_routes_file, each checked, then duplicates. */
+static int
+load_routes(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    unsigned n = cfg_size(ld->root, "customer_route");
+    size_t fib = 0, d;
+    struct dup_key *keys;
+    char at[300], b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    struct where w;
+    int ret;
+
+    ld->cap_routes = n ? n : 1;
+    cfg->routes = calloc(ld->cap_routes, sizeof *cfg->routes);
+    if (!cfg->routes) {
+        where_line(&w, ld, ld->path, 0, "customer_route");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        where_sec(&w, ld, cfg_getnsec(ld->root, "customer_route", i), "customer_route");
+        cfg->n_routes++;
+        if ((ret = load_route_section(ld, &w, &cfg->routes[i])) != 0) {
+            return ret;
         }
     }
-    if (cfg->n_lookups > cfg->max_lookups) {
-        return fail(c, 1, "node max_lookup_records: %zu lookup records exceed %u", cfg->n_lookups,
-                    cfg->max_lookups);
+    if ((ret = bulk_path(ld, "customer_routes_file", cfg->route_file)) != 0 ||
+        (cfg->route_file[0] &&
+         (ret = read_bulk(ld, "customer_routes_file", cfg->route_file, bulk_route)) != 0)) {
+        return ret;
     }
-    /* Duplicates and conflicts: sort a copy by key. */
-    if (cfg->n_lookups > 1) {
-        struct config_lookup *sorted = malloc(cfg->n_lookups * sizeof *sorted);
-        const struct config_lookup *a, *d;
-        if (!sorted) {
-            return fail(c, 1, "out of memory");
-        }
-        memcpy(sorted, cfg->lookups, cfg->n_lookups * sizeof *sorted);
-        qsort(sorted, cfg->n_lookups, sizeof *sorted, lookup_key_cmp);
-        if (lookup_find_dup(sorted, cfg->n_lookups, &a, &d)) {
-            const struct config_lookup *later = a->bulk == d->bulk ? (a->line > d->line ? a : d)
-                                                : a->bulk          ? a
-                                                                   : d;
-            const struct config_lookup *first = later == a ? d : a;
-            struct ctx lc = {.err = c->err, .file = later->bulk ? cfg->lookup_file : c->file};
-            fail(&lc, later->line, "lookup_record: vsid %u ca %s %s the record at %s:%d",
-                 later->vsid, hnvgw_ip_format(&later->ca, b),
-                 memcmp(&a->pa, &d->pa, sizeof a->pa) || memcmp(&a->mac, &d->mac, sizeof a->mac)
-                     ? "conflicts with"
-                     : "duplicates",
-                 first->bulk ? cfg->lookup_file : c->file, first->line);
-            c->failed = true;
-            free(sorted);
-            return false;
-        }
-        free(sorted);
+    /* The FIB also holds each subnet and its gateway address, external routes and forward
+     * prefixes; this bound is what policy_routes() can ask for. */
+    fib = cfg->n_routes;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        fib += 2 * cfg->tenants[i].n_subnets + cfg->tenants[i].n_ext_routes +
+               cfg->tenants[i].n_forward_prefixes;
+    }
+    if (fib > cfg->max_routes) {
+        where_sec(&w, ld, cfg_getnsec(ld->root, "node", 0), "node");
+        return report(&w, EINVAL, "max_routes", 0,
+                      "up to %zu routes (%zu customer routes plus subnets, external routes and "
+                      "forward prefixes) do not fit in %u",
+                      fib, cfg->n_routes, cfg->max_routes);
+    }
+    if (cfg->n_routes < 2) {
+        return 0;
+    }
+    keys = malloc(cfg->n_routes * sizeof *keys);
+    if (!keys) {
+        where_line(&w, ld, ld->path, 0, "customer_route");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
     }
     for (size_t i = 0; i < cfg->n_routes; i++) {
         const struct config_route *r = &cfg->routes[i];
-        struct ctx rc = {.err = c->err, .file = r->bulk ? cfg->route_file : c->file};
-        if (!route_valid(&rc, cfg, r, "customer_route")) {
-            c->failed = true;
-            return false;
+        keys[i] = (struct dup_key){(uint64_t)r->tenant_id << 40 |
+                                       (uint64_t)ntohl(r->prefix.addr.v4) << 8 | r->prefix.plen,
+                                   ntohl(r->next_hop.v4), i};
+    }
+    d = find_dup(keys, cfg->n_routes);
+    if (d) {
+        size_t later = keys[d].idx, first = keys[d - 1].idx;
+        const struct config_route *r = &cfg->routes[later];
+        first_at(ld, true, first, later, at, sizeof at);
+        where_entry(&w, ld, true, later);
+        ret = report(&w, EINVAL, "prefix", 0, "tenant \"%s\" already has a route to %s via %s%s",
+                     ld->by_id[r->tenant_id]->name, hnvgw_prefix_format(&r->prefix, p),
+                     hnvgw_ip_format(&r->next_hop, b), at);
+    }
+    free(keys);
+    return ret;
+}
+
+static int
+tenant_name_cmp(const void *a_, const void *b_)
+{
+    const struct config_tenant *const *a = a_, *const *b = b_;
+
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Indexes tenants by id and by name, for customer routes. */
+static int
+index_tenants(struct loader *ld)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    struct where w;
+
+    ld->names = calloc(cfg->n_tenants ? cfg->n_tenants : 1, sizeof *ld->names);
+    if (!ld->names) {
+        where_line(&w, ld, ld->path, 0, "tenant");
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        ld->names[ld->n_names++] = &cfg->tenants[i];
+    }
+    qsort(ld->names, ld->n_names, sizeof *ld->names, tenant_name_cmp);
+    return 0;
+}
+
+/* Refuses a scalar key given twice in one section (libconfuse would keep the last silently). */
+static int
+check_repeated_keys(struct loader *ld)
+{
+    for (size_t i = 1; i < ld->n_keys; i++) {
+        const struct key_line *a = &ld->keys[i - 1], *b = &ld->keys[i];
+        const cfg_opt_t *opt = (const cfg_opt_t *)b->opt;
+        struct where w;
+
+        if (a->opt == b->opt && a->idx == b->idx && !(opt->flags & CFGF_LIST)) {
+            where_line(&w, ld, ld->path, b->line, "");
+            context_of(b->parent, b->sec, w.ctx, sizeof w.ctx);
+            return report(&w, EINVAL, opt->name, 0, "set twice (first at line %d)", a->line);
         }
     }
-    if (cfg->n_routes > 1) {
-        struct config_route *sorted = malloc(cfg->n_routes * sizeof *sorted);
-        if (!sorted) {
-            return fail(c, 1, "out of memory");
-        }
-        memcpy(sorted, cfg->routes, cfg->n_routes * sizeof *sorted);
-        qsort(sorted, cfg->n_routes, sizeof *sorted, route_key_cmp);
-        for (size_t i = 1; i < cfg->n_routes; i++) {
-            if (route_key_cmp(&sorted[i - 1], &sorted[i]) == 0) {
-                struct ctx rc = {.err = c->err, .file = sorted[i].bulk ? cfg->route_file : c->file};
-                char p[HNVGW_PFX_STRLEN];
-                fail(&rc, sorted[i].line > sorted[i - 1].line ? sorted[i].line : sorted[i - 1].line,
-                     "customer_route: %s via %s is listed twice",
-                     hnvgw_prefix_format(&sorted[i].prefix, p),
-                     hnvgw_ip_format(&sorted[i].next_hop, b));
-                c->failed = true;
-                free(sorted);
-                return false;
-            }
-        }
-        free(sorted);
+    return 0;
+}
+
+/* Converts and validates the parsed tree, in dependency order. */
+static int
+convert(struct loader *ld)
+{
+    int ret;
+
+    if ((ret = check_repeated_keys(ld)) != 0 || (ret = load_node(ld)) != 0 ||
+        (ret = load_tenants(ld)) != 0 || (ret = index_vsids(ld)) != 0 ||
+        (ret = index_tenants(ld)) != 0 || (ret = check_forward_overlaps(ld)) != 0 ||
+        (ret = load_ports(ld)) != 0 || (ret = check_pas(ld)) != 0 ||
+        (ret = load_ext_routes(ld)) != 0 || (ret = load_lookups(ld)) != 0 ||
+        (ret = load_routes(ld)) != 0) {
+        return ret == EEXIST ? EINVAL : ret;
     }
-    return true;
+    return 0;
 }
 
 void
@@ -1151,130 +2380,94 @@ config_destroy(struct hnvgw_config *cfg)
     free(cfg);
 }
 
-/* Fills 'cfg' from the parsed tree 'root'. */
-static bool
-convert(struct ctx *c, cfg_t *root, struct hnvgw_config *cfg)
-{
-    size_t n;
-
-    if (!parse_node(c, root, cfg)) {
-        return false;
-    }
-    n = cfg_size(root, "port");
-    cfg->ports = calloc(n + 1, sizeof *cfg->ports);
-    if (!cfg->ports) {
-        return fail(c, 1, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        cfg->n_ports++;
-        if (!parse_port(c, cfg_getnsec(root, "port", (unsigned)i), cfg, &cfg->ports[i])) {
-            return false;
-        }
-    }
-    n = cfg_size(root, "tenant");
-    cfg->tenants = calloc(n + 1, sizeof *cfg->tenants);
-    if (!cfg->tenants) {
-        return fail(c, 1, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        cfg->n_tenants++;
-        if (!parse_tenant(c, cfg_getnsec(root, "tenant", (unsigned)i), &cfg->tenants[i])) {
-            return false;
-        }
-    }
-    n = cfg_size(root, "lookup_record");
-    cfg->lookups = calloc(n + 1, sizeof *cfg->lookups);
-    if (!cfg->lookups) {
-        return fail(c, 1, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        cfg->n_lookups++;
-        if (!parse_lookup(c, cfg_getnsec(root, "lookup_record", (unsigned)i), &cfg->lookups[i])) {
-            return false;
-        }
-    }
-    n = cfg_size(root, "customer_route");
-    cfg->routes = calloc(n + 1, sizeof *cfg->routes);
-    if (!cfg->routes) {
-        return fail(c, 1, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        cfg->n_routes++;
-        if (!parse_route(c, cfg_getnsec(root, "customer_route", (unsigned)i), cfg,
-                         &cfg->routes[i])) {
-            return false;
-        }
-    }
-    if (cfg_size(root, "lookup_records_file")) {
-        struct grow g = {(void **)&cfg->lookups, &cfg->n_lookups, cfg->n_lookups + 1,
-                         sizeof *cfg->lookups, cfg};
-        size_t first = cfg->n_lookups;
-        snprintf(cfg->lookup_file, sizeof cfg->lookup_file, "%s",
-                 cfg_getstr(root, "lookup_records_file"));
-        if (!read_lines(c, cfg->lookup_file, "lookup_records_file", lookup_line, &g)) {
-            return false;
-        }
-        for (size_t i = first; i < cfg->n_lookups; i++) {
-            cfg->lookups[i].bulk = true;
-        }
-    }
-    if (cfg_size(root, "customer_routes_file")) {
-        struct grow g = {(void **)&cfg->routes, &cfg->n_routes, cfg->n_routes + 1,
-                         sizeof *cfg->routes, cfg};
-        size_t first = cfg->n_routes;
-        snprintf(cfg->route_file, sizeof cfg->route_file, "%s",
-                 cfg_getstr(root, "customer_routes_file"));
-        if (!read_lines(c, cfg->route_file, "customer_routes_file", route_line, &g)) {
-            return false;
-        }
-        for (size_t i = first; i < cfg->n_routes; i++) {
-            cfg->routes[i].bulk = true;
-        }
-    }
-    return validate(c, cfg);
-}
-
 int
 config_load(const char *path, struct hnvgw_config **out, char *err)
 {
-    struct ctx c = {.err = err, .file = path};
-    struct hnvgw_config *cfg;
-    cfg_t *root;
-    int ret;
+    struct loader *ld = calloc(1, sizeof *ld);
+    char *text = NULL;
+    size_t len = 0;
+    int ret, open_line;
+    struct where w;
 
     *out = NULL;
     err[0] = '\0';
-    cfg = calloc(1, sizeof *cfg);
-    root = cfg_init(root_opts, CFGF_NONE);
-    if (!cfg || !root) {
-        free(cfg);
-        if (root) {
-            cfg_free(root);
-        }
-        snprintf(err, CONFIG_ERR_MAX, "%s: out of memory", path);
+    if (!ld) {
+        snprintf(err, CONFIG_ERR_MAX, "%s:0: file: out of memory", path);
         return ENOMEM;
     }
-    snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    confuse_ctx = &c;
-    cfg_set_error_function(root, confuse_error);
-    ret = cfg_parse(root, path);
-    if (ret == CFG_FILE_ERROR) {
-        snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", path, strerror(errno));
-        ret = ENOENT;
+    ld->path = path;
+    ld->err = err;
+    where_line(&w, ld, path, 0, "");
+    if (strlen(path) >= sizeof ld->cfg->path) {
+        ret = report(&w, ENAMETOOLONG, "file", 0, "path longer than %zu characters",
+                     sizeof ld->cfg->path - 1);
+        goto out;
+    }
+    ret = read_text(path, &text, &len);
+    if (ret) {
+        report(&w, ret, "file", 0, "cannot read: %s", strerror(ret));
+        goto out;
+    }
+    if (memchr(text, '\0', len)) {
+        const char *nul = memchr(text, '\0', len);
+        for (const char *p = text; p < nul; p++) {
+            w.line += *p == '\n';
+        }
+        w.line++;
+        ret = report(&w, EINVAL, "file", 0, "contains a NUL byte: not a text file");
+        goto out;
+    }
+    if (!blank_comments(text, &w.line, &open_line)) {
+        if (open_line > 0) {
+            ret = report(&w, EINVAL, NULL, 0,
+                         "premature end of file: the '{' at line %d is not closed", open_line);
+        } else if (open_line < 0) {
+            ret = report(&w, EINVAL, NULL, 0, "unterminated string");
+        } else {
+            ret = report(&w, EINVAL, NULL, 0, "unterminated /* comment");
+        }
+        goto out;
+    }
+    ld->cfg = calloc(1, sizeof *ld->cfg);
+    ld->root = cfg_init(root_opts, CFGF_NONE);
+    if (!ld->cfg || !ld->root) {
+        ret = report(&w, ENOMEM, "file", 0, "out of memory");
+        goto out;
+    }
+    snprintf(ld->cfg->path, sizeof ld->cfg->path, "%s", path);
+    install_callbacks(ld->root->opts);
+    cfg_set_error_function(ld->root, confuse_error);
+
+    cur_loader = ld;
+    errno = 0; /* libconfuse tests errno after strtol() without clearing it. */
+    ret = cfg_parse_buf(ld->root, text);
+    cur_loader = NULL;
+    if (ld->oom) {
+        ret = report(&w, ENOMEM, "file", 0, "out of memory");
     } else if (ret != CFG_SUCCESS) {
-        if (!c.failed) {
-            fail(&c, 0, "syntax error");
+        if (!ld->failed) {
+            w.line = ld->root->line;
+            report(&w, EINVAL, NULL, 0, "syntax error");
         }
         ret = EINVAL;
     } else {
-        ret = convert(&c, root, cfg) ? 0 : EINVAL;
+        qsort(ld->keys, ld->n_keys, sizeof *ld->keys, key_line_cmp);
+        ret = convert(ld);
     }
-    confuse_ctx = NULL;
-    cfg_free(root);
+
+out:
+    if (ld->root) {
+        cfg_free(ld->root);
+    }
     if (ret) {
-        config_destroy(cfg);
-        return ret;
+        config_destroy(ld->cfg);
+    } else {
+        *out = ld->cfg;
     }
-    *out = cfg;
-    return 0;
+    free(text);
+    free(ld->keys);
+    free(ld->vsids);
+    free(ld->names);
+    free(ld);
+    return ret;
 }

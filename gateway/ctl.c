@@ -408,23 +408,35 @@ message_string(const char *msg)
     return s;
 }
 
-/* Appends 'reply' (reference stolen) and a newline to the output of 'c'. When 'reply' cannot be
- * encoded, appends an error reply instead; when even that fails, marks 'c' for closing. */
-static void
-conn_reply(struct ctl_conn *c, json_t *reply)
+/* Appends the encoding of 'reply' and a newline to the output of 'c'. Returns 0, or -1 (with the
+ * output as it was) when 'reply' is NULL or cannot be encoded. */
+static int
+conn_append_json(struct ctl_conn *c, const json_t *reply)
 {
     size_t mark = c->out_len;
 
     if (reply && json_dump_callback(reply, conn_append, c, JSON_COMPACT) == 0 &&
         conn_append("\n", 1, c) == 0) {
-        json_decref(reply);
-        return;
+        return 0;
+    }
+    c->out_len = mark;
+    return -1;
+}
+
+/* Appends 'reply' (reference stolen) and a newline to the output of 'c'. When 'reply' cannot be
+ * encoded, appends an error reply instead; when even that fails, marks 'c' for closing. */
+static void
+conn_reply(struct ctl_conn *c, json_t *reply)
+{
+    if (conn_append_json(c, reply) < 0) {
+        json_t *fallback = json_pack("{s:b, s:s}", "ok", 0, "error", "cannot encode the reply");
+
+        if (conn_append_json(c, fallback) < 0) {
+            c->closing = true;
+        }
+        json_decref(fallback);
     }
     json_decref(reply);
-    c->out_len = mark;
-    if (conn_append("{\"ok\":false,\"error\":\"cannot encode the reply\"}\n", 47, c) < 0) {
-        c->closing = true;
-    }
 }
 
 /* Appends the error reply {"ok": false, "error": 'msg'} to the output of 'c'. */
@@ -540,7 +552,7 @@ handle_request(struct ctl_server *srv, struct ctl_conn *c, const char *line, siz
     }
     c->last_ms = now_ms();
 
-    req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!req) {
         char msg[CTL_ERR_MAX];
         snprintf(msg, sizeof msg, "malformed request: %s", jerr.text);
@@ -700,13 +712,30 @@ conn_deadline(const struct ctl_conn *c)
     return c->last_ms + (c->out_len ? CTL_SEND_TIMEOUT_MS : CTL_IDLE_TIMEOUT_MS);
 }
 
+/* Sends "too many connections" on the new connection 'fd' if the socket takes it at once, and
+ * closes 'fd'. */
+static void
+refuse_conn(int fd)
+{
+    json_t *reply = json_pack("{s:b, s:s}", "ok", 0, "error", "too many connections");
+    char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+    char *line = NULL;
+
+    if (text && asprintf(&line, "%s\n", text) > 0) {
+        ssize_t n = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)n;
+    }
+    free(line);
+    free(text);
+    json_decref(reply);
+    close(fd);
+}
+
 /* Accepts pending connections. Beyond CTL_MAX_CLIENTS a connection gets an error reply and is
  * closed. Returns 0 or a positive errno on a fatal listener error. */
 static int
 accept_conns(struct ctl_server *srv)
 {
-    static const char busy[] = "{\"ok\":false,\"error\":\"too many connections\"}\n";
-
     for (int i = 0; i < CTL_ACCEPT_BURST; i++) {
         struct ctl_conn *c;
         int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -731,9 +760,7 @@ accept_conns(struct ctl_server *srv)
             }
         }
         if (srv->n_conns >= CTL_MAX_CLIENTS || !(c = calloc(1, sizeof *c))) {
-            ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            (void)n;
-            close(fd);
+            refuse_conn(fd);
             continue;
         }
         c->fd = fd;

@@ -504,7 +504,7 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
+            fprintf(stderr, "try 'hnvgwctl -h' for usage\n");
             return 2;
         }
     }
@@ -522,6 +522,8 @@ main(int argc, char **argv)
             if (json_object_size(args)) {
                 fprintf(stderr, "hnvgwctl: '%s': command words go before key=value arguments\n",
                         argv[i]);
+                json_decref(args);
+                free(cmd);
                 return 2;
             }
             append_word(&cmd, argv[i]);
@@ -529,6 +531,8 @@ main(int argc, char **argv)
         }
         if (eq == argv[i]) {
             fprintf(stderr, "hnvgwctl: '%s': argument without a key\n", argv[i]);
+            json_decref(args);
+            free(cmd);
             return 2;
         }
         key = strndup(argv[i], (size_t)(eq - argv[i]));
@@ -538,17 +542,23 @@ main(int argc, char **argv)
         }
         if (!value) {
             fprintf(stderr, "hnvgwctl: '%s': not valid UTF-8\n", argv[i]);
-            return 2;
-        }
-        if (json_object_get(args, key)) {
+            status = 2;
+        } else if (json_object_get(args, key)) {
             fprintf(stderr, "hnvgwctl: '%s' given twice\n", key);
-            return 2;
-        }
-        if (json_object_set_new(args, key, value) < 0) {
+            json_decref(value);
+            status = 2;
+        } else if (json_object_set_new(args, key, value) < 0) {
             fprintf(stderr, "hnvgwctl: '%s': bad argument name\n", argv[i]);
-            return 2;
+            status = 2;
+        } else {
+            status = 0;
         }
         free(key);
+        if (status) {
+            json_decref(args);
+            free(cmd);
+            return status;
+        }
     }
     if (!cmd) {
         fprintf(stderr, "hnvgwctl: no command given (try 'hnvgwctl help' or 'hnvgwctl -h')\n");

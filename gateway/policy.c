@@ -404,7 +404,8 @@ route_key_cmp(const struct policy_route *x, const struct policy_route *y)
 /* Installs what 'to' has and 'from' lacks or has differently ('adds'), or removes what 'from' has
  * and 'to' lacks ('!adds'). The same merge walk serves both phases and the rollback. */
 static int
-apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool adds)
+apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool adds,
+            const char **failed)
 {
     size_t i = 0, j = 0;
     int ret;
@@ -420,6 +421,7 @@ apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool 
                 continue;
             }
             if ((ret = dp_subnet_set(dp, &to->subnets[j])) != 0) {
+                *failed = "the VSID table";
                 return ret;
             }
         }
@@ -437,6 +439,7 @@ apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool 
                    memcmp(&from->lookups[i].v, &to->lookups[j].v, sizeof(struct dp_lookup))) {
             if (adds && (ret = dp_lookup_set(dp, to->lookups[j].vsid, to->lookups[j].ca,
                                              &to->lookups[j].v)) != 0) {
+                *failed = "the lookup-record table";
                 return ret;
             }
             i += c == 0;
@@ -458,6 +461,7 @@ apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool 
             i++;
         } else if (c > 0 || memcmp(&f->nh, &t->nh, sizeof t->nh)) {
             if (adds && (ret = dp_route_set(dp, t->tenant, t->prefix, t->plen, &t->nh)) != 0) {
+                *failed = "the FIB (raise node max_routes)";
                 return ret;
             }
             i += c == 0;
@@ -485,6 +489,7 @@ policy_apply(struct dp *dp, const struct hnvgw_config *old, const struct hnvgw_c
              char *err)
 {
     struct want a, b;
+    const char *failed = "";
     int ret;
 
     if ((ret = want_build(old, &a)) != 0 || (ret = want_build(new, &b)) != 0) {
@@ -498,16 +503,16 @@ policy_apply(struct dp *dp, const struct hnvgw_config *old, const struct hnvgw_c
         ret = ENOSPC;
         goto out;
     }
-    ret = apply_phase(dp, &a, &b, true);
+    ret = apply_phase(dp, &a, &b, true, &failed);
     if (ret) {
         /* Undo: put back what 'old' had, then remove what only 'new' added. */
-        snprintf(err, DP_ERR_MAX, "cannot install the new policy: %s; previous policy kept",
-                 strerror(ret));
-        apply_phase(dp, &b, &a, true);
-        apply_phase(dp, &b, &a, false);
+        snprintf(err, DP_ERR_MAX, "cannot install the new policy: %s: %s; previous policy kept",
+                 failed, strerror(ret));
+        apply_phase(dp, &b, &a, true, &failed);
+        apply_phase(dp, &b, &a, false, &failed);
         goto out;
     }
-    apply_phase(dp, &a, &b, false);
+    apply_phase(dp, &a, &b, false, &failed);
 out:
     want_free(&a);
     want_free(&b);

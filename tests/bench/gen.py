@@ -40,7 +40,7 @@ def main():
     # Every other tenant t (2..N) has one subnet, VSID 10000+t, 10.1.0.0/16 again: overlapping CAs.
     hairpin_records = 65536
     other = max(a.tenants - 1, 1)
-    per_tenant = max((a.records - hairpin_records) // other, 0)
+    per_tenant = min(max((a.records - hairpin_records) // other, 0), 65000)
     n_rec = 0
     with open(records, "w") as f:
         f.write("# vsid ca pa mac rule type\n")
@@ -90,7 +90,7 @@ port "pa0" {{
 }}
 port "out0" {{
   kind = "external"
-  devargs = "net_null0"
+  devargs = "net_null0,no-rx=1"
   mac = "02:00:0a:63:00:01"
   address = "198.18.0.1/24"
 }}

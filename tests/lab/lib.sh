@@ -23,10 +23,16 @@ LAB_WAIT_INTERVAL=${LAB_WAIT_INTERVAL:-0.1}
 # lab_init NAME: unique prefix, temp dir, and the cleanup trap (EXIT, INT, TERM).
 lab_init() {
   LAB_NAME=$1
-  # "hl" + 4 chars of the name + the PID: at most 13 chars, unique per running test.
-  LAB_PREFIX="hl${1:0:4}$$"
+  # "hl" + up to 4 letters of the name + the PID: at most 13 chars, unique per running test (the
+  # letters-only name part keeps one test's prefix from being a prefix of another's).
+  local letters=${1//[^a-zA-Z]/}
+  LAB_PREFIX="hl${letters:0:4}$$"
   LAB_DIR=$(mktemp -d "/tmp/hnvgw-lab-$1.XXXXXX") || { echo "# lab_init: mktemp failed" >&2; exit 1; }
   LAB_CLEANED=0
+  LAB_NETNS=()
+  LAB_PIDS=()
+  : >"$LAB_DIR/.netns"
+  : >"$LAB_DIR/.pids"
   trap lab_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -36,9 +42,19 @@ lab_init() {
 # unless LAB_KEEP=1. Idempotent; safe under set -e and from any point of a failed test.
 lab_cleanup() {
   local rc=$? p ns left
+  [ "${LAB_CLEANED:-1}" = 1 ] && return $rc
   set +e
-  [ "$LAB_CLEANED" = 1 ] && return $rc
   LAB_CLEANED=1
+  # Records are also kept in files: lab_netns is usually called as NS=$(lab_netns x), a subshell
+  # whose array updates are lost.
+  [ -f "$LAB_DIR/.pids" ] && mapfile -t -O ${#LAB_PIDS[@]} LAB_PIDS <"$LAB_DIR/.pids"
+  [ -f "$LAB_DIR/.netns" ] && mapfile -t -O ${#LAB_NETNS[@]} LAB_NETNS <"$LAB_DIR/.netns"
+  # Every namespace carrying our unique prefix is ours, recorded or not (e.g. an interrupted add).
+  if [ -n "${LAB_PREFIX:-}" ]; then
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+      case $ns in "$LAB_PREFIX"-*) LAB_NETNS+=("$ns") ;; esac
+    done
+  fi
   for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for _ in $(seq 1 30); do
     left=0
@@ -55,7 +71,7 @@ lab_cleanup() {
     # Anything still running inside a namespace we created is ours: kill it by PID.
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
-  done
+  done 2>/dev/null
   LAB_NETNS=()
   if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
     if [ "${LAB_KEEP:-0}" = 1 ]; then
@@ -72,11 +88,12 @@ lab_netns() {
   local ns="$LAB_PREFIX-$1"
   ip netns add "$ns" || return 1
   LAB_NETNS+=("$ns")
+  echo "$ns" >>"$LAB_DIR/.netns"
   ip -n "$ns" link set lo up
   echo "$ns"
 }
 
-lab_track_pid() { LAB_PIDS+=("$1"); }
+lab_track_pid() { LAB_PIDS+=("$1"); echo "$1" >>"$LAB_DIR/.pids"; }
 
 # lab_bridge NS BR: a Linux bridge inside NS (a switch), up.
 lab_bridge() {
@@ -162,14 +179,16 @@ lab_ovs_start() {
   d=$(_lab_ovs_dir "$ns")
   mkdir -p "$d"
   _lab_ovs_env "$ns" ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-  _lab_ovs_env "$ns" ip netns exec "$ns" ovsdb-server "$d/conf.db" \
+  # A simple command in the background (not a function), so that $! is the daemon itself:
+  # env and ip netns exec both exec.
+  env OVS_RUNDIR="$d" OVS_DBDIR="$d" OVS_LOGDIR="$d" OVS_SYSCONFDIR="$d" ip netns exec "$ns" ovsdb-server "$d/conf.db" \
     --remote="punix:$d/db.sock" --unixctl="$d/ovsdb-server.ctl" \
     --pidfile="$d/ovsdb-server.pid" --log-file="$d/ovsdb-server.log" --no-chdir -vconsole:off \
     >"$d/ovsdb-server.out" 2>&1 &
   pid=$!; lab_track_pid $pid
   lab_wait_for test -S "$d/db.sock" || { echo "# ovsdb-server in $ns did not come up"; cat "$d/ovsdb-server.out"; return 1; }
   lab_ovs_vsctl "$ns" --no-wait init || return 1
-  _lab_ovs_env "$ns" ip netns exec "$ns" ovs-vswitchd "unix:$d/db.sock" \
+  env OVS_RUNDIR="$d" OVS_DBDIR="$d" OVS_LOGDIR="$d" OVS_SYSCONFDIR="$d" ip netns exec "$ns" ovs-vswitchd "unix:$d/db.sock" \
     --unixctl="$d/ovs-vswitchd.ctl" --pidfile="$d/ovs-vswitchd.pid" \
     --log-file="$d/ovs-vswitchd.log" --no-chdir -vconsole:off \
     >"$d/ovs-vswitchd.out" 2>&1 &
@@ -257,6 +276,9 @@ lab_tap_move() {
   local from=$1 tap=$2 to=$3 mac=${4:-} addr=${5:-}
   lab_wait_for ip -n "$from" link show "$tap" || { echo "# tap $tap never appeared in $from"; return 1; }
   ip -n "$from" link set "$tap" netns "$to" || return 1
+  # net_tap gives the kernel side the DPDK port's own MAC; a tap that becomes a bridge port needs
+  # another ("auto"), or the bridge would keep frames for the DPDK port to itself.
+  [ "$mac" = auto ] && mac=$(printf '02:ee:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)))
   [ -n "$mac" ] && ip -n "$to" link set "$tap" address "$mac"
   [ -n "$addr" ] && ip -n "$to" addr add "$addr" dev "$tap"
   ip -n "$to" link set "$tap" up
@@ -269,4 +291,14 @@ import json, sys
 d = json.load(sys.stdin); k = sys.argv[1]
 v = [c["value"] for c in d["counters"] if c["counter"] == k] + [x["count"] for x in d["drops"] if x["drop"] == k]
 print(v[0] if v else 0)' "$2"
+}
+
+# stat_ge NAME COUNTER N: true when the counter of daemon NAME is at least N.
+stat_ge() { [ "$(stat_of "$1" "$2")" -ge "$3" ]; }
+
+# curl_is NS URL TEXT: fetches URL from inside NS and compares the body with TEXT.
+curl_is() {
+  local body
+  body=$(ip netns exec "$1" curl -s --max-time 5 "$2") || { echo "curl $2 failed"; return 1; }
+  [ "$body" = "$3" ] || { echo "got '$body', want '$3'"; return 1; }
 }

@@ -41,8 +41,8 @@ lab_wait_for grep -q "Capturing on" "$LAB_DIR/tshark.out" || echo "# tshark did 
 lab_wait_for ip netns exec "$NS_VM1" ping -c 1 -W 1 10.1.1.12 || true
 ok "VM1 pings VM2 across NVGRE (VSID $VSID)" ip netns exec "$NS_VM1" ping -c 3 -W 2 10.1.1.12
 ok "VM2 pings VM1 across NVGRE (VSID $VSID)" ip netns exec "$NS_VM2" ping -c 3 -W 2 10.1.1.11
-ok "OVS on h1 learnt the remote PA's MAC (tnl/arp)" bash -c \
-  "$(declare -f _lab_ovs_dir _lab_ovs_env lab_ovs_appctl); LAB_DIR='$LAB_DIR'; lab_ovs_appctl '$NS_H1' tnl/arp/show | grep -q 10.0.0.12"
+h1_arp() { lab_ovs_appctl "$NS_H1" tnl/arp/show | grep -q '^10\.0\.0\.12 '; }
+ok "OVS on h1 learnt the remote PA's MAC (tnl/arp)" h1_arp
 
 sleep 0.5
 kill -TERM $tpid 2>/dev/null || true

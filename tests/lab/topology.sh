@@ -19,18 +19,14 @@ declare -A VM_IP=([vma1]=10.1.1.10 [vma2]=10.1.2.10 [vmb1]=10.1.1.10 [vmb2]=10.1
 declare -A VM_GW=([vma1]=10.1.1.1 [vma2]=10.1.2.1 [vmb1]=10.1.1.1 [vmb2]=10.1.2.1)
 declare -A VM_MAC=([vma1]=02:00:00:00:10:10 [vma2]=02:00:00:00:20:10 [vmb1]=02:00:00:00:30:10 [vmb2]=02:00:00:00:40:10)
 
-# The tenants as both nodes know them (same subnets, gateway CAs and MACs); the gateway ("gw"
-# as $1) also forwards contoso to the external network.
+# The tenants as the host node knows them: the same subnets, gateway CAs and MACs as the gateway's
+# conf/hnvgw.conf.
 lab_tenants_conf() {
-  local ext=""
-  [ "${1:-}" = gw ] && ext='forward_prefixes = {"10.1.0.0/16"}
-  external_route { prefix = "10.99.0.0/24"  next_hop = "0.0.0.0" }'
   cat <<EOT
 tenant "contoso" {
   id = 1
   subnet "web" { vsid = 5001  prefix = "10.1.1.0/24"  gateway_ip = "10.1.1.1"  gateway_mac = "02:00:00:00:01:01" }
   subnet "db"  { vsid = 5002  prefix = "10.1.2.0/24"  gateway_ip = "10.1.2.1"  gateway_mac = "02:00:00:00:02:01" }
-  $ext
 }
 tenant "fabrikam" {
   id = 2
@@ -44,29 +40,9 @@ EOT
 }
 
 lab_write_configs() {
-  cat >"$LAB_DIR/gw.conf" <<EOT
-node {
-  name = "gw1"
-  roles = {"gateway"}
-  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error", "--file-prefix=${LAB_PREFIX}gw"}
-  workers = 1
-  control_socket = "$LAB_DIR/gw.sock"
-  provider_addresses = {"10.0.0.1"}
-}
-port "pa0" {
-  kind = "provider"
-  devargs = "net_tap0,iface=gpa0"
-  mac = "02:00:0a:00:00:01"
-  address = "10.0.0.1/24"
-}
-port "ext0" {
-  kind = "external"
-  devargs = "net_tap1,iface=gext0"
-  mac = "02:00:0a:63:00:01"
-  address = "10.99.0.1/24"
-}
-EOT
-  lab_tenants_conf gw >>"$LAB_DIR/gw.conf"
+  # The gateway runs the shipped default config, with only its control socket moved into the lab.
+  sed "s|^\(\s*control_socket = \).*|\1\"$LAB_DIR/gw.sock\"|" "$LAB_TOP/conf/hnvgw.conf" >"$LAB_DIR/gw.conf"
+  grep -q "$LAB_DIR/gw.sock" "$LAB_DIR/gw.conf" || { echo "# conf/hnvgw.conf has no control_socket line"; return 1; }
 
   cat >"$LAB_DIR/host.conf" <<EOT
 node {
@@ -98,6 +74,8 @@ EOT
     i=$((i + 1))
   done
   lab_tenants_conf >>"$LAB_DIR/host.conf"
+  # Extra host records, e.g. an independent NVGRE host's VMs (test_ovs.sh).
+  [ -n "${LAB_EXTRA_HOST_RECORDS:-}" ] && echo "$LAB_EXTRA_HOST_RECORDS" >>"$LAB_DIR/host.conf"
   for vsid in 5001 5002 6001 6002; do
     echo "lookup_record { ca = \"0.0.0.0\"  vsid = $vsid  pa = \"10.0.0.1\"  mac = \"02:00:0a:00:00:01\"  type = \"gatewaywildcard\" }" >>"$LAB_DIR/host.conf"
   done
@@ -112,12 +90,14 @@ lab_topology_up() {
   declare -gA NS_VM
   for vm in "${VM_NAMES[@]}"; do NS_VM[$vm]=$(lab_netns "$vm"); done
   lab_bridge "$NS_PA" br0
-  lab_write_configs
+  # The PA switch must pass frames unjudged (malformed ones included): no bridge netfilter.
+  ip netns exec "$NS_PA" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null || true
+  lab_write_configs || return 1
 
   lab_hnvgwd "$NS_GW" "$LAB_DIR/gw.conf" gw || return 1
-  lab_tap_move "$NS_GW" gpa0 "$NS_PA" auto || return 1
-  ip -n "$NS_PA" link set gpa0 master br0
-  lab_tap_move "$NS_GW" gext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
+  lab_tap_move "$NS_GW" hnvpa0 "$NS_PA" auto || return 1
+  ip -n "$NS_PA" link set hnvpa0 master br0
+  lab_tap_move "$NS_GW" hnvext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
   ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
 
   lab_hnvgwd "$NS_HOST" "$LAB_DIR/host.conf" host || return 1

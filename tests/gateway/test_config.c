@@ -1,0 +1,1260 @@
+/* Unit tests of the configuration module (gateway/config.c) and the address helpers it uses.
+ *
+ * Every invalid-config case is a whole file written from a string literal. The line the error must
+ * name is marked in the literal with a "#<<" comment (comments must not shift line numbers), or
+ * given explicitly for errors about the file as a whole (line 0). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "dataplane/addr.h"
+#include "gateway/config.h"
+
+/* ---- Building blocks of test configs ---- */
+
+#define NODE_GW                                                                                    \
+    "node {\n"                                                                                     \
+    "  name = \"gw1\"\n"                                                                           \
+    "  roles = {\"gateway\"}\n"                                                                    \
+    "  provider_addresses = {\"10.0.0.1\"}\n"                                                      \
+    "}\n"
+#define NODE_HOST                                                                                  \
+    "node {\n"                                                                                     \
+    "  name = \"host1\"\n"                                                                         \
+    "  roles = {\"host\"}\n"                                                                       \
+    "  provider_addresses = {\"10.0.0.2\"}\n"                                                      \
+    "}\n"
+#define PORT_PA                                                                                    \
+    "port \"pa0\" {\n"                                                                             \
+    "  kind = \"provider\"\n"                                                                      \
+    "  devargs = \"net_tap0,iface=hnvpa0\"\n"                                                      \
+    "  mac = \"02:00:0a:00:00:01\"\n"                                                              \
+    "  address = \"10.0.0.1/24\"\n"                                                                \
+    "}\n"
+#define PORT_PA_HOST                                                                               \
+    "port \"pa0\" {\n"                                                                             \
+    "  kind = \"provider\"\n"                                                                      \
+    "  devargs = \"net_tap0,iface=hpa0\"\n"                                                        \
+    "  mac = \"02:00:0a:00:00:02\"\n"                                                              \
+    "  address = \"10.0.0.2/24\"\n"                                                                \
+    "}\n"
+#define PORT_EXT                                                                                   \
+    "port \"ext0\" {\n"                                                                            \
+    "  kind = \"external\"\n"                                                                      \
+    "  devargs = \"net_tap1,iface=hnvext0\"\n"                                                     \
+    "  mac = \"02:00:0a:63:00:01\"\n"                                                              \
+    "  address = \"10.99.0.1/24\"\n"                                                               \
+    "}\n"
+#define SUBNET_WEB                                                                                 \
+    "  subnet \"web\" {\n"                                                                         \
+    "    vsid = 5001\n"                                                                            \
+    "    prefix = \"10.1.1.0/24\"\n"                                                               \
+    "    gateway_ip = \"10.1.1.1\"\n"                                                              \
+    "    gateway_mac = \"02:00:00:00:01:01\"\n"                                                    \
+    "  }\n"
+#define SUBNET_DB                                                                                  \
+    "  subnet \"db\" {\n"                                                                          \
+    "    vsid = 5002\n"                                                                            \
+    "    prefix = \"10.1.2.0/24\"\n"                                                               \
+    "    gateway_ip = \"10.1.2.1\"\n"                                                              \
+    "    gateway_mac = \"02:00:00:00:02:01\"\n"                                                    \
+    "  }\n"
+#define TENANT_A "tenant \"contoso\" {\n  id = 1\n" SUBNET_WEB SUBNET_DB "}\n"
+#define TENANT_B                                                                                   \
+    "tenant \"fabrikam\" {\n"                                                                      \
+    "  id = 2\n"                                                                                   \
+    "  subnet \"web\" {\n"                                                                         \
+    "    vsid = 6001\n"                                                                            \
+    "    prefix = \"10.1.1.0/24\"\n"                                                               \
+    "    gateway_ip = \"10.1.1.1\"\n"                                                              \
+    "    gateway_mac = \"02:00:00:00:03:01\"\n"                                                    \
+    "  }\n"                                                                                        \
+    "}\n"
+/* A valid gateway config to append cases to. */
+#define BASE NODE_GW PORT_PA PORT_EXT TENANT_A
+/* A valid host config (vm ports allowed). */
+#define BASE_HOST NODE_HOST PORT_PA_HOST TENANT_A
+#define Q(s)      "\"" s "\""
+/* A lookup record from the four values as written (quoted where needed; may end in "#<<"). */
+#define LREC(ca, vsid, pa, mac)                                                                    \
+    "lookup_record {\n  ca = " ca "\n  vsid = " vsid "\n  pa = " pa "\n  mac = " mac "\n}\n"
+#define LOOKUP(ca, vsid, pa, mac) LREC(Q(ca), vsid, Q(pa), Q(mac))
+
+/* ---- Helpers ---- */
+
+/* Writes 'text' to a new temporary file; returns its path (free it) or NULL. */
+static char *
+write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/hnvgw_test_XXXXXX");
+    int fd;
+    size_t len = strlen(text);
+
+    assert_non_null(path);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/* Loads 'text' as a config file; returns config_load()'s result. 'path_out', if not NULL,
+ * receives the file's name (the file is removed either way). */
+static int
+load_text(const char *text, struct hnvgw_config **cfg, char *err, char *path_out)
+{
+    char *path = write_tmp(text);
+    int ret = config_load(path, cfg, err);
+
+    if (path_out) {
+        snprintf(path_out, 64, "%s", path);
+    }
+    unlink(path);
+    free(path);
+    return ret;
+}
+
+/* Loads 'text', which must be valid, and returns the config. */
+static struct hnvgw_config *
+load_ok(const char *text)
+{
+    char err[CONFIG_ERR_MAX];
+    struct hnvgw_config *cfg = NULL;
+    int ret = load_text(text, &cfg, err, NULL);
+
+    if (ret) {
+        print_error("unexpected error: %s\n", err);
+    }
+    assert_int_equal(ret, 0);
+    assert_non_null(cfg);
+    return cfg;
+}
+
+/* Line of the "#<<" marker in 'text', or -1. */
+static int
+marker_line(const char *text)
+{
+    const char *m = strstr(text, "#<<");
+    int line = 1;
+
+    if (!m) {
+        return -1;
+    }
+    for (const char *p = text; p < m; p++) {
+        line += *p == '\n';
+    }
+    return line;
+}
+
+/* One invalid configuration. */
+struct bad_case {
+    const char *name;   /* Test name. */
+    const char *text;   /* The file. */
+    const char *needle; /* Must appear in the message after "file:line: ", e.g. the field. */
+    int line;           /* Expected line when the text has no "#<<" marker. */
+};
+
+/* Asserts that 'text' fails to load with "FILE:LINE: " then 'needle' in the message. */
+static void
+expect_bad(const char *text, int line, const char *needle)
+{
+    char err[CONFIG_ERR_MAX], path[64], prefix[96];
+    struct hnvgw_config *cfg = (struct hnvgw_config *)&cfg; /* Must be reset to NULL. */
+    int ret = load_text(text, &cfg, err, path);
+    int mark = marker_line(text);
+
+    if (mark >= 0) {
+        line = mark;
+    }
+    snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+    if (ret == 0 || strncmp(err, prefix, strlen(prefix)) || !strstr(err, needle) ||
+        strchr(err, '\n')) {
+        print_error("expected \"%s...%s\"\n     got \"%s\" (ret %d)\n", prefix, needle,
+                    ret ? err : "success", ret);
+        if (ret == 0) {
+            config_destroy(cfg);
+        }
+        fail();
+    }
+    assert_null(cfg);
+}
+
+static void
+run_bad_case(void **state)
+{
+    const struct bad_case *c = *state;
+
+    expect_bad(c->text, c->line, c->needle);
+}
+
+/* ---- Invalid configurations: one case per rule ---- */
+
+static const struct bad_case bad_cases[] = {
+    /* Syntax and structure, as reported by libconfuse. */
+    {"unknown_key", BASE "port \"vm9\" {\n  speed = 10 #<<\n}\n", "port \"vm9\" speed: unknown key",
+     -1},
+    {"unknown_section", BASE "router { #<<\n}\n", "router: unknown key or section", -1},
+    {"unknown_root_key", BASE "bogus_key = 1 #<<\n", "bogus_key: unknown key or section", -1},
+    {"unknown_key_in_subnet",
+     NODE_GW PORT_PA
+     "tenant \"t\" {\n  id = 3\n  subnet \"s\" {\n    colour = \"red\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" colour: unknown key", -1},
+    {"premature_eof", BASE "tenant \"x\" {\n  id = 4\n#<<",
+     "syntax: premature end of file: the '{' at line 33 is not closed", -1},
+    {"premature_eof_list",
+     BASE "tenant \"x\" {\n  id = 4\n  forward_prefixes = {\"10.0.0.0/8\",\n}\n#<<",
+     "syntax: premature end of file: the '{' at line 33 is not closed", -1},
+    {"unexpected_brace", BASE "} #<<\n", "unexpected closing brace", -1},
+    {"not_an_integer", "node {\n  roles = {\"gateway\"}\n  workers = two #<<\n}\n" PORT_PA,
+     "node workers: not an integer", -1},
+    {"missing_equal", "node {\n  roles {\"gateway\"} #<<\n}\n", "node roles: expected '='", -1},
+    {"key_twice",
+     "# comment\nnode {\n  roles = {\"gateway\"}\n  workers = 1\n  workers = 2 #<<\n}\n",
+     "node workers: set twice (first at line 4)", -1},
+    {"unterminated_string",
+     BASE "tenant \"x\" {\n  id = 4\n}\nlookup_records_file = \"/tmp/x #<<\n",
+     "syntax: unterminated string", -1},
+    {"unterminated_comment", BASE "/* never closed #<<\n", "unterminated /* comment", -1},
+    {"hidden_line_key", BASE "tenant \"x\" {\n  __line__ = 3 #<<\n}\n", "__line__: unknown key",
+     -1},
+    {"lines_after_comments",
+     "# one\n// two\n/* three\n   four */\nnode {\n  roles = {\"gateway\"}\n  # five\n"
+     "  icmp_rate = 0 #<<\n}\n",
+     "node icmp_rate: 0 is out of range 1..100000", -1},
+
+    /* node */
+    {"node_missing", PORT_PA TENANT_A, "node: section is required", 0},
+    {"node_twice", BASE "node { #<<\n  roles = {\"host\"}\n}\n",
+     "node: defined twice (first at line 1)", -1},
+    {"roles_missing", "node { #<<\n  name = \"gw1\"\n}\n" PORT_EXT, "node roles: is required", -1},
+    /* An empty list leaves no line behind: the message names the section's line. */
+    {"roles_empty", "node { #<<\n  roles = {}\n}\n" PORT_EXT, "node roles: is required", -1},
+    {"roles_bad", "node {\n  roles = {\"gateway\",\n    \"router\"} #<<\n}\n" PORT_EXT,
+     "node roles: 'router' is not gateway or host", -1},
+    {"name_bad", "node {\n  name = \"gw 1\" #<<\n  roles = {\"gateway\"}\n}\n" PORT_EXT,
+     "node name: 'gw 1' is not", -1},
+    {"workers_zero", "node {\n  roles = {\"gateway\"}\n  workers = 0 #<<\n}\n" PORT_EXT,
+     "node workers: 0 is out of range 1..16", -1},
+    {"workers_too_many", "node {\n  roles = {\"gateway\"}\n  workers = 17 #<<\n}\n" PORT_EXT,
+     "node workers: 17 is out of range 1..16", -1},
+    {"arp_timeout_range", "node {\n  roles = {\"gateway\"}\n  arp_timeout = 5 #<<\n}\n" PORT_EXT,
+     "node arp_timeout: 5 is out of range 10..86400", -1},
+    {"icmp_rate_range", "node {\n  roles = {\"gateway\"}\n  icmp_rate = 100001 #<<\n}\n" PORT_EXT,
+     "node icmp_rate: 100001 is out of range 1..100000", -1},
+    {"mbufs_range", "node {\n  roles = {\"gateway\"}\n  mbufs = 10 #<<\n}\n" PORT_EXT,
+     "node mbufs: 10 is neither 0", -1},
+    {"control_socket_long",
+     "node {\n  roles = {\"gateway\"}\n  control_socket = \"/run/"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxx.sock\" #<<\n}\n" PORT_EXT,
+     "node control_socket: must be a path", -1},
+    {"eal_args_too_many",
+     "node {\n  roles = {\"gateway\"}\n  eal_args = {\"a\", \"a\", \"a\", \"a\", \"a\", \"a\", "
+     "\"a\", \"a\", \"a\", \"a\",\n \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", "
+     "\"a\",\n \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\",\n \"a\", "
+     "\"a\", "
+     "\"a\" #<<\n }\n}\n" PORT_EXT,
+     "node eal_args: more than 32 arguments", -1},
+    {"pa_bad",
+     "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"10.0.0.300\"} #<<\n}\n" PORT_PA,
+     "node provider_addresses: '10.0.0.300' is not an IPv4 address", -1},
+    {"pa_ipv6",
+     "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"fd00::1\"} #<<\n}\n" PORT_PA,
+     "node provider_addresses: IPv6 is not supported yet", -1},
+    {"pa_outside_provider",
+     "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"10.0.0.1\",\n"
+     "    \"10.5.0.1\"} #<<\n}\n" PORT_PA,
+     "node provider_addresses: 10.5.0.1 is not inside 10.0.0.1/24 of provider port \"pa0\"", -1},
+    {"pa_twice",
+     "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"10.0.0.1\", \"10.0.0.1\"} "
+     "#<<\n}\n" PORT_PA,
+     "node provider_addresses: 10.0.0.1 is listed twice", -1},
+    {"pa_missing", "node { #<<\n  roles = {\"gateway\"}\n}\n" PORT_PA,
+     "node provider_addresses: is required: port \"pa0\" is a provider port", -1},
+    {"pa_without_provider",
+     "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"10.0.0.1\"} #<<\n}\n" PORT_EXT,
+     "node provider_addresses: set, but there is no provider port", -1},
+
+    /* port */
+    {"no_port", NODE_GW TENANT_A, "port: at least one port is required", 0},
+    {"port_kind_missing", BASE "port \"p1\" { #<<\n  devargs = \"net_null0\"\n}\n",
+     "port \"p1\" kind: is required", -1},
+    {"port_kind_bad", BASE "port \"p1\" {\n  kind = \"uplink\" #<<\n}\n",
+     "port \"p1\" kind: 'uplink' is not provider, external or vm", -1},
+    {"port_devargs_missing", BASE "port \"p1\" { #<<\n  kind = \"vm\"\n}\n",
+     "port \"p1\" devargs: is required", -1},
+    {"port_devargs_duplicate",
+     BASE "port \"p1\" {\n  kind = \"vm\"\n  devargs = \"net_tap0,iface=hnvpa0\" #<<\n}\n",
+     "port \"p1\" devargs: already used by port \"pa0\"", -1},
+    {"port_name_duplicate", BASE "port \"pa0\" { #<<\n  kind = \"vm\"\n}\n",
+     "port \"pa0\": name already used by the port at line 6", -1},
+    {"port_name_bad", BASE "port \"p 1\" { #<<\n  kind = \"vm\"\n}\n", "port \"p 1\": a name is",
+     -1},
+    {"two_providers",
+     BASE "port \"pa1\" {\n  kind = \"provider\" #<<\n  devargs = \"net_null0\"\n}\n",
+     "port \"pa1\" kind: only one provider port is allowed; port \"pa0\" (line 6) is one", -1},
+    {"two_externals",
+     BASE "port \"ext1\" {\n  kind = \"external\" #<<\n  devargs = \"net_null0\"\n}\n",
+     "port \"ext1\" kind: only one external port is allowed", -1},
+    {"vm_port_needs_host_role",
+     BASE "port \"vm1\" {\n  kind = \"vm\" #<<\n  devargs = \"net_null0\"\n"
+          "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.1.10\"\n}\n",
+     "port \"vm1\" kind: vm ports need \"host\" in node roles", -1},
+    {"port_mac_missing", BASE "port \"p1\" { #<<\n  kind = \"vm\"\n  devargs = \"net_null0\"\n}\n",
+     "port \"p1\" mac: is required", -1},
+    {"port_mac_bad",
+     NODE_GW "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:01\" "
+             "#<<\n}\n",
+     "port \"pa0\" mac: '02:00:0a:00:01' is not a MAC address", -1},
+    {"port_mac_multicast",
+     NODE_GW "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = "
+             "\"01:00:5e:00:00:01\" #<<\n}\n",
+     "port \"pa0\" mac: 01:00:5e:00:00:01 is a multicast or broadcast MAC", -1},
+    {"port_mac_broadcast",
+     NODE_GW "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = "
+             "\"ff:ff:ff:ff:ff:ff\" #<<\n}\n",
+     "port \"pa0\" mac: ff:ff:ff:ff:ff:ff is a multicast or broadcast MAC", -1},
+    {"port_vlan_range",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  vlan = 4095 #<<\n}\n",
+     "port \"pa0\" vlan: 4095 is out of range 0..4094", -1},
+    {"port_mtu_range",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  mtu = 100 #<<\n}\n",
+     "port \"pa0\" mtu: 100 is out of range 576..9000", -1},
+    {"port_address_missing",
+     NODE_GW "port \"pa0\" { #<<\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = "
+             "\"02:00:0a:00:00:01\"\n}\n",
+     "port \"pa0\" address: is required", -1},
+    {"port_address_bad",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  address = \"10.0.0.1\" #<<\n}\n",
+     "port \"pa0\" address: '10.0.0.1' is not a prefix", -1},
+    {"port_address_network",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  address = \"10.0.0.0/24\" #<<\n}\n",
+     "port \"pa0\" address: '10.0.0.0/24' is not a host address", -1},
+    {"port_gateway_outside",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  address = \"10.0.0.1/24\"\n  gateway = \"10.0.1.254\" #<<\n}\n",
+     "port \"pa0\" gateway: 10.0.1.254 is not another host of 10.0.0.1/24", -1},
+    {"port_vsid_on_provider",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  vsid = 5001 #<<\n  address = \"10.0.0.1/24\"\n}\n",
+     "port \"pa0\" vsid: not allowed on a provider or external port", -1},
+    {"port_static_neighbor_bad",
+     NODE_GW
+     "port \"pa0\" {\n  kind = \"provider\"\n  devargs = \"x\"\n  mac = \"02:00:0a:00:00:01\"\n"
+     "  address = \"10.0.0.1/24\"\n  static_neighbors = {\"10.0.0.2=02:00:0a:00:00:02\",\n"
+     "    \"10.0.0.3\"} #<<\n}\n",
+     "port \"pa0\" static_neighbors: '10.0.0.3' is not IP=MAC", -1},
+    {"vm_address_forbidden",
+     BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  address = \"10.1.1.10/24\" #<<\n}\n",
+     "port \"vm1\" address: not allowed on a vm port", -1},
+    {"vm_vsid_missing",
+     BASE_HOST "port \"vm1\" { #<<\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  ca = \"10.1.1.10\"\n}\n",
+     "port \"vm1\" vsid: is required", -1},
+    {"vm_vsid_unknown",
+     BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  vsid = 7777 #<<\n  ca = \"10.1.1.10\"\n}\n",
+     "port \"vm1\" vsid: 7777 is not the VSID of any tenant's subnet", -1},
+    {"vm_ca_outside",
+     BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.2.10\" #<<\n}\n",
+     "port \"vm1\" ca: 10.1.2.10 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001", -1},
+    {"vm_ca_twice",
+     BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.1.10\"\n}\n"
+               "port \"vm2\" {\n  kind = \"vm\"\n  devargs = \"net_null1\"\n"
+               "  mac = \"02:00:00:00:10:11\"\n  vsid = 5001\n  ca = \"10.1.1.10\" #<<\n}\n",
+     "port \"vm2\" ca: vsid 5001 ca 10.1.1.10 is already port \"vm1\"", -1},
+    {"vm_record_foreign_pa",
+     BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_null0\"\n"
+               "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.1.10\"\n}\n"
+               "lookup_record {\n  ca = \"10.1.1.10\"\n  vsid = 5001\n  pa = \"10.0.0.9\" #<<\n"
+               "  mac = \"02:00:00:00:10:10\"\n}\n",
+     "lookup_record pa: 10.0.0.9 is not a provider address of this node, but vm port \"vm1\"", -1},
+
+    /* tenant and subnet */
+    {"tenant_name_duplicate", BASE "tenant \"contoso\" { #<<\n  id = 9\n}\n",
+     "tenant \"contoso\": name already used by the tenant at line 18", -1},
+    {"tenant_id_duplicate",
+     BASE "tenant \"other\" {\n  id = 1 #<<\n  subnet \"s\" {\n    vsid = 7001\n  }\n}\n",
+     "tenant \"other\" id: 1 is already the id of tenant \"contoso\", line 18", -1},
+    {"tenant_id_range", BASE "tenant \"other\" {\n  id = 0 #<<\n}\n",
+     "tenant \"other\" id: 0 is out of range 1..65535", -1},
+    {"tenant_id_missing", BASE "tenant \"other\" { #<<\n}\n", "tenant \"other\" id: is required",
+     -1},
+    {"tenant_without_subnet", BASE "tenant \"other\" { #<<\n  id = 7\n}\n",
+     "tenant \"other\" subnet: a tenant needs at least one subnet", -1},
+    {"subnet_vsid_range",
+     BASE "tenant \"other\" {\n  id = 7\n  subnet \"web\" {\n    vsid = 99 #<<\n  }\n}\n",
+     "tenant \"other\" subnet \"web\" vsid: 99 is out of range 4096..16777214", -1},
+    {"subnet_vsid_reserved",
+     BASE "tenant \"other\" {\n  id = 7\n  subnet \"web\" {\n    vsid = 16777215 #<<\n  }\n}\n",
+     "tenant \"other\" subnet \"web\" vsid: 16777215 is out of range", -1},
+    {"subnet_vsid_duplicate_across_tenants",
+     BASE "tenant \"other\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 5002 #<<\n"
+          "    prefix = \"10.9.0.0/24\"\n    gateway_ip = \"10.9.0.1\"\n"
+          "    gateway_mac = \"02:00:00:00:09:01\"\n  }\n}\n",
+     "tenant \"other\" subnet \"s\" vsid: 5002 is already used by tenant \"contoso\" subnet \"db\"",
+     -1},
+    {"subnet_name_duplicate",
+     NODE_GW PORT_PA "tenant \"t\" {\n  id = 7\n" SUBNET_WEB "  subnet \"web\" { #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"web\": name already used by the subnet at line", -1},
+    {"subnet_prefix_missing",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" { #<<\n    vsid = 7001\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" prefix: is required", -1},
+    {"subnet_prefix_not_canonical",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"10.1.1.5/24\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" prefix: '10.1.1.5/24' has host bits set (did you mean "
+     "10.1.1.0/24?)",
+     -1},
+    {"subnet_prefix_ipv6",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"fd00:1::/64\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" prefix: IPv6 is not supported yet", -1},
+    {"subnet_prefix_too_long",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"10.1.1.0/31\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" prefix: /31 leaves no room", -1},
+    {"subnet_overlap_same_tenant",
+     NODE_GW PORT_PA "tenant \"t\" {\n  id = 7\n" SUBNET_WEB "  subnet \"big\" {\n    vsid = 7001\n"
+                     "    prefix = \"10.1.0.0/16\" #<<\n    gateway_ip = \"10.1.0.1\"\n"
+                     "    gateway_mac = \"02:00:00:00:09:01\"\n  }\n}\n",
+     "tenant \"t\" subnet \"big\" prefix: 10.1.0.0/16 overlaps subnet \"web\" (10.1.1.0/24)", -1},
+    {"subnet_gateway_ip_outside",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"10.7.0.0/24\"\n    gateway_ip = \"10.8.0.1\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" gateway_ip: 10.8.0.1 is not a host address of 10.7.0.0/24", -1},
+    {"subnet_gateway_mac_missing",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" { #<<\n    vsid = 7001\n"
+          "    prefix = \"10.7.0.0/24\"\n    gateway_ip = \"10.7.0.1\"\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" gateway_mac: is required", -1},
+    {"subnet_gateway_mac_multicast",
+     BASE "tenant \"t\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"10.7.0.0/24\"\n    gateway_ip = \"10.7.0.1\"\n"
+          "    gateway_mac = \"33:33:00:00:00:01\" #<<\n  }\n}\n",
+     "tenant \"t\" subnet \"s\" gateway_mac: 33:33:00:00:00:01 is a multicast or broadcast MAC",
+     -1},
+    {"forward_prefix_not_canonical",
+     NODE_GW PORT_PA PORT_EXT "tenant \"t\" {\n  id = 7\n" SUBNET_WEB
+                              "  forward_prefixes = {\"10.1.0.0/16\", \"10.2.3.4/16\"} #<<\n}\n",
+     "tenant \"t\" forward_prefixes: '10.2.3.4/16' has host bits set", -1},
+    {"forward_prefixes_overlap_tenants",
+     NODE_GW PORT_PA PORT_EXT "tenant \"a\" {\n  id = 7\n" SUBNET_WEB
+                              "  forward_prefixes = {\"10.1.0.0/16\"}\n}\n"
+                              "tenant \"b\" {\n  id = 8\n  subnet \"s\" {\n    vsid = 7001\n"
+                              "    prefix = \"10.1.1.0/24\"\n    gateway_ip = \"10.1.1.1\"\n"
+                              "    gateway_mac = \"02:00:00:00:09:01\"\n  }\n"
+                              "  forward_prefixes = {\"10.1.128.0/17\"} #<<\n}\n",
+     "tenant \"b\" forward_prefixes: 10.1.128.0/17 overlaps 10.1.0.0/16 of tenant \"a\"", -1},
+    {"forward_prefixes_without_external",
+     NODE_GW PORT_PA "tenant \"a\" {\n  id = 7\n" SUBNET_WEB
+                     "  forward_prefixes = {\"10.1.0.0/16\"} #<<\n}\n",
+     "tenant \"a\" forward_prefixes: there is no external port", -1},
+    {"external_route_without_external",
+     NODE_GW PORT_PA "tenant \"a\" {\n  id = 7\n" SUBNET_WEB
+                     "  external_route { #<<\n    prefix = \"10.99.0.0/24\"\n"
+                     "    next_hop = \"0.0.0.0\"\n  }\n}\n",
+     "tenant \"a\" external_route: there is no external port", -1},
+    {"external_route_prefix_missing",
+     BASE "tenant \"a\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+          "    prefix = \"10.7.0.0/24\"\n    gateway_ip = \"10.7.0.1\"\n"
+          "    gateway_mac = \"02:00:00:00:09:01\"\n  }\n"
+          "  external_route { #<<\n    next_hop = \"0.0.0.0\"\n  }\n}\n",
+     "tenant \"a\" external_route prefix: is required", -1},
+    {"external_route_next_hop_outside",
+     BASE
+     "tenant \"a\" {\n  id = 7\n  subnet \"s\" {\n    vsid = 7001\n"
+     "    prefix = \"10.7.0.0/24\"\n    gateway_ip = \"10.7.0.1\"\n"
+     "    gateway_mac = \"02:00:00:00:09:01\"\n  }\n"
+     "  external_route {\n    prefix = \"0.0.0.0/0\"\n    next_hop = \"10.98.0.1\" #<<\n  }\n}\n",
+     "tenant \"a\" external_route next_hop: 10.98.0.1 is not another host of 10.99.0.1/24", -1},
+
+    /* lookup_record */
+    {"lookup_vsid_missing",
+     BASE "lookup_record { #<<\n  ca = \"10.1.1.10\"\n  pa = \"10.0.0.2\"\n"
+          "  mac = \"02:00:00:00:10:10\"\n}\n",
+     "lookup_record vsid: is required", -1},
+    {"lookup_vsid_range", BASE LOOKUP("10.1.1.10", "12 #<<", "10.0.0.2", "02:00:00:00:10:10"),
+     "lookup_record vsid: 12 is out of range 4096..16777214", -1},
+    {"lookup_vsid_unknown", BASE LOOKUP("10.1.1.10", "7001 #<<", "10.0.0.2", "02:00:00:00:10:10"),
+     "lookup_record vsid: 7001 is not the VSID of any tenant's subnet", -1},
+    {"lookup_ca_outside",
+     BASE LREC(Q("10.1.2.10") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
+     "lookup_record ca: 10.1.2.10 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001", -1},
+    {"lookup_ca_gateway",
+     BASE LREC(Q("10.1.1.1") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
+     "lookup_record ca: 10.1.1.1 is the gateway address of subnet \"web\"", -1},
+    {"lookup_ca_zero_static",
+     BASE LREC(Q("0.0.0.0") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
+     "lookup_record ca: 0.0.0.0 is only valid for l2only and gatewaywildcard records", -1},
+    {"lookup_ca_ipv6",
+     BASE LREC(Q("fd00::10") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
+     "lookup_record ca: IPv6 is not supported yet", -1},
+    {"lookup_ca_missing",
+     BASE
+     "lookup_record { #<<\n  vsid = 5001\n  pa = \"10.0.0.2\"\n  mac = \"02:00:00:00:10:10\"\n}\n",
+     "lookup_record ca: is required", -1},
+    {"lookup_wildcard_ca_set",
+     BASE "lookup_record {\n  ca = \"10.1.1.10\" #<<\n  vsid = 5001\n  pa = \"10.0.0.2\"\n"
+          "  mac = \"02:00:00:00:10:10\"\n  type = \"GatewayWildcard\"\n}\n",
+     "lookup_record ca: must be 0.0.0.0 for a gatewaywildcard record", -1},
+    {"lookup_pa_missing",
+     BASE
+     "lookup_record { #<<\n  ca = \"10.1.1.10\"\n  vsid = 5001\n  mac = \"02:00:00:00:10:10\"\n}\n",
+     "lookup_record pa: is required", -1},
+    {"lookup_pa_multicast",
+     BASE LREC(Q("10.1.1.10"), "5001", Q("224.0.0.5") " #<<", Q("02:00:00:00:10:10")),
+     "lookup_record pa: 224.0.0.5 is not a unicast address", -1},
+    {"lookup_mac_broadcast",
+     BASE LREC(Q("10.1.1.10"), "5001", Q("10.0.0.2"), Q("ff:ff:ff:ff:ff:ff") " #<<"),
+     "lookup_record mac: ff:ff:ff:ff:ff:ff is a multicast or broadcast MAC", -1},
+    {"lookup_mac_bad", BASE LREC(Q("10.1.1.10"), "5001", Q("10.0.0.2"), Q("02:00:00:00:10") " #<<"),
+     "lookup_record mac: '02:00:00:00:10' is not a MAC address", -1},
+    {"lookup_rule_bad",
+     BASE "lookup_record {\n  ca = \"10.1.1.10\"\n  vsid = 5001\n  pa = \"10.0.0.2\"\n"
+          "  mac = \"02:00:00:00:10:10\"\n  rule = \"tunnel\" #<<\n}\n",
+     "lookup_record rule: 'tunnel' is not encap or nat", -1},
+    {"lookup_type_bad",
+     BASE "lookup_record {\n  ca = \"10.1.1.10\"\n  vsid = 5001\n  pa = \"10.0.0.2\"\n"
+          "  mac = \"02:00:00:00:10:10\"\n  type = \"learned\" #<<\n}\n",
+     "lookup_record type: 'learned' is not static, dynamic, l2only or gatewaywildcard", -1},
+    {"lookup_duplicate_ca",
+     BASE LOOKUP("10.1.1.10", "5001", "10.0.0.2", "02:00:00:00:10:10")
+         LREC(Q("10.1.1.10") " #<<", "5001", Q("10.0.0.3"), Q("02:00:00:00:10:11")),
+     "lookup_record ca: vsid 5001 already has a lookup record for 10.1.1.10, first at line 33", -1},
+    {"lookup_two_wildcards",
+     BASE "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.5\"\n  mac = \"02:00:00:00:50:01\"\n"
+          "  type = \"gatewaywildcard\"\n}\n"
+          "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.6\"\n  mac = \"02:00:00:00:50:02\"\n"
+          "  type = \"gatewaywildcard\" #<<\n}\n",
+     "lookup_record type: vsid 5001 already has a gatewaywildcard record, first at line 33", -1},
+    {"lookup_l2only_same_mac",
+     BASE "lookup_record {\n  ca = \"0.0.0.0\"\n  vsid = 5001\n  pa = \"10.0.0.5\"\n"
+          "  mac = \"02:00:00:00:50:01\"\n  type = \"l2only\"\n}\n"
+          "lookup_record {\n  ca = \"0.0.0.0\"\n  vsid = 5001\n  pa = \"10.0.0.6\"\n"
+          "  mac = \"02:00:00:00:50:01\" #<<\n  type = \"L2Only\"\n}\n",
+     "lookup_record mac: vsid 5001 already has an l2only record for 02:00:00:00:50:01", -1},
+
+    /* customer_route */
+    {"route_tenant_missing",
+     BASE "customer_route { #<<\n  vsid = 5001\n  prefix = \"0.0.0.0/0\"\n"
+          "  next_hop = \"10.1.1.1\"\n}\n",
+     "customer_route tenant: is required", -1},
+    {"route_tenant_unknown",
+     BASE "customer_route {\n  tenant = \"nobody\" #<<\n  vsid = 5001\n"
+          "  prefix = \"0.0.0.0/0\"\n  next_hop = \"10.1.1.1\"\n}\n",
+     "customer_route tenant: 'nobody' is not a configured tenant", -1},
+    {"route_vsid_other_tenant",
+     BASE TENANT_B "customer_route {\n  tenant = \"contoso\"\n  vsid = 6001 #<<\n"
+                   "  prefix = \"0.0.0.0/0\"\n  next_hop = \"10.1.1.1\"\n}\n",
+     "customer_route vsid: 6001 belongs to tenant \"fabrikam\", not \"contoso\"", -1},
+    {"route_prefix_not_canonical",
+     BASE "customer_route {\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.1/24\" #<<\n  next_hop = \"10.1.1.20\"\n}\n",
+     "customer_route prefix: '192.168.1.1/24' has host bits set", -1},
+    {"route_next_hop_outside",
+     BASE "customer_route {\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.0/24\"\n  next_hop = \"10.1.2.20\" #<<\n}\n",
+     "customer_route next_hop: 10.1.2.20 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001", -1},
+    {"route_next_hop_missing",
+     BASE "customer_route { #<<\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.0/24\"\n}\n",
+     "customer_route next_hop: is required", -1},
+    {"route_metric_negative",
+     BASE "customer_route {\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.0/24\"\n  next_hop = \"10.1.1.20\"\n  metric = -1 #<<\n}\n",
+     "customer_route metric: -1 is out of range 0..4294967295", -1},
+    {"route_duplicate",
+     BASE "customer_route {\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.0/24\"\n  next_hop = \"10.1.1.20\"\n}\n"
+          "customer_route {\n  tenant = \"contoso\"\n  vsid = 5001\n"
+          "  prefix = \"192.168.1.0/24\" #<<\n  next_hop = \"10.1.1.20\"\n  metric = 5\n}\n",
+     "customer_route prefix: tenant \"contoso\" already has a route to 192.168.1.0/24 via "
+     "10.1.1.20, first at line 33",
+     -1},
+};
+
+/* ---- Valid configurations ---- */
+
+/* A full gateway config: every parsed value. */
+static void
+test_full_config(void **state)
+{
+    static const char text[] =
+        "# A full config.\n"
+        "node {\n"
+        "  name = \"gw1\"\n"
+        "  roles = {\"gateway\", \"HOST\"}\n"
+        "  eal_args = {\"--in-memory\", \"--no-pci\", \"-l\", \"0-1\"}\n"
+        "  workers = 2\n"
+        "  control_socket = \"/tmp/hnvgw-test.sock\"\n"
+        "  provider_addresses = {\"10.0.0.1\", \"10.0.0.3\"}\n"
+        "  arp_timeout = 60\n"
+        "  icmp_rate = 50\n"
+        "  max_lookup_records = 1024\n"
+        "  max_routes = 2048\n"
+        "  max_subnets = 128\n"
+        "  mbufs = 16384\n"
+        "}\n"
+        "port \"pa0\" {\n"
+        "  kind = \"provider\"\n"
+        "  devargs = \"net_tap0,iface=hnvpa0\"\n"
+        "  mac = \"02:00:0a:00:00:01\"\n"
+        "  address = \"10.0.0.1/24\"\n"
+        "  vlan = 100\n"
+        "  mtu = 9000\n"
+        "  gateway = \"10.0.0.254\"\n"
+        "  static_neighbors = {\"10.0.0.2=02:00:0a:00:00:02\"}\n"
+        "}\n"
+        "port \"ext0\" {\n"
+        "  kind = \"External\"\n"
+        "  devargs = \"net_tap1,iface=hnvext0\"\n"
+        "  mac = \"02:00:0a:63:00:01\"\n"
+        "  address = \"10.99.0.1/24\"\n"
+        "}\n"
+        "port \"vm1\" {\n"
+        "  kind = \"vm\"\n"
+        "  devargs = \"net_tap2,iface=vm1\"\n"
+        "  mac = \"02:00:00:00:10:20\"\n"
+        "  vsid = 5001\n"
+        "  ca = \"10.1.1.20\"\n"
+        "}\n" TENANT_A /* lines 39..53 */
+        "tenant \"fabrikam\" {\n"
+        "  id = 2\n"
+        "  subnet \"web\" { vsid = 6001  prefix = \"10.1.1.0/24\"  gateway_ip = \"10.1.1.1\"  "
+        "gateway_mac = \"02:00:00:00:03:01\" }\n"
+        "  forward_prefixes = {\"10.2.0.0/16\"}\n"
+        "  external_route {\n"
+        "    prefix = \"10.99.0.0/24\"\n"
+        "    next_hop = \"0.0.0.0\"\n"
+        "  }\n"
+        "  external_route {\n"
+        "    prefix = \"0.0.0.0/0\"\n"
+        "    next_hop = \"10.99.0.254\"\n"
+        "    metric = 7\n"
+        "  }\n"
+        "}\n" /* line 67 */
+        "lookup_record {\n"
+        "  ca = \"10.1.1.10\"\n"
+        "  vsid = 5001\n"
+        "  pa = \"10.0.0.2\"\n"
+        "  mac = \"02:00:00:00:10:10\"\n"
+        "  rule = \"NAT\"\n"
+        "  type = \"Dynamic\"\n"
+        "}\n" /* 75 */
+        "lookup_record {\n"
+        "  ca = \"10.1.1.11\"\n"
+        "  vsid = 5001\n"
+        "  pa = \"10.0.0.2\"\n"
+        "  mac = \"02:00:00:00:10:10\"\n"
+        "}\n" /* 81: same MAC, another CA: allowed */
+        "lookup_record {\n"
+        "  vsid = 6001\n"
+        "  pa = \"10.0.0.7\"\n"
+        "  mac = \"02:00:00:00:70:01\"\n"
+        "  type = \"gatewaywildcard\"\n"
+        "}\n" /* 87 */
+        "lookup_record {\n"
+        "  ca = \"10.1.1.20\"\n"
+        "  vsid = 5001\n"
+        "  pa = \"10.0.0.3\"\n"
+        "  mac = \"02:00:00:00:10:20\"\n"
+        "}\n" /* 93: the local VM's own record, on one of this node's PAs */
+        "customer_route {\n"
+        "  tenant = \"contoso\"\n"
+        "  vsid = 5001\n"
+        "  prefix = \"0.0.0.0/0\"\n"
+        "  next_hop = \"10.1.1.1\"\n"
+        "  metric = 10\n"
+        "}\n"
+        "customer_route {\n"
+        "  tenant = \"contoso\"\n"
+        "  vsid = 5002\n"
+        "  prefix = \"192.168.0.0/16\"\n"
+        "  next_hop = \"0.0.0.0\"\n"
+        "}\n";
+    struct hnvgw_config *cfg = load_ok(text);
+    char b[HNVGW_PFX_STRLEN];
+    const struct config_subnet *sn = NULL;
+
+    (void)state;
+    assert_string_equal(cfg->node_name, "gw1");
+    assert_int_equal(cfg->roles, CONFIG_ROLE_GATEWAY | CONFIG_ROLE_HOST);
+    assert_int_equal(cfg->n_eal_args, 4);
+    assert_string_equal(cfg->eal_args[2], "-l");
+    assert_string_equal(cfg->eal_args[3], "0-1");
+    assert_int_equal(cfg->workers, 2);
+    assert_string_equal(cfg->control_socket, "/tmp/hnvgw-test.sock");
+    assert_int_equal(cfg->n_pas, 2);
+    assert_int_equal(cfg->pas[1].v4, htonl(0x0a000003));
+    assert_int_equal(cfg->arp_timeout_s, 60);
+    assert_int_equal(cfg->icmp_rate_per_s, 50);
+    assert_int_equal(cfg->max_lookups, 1024);
+    assert_int_equal(cfg->max_routes, 2048);
+    assert_int_equal(cfg->max_subnets, 128);
+    assert_int_equal(cfg->mbufs, 16384);
+
+    assert_int_equal(cfg->n_ports, 3);
+    assert_string_equal(cfg->ports[0].name, "pa0");
+    assert_int_equal(cfg->ports[0].kind, CONFIG_PORT_PROVIDER);
+    assert_string_equal(cfg->ports[0].devargs, "net_tap0,iface=hnvpa0");
+    assert_int_equal(cfg->ports[0].mac.b[5], 1);
+    assert_true(cfg->ports[0].has_address);
+    assert_string_equal(hnvgw_prefix_format(&cfg->ports[0].address, b), "10.0.0.1/24");
+    assert_int_equal(cfg->ports[0].vlan, 100);
+    assert_int_equal(cfg->ports[0].mtu, 9000);
+    assert_true(cfg->ports[0].has_gateway);
+    assert_int_equal(cfg->ports[0].gateway.v4, htonl(0x0a0000fe));
+    assert_int_equal(cfg->ports[0].n_static_neighbors, 1);
+    assert_int_equal(cfg->ports[0].static_neighbors[0].ip.v4, htonl(0x0a000002));
+    assert_int_equal(cfg->ports[0].static_neighbors[0].mac.b[5], 2);
+    assert_int_equal(cfg->ports[0].line, 16);
+    assert_int_equal(cfg->ports[1].kind, CONFIG_PORT_EXTERNAL);
+    assert_int_equal(cfg->ports[1].mtu, 1500);
+    assert_int_equal(cfg->ports[1].vlan, 0);
+    assert_false(cfg->ports[1].has_gateway);
+    assert_int_equal(cfg->ports[2].kind, CONFIG_PORT_VM);
+    assert_int_equal(cfg->ports[2].vsid, 5001);
+    assert_int_equal(cfg->ports[2].ca.v4, htonl(0x0a010114));
+    assert_false(cfg->ports[2].has_address);
+
+    assert_int_equal(cfg->n_tenants, 2);
+    assert_string_equal(cfg->tenants[0].name, "contoso");
+    assert_int_equal(cfg->tenants[0].id, 1);
+    assert_int_equal(cfg->tenants[0].line, 39);
+    assert_int_equal(cfg->tenants[0].n_subnets, 2);
+    assert_string_equal(cfg->tenants[0].subnets[1].name, "db");
+    assert_int_equal(cfg->tenants[0].subnets[1].vsid, 5002);
+    assert_int_equal(cfg->tenants[0].subnets[1].line, 47);
+    assert_string_equal(hnvgw_prefix_format(&cfg->tenants[0].subnets[1].prefix, b), "10.1.2.0/24");
+    assert_int_equal(cfg->tenants[0].subnets[1].gateway_ip.v4, htonl(0x0a010201));
+    assert_int_equal(cfg->tenants[0].subnets[1].gateway_mac.b[4], 2);
+    assert_int_equal(cfg->tenants[0].n_forward_prefixes, 0);
+    assert_int_equal(cfg->tenants[1].n_forward_prefixes, 1);
+    assert_string_equal(hnvgw_prefix_format(&cfg->tenants[1].forward_prefixes[0], b),
+                        "10.2.0.0/16");
+    assert_int_equal(cfg->tenants[1].n_ext_routes, 2);
+    assert_true(cfg->tenants[1].ext_routes[0].on_link);
+    assert_false(cfg->tenants[1].ext_routes[1].on_link);
+    assert_int_equal(cfg->tenants[1].ext_routes[1].next_hop.v4, htonl(0x0a6300fe));
+    assert_int_equal(cfg->tenants[1].ext_routes[1].metric, 7);
+    assert_int_equal(cfg->tenants[1].ext_routes[1].line, 62);
+
+    assert_int_equal(cfg->n_lookups, 4);
+    assert_int_equal(cfg->lookups[0].rule, CONFIG_RULE_NAT);
+    assert_int_equal(cfg->lookups[0].type, CONFIG_TYPE_DYNAMIC);
+    assert_int_equal(cfg->lookups[0].pa.v4, htonl(0x0a000002));
+    assert_int_equal(cfg->lookups[0].line, 68);
+    assert_false(cfg->lookups[0].bulk);
+    assert_int_equal(cfg->lookups[1].rule, CONFIG_RULE_ENCAP);
+    assert_int_equal(cfg->lookups[1].type, CONFIG_TYPE_STATIC);
+    assert_int_equal(cfg->lookups[2].type, CONFIG_TYPE_GATEWAY_WILDCARD);
+    assert_true(hnvgw_ip_is_zero(&cfg->lookups[2].ca));
+    assert_int_equal(cfg->lookups[2].ca.family, HNVGW_AF_INET);
+
+    assert_int_equal(cfg->n_routes, 2);
+    assert_int_equal(cfg->routes[0].tenant_id, 1);
+    assert_int_equal(cfg->routes[0].vsid, 5001);
+    assert_int_equal(cfg->routes[0].prefix.plen, 0);
+    assert_false(cfg->routes[0].on_link);
+    assert_int_equal(cfg->routes[0].metric, 10);
+    assert_true(cfg->routes[1].on_link);
+    assert_int_equal(cfg->routes[1].metric, 0);
+    assert_memory_equal(cfg->path, "/tmp/hnvgw_test_", 16);
+
+    assert_ptr_equal(config_find_vsid(cfg, 6001, &sn), &cfg->tenants[1]);
+    assert_ptr_equal(sn, &cfg->tenants[1].subnets[0]);
+    assert_null(config_find_vsid(cfg, 4242, NULL));
+    assert_ptr_equal(config_find_tenant(cfg, 2), &cfg->tenants[1]);
+    assert_null(config_find_tenant(cfg, 3));
+    config_destroy(cfg);
+}
+
+/* Defaults of every optional key. */
+static void
+test_defaults(void **state)
+{
+    struct hnvgw_config *cfg = load_ok("node {\n  roles = {\"gateway\"}\n}\n" PORT_EXT TENANT_A);
+
+    (void)state;
+    assert_string_equal(cfg->node_name, "hnvgw");
+    assert_int_equal(cfg->n_eal_args, 2);
+    assert_string_equal(cfg->eal_args[0], "--in-memory");
+    assert_string_equal(cfg->eal_args[1], "--no-pci");
+    assert_int_equal(cfg->workers, 1);
+    assert_string_equal(cfg->control_socket, "/run/hnvgw/hnvgwd.sock");
+    assert_int_equal(cfg->n_pas, 0);
+    assert_int_equal(cfg->arp_timeout_s, 300);
+    assert_int_equal(cfg->icmp_rate_per_s, 100);
+    assert_int_equal(cfg->max_lookups, 65536);
+    assert_int_equal(cfg->max_routes, 65536);
+    assert_int_equal(cfg->max_subnets, 8192);
+    assert_int_equal(cfg->mbufs, 0);
+    assert_int_equal(cfg->n_lookups, 0);
+    assert_int_equal(cfg->n_routes, 0);
+    config_destroy(cfg);
+
+    /* An explicitly empty eal_args stays empty. */
+    cfg = load_ok("node {\n  roles = {\"gateway\"}\n  eal_args = {}\n}\n" PORT_EXT TENANT_A);
+    assert_int_equal(cfg->n_eal_args, 0);
+    config_destroy(cfg);
+}
+
+/* Tenants may reuse each other's CA prefixes; VSIDs and ids are what must differ. */
+static void
+test_overlapping_tenants(void **state)
+{
+    struct hnvgw_config *cfg =
+        load_ok(BASE TENANT_B LOOKUP("10.1.1.10", "5001", "10.0.0.2", "02:00:00:00:10:10")
+                    LOOKUP("10.1.1.10", "6001", "10.0.0.2", "02:00:00:00:30:10"));
+
+    (void)state;
+    assert_int_equal(cfg->n_tenants, 2);
+    assert_int_equal(cfg->n_lookups, 2);
+    config_destroy(cfg);
+}
+
+/* A host node with a VM port and its own record. */
+static void
+test_host_config(void **state)
+{
+    static const char text[] =
+        BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_tap1,iface=vm1\"\n"
+                  "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.1.10\"\n}\n" LOOKUP(
+                      "10.1.1.10", "5001", "10.0.0.2",
+                      "02:00:00:00:10:10") "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.1\"\n  "
+                                           "mac = \"02:00:0a:00:00:01\"\n"
+                                           "  type = \"gatewaywildcard\"\n}\n";
+    struct hnvgw_config *cfg = load_ok(text);
+
+    (void)state;
+    assert_int_equal(cfg->roles, CONFIG_ROLE_HOST);
+    assert_int_equal(cfg->n_ports, 2);
+    assert_int_equal(cfg->ports[1].kind, CONFIG_PORT_VM);
+    assert_int_equal(cfg->n_lookups, 2);
+    config_destroy(cfg);
+}
+
+/* The shipped demo config loads. */
+static void
+test_shipped_config(void **state)
+{
+    char path[512], err[CONFIG_ERR_MAX];
+    const char *src = __FILE__, *tail = strstr(src, "tests/gateway/test_config.c");
+    struct hnvgw_config *cfg = NULL;
+    int ret;
+
+    (void)state;
+    snprintf(path, sizeof path, "%.*sconf/hnvgw.conf", tail ? (int)(tail - src) : 0, src);
+    if (access(path, R_OK)) {
+        fail_msg("%s: the shipped config is missing", path);
+    }
+    ret = config_load(path, &cfg, err);
+    if (ret) {
+        print_error("%s\n", err);
+    }
+    assert_int_equal(ret, 0);
+    assert_string_equal(cfg->node_name, "gw1");
+    assert_int_equal(cfg->n_ports, 2);
+    assert_int_equal(cfg->n_tenants, 2);
+    assert_int_equal(cfg->tenants[0].n_subnets, 2);
+    assert_int_equal(cfg->tenants[1].n_subnets, 2);
+    assert_int_equal(cfg->n_lookups, 4);
+    config_destroy(cfg);
+}
+
+/* Files that cannot be read. */
+static void
+test_unreadable(void **state)
+{
+    char err[CONFIG_ERR_MAX];
+    struct hnvgw_config *cfg = NULL;
+
+    (void)state;
+    assert_int_equal(config_load("/nonexistent/hnvgw.conf", &cfg, err), ENOENT);
+    assert_null(cfg);
+    assert_string_equal(err,
+                        "/nonexistent/hnvgw.conf:0: file: cannot read: No such file or directory");
+    config_destroy(NULL);
+}
+
+/* Lookup records and customer routes from the bulk files. */
+static void
+test_bulk_files(void **state)
+{
+    char *rec = write_tmp("# vsid ca pa mac rule type\n"
+                          "5001 10.1.1.10 10.0.0.2 02:00:00:00:10:10\n"
+                          "\n"
+                          "5002 10.1.2.10 10.0.0.2 02:00:00:00:20:10 nat dynamic # trailing\n");
+    char *rt = write_tmp("contoso 5001 192.168.0.0/16 10.1.1.10 5\n");
+    char text[1024];
+    struct hnvgw_config *cfg;
+
+    (void)state;
+    snprintf(
+        text, sizeof text,
+        BASE LOOKUP(
+            "10.1.1.20", "5001", "10.0.0.2",
+            "02:00:00:00:10:20") "lookup_records_file = \"%s\"\ncustomer_routes_file = \"%s\"\n",
+        rec, rt);
+    cfg = load_ok(text);
+    assert_int_equal(cfg->n_lookups, 3);
+    assert_false(cfg->lookups[0].bulk);
+    assert_true(cfg->lookups[1].bulk);
+    assert_int_equal(cfg->lookups[1].line, 2);
+    assert_int_equal(cfg->lookups[2].line, 4);
+    assert_int_equal(cfg->lookups[2].rule, CONFIG_RULE_NAT);
+    assert_int_equal(cfg->lookups[2].type, CONFIG_TYPE_DYNAMIC);
+    assert_string_equal(cfg->lookup_file, rec);
+    assert_int_equal(cfg->n_routes, 1);
+    assert_true(cfg->routes[0].bulk);
+    assert_int_equal(cfg->routes[0].metric, 5);
+    config_destroy(cfg);
+    unlink(rec);
+    unlink(rt);
+    free(rec);
+    free(rt);
+}
+
+/* Errors in bulk files name the bulk file and its line; duplicates across files name both. */
+static void
+test_bulk_errors(void **state)
+{
+    char *rec = write_tmp("5001 10.1.1.10 10.0.0.2 02:00:00:00:10:10\n"
+                          "5001 10.1.2.10 10.0.0.2 02:00:00:00:10:11\n");
+    char *dup = write_tmp("# header\n5001 10.1.1.10 10.0.0.2 02:00:00:00:10:10\n");
+    char *rt = write_tmp("contoso 5001 192.168.0.0/16\n");
+    char text[1024], err[CONFIG_ERR_MAX], expect[512];
+    struct hnvgw_config *cfg = NULL;
+
+    (void)state;
+    snprintf(text, sizeof text, BASE "lookup_records_file = \"%s\"\n", rec);
+    assert_int_equal(load_text(text, &cfg, err, NULL), EINVAL);
+    snprintf(
+        expect, sizeof expect,
+        "%s:2: lookup_record ca: 10.1.2.10 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001",
+        rec);
+    assert_string_equal(err, expect);
+
+    snprintf(text, sizeof text,
+             BASE LOOKUP("10.1.1.10", "5001", "10.0.0.2",
+                         "02:00:00:00:10:10") "lookup_records_file = \"%s\"\n",
+             dup);
+    assert_int_equal(load_text(text, &cfg, err, NULL), EINVAL);
+    snprintf(expect, sizeof expect, "%s:2: lookup_record ca: vsid 5001 already has a lookup ", dup);
+    assert_memory_equal(err, expect, strlen(expect));
+    assert_non_null(strstr(err, ", first at /tmp/hnvgw_test_"));
+
+    snprintf(text, sizeof text, BASE "customer_routes_file = \"%s\"\n", rt);
+    assert_int_equal(load_text(text, &cfg, err, NULL), EINVAL);
+    snprintf(
+        expect, sizeof expect,
+        "%s:1: customer_route: expected 'tenant vsid prefix next_hop [metric]', found 3 fields",
+        rt);
+    assert_string_equal(err, expect);
+
+    expect_bad(BASE "lookup_records_file = \"/nonexistent/records.tsv\" #<<\n", 0,
+               "lookup_records_file: cannot open /nonexistent/records.tsv");
+    assert_null(cfg);
+    unlink(rec);
+    unlink(dup);
+    unlink(rt);
+    free(rec);
+    free(dup);
+    free(rt);
+}
+
+/* ---- Run-time checks ---- */
+
+#define CHECK_BASE                                                                                 \
+    BASE TENANT_B LOOKUP("10.1.1.10", "5001", "10.0.0.2",                                          \
+                         "02:00:00:00:10:10") "customer_route {\n  tenant = \"contoso\"\n  vsid "  \
+                                              "= 5001\n  prefix = \"0.0.0.0/0\"\n"                 \
+                                              "  next_hop = \"10.1.1.1\"\n}\n"
+
+static struct config_lookup
+mk_lookup(uint32_t vsid, uint32_t ca, uint32_t pa, uint8_t mac_last, enum config_lookup_type type)
+{
+    struct config_lookup l;
+
+    memset(&l, 0, sizeof l);
+    l.vsid = vsid;
+    l.ca = hnvgw_ip4(htonl(ca));
+    l.pa = hnvgw_ip4(htonl(pa));
+    l.mac = (struct hnvgw_mac){{0x02, 0, 0, 0, 0x10, mac_last}};
+    l.type = type;
+    return l;
+}
+
+static void
+test_check_lookup(void **state)
+{
+    struct hnvgw_config *cfg = load_ok(CHECK_BASE);
+    char err[CONFIG_ERR_MAX];
+    struct config_lookup l;
+
+    (void)state;
+    l = mk_lookup(5001, 0x0a01010b, 0x0a000002, 0x11, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+    /* Same MAC as an existing record, another CA: allowed (several IPs per NIC). */
+    l = mk_lookup(5001, 0x0a01010b, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+    /* The same CA in another tenant's VSID: allowed. */
+    l = mk_lookup(6001, 0x0a01010a, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+
+    l = mk_lookup(5001, 0x0a01010a, 0x0a000003, 0x12, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EEXIST);
+    assert_string_equal(err, "ca: vsid 5001 already has a lookup record for 10.1.1.10");
+    l = mk_lookup(7001, 0x0a01010a, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "vsid: 7001 is not the VSID of any tenant's subnet");
+    l = mk_lookup(99, 0x0a01010a, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "vsid: 99 is out of range 4096..16777214");
+    l = mk_lookup(5001, 0x0a070707, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "ca: 10.7.7.7 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001");
+    l = mk_lookup(5001, 0x0a01010b, 0x0a000002, 0xff, CONFIG_TYPE_STATIC);
+    l.mac.b[0] = 0xff;
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_non_null(strstr(err, "mac: "));
+    l = mk_lookup(5001, 0, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_non_null(strstr(err, "ca: 0.0.0.0 is only valid"));
+
+    /* One gatewaywildcard per VSID. */
+    l = mk_lookup(5002, 0, 0x0a000005, 0x20, CONFIG_TYPE_GATEWAY_WILDCARD);
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+    l = mk_lookup(5002, 0x0a01020a, 0x0a000005, 0x20, CONFIG_TYPE_GATEWAY_WILDCARD);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "ca: must be 0.0.0.0 for a gatewaywildcard record, not 10.1.2.10");
+    config_destroy(cfg);
+
+    cfg = load_ok(CHECK_BASE "lookup_record {\n  vsid = 5002\n  pa = \"10.0.0.5\"\n"
+                             "  mac = \"02:00:00:00:50:01\"\n  type = \"gatewaywildcard\"\n}\n");
+    l = mk_lookup(5002, 0, 0x0a000006, 0x20, CONFIG_TYPE_GATEWAY_WILDCARD);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EEXIST);
+    assert_string_equal(err, "type: vsid 5002 already has a gatewaywildcard record");
+    config_destroy(cfg);
+}
+
+/* A record for a local VM's (vsid, ca) must point at this node. */
+static void
+test_check_lookup_vm_port(void **state)
+{
+    struct hnvgw_config *cfg = load_ok(
+        BASE_HOST "port \"vm1\" {\n  kind = \"vm\"\n  devargs = \"net_tap1,iface=vm1\"\n"
+                  "  mac = \"02:00:00:00:10:10\"\n  vsid = 5001\n  ca = \"10.1.1.10\"\n}\n");
+    char err[CONFIG_ERR_MAX];
+    struct config_lookup l;
+
+    (void)state;
+    l = mk_lookup(5001, 0x0a01010a, 0x0a000009, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EEXIST);
+    assert_non_null(strstr(err, "pa: 10.0.0.9 is not a provider address of this node"));
+    l = mk_lookup(5001, 0x0a01010a, 0x0a000002, 0x99, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EEXIST);
+    assert_non_null(strstr(err, "mac: differs from the MAC 02:00:00:00:10:10 of vm port \"vm1\""));
+    l = mk_lookup(5001, 0x0a01010a, 0x0a000002, 0x10, CONFIG_TYPE_STATIC);
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+    config_destroy(cfg);
+}
+
+static struct config_route
+mk_route(uint32_t tenant, uint32_t vsid, uint32_t prefix, uint8_t plen, uint32_t nh)
+{
+    struct config_route r;
+
+    memset(&r, 0, sizeof r);
+    r.tenant_id = tenant;
+    r.vsid = vsid;
+    r.prefix.addr = hnvgw_ip4(htonl(prefix));
+    r.prefix.plen = plen;
+    r.next_hop = hnvgw_ip4(htonl(nh));
+    r.on_link = nh == 0;
+    return r;
+}
+
+static void
+test_check_route(void **state)
+{
+    struct hnvgw_config *cfg = load_ok(CHECK_BASE);
+    char err[CONFIG_ERR_MAX];
+    struct config_route r;
+
+    (void)state;
+    r = mk_route(1, 5002, 0xc0a80000, 16, 0x0a010214);
+    assert_int_equal(config_check_route(cfg, &r, err), 0);
+    r = mk_route(1, 5002, 0xc0a80000, 16, 0);
+    assert_int_equal(config_check_route(cfg, &r, err), 0);
+    /* Same prefix, another next hop: allowed (metrics decide). */
+    r = mk_route(1, 5001, 0, 0, 0x0a01010b);
+    assert_int_equal(config_check_route(cfg, &r, err), 0);
+
+    r = mk_route(1, 5001, 0, 0, 0x0a010101);
+    assert_int_equal(config_check_route(cfg, &r, err), EEXIST);
+    assert_string_equal(err,
+                        "prefix: tenant \"contoso\" already has a route to 0.0.0.0/0 via 10.1.1.1");
+    r = mk_route(1, 5001, 0xc0a80000, 16, 0x0a010214);
+    assert_int_equal(config_check_route(cfg, &r, err), EINVAL);
+    assert_string_equal(err,
+                        "next_hop: 10.1.2.20 is outside subnet \"web\" (10.1.1.0/24) of vsid 5001");
+    r = mk_route(9, 5001, 0xc0a80000, 16, 0x0a01010b);
+    assert_int_equal(config_check_route(cfg, &r, err), EINVAL);
+    assert_string_equal(err, "tenant: id 9 is not a configured tenant");
+    r = mk_route(1, 6001, 0xc0a80000, 16, 0x0a01010b);
+    assert_int_equal(config_check_route(cfg, &r, err), EINVAL);
+    assert_string_equal(err, "vsid: 6001 belongs to tenant \"fabrikam\", not \"contoso\"");
+    r = mk_route(1, 5001, 0xc0a80101, 16, 0x0a01010b);
+    assert_int_equal(config_check_route(cfg, &r, err), EINVAL);
+    assert_string_equal(err, "prefix: 192.168.1.1/16 is not a canonical prefix (host bits zero)");
+    config_destroy(cfg);
+}
+
+static void
+test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(config_rule_name(CONFIG_RULE_ENCAP), "Encap");
+    assert_string_equal(config_rule_name(CONFIG_RULE_NAT), "NAT");
+    assert_string_equal(config_type_name(CONFIG_TYPE_STATIC), "Static");
+    assert_string_equal(config_type_name(CONFIG_TYPE_GATEWAY_WILDCARD), "GatewayWildcard");
+    assert_string_equal(config_type_name((enum config_lookup_type)9), "?");
+    assert_string_equal(config_port_kind_name(CONFIG_PORT_PROVIDER), "provider");
+    assert_string_equal(config_port_kind_name(CONFIG_PORT_VM), "vm");
+}
+
+/* ---- Address helpers ---- */
+
+static void
+test_addr_ip(void **state)
+{
+    struct hnvgw_ip ip, untouched = hnvgw_ip4(htonl(0x01020304));
+    char b[HNVGW_IP_STRLEN];
+
+    (void)state;
+    assert_true(hnvgw_ip_parse("10.1.2.3", &ip));
+    assert_int_equal(ip.family, HNVGW_AF_INET);
+    assert_int_equal(ip.v4, htonl(0x0a010203));
+    assert_string_equal(hnvgw_ip_format(&ip, b), "10.1.2.3");
+    assert_true(hnvgw_ip_parse("fd00::1", &ip));
+    assert_int_equal(ip.family, HNVGW_AF_INET6);
+    assert_string_equal(hnvgw_ip_format(&ip, b), "fd00::1");
+    ip = untouched;
+    assert_false(hnvgw_ip_parse("10.1.2", &ip));
+    assert_false(hnvgw_ip_parse("10.1.2.256", &ip));
+    assert_false(hnvgw_ip_parse("", &ip));
+    assert_memory_equal(&ip, &untouched, sizeof ip);
+    assert_true(hnvgw_ip_is_zero(&(struct hnvgw_ip){.family = HNVGW_AF_INET}));
+}
+
+static void
+test_addr_prefix(void **state)
+{
+    struct hnvgw_prefix a, b2;
+    struct hnvgw_ip ip = hnvgw_ip4(htonl(0x0a0101fe));
+    char b[HNVGW_PFX_STRLEN];
+
+    (void)state;
+    assert_true(hnvgw_prefix_parse("10.1.1.0/24", &a));
+    assert_int_equal(a.plen, 24);
+    assert_string_equal(hnvgw_prefix_format(&a, b), "10.1.1.0/24");
+    assert_true(hnvgw_prefix_is_canonical(&a));
+    assert_true(hnvgw_prefix_contains(&a, &ip));
+    ip.v4 = htonl(0x0a0102fe);
+    assert_false(hnvgw_prefix_contains(&a, &ip));
+    assert_true(hnvgw_prefix_parse("10.1.1.5/24", &b2));
+    assert_false(hnvgw_prefix_is_canonical(&b2));
+    assert_true(hnvgw_prefix_parse("10.1.0.0/16", &b2));
+    assert_true(hnvgw_prefix_overlaps(&a, &b2));
+    assert_true(hnvgw_prefix_parse("10.2.0.0/16", &b2));
+    assert_false(hnvgw_prefix_overlaps(&a, &b2));
+    assert_true(hnvgw_prefix_parse("0.0.0.0/0", &b2));
+    assert_true(hnvgw_prefix_overlaps(&a, &b2));
+    assert_true(hnvgw_prefix_parse("fd00::/64", &b2));
+    assert_int_equal(b2.addr.family, HNVGW_AF_INET6);
+    assert_false(hnvgw_prefix_overlaps(&a, &b2));
+    assert_false(hnvgw_prefix_parse("10.1.1.0", &b2));
+    assert_false(hnvgw_prefix_parse("10.1.1.0/33", &b2));
+    assert_false(hnvgw_prefix_parse("10.1.1.0/", &b2));
+    assert_false(hnvgw_prefix_parse("10.1.1.0/24x", &b2));
+}
+
+static void
+test_addr_mac(void **state)
+{
+    struct hnvgw_mac m;
+    char b[HNVGW_MAC_STRLEN];
+
+    (void)state;
+    assert_true(hnvgw_mac_parse("02:00:0A:63:00:01", &m));
+    assert_string_equal(hnvgw_mac_format(&m, b), "02:00:0a:63:00:01");
+    assert_true(hnvgw_mac_parse("02-00-0a-63-00-02", &m));
+    assert_int_equal(m.b[5], 2);
+    assert_false(hnvgw_mac_parse("02:00:0a:63:00", &m));
+    assert_false(hnvgw_mac_parse("02:00:0a:63:00:01:ff", &m));
+    assert_false(hnvgw_mac_parse("zz:00:0a:63:00:01", &m));
+    assert_true(hnvgw_mac_is_zero(&(struct hnvgw_mac){{0}}));
+}
+
+int
+main(void)
+{
+    static const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_full_config),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_overlapping_tenants),
+        cmocka_unit_test(test_host_config),
+        cmocka_unit_test(test_shipped_config),
+        cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_bulk_files),
+        cmocka_unit_test(test_bulk_errors),
+        cmocka_unit_test(test_check_lookup),
+        cmocka_unit_test(test_check_lookup_vm_port),
+        cmocka_unit_test(test_check_route),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_addr_ip),
+        cmocka_unit_test(test_addr_prefix),
+        cmocka_unit_test(test_addr_mac),
+    };
+    size_t n_fixed = sizeof fixed / sizeof fixed[0];
+    size_t n_bad = sizeof bad_cases / sizeof bad_cases[0];
+    struct CMUnitTest *tests = calloc(n_fixed + n_bad, sizeof *tests);
+    int failed;
+
+    if (!tests) {
+        return 1;
+    }
+    memcpy(tests, fixed, sizeof fixed);
+    /* One test per invalid-config case, named after it. */
+    for (size_t i = 0; i < n_bad; i++) {
+        tests[n_fixed + i] = (struct CMUnitTest){.name = bad_cases[i].name,
+                                                 .test_func = run_bad_case,
+                                                 .initial_state = (void *)&bad_cases[i]};
+    }
+    failed = _cmocka_run_group_tests("config", tests, n_fixed + n_bad, NULL, NULL);
+    free(tests);
+    return failed;
+}
