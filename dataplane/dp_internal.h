@@ -283,6 +283,15 @@ void dp_tx_flush(struct dp_worker *w);
 /* stage_tx.c: prepends Ethernet (and VLAN) headers for 'port' toward 'dst_mac'. */
 bool dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
                    uint16_t ethertype);
+/* The result of looking at a frame's Ethernet header on a port. */
+enum dp_l2_status { DP_L2_OK, DP_L2_RUNT, DP_L2_BAD_VLAN };
+
+/* stage_tx.c: reads the Ethernet header (and the port's VLAN tag) of m without changing it:
+ * the ethertype (host order) and the header length go to '*type' and '*hlen'. */
+enum dp_l2_status dp_l2_peek(const struct rte_mbuf *m, const struct dp_port *port, uint16_t *type,
+                             unsigned *hlen);
+/* stage_tx.c: turns a received frame around: back to its sender's MAC, from the port's. */
+void dp_l2_bounce(struct rte_mbuf *m, const struct dp_port *port);
 /* stage_tx.c: strips an Ethernet header (checking the port's VLAN); returns the ethertype (host
  * order) with m's data at the L3 header, or 0 when the frame is malformed or on the wrong VLAN. */
 uint16_t dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad);

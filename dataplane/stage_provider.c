@@ -5,49 +5,26 @@
 
 #include <rte_icmp.h>
 
-/* Swaps the Ethernet addresses so that the frame goes back where it came from, sourced by us. */
-static void
-l2_bounce(struct rte_mbuf *m, const struct dp_port *port)
-{
-    struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-    eth->dst_addr = eth->src_addr;
-    eth->src_addr = port->mac;
-}
-
 void
 dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
 {
     struct dp *dp = w->dp;
     const struct dp_port *port = &dp->ports[m->port];
-    struct rte_ether_hdr *eth;
     struct rte_ipv4_hdr *ip;
-    unsigned l2 = sizeof(struct rte_ether_hdr), ihl;
+    unsigned l2, ihl;
     uint16_t type;
     uint32_t len = rte_pktmbuf_data_len(m);
 
     dp_count(w, DP_provider_rx);
-    if (len < l2) {
+    switch (dp_l2_peek(m, port, &type, &l2)) {
+    case DP_L2_RUNT:
         dp_drop(w, m, DP_provider_runt);
         return;
-    }
-    eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-    type = rte_be_to_cpu_16(eth->ether_type);
-    if (type == RTE_ETHER_TYPE_VLAN) {
-        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
-        if (len < l2 + sizeof *vh) {
-            dp_drop(w, m, DP_provider_runt);
-            return;
-        }
-        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
-            dp_drop(w, m, DP_provider_bad_vlan);
-            return;
-        }
-        type = rte_be_to_cpu_16(vh->eth_proto);
-        l2 += sizeof *vh;
-    } else if (port->conf.vlan) {
+    case DP_L2_BAD_VLAN:
         dp_drop(w, m, DP_provider_bad_vlan);
         return;
+    case DP_L2_OK:
+        break;
     }
 
     if (type == RTE_ETHER_TYPE_ARP) {
@@ -85,7 +62,7 @@ dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
     if (ip->next_proto_id == IPPROTO_ICMP &&
         dp_icmp_echo_reply(ip, rte_be_to_cpu_16(ip->total_length))) {
         dp_count(w, DP_provider_ping_replied);
-        l2_bounce(m, port);
+        dp_l2_bounce(m, port);
         dp_tx_frame(w, m, m->port);
         return;
     }

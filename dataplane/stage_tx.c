@@ -5,36 +5,56 @@
 
 #include <rte_ethdev.h>
 
+enum dp_l2_status
+dp_l2_peek(const struct rte_mbuf *m, const struct dp_port *port, uint16_t *type, unsigned *hlen)
+{
+    const struct rte_ether_hdr *eth;
+    uint32_t len = rte_pktmbuf_data_len(m);
+
+    if (len < sizeof *eth) {
+        return DP_L2_RUNT;
+    }
+    eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+    *type = rte_be_to_cpu_16(eth->ether_type);
+    *hlen = sizeof *eth;
+    if (*type == RTE_ETHER_TYPE_VLAN) {
+        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+        if (len < sizeof *eth + sizeof *vh) {
+            return DP_L2_RUNT;
+        }
+        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
+            return DP_L2_BAD_VLAN;
+        }
+        *type = rte_be_to_cpu_16(vh->eth_proto);
+        *hlen += sizeof *vh;
+    } else if (port->conf.vlan) {
+        return DP_L2_BAD_VLAN;
+    }
+    return DP_L2_OK;
+}
+
 uint16_t
 dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad)
 {
-    const struct rte_ether_hdr *eth;
     uint16_t type;
-    unsigned hlen = sizeof *eth;
+    unsigned hlen;
+    enum dp_l2_status st = dp_l2_peek(m, port, &type, &hlen);
 
-    *vlan_bad = false;
-    if (rte_pktmbuf_data_len(m) < sizeof *eth) {
-        return 0;
-    }
-    eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-    type = rte_be_to_cpu_16(eth->ether_type);
-    if (type == RTE_ETHER_TYPE_VLAN) {
-        const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
-        if (rte_pktmbuf_data_len(m) < sizeof *eth + sizeof *vh) {
-            return 0;
-        }
-        if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != port->conf.vlan) {
-            *vlan_bad = true;
-            return 0;
-        }
-        type = rte_be_to_cpu_16(vh->eth_proto);
-        hlen += sizeof *vh;
-    } else if (port->conf.vlan) {
-        *vlan_bad = true;
+    *vlan_bad = st == DP_L2_BAD_VLAN;
+    if (st != DP_L2_OK) {
         return 0;
     }
     rte_pktmbuf_adj(m, hlen);
     return type;
+}
+
+void
+dp_l2_bounce(struct rte_mbuf *m, const struct dp_port *port)
+{
+    struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+    eth->dst_addr = eth->src_addr;
+    eth->src_addr = port->mac;
 }
 
 bool

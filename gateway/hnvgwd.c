@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -41,13 +42,15 @@ usage(void)
            CONFIG_DEFAULT_PATH);
 }
 
-/* Builds the EAL argument vector: argv[0], the configured arguments, and "-l 0-N" when the file
- * does not choose lcores itself (the main lcore plus one per worker). */
+/* Builds the EAL argument vector: argv[0], the configured arguments, and the lcores when the file
+ * does not choose them itself: the main lcore plus one per worker, each pinned to its own CPU
+ * when there are enough, else all floating over the CPUs there are (a small VM still runs). */
 static int
 eal_argv(const struct hnvgw_config *cfg, char **argv, char *lcores, size_t lcores_len)
 {
     int n = 0;
     bool has_lcores = false;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
     argv[n++] = "hnvgwd";
     for (size_t i = 0; i < cfg->n_eal_args; i++) {
@@ -56,8 +59,12 @@ eal_argv(const struct hnvgw_config *cfg, char **argv, char *lcores, size_t lcore
         argv[n++] = cfg->eal_args[i];
     }
     if (!has_lcores) {
-        snprintf(lcores, lcores_len, "0-%u", cfg->workers);
-        argv[n++] = "-l";
+        if (ncpu >= (long)cfg->workers + 1) {
+            snprintf(lcores, lcores_len, "--lcores=0-%u", cfg->workers);
+        } else {
+            snprintf(lcores, lcores_len, "--lcores=(0-%u)@(0-%ld)", cfg->workers,
+                     ncpu > 0 ? ncpu - 1 : 0);
+        }
         argv[n++] = lcores;
     }
     argv[n] = NULL;
@@ -73,7 +80,7 @@ main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *path = CONFIG_DEFAULT_PATH;
     bool check_only = false;
-    char err[CONFIG_ERR_MAX], dperr[DP_ERR_MAX], lcores[16];
+    char err[CONFIG_ERR_MAX], dperr[DP_ERR_MAX], lcores[48];
     char *eargv[CONFIG_EAL_ARGS_MAX + 4];
     struct hnvgw_config *cfg = NULL;
     struct dp_params params;

@@ -213,19 +213,17 @@ subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
     }
 }
 
+static int route_key_cmp(const struct policy_route *x, const struct policy_route *y);
+
+/* Orders candidates by key, then best first: lower distance, then lower metric. */
 static int
 route_cmp(const void *a, const void *b)
 {
     const struct policy_route *x = a, *y = b;
+    int c = route_key_cmp(x, y);
 
-    if (x->tenant != y->tenant) {
-        return x->tenant < y->tenant ? -1 : 1;
-    }
-    if (x->prefix != y->prefix) {
-        return ntohl(x->prefix) < ntohl(y->prefix) ? -1 : 1;
-    }
-    if (x->plen != y->plen) {
-        return x->plen < y->plen ? -1 : 1;
+    if (c) {
+        return c;
     }
     if (x->distance != y->distance) {
         return x->distance < y->distance ? -1 : 1;
@@ -315,8 +313,7 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
     qsort(r, k, sizeof *r, route_cmp);
     /* Keep the best candidate of each prefix: the first after sorting. */
     for (size_t i = 0; i < k; i++) {
-        if (out && r[out - 1].tenant == r[i].tenant && r[out - 1].prefix == r[i].prefix &&
-            r[out - 1].plen == r[i].plen) {
+        if (out && route_key_cmp(&r[out - 1], &r[i]) == 0) {
             continue;
         }
         r[out++] = r[i];
@@ -389,6 +386,7 @@ want_build(const struct hnvgw_config *cfg, struct want *w)
     return 0;
 }
 
+/* Orders routes by (tenant, prefix, plen) alone. */
 static int
 route_key_cmp(const struct policy_route *x, const struct policy_route *y)
 {

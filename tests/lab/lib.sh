@@ -255,6 +255,7 @@ lab_hnvgwd() {
   ip netns exec "$ns" "$HNVGWD" -c "$conf" >"$LAB_DIR/$name.log" 2>&1 &
   pid=$!
   lab_track_pid $pid
+  echo "$pid" >"$LAB_DIR/$name.pid"
   for _ in $(seq 1 300); do
     "$HNVGWCTL" -s "$LAB_DIR/$name.sock" show status >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || { echo "# hnvgwd $name exited:"; sed 's/^/#   /' "$LAB_DIR/$name.log"; return 1; }
@@ -301,4 +302,18 @@ curl_is() {
   local body
   body=$(ip netns exec "$1" curl -s --max-time 5 "$2") || { echo "curl $2 failed"; return 1; }
   [ "$body" = "$3" ] || { echo "got '$body', want '$3'"; return 1; }
+}
+
+# cpu_ticks NAME: user+system clock ticks used so far by daemon NAME.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$LAB_DIR/$1.pid")/stat"; }
+
+# idle_cpu_below NAME PERCENT SECONDS: the daemon used less than PERCENT of one CPU over SECONDS
+# of no traffic (adaptive polling: idle workers sleep).
+idle_cpu_below() {
+  local a b hz pct
+  hz=$(getconf CLK_TCK)
+  a=$(cpu_ticks "$1"); sleep "$3"; b=$(cpu_ticks "$1")
+  pct=$(( (b - a) * 100 / (hz * $3) ))
+  echo "$1 used $pct% of a CPU while idle"
+  [ "$pct" -lt "$2" ]
 }

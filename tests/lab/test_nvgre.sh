@@ -72,6 +72,9 @@ cp "$LAB_DIR/gw.conf.orig" "$LAB_DIR/gw.conf"
 ok "reload of the good config" ctl gw reload
 ok "traffic after reload" vm vma1 ping -c 1 -W 2 10.1.2.10
 
+ok "idle gateway uses under 5% of a CPU (adaptive polling)" idle_cpu_below gw 5 3
+ok "idle host node (2 workers) uses under 5% of a CPU" idle_cpu_below host 5 3
+
 both_alive() { ctl gw show status && ctl host show status; }
 ok "both daemons still running" both_alive
 lab_done

@@ -48,8 +48,8 @@ lab_write_configs() {
 node {
   name = "host1"
   roles = {"host"}
-  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error", "--file-prefix=${LAB_PREFIX}host"}
-  workers = 1
+  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error"}
+  workers = ${LAB_HOST_WORKERS:-2}
   control_socket = "$LAB_DIR/host.sock"
   provider_addresses = {"10.0.0.2"}
 }
