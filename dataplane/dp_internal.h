@@ -28,12 +28,14 @@
 #define DP_ICMP_DEST_UNREACH  3
 #define DP_ICMP_TIME_EXCEEDED 11
 
-/* The key of the lookup-record table: (VSID, CA), 16 address bytes so that IPv6 fits unchanged. */
+/* The key of the lookup-record table: (VSID, CA). 16 bytes, so that rte_hash compares keys with
+ * one vector instruction. IPv6 CAs will get a sibling table keyed (VSID, 16-byte CA); the family
+ * field keeps the two key spaces apart should they ever share one table. */
 struct dp_lookup_key {
     uint32_t vsid;             /* Virtual subnet. */
     uint8_t family;            /* 4 or 6. */
     uint8_t pad[3];            /* Zero. */
-    uint8_t addr[16];          /* The CA; IPv4 in the first 4 bytes, network order. */
+    uint8_t addr[8];           /* The IPv4 CA in the first 4 bytes, network order; the rest zero. */
 } __attribute__((aligned(8))); /* rte_hash_crc reads keys 8 bytes at a time. */
 
 /* The key of the neighbor table. */

@@ -108,7 +108,8 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
         uint32_t avail = rte_pktmbuf_data_len(m) - DP_NVGRE_OVERHEAD - sizeof *eth;
 
-        if (!sn || memcmp(eth->dst_addr.addr_bytes, sn->gw_mac, 6) ||
+        if (!sn ||
+            !rte_is_same_ether_addr(&eth->dst_addr, (const struct rte_ether_addr *)sn->gw_mac) ||
             eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
             rte_be_to_cpu_16(ip->total_length) != avail || ip->time_to_live <= 1 ||
             rte_ipv4_cksum(ip) != 0) {

@@ -72,6 +72,13 @@ cp "$LAB_DIR/gw.conf.orig" "$LAB_DIR/gw.conf"
 ok "reload of the good config" ctl gw reload
 ok "traffic after reload" vm vma1 ping -c 1 -W 2 10.1.2.10
 
+# SIGHUP does what "hnvgwctl reload" does: a new record in the file appears, and only it.
+echo 'lookup_record { ca = "10.1.2.77"  vsid = 5002  pa = "10.0.0.2"  mac = "02:00:00:00:20:77" }' >>"$LAB_DIR/gw.conf"
+kill -HUP "$(cat "$LAB_DIR/gw.pid")"
+has_record() { ctl gw show lookup vsid=5002 ca=10.1.2.77 | grep -q 02:00:00:00:20:77; }
+ok "SIGHUP reload applies a record added to the file" lab_wait_for has_record
+ok "and leaves the others in place" vm vma1 ping -c 1 -W 2 10.1.2.10
+
 ok "idle gateway uses under 5% of a CPU (adaptive polling)" idle_cpu_below gw 5 3
 ok "idle host node (2 workers) uses under 5% of a CPU" idle_cpu_below host 5 3
 

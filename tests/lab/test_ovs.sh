@@ -30,6 +30,27 @@ ok "the OVS VM's ARP for an hnvgwd CA was answered from policy" stat_ge host ten
 ok "hnvgwd decapsulated OVS frames" stat_ge host decap.nvgre 3
 ovs_rx() { lab_ovs_ofctl "$NS_OVS" dump-flows br-int | grep "tun_id=" | grep -q "n_packets=[1-9]"; }
 ok "OVS matched hnvgwd's frames on tun_id VSID 5001" ovs_rx
+# Broadcast within VSID 5001 is replicated by unicast to every PA hosting it (here: OVS).
+bcast_reaches_ovs() {
+  ip netns exec "$NS_VMO" timeout 10 $LAB_PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+data, src = s.recvfrom(100)
+print(data.decode(), src[0])' >"$LAB_DIR/bcast.out" &
+  local l=$!
+  sleep 1
+  ip netns exec "${NS_VM[vma1]}" $LAB_PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b"hello-vsid-5001", ("10.1.1.255", 9999))'
+  wait $l
+  cat "$LAB_DIR/bcast.out"
+  grep -qx "hello-vsid-5001 10.1.1.10" "$LAB_DIR/bcast.out"
+}
+ok "a VM's broadcast is replicated by unicast to the OVS host of its VSID" bcast_reaches_ovs
+ok "replication was counted" stat_ge host replicate.copies 1
 nok "fabrikam's VM with the same CA cannot reach the OVS VM" \
   ip netns exec "${NS_VM[vmb1]}" ping -c 2 -W 1 10.1.1.20
 lab_done
