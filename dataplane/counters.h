@@ -21,6 +21,7 @@
     X(route, routed, "IPv4 packets routed in a routing domain")                                    \
     X(route, to_external, "packets routed out of the external port")                               \
     X(route, icmp_sent, "ICMP errors generated")                                                   \
+    X(route, fragmented, "packets fragmented to fit the path MTU (no DF)")                         \
     X(encap, nvgre, "frames encapsulated into NVGRE")                                              \
     X(vm, rx, "frames received from local VM ports")                                               \
     X(vm, arp_replied, "VM ARP requests answered from policy")                                     \
@@ -60,7 +61,8 @@
     X(route, no_route, "no route in the routing domain (unreachable sent)")                        \
     X(route, no_lookup_record, "no lookup record for the destination CA (unreachable sent)")       \
     X(route, blackhole, "route is a blackhole")                                                    \
-    X(route, too_big, "packet exceeds the path MTU (frag-needed sent or fragmenting not allowed)") \
+    X(route, too_big, "DF packet exceeds the path MTU (fragmentation-needed sent)")                \
+    X(route, fragment_failed, "packet exceeds the path MTU and could not be fragmented")           \
     X(route, for_us, "addressed to a gateway address that only answers ping and ARP")              \
     X(route, no_external_port, "route points to the external port but there is none")              \
     X(encap, no_headroom, "no room to prepend the outer headers")                                  \

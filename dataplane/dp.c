@@ -122,6 +122,11 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         set_err(err, "cannot create %u packet buffers: %s", n_mbufs, rte_strerror(rte_errno));
         goto fail;
     }
+    dp->indirect_pool = rte_pktmbuf_pool_create("indirect", 8192, 256, 0, 0, SOCKET_ID_ANY);
+    if (!dp->indirect_pool) {
+        set_err(err, "cannot create the fragment buffers: %s", rte_strerror(rte_errno));
+        goto fail;
+    }
     dp->punt = rte_ring_create("punt", 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
     dp->ctl_tx = rte_ring_create("ctl_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!dp->punt || !dp->ctl_tx) {
@@ -416,6 +421,7 @@ dp_destroy(struct dp *dp)
     rte_free(dp->workers);
     rte_free(dp->qsbr);
     rte_mempool_free(dp->pool);
+    rte_mempool_free(dp->indirect_pool);
     rte_free(dp);
     rte_eal_cleanup();
 }

@@ -110,6 +110,7 @@ struct dp_neigh_pending {
 struct dp {
     struct dp_params params;            /* As created. */
     struct rte_mempool *pool;           /* Packet buffers. */
+    struct rte_mempool *indirect_pool;  /* Indirect mbufs for IPv4 fragments. */
     struct rte_rcu_qsbr *qsbr;          /* Workers' RCU state. */
     struct rcu_table *lookups;          /* (vsid, ca) -> struct dp_lookup. */
     struct rcu_table *subnets;          /* vsid -> struct dp_subnet. */

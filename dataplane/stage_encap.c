@@ -56,7 +56,7 @@ dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t
     }
     ip->version_ihl = RTE_IPV4_VHL_DEF;
     ip->type_of_service = 0;
-    ip->total_length = rte_cpu_to_be_16(rte_pktmbuf_data_len(m));
+    ip->total_length = rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m));
     ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
     ip->fragment_offset = 0;
     ip->time_to_live = 64;

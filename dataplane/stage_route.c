@@ -4,6 +4,7 @@
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
+#include <rte_ip_frag.h>
 
 /* The address ICMP errors about a packet come from: the ingress subnet's gateway CA, else the
  * external port's address. */
@@ -16,23 +17,75 @@ icmp_source(const struct dp *dp, const struct dp_subnet *in_subnet)
     return dp->external_port >= 0 ? dp->ports[dp->external_port].conf.ip : 0;
 }
 
-/* Returns true when the packet fits 'mtu'; otherwise sends frag-needed when DF is set, counts the
- * drop and consumes m. */
-static bool
+/* How a packet compares with the path MTU. */
+enum mtu_fit {
+    MTU_FITS,     /* Send it as it is. */
+    MTU_FRAGMENT, /* Too big, no DF: fragment it. */
+    MTU_CONSUMED, /* Too big with DF: frag-needed was sent and the packet dropped. */
+};
+
+static enum mtu_fit
 mtu_check(struct dp_worker *w, struct rte_mbuf *m, uint32_t mtu, uint16_t tenant,
           const struct dp_subnet *in_subnet)
 {
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 
     if (rte_be_to_cpu_16(ip->total_length) <= mtu) {
-        return true;
+        return MTU_FITS;
     }
-    if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
-        dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 4, (uint16_t)mtu, tenant,
-                      icmp_source(w->dp, in_subnet));
+    if (!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
+        return MTU_FRAGMENT;
     }
+    dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 4, (uint16_t)mtu, tenant,
+                  icmp_source(w->dp, in_subnet));
     dp_drop(w, m, DP_route_too_big);
-    return false;
+    return MTU_CONSUMED;
+}
+
+/* Splits the IPv4 packet m (TTL already decremented) into fragments of at most 'mtu' bytes
+ * (RFC 791), consuming m. Returns the number stored in 'frags', 0 when it failed (counted). */
+static int
+fragment(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **frags,
+         uint16_t max)
+{
+    int n = rte_ipv4_fragment_packet(m, frags, max, mtu, w->dp->pool, w->dp->indirect_pool);
+
+    rte_pktmbuf_free(m); /* The fragments hold their own references to its data. */
+    if (n <= 0) {
+        w->stats.drop[DP_route_fragment_failed]++;
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+        ip->hdr_checksum = 0;
+        ip->hdr_checksum = rte_ipv4_cksum(ip);
+    }
+    dp_count(w, DP_route_fragmented);
+    return n;
+}
+
+#define MAX_FRAGMENTS 8 /* A 9000-byte packet into 1458-byte pieces needs 7. */
+
+/* Frames an IPv4 packet (TTL already decremented) for CA 'rec' of subnet 'sn' and sends it: to
+ * the local VM port, or NVGRE-encapsulated to the record's PA. */
+static void
+ca_output(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
+          const struct dp_lookup *rec)
+{
+    struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof *eth);
+
+    if (!eth) {
+        dp_drop(w, m, DP_encap_no_headroom);
+        return;
+    }
+    memcpy(eth->dst_addr.addr_bytes, rec->mac, 6);
+    memcpy(eth->src_addr.addr_bytes, sn->gw_mac, 6);
+    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    if (rec->local_port >= 0) {
+        dp_vm_output(w, m, (uint16_t)rec->local_port);
+    } else {
+        dp_encap_output(w, m, sn->vsid, rec->pa);
+    }
 }
 
 void
@@ -42,7 +95,6 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
     struct dp *dp = w->dp;
     const struct dp_lookup *rec = dp_lookup_find(dp, sn->vsid, dst);
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    struct rte_ether_hdr *eth;
 
     if (!rec || rec->type == DP_LK_L2ONLY) {
         rec = dp_lookup_find(dp, sn->vsid, 0); /* The VSID's gateway wildcard, if any. */
@@ -56,24 +108,24 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
         uint32_t provider_mtu =
             dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
         /* Outer IPv4 + GRE + the inner Ethernet header come out of the PA network's MTU: 1458. */
-        if (!mtu_check(w, m, provider_mtu - DP_NVGRE_OVERHEAD, sn->tenant, in_subnet)) {
+        uint16_t mtu = (uint16_t)(provider_mtu - DP_NVGRE_OVERHEAD);
+        enum mtu_fit fit = mtu_check(w, m, mtu, sn->tenant, in_subnet);
+
+        if (fit == MTU_CONSUMED) {
+            return;
+        }
+        if (fit == MTU_FRAGMENT) {
+            struct rte_mbuf *frags[MAX_FRAGMENTS];
+            dp_ipv4_dec_ttl(ip);
+            int n = fragment(w, m, mtu, frags, MAX_FRAGMENTS);
+            for (int i = 0; i < n; i++) {
+                ca_output(w, frags[i], sn, rec);
+            }
             return;
         }
     }
     dp_ipv4_dec_ttl(ip);
-    eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof *eth);
-    if (!eth) {
-        dp_drop(w, m, DP_encap_no_headroom);
-        return;
-    }
-    memcpy(eth->dst_addr.addr_bytes, rec->mac, 6);
-    memcpy(eth->src_addr.addr_bytes, sn->gw_mac, 6);
-    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-    if (rec->local_port >= 0) {
-        dp_vm_output(w, m, (uint16_t)rec->local_port);
-    } else {
-        dp_encap_output(w, m, sn->vsid, rec->pa);
-    }
+    ca_output(w, m, sn, rec);
 }
 
 void
@@ -129,12 +181,24 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
             dp_drop(w, m, DP_route_no_external_port);
             return;
         }
-        if (!mtu_check(w, m, dp->ports[dp->external_port].conf.mtu, tenant, in_subnet)) {
+        uint16_t mtu = dp->ports[dp->external_port].conf.mtu;
+        uint32_t next = nh->ip ? nh->ip : ip->dst_addr;
+        enum mtu_fit fit = mtu_check(w, m, mtu, tenant, in_subnet);
+
+        if (fit == MTU_CONSUMED) {
             return;
         }
         dp_ipv4_dec_ttl(ip);
         dp_count(w, DP_route_to_external);
-        dp_tx_ip(w, m, (uint16_t)dp->external_port, nh->ip ? nh->ip : ip->dst_addr);
+        if (fit == MTU_FRAGMENT) {
+            struct rte_mbuf *frags[MAX_FRAGMENTS];
+            int n = fragment(w, m, mtu, frags, MAX_FRAGMENTS);
+            for (int i = 0; i < n; i++) {
+                dp_tx_ip(w, frags[i], (uint16_t)dp->external_port, next);
+            }
+            return;
+        }
+        dp_tx_ip(w, m, (uint16_t)dp->external_port, next);
         return;
     default:
         dp_drop(w, m, DP_route_blackhole);

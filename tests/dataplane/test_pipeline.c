@@ -289,7 +289,7 @@ parse_nvgre(struct rte_mbuf *m, const char *outer_dst, uint32_t *vsid)
     assert_int_equal(ip->src_addr, ip4("10.0.0.1"));
     assert_int_equal(ip->dst_addr, ip4(outer_dst));
     assert_int_equal(rte_ipv4_cksum(ip), 0);
-    assert_int_equal(ntohs(ip->total_length), rte_pktmbuf_data_len(m) - 14);
+    assert_int_equal(ntohs(ip->total_length), rte_pktmbuf_pkt_len(m) - 14);
     assert_int_equal(gre[0] << 8 | gre[1], 0x2000);
     assert_int_equal(gre[2] << 8 | gre[3], 0x6558);
     *vsid = (uint32_t)gre[4] << 16 | gre[5] << 8 | gre[6];
@@ -396,6 +396,36 @@ test_df_too_big_sends_frag_needed(void **state)
     assert_int_equal(icmp->icmp_type, 3);
     assert_int_equal(icmp->icmp_code, 4);
     assert_int_equal(ntohs(icmp->icmp_seq_nb), 1458);
+}
+
+static void
+test_too_big_without_df_is_fragmented(void **state)
+{
+    uint32_t payload = 0, vsid;
+
+    (void)state;
+    dp_provider_input(w, nvgre_ping("10.1.2.10", 64, 1472, false)); /* 1500 bytes inner. */
+    assert_int_equal(w->stats.counter[DP_route_fragmented], 1);
+    assert_int_equal(w->tx[PROVIDER].n, 2);
+    for (unsigned i = 0; i < 2; i++) {
+        struct rte_mbuf *m = w->tx[PROVIDER].pkts[i];
+        const struct rte_ether_hdr *inner = parse_nvgre(m, "10.0.0.2", &vsid);
+        const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(inner + 1);
+        const struct rte_ipv4_hdr *outer =
+            (const struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) + 14);
+        uint16_t off = ntohs(ip->fragment_offset);
+
+        assert_int_equal(vsid, 5002);
+        assert_true(ntohs(outer->total_length) <= 1500);
+        assert_int_equal(ntohs(outer->total_length), rte_pktmbuf_pkt_len(m) - 14);
+        assert_true(ntohs(ip->total_length) <= 1458);
+        assert_int_equal(rte_ipv4_cksum(ip), 0);
+        assert_int_equal(ip->time_to_live, 63);
+        assert_int_equal((off & RTE_IPV4_HDR_OFFSET_MASK) * 8, payload);
+        assert_int_equal(!!(off & RTE_IPV4_HDR_MF_FLAG), i == 0);
+        payload += ntohs(ip->total_length) - 20;
+    }
+    assert_int_equal(payload, 1480);
 }
 
 static void
@@ -898,6 +928,7 @@ main(void)
         cmocka_unit_test_setup(test_ttl_expired_sends_time_exceeded, reset),
         cmocka_unit_test_setup(test_df_too_big_sends_frag_needed, reset),
         cmocka_unit_test_setup(test_no_lookup_record_sends_unreachable, reset),
+        cmocka_unit_test_setup(test_too_big_without_df_is_fragmented, reset),
         cmocka_unit_test_setup(test_ping_gateway_ca, reset),
         cmocka_unit_test_setup(test_inner_arp_answered_from_policy, reset),
         cmocka_unit_test_setup(test_bad_gre_flags, reset),

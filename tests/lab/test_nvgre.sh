@@ -29,6 +29,16 @@ ok "forwarding gateway: VM pings the external host" vm vma1 ping -c 2 -W 2 10.99
 ok "forwarding gateway: VM fetches a page from the external host" \
   curl_is "${NS_VM[vma1]}" http://10.99.0.2:8080/ "hello from external"
 ok "forwarding gateway: external host reaches the VM" ip netns exec "$NS_EXT" ping -c 2 -W 2 10.1.2.10
+ok "a 1500-byte packet without DF is fragmented to fit NVGRE (1458)" \
+  ip netns exec "$NS_EXT" ping -M dont -s 1472 -c 2 -W 2 10.1.2.10
+ok "fragmentation was counted" stat_ge gw route.fragmented 2
+pmtu_reported() {
+  local out
+  out=$(ip netns exec "$NS_EXT" ping -M do -s 1472 -c 2 -W 2 10.1.2.10 2>&1)
+  echo "$out"
+  echo "$out" | grep -Eq 'mtu ?= ?1458'
+}
+ok "with DF it gets fragmentation-needed with MTU 1458" pmtu_reported
 nok "isolation: fabrikam has no route to the external network" vm vmb1 ping -c 2 -W 1 10.99.0.2
 ok "isolation: the unreachable was counted as no_route" stat_ge gw route.no_route 1
 
