@@ -45,6 +45,7 @@ rcu_table_create(const char *name, uint32_t key_len, size_t val_size, uint32_t c
     }
     snprintf(t->name, sizeof t->name, "%s", name);
     t->val_size = val_size;
+    t->key_len = key_len;
     t->qsbr = qsbr;
     t->capacity = capacity;
     t->n_slots = capacity * 2;
@@ -63,7 +64,8 @@ rcu_table_create(const char *name, uint32_t key_len, size_t val_size, uint32_t c
         .name = hname,
         .entries = capacity,
         .key_len = key_len,
-        .hash_func = rte_hash_crc,
+        .hash_func = rte_hash_crc, /* rcu_table_lookup_bulk() relies on this, seed 0. */
+        .hash_func_init_val = 0,
         .socket_id = SOCKET_ID_ANY,
         .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
     };

@@ -13,12 +13,14 @@
 #include <stdint.h>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 struct rcu_table {
     struct rte_hash *hash;      /* key -> slot index (stored as the data pointer). */
     uint8_t *slots;             /* Value storage: n_slots * val_size bytes. */
     size_t val_size;            /* Size of one value. */
+    uint32_t key_len;           /* Size of one key. */
     uint32_t n_slots;           /* Twice the capacity: room for values pending reclaim. */
     uint32_t *free_stack;       /* Free slot indexes, used by the writer only. */
     uint32_t n_free;            /* Entries in free_stack. */
@@ -56,14 +58,20 @@ rcu_table_lookup(const struct rcu_table *t, const void *key)
     return t->slots + (uintptr_t)data * t->val_size;
 }
 
-/* Reader side, in bulk: fills vals[i] (NULL for a miss) for n <= RTE_HASH_LOOKUP_BULK_MAX keys. */
+/* Reader side, in bulk: fills vals[i] (NULL for a miss) for n <= RTE_HASH_LOOKUP_BULK_MAX keys.
+ * The signatures are computed here, inline (the table's hash function is rte_hash_crc with seed
+ * 0), which spares rte_hash an indirect call per key. */
 static inline void
 rcu_table_lookup_bulk(const struct rcu_table *t, const void **keys, unsigned n, const void **vals)
 {
     void *data[RTE_HASH_LOOKUP_BULK_MAX];
+    hash_sig_t sig[RTE_HASH_LOOKUP_BULK_MAX];
     uint64_t hits = 0;
 
-    rte_hash_lookup_bulk_data(t->hash, keys, n, &hits, data);
+    for (unsigned i = 0; i < n; i++) {
+        sig[i] = rte_hash_crc(keys[i], t->key_len, 0);
+    }
+    rte_hash_lookup_with_hash_bulk_data(t->hash, keys, sig, n, &hits, data);
     for (unsigned i = 0; i < n; i++) {
         vals[i] = (hits >> i) & 1 ? t->slots + (uintptr_t)data[i] * t->val_size : NULL;
     }

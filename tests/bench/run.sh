@@ -64,3 +64,20 @@ awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v h="$tsc_hz" -v tp="$testpmd_p
   printf "BENCH name=nvgre_hairpin mpps=%.2f cycles_per_pkt=%.1f ratio_vs_testpmd=%.2f table_mib=%d\n",
          pps / 1e6, pps ? h / pps : 0, tp ? pps / tp : 0, mib }'
 echo "bench: hnvgwd drops during the run: $drops (see $out/hnvgwd.log)"
+
+# 3. Instructions per packet under callgrind: the same stages on a device-less data plane, only the
+#    burst processing counted. Machine noise cannot move this figure.
+ib_tenants=${BENCH_INSTR_TENANTS:-4096}
+ib_records=${BENCH_INSTR_RECORDS:-100000}
+ib_routes=${BENCH_INSTR_ROUTES:-10000}
+if native=$("$top/build/bench_pipeline" "$ib_tenants" "$ib_records" "$ib_routes" 5 2>&1); then
+  valgrind --tool=callgrind --toggle-collect=run_burst --callgrind-out-file="$out/callgrind.out" \
+    "$top/build/bench_pipeline" "$ib_tenants" "$ib_records" "$ib_routes" 20 >"$out/callgrind.log" 2>&1 || true
+  instr=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/callgrind.log" | tail -1)
+  pkts=$(sed -n 's/^packets=\([0-9]*\).*/\1/p' "$out/callgrind.log" | tail -1)
+  awk -v i="${instr:-0}" -v p="${pkts:-0}" -v t="$ib_tenants" -v r="$ib_records" -v ro="$ib_routes" 'BEGIN {
+    printf "BENCH name=nvgre_hairpin_instr instr_per_pkt=%.1f tenants=%d records=%d routes=%d\n",
+           p ? i / p : 0, t, r, ro }'
+else
+  echo "bench: bench_pipeline failed: $native"
+fi
