@@ -576,7 +576,15 @@ dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
         return EINVAL;
     }
     n.pad = 0;
-    n.reserved = 0;
+    memset(n.reserved, 0, sizeof n.reserved);
+    if (n.type == DP_NH_CONNECTED || n.type == DP_NH_CA) {
+        /* The subnet table is the authority on gateway MACs (the caller installs subnets first;
+         * a subnet whose MAC changes comes with its routes reinstalled by the policy diff). */
+        const struct dp_subnet *sn = dp_subnet_find(dp, n.vsid);
+        if (sn) {
+            memcpy(n.mac, sn->gw_mac, 6);
+        }
+    }
     dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
     old = fib_exact(dp, key, 16 + plen);
     idx = nh_ref(dp, &n);

@@ -101,12 +101,14 @@ enum dp_nh_type {
 /* What a route points at. Also the key of the next-hop index, hence 8-byte aligned and with no
  * implicit padding (rte_hash_crc reads keys 8 bytes at a time). */
 struct dp_nexthop {
-    uint8_t type;      /* enum dp_nh_type. */
-    uint8_t pad;       /* Zero. */
-    uint16_t tenant;   /* DP_NH_TENANT: routing domain. */
-    uint32_t vsid;     /* DP_NH_CONNECTED, DP_NH_CA. */
-    uint32_t ip;       /* DP_NH_CA, DP_NH_EXTERNAL. */
-    uint32_t reserved; /* Zero. */
+    uint8_t type;        /* enum dp_nh_type. */
+    uint8_t pad;         /* Zero. */
+    uint16_t tenant;     /* DP_NH_TENANT: routing domain. */
+    uint32_t vsid;       /* DP_NH_CONNECTED, DP_NH_CA. */
+    uint32_t ip;         /* DP_NH_CA, DP_NH_EXTERNAL. */
+    uint8_t mac[6];      /* DP_NH_CONNECTED, DP_NH_CA: the gateway MAC of subnet 'vsid', the
+                          * source of routed frames there (saves the fast path a VSID lookup). */
+    uint8_t reserved[6]; /* Zero. */
 } __attribute__((aligned(8)));
 
 /* Starts DPDK with 'eal_argv' (argv[0] included) and creates the tables. Returns 0 and '*out', or a

@@ -206,6 +206,23 @@ dp_ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
             rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
 }
 
+/* Sums a 20-byte IPv4 header (no options) in ones' complement and folds it to 16 bits. Five
+ * 32-bit adds instead of rte_raw_cksum's loop: the header is summed twice per forwarded packet. */
+static inline uint16_t
+dp_ipv4_sum20(const struct rte_ipv4_hdr *ip)
+{
+    uint32_t w[5];
+    uint64_t sum;
+
+    memcpy(w, ip, sizeof w); /* The header may sit at any 2-byte offset. */
+    sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
 /* Incremental IPv4 header checksum update for a TTL decrement (RFC 1624). */
 static inline void
 dp_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)

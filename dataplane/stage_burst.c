@@ -11,7 +11,7 @@
 /* What the burst path learned about one packet. */
 struct burst_pkt {
     const struct dp_subnet *sn;    /* Ingress subnet. */
-    const struct dp_subnet *dsn;   /* Egress subnet. */
+    const uint8_t *dst_gw_mac;     /* Egress subnet's gateway MAC (from the next hop). */
     const struct dp_lookup *rec;   /* Destination's lookup record. */
     struct rte_ipv4_hdr *inner_ip; /* Inner IPv4 header. */
     uint32_t outer_src;            /* Outer source PA. */
@@ -55,11 +55,11 @@ finish(struct dp_worker *w, struct rte_mbuf *m, const struct burst_pkt *b)
     eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
     dp_ipv4_dec_ttl(b->inner_ip);
     memcpy(eth->dst_addr.addr_bytes, b->rec->mac, 6);
-    memcpy(eth->src_addr.addr_bytes, b->dsn->gw_mac, 6);
+    memcpy(eth->src_addr.addr_bytes, b->dst_gw_mac, 6);
     dp_count(w, DP_provider_rx);
     dp_count(w, DP_decap_nvgre);
     dp_count(w, DP_route_routed);
-    dp_encap_output(w, m, b->dsn->vsid, b->rec->pa);
+    dp_encap_output(w, m, b->vsid, b->rec->pa);
 }
 
 void
@@ -112,7 +112,7 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
             !rte_is_same_ether_addr(&eth->dst_addr, (const struct rte_ether_addr *)sn->gw_mac) ||
             eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
             rte_be_to_cpu_16(ip->total_length) != avail || ip->time_to_live <= 1 ||
-            rte_ipv4_cksum(ip) != 0) {
+            dp_ipv4_sum20(ip) != 0xffff) {
             dp_provider_input(w, m);
             continue;
         }
@@ -132,29 +132,28 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     for (uint16_t i = 0; i < nf; i++) {
         const struct dp_nexthop *nh = nhs[i] ? &dp->nh[nhs[i]] : NULL;
 
-        if (!nh || (nh->type != DP_NH_CONNECTED && nh->type != DP_NH_CA)) {
+        if (!nh || (nh->type != DP_NH_CONNECTED && nh->type != DP_NH_CA) ||
+            !(nh->mac[0] | nh->mac[1] | nh->mac[2] | nh->mac[3] | nh->mac[4] | nh->mac[5])) {
             dp_provider_input(w, fast[i]);
             continue;
         }
         b[k] = b[i];
         b[k].target = nh->type == DP_NH_CA ? nh->ip : b[i].inner_ip->dst_addr;
         b[k].vsid = nh->vsid; /* From here on: the egress VSID. */
-        keys[k] = &b[k].vsid;
+        b[k].dst_gw_mac = nh->mac;
         fast[k++] = fast[i];
     }
     nf = k;
     if (!nf) {
         return;
     }
-    /* 4. Egress subnets and lookup records, in bulk. */
-    rcu_table_lookup_bulk(dp->subnets, keys, nf, vals);
+    /* 4. Lookup records, in bulk. */
     for (uint16_t i = 0; i < nf; i++) {
         memset(&lkeys[i], 0, sizeof lkeys[i]);
         lkeys[i].vsid = b[i].vsid;
         lkeys[i].family = 4;
         memcpy(lkeys[i].addr, &b[i].target, 4);
         keys[i] = &lkeys[i];
-        b[i].dsn = vals[i];
     }
     rcu_table_lookup_bulk(dp->lookups, keys, nf, vals);
     /* The records live in a slot array apart from the hash: start all their cache misses now. */
@@ -169,7 +168,7 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     for (uint16_t i = 0; i < nf; i++) {
         const struct dp_lookup *rec = vals[i];
 
-        if (!b[i].dsn || !rec || rec->type == DP_LK_L2ONLY || rec->type == DP_LK_WILDCARD ||
+        if (!rec || rec->type == DP_LK_L2ONLY || rec->type == DP_LK_WILDCARD ||
             rec->local_port >= 0 ||
             rte_be_to_cpu_16(b[i].inner_ip->total_length) > provider_mtu - DP_NVGRE_OVERHEAD) {
             dp_provider_input(w, fast[i]);

@@ -64,7 +64,7 @@ dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t
     ip->src_addr = dp->params.pas[0];
     ip->dst_addr = pa;
     ip->hdr_checksum = 0;
-    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    ip->hdr_checksum = (uint16_t)~dp_ipv4_sum20(ip);
     gre = (uint8_t *)(ip + 1);
     key = vsid << 8 | fid;
     gre[0] = DP_GRE_FLAGS_KEY >> 8;

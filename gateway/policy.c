@@ -267,6 +267,7 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
                                            .distance = POLICY_DIST_CONNECTED,
                                            .source = POLICY_SRC_CONNECTED,
                                            .nh = {.type = DP_NH_CONNECTED, .vsid = s->vsid}};
+            memcpy(r[k - 1].nh.mac, s->gateway_mac.b, 6);
             if (gateway) {
                 r[k++] = (struct policy_route){.tenant = id,
                                                .prefix = s->gateway_ip.v4,
@@ -299,6 +300,9 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
     }
     for (size_t i = 0; i < cfg->n_routes; i++) {
         const struct config_route *c = &cfg->routes[i];
+        const struct config_subnet *sn = NULL;
+
+        config_find_vsid(cfg, c->vsid, &sn);
         r[k++] = (struct policy_route){
             .tenant = (uint16_t)c->tenant_id,
             .prefix = c->prefix.addr.v4 & mask_of(c->prefix.plen),
