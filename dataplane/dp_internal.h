@@ -249,6 +249,15 @@ dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
     return ihl;
 }
 
+/* True when the worker's one-entry neighbor cache holds the MAC of 'ip' on 'port' (then in
+ * w->nc_mac) and no neighbor changed since it was filled. */
+static inline bool
+dp_neigh_cached(const struct dp_worker *w, uint16_t port, uint32_t ip)
+{
+    return w->nc_gen == __atomic_load_n(&w->dp->neigh_gen, __ATOMIC_ACQUIRE) &&
+           w->nc_key.ip == ip && w->nc_key.port == port;
+}
+
 /* ---- Stage entry points (one file each). ---- */
 
 /* stage_burst.c: a burst received on the provider port (the common case in bulk). */

@@ -39,24 +39,38 @@ dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t
     struct dp *dp = w->dp;
     const struct dp_port *port;
     struct rte_ipv4_hdr *ip;
-    uint8_t *gre;
     uint32_t key, nh;
+    uint16_t provider = (uint16_t)dp->provider_port;
     uint8_t fid;
+    bool cached;
 
     if (dp->provider_port < 0) {
         dp_drop(w, m, DP_tx_no_port);
         return;
     }
-    port = &dp->ports[dp->provider_port];
+    port = &dp->ports[provider];
     fid = flow_id(m);
-    ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof *ip + 8);
+    nh = ((pa ^ port->conf.ip) & port->mask) == 0 || !port->conf.gateway ? pa : port->conf.gateway;
+    /* With the next hop's MAC in the worker's cache (the usual case), all 42 bytes of outer
+     * headers go on at once and the frame is queued directly; otherwise dp_tx_ip() resolves it. */
+    cached = !port->conf.vlan && dp_neigh_cached(w, provider, nh);
+    ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(
+        m, sizeof *ip + 8 + (cached ? sizeof(struct rte_ether_hdr) : 0));
     if (!ip) {
         dp_drop(w, m, DP_encap_no_headroom);
         return;
     }
+    if (cached) {
+        struct rte_ether_hdr *eth = (struct rte_ether_hdr *)ip;
+        eth->dst_addr = w->nc_mac;
+        eth->src_addr = port->mac;
+        eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+        ip = (struct rte_ipv4_hdr *)(eth + 1);
+    }
     ip->version_ihl = RTE_IPV4_VHL_DEF;
     ip->type_of_service = 0;
-    ip->total_length = rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m));
+    ip->total_length =
+        rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m) - (cached ? sizeof(struct rte_ether_hdr) : 0));
     ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
     ip->fragment_offset = 0;
     ip->time_to_live = 64;
@@ -65,18 +79,16 @@ dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t
     ip->dst_addr = pa;
     ip->hdr_checksum = 0;
     ip->hdr_checksum = (uint16_t)~dp_ipv4_sum20(ip);
-    gre = (uint8_t *)(ip + 1);
-    key = vsid << 8 | fid;
-    gre[0] = DP_GRE_FLAGS_KEY >> 8;
-    gre[1] = DP_GRE_FLAGS_KEY & 0xff;
-    gre[2] = DP_ETHER_TYPE_TEB >> 8;
-    gre[3] = DP_ETHER_TYPE_TEB & 0xff;
-    gre[4] = key >> 24;
-    gre[5] = (key >> 16) & 0xff;
-    gre[6] = (key >> 8) & 0xff;
-    gre[7] = key & 0xff;
+    /* GRE: word 0x2000 (K bit), protocol 0x6558, then the key, all big-endian. */
+    key = rte_cpu_to_be_32(vsid << 8 | fid);
+    const uint32_t gre_word =
+        rte_cpu_to_be_32((uint32_t)DP_GRE_FLAGS_KEY << 16 | DP_ETHER_TYPE_TEB);
+    memcpy(ip + 1, &gre_word, 4);
+    memcpy((uint8_t *)(ip + 1) + 4, &key, 4);
     dp_count(w, DP_encap_nvgre);
-
-    nh = ((pa ^ port->conf.ip) & port->mask) == 0 || !port->conf.gateway ? pa : port->conf.gateway;
-    dp_tx_ip(w, m, (uint16_t)dp->provider_port, nh);
+    if (cached) {
+        dp_tx_frame(w, m, provider);
+    } else {
+        dp_tx_ip(w, m, provider, nh);
+    }
 }

@@ -101,14 +101,14 @@ void
 dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip)
 {
     struct dp *dp = w->dp;
-    uint32_t gen = __atomic_load_n(&dp->neigh_gen, __ATOMIC_ACQUIRE);
     const struct rte_ether_addr *mac;
 
     /* Most packets of a burst go to the same next hop (the PA's router or the PA itself): a
      * one-entry cache, invalidated by any neighbor change, saves the hash lookup. */
-    if (likely(w->nc_gen == gen && w->nc_key.ip == nh_ip && w->nc_key.port == port)) {
+    if (likely(dp_neigh_cached(w, port, nh_ip))) {
         mac = &w->nc_mac;
     } else {
+        uint32_t gen = __atomic_load_n(&dp->neigh_gen, __ATOMIC_ACQUIRE);
         struct dp_neigh_key k = {.port = port, .ip = nh_ip};
         const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
 
