@@ -642,6 +642,22 @@ dp_stats_sum(const struct dp *dp, struct dp_stats *out)
     }
 }
 
+int
+dp_stats_worker(const struct dp *dp, unsigned worker, struct dp_stats *out)
+{
+    if (worker >= dp->params.n_workers) {
+        return ENOENT;
+    }
+    *out = dp->workers[worker].stats;
+    return 0;
+}
+
+unsigned
+dp_worker_count(const struct dp *dp)
+{
+    return dp->params.n_workers;
+}
+
 unsigned
 dp_port_count(const struct dp *dp)
 {

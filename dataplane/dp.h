@@ -153,6 +153,12 @@ struct dp_nexthop dp_route_lookup(struct dp *dp, uint16_t tenant, uint32_t addr)
 /* Sums every worker's counters (and the control thread's) into '*out'. */
 void dp_stats_sum(const struct dp *dp, struct dp_stats *out);
 
+/* Copies worker 'worker's own counters into '*out'. Returns 0, or ENOENT for no such worker. */
+int dp_stats_worker(const struct dp *dp, unsigned worker, struct dp_stats *out);
+
+/* Number of worker lcores. */
+unsigned dp_worker_count(const struct dp *dp);
+
 /* Port introspection for the CLI. */
 unsigned dp_port_count(const struct dp *dp);
 const struct dp_port_conf *dp_port_conf(const struct dp *dp, unsigned idx, uint16_t *port_id);

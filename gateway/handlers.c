@@ -115,11 +115,24 @@ show_stats(json_t *args, json_t **result, char *err, void *aux)
     struct dp_stats st;
     const char *all = arg(args, "all");
     bool show_all = all && (!strcmp(all, "yes") || !strcmp(all, "1") || !strcmp(all, "true"));
-    json_t *counters = json_array(), *drops = json_array(), *o = json_object();
+    json_t *counters, *drops, *o;
     uint64_t total_drops = 0;
+    uint32_t worker;
+    bool one_worker;
 
-    (void)err;
-    dp_stats_sum(gw->dp, &st);
+    if (!arg_uint(args, "worker", &worker, &one_worker, err)) {
+        return EINVAL;
+    }
+    if (!one_worker) {
+        dp_stats_sum(gw->dp, &st);
+    } else if (dp_stats_worker(gw->dp, worker, &st) != 0) {
+        snprintf(err, CTL_ERR_MAX, "worker: %u is not a worker (this node has %u)", worker,
+                 dp_worker_count(gw->dp));
+        return ENOENT;
+    }
+    counters = json_array();
+    drops = json_array();
+    o = json_object();
     for (unsigned i = 0; i < DP_N_COUNTERS; i++) {
         if (st.counter[i] || show_all) {
             json_t *c = json_object();
@@ -686,7 +699,8 @@ handlers_register(struct gw_state *gw)
     ctl_server_register(gw->ctl, "show ports", "ports with link state and packet counters",
                         show_ports, gw);
     ctl_server_register(gw->ctl, "show stats",
-                        "per-stage counters and named drop reasons [all=yes]", show_stats, gw);
+                        "per-stage counters and named drop reasons [all=yes] [worker=N]",
+                        show_stats, gw);
     ctl_server_register(gw->ctl, "show tenants", "tenants and their virtual subnets", show_tenants,
                         gw);
     ctl_server_register(gw->ctl, "show lookup", "lookup records [vsid=N] [ca=IP] [limit=N]",

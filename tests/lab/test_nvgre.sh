@@ -113,6 +113,22 @@ ok "no packet lost while records and routes change and the config reloads" no_lo
 ok "idle gateway uses under 5% of a CPU (adaptive polling)" idle_cpu_below gw 5 3
 ok "idle host node (2 workers) uses under 5% of a CPU" idle_cpu_below host 5 3
 
+# Counters are kept per worker; the host's two workers add up to its total.
+worker_stat() {
+  ctl host --json show stats worker="$1" | $LAB_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((c["value"] for c in d["counters"] if c["counter"] == "vm.rx"), 0))'
+}
+workers_add_up() {
+  local w0 w1 total
+  w0=$(worker_stat 0); w1=$(worker_stat 1); total=$(stat_of host vm.rx)
+  echo "worker 0: $w0, worker 1: $w1, total: $total"
+  [ $((w0 + w1)) -eq "$total" ] && [ "$total" -gt 0 ]
+}
+ok "per-worker counters of the two host workers add up to the total" workers_add_up
+nok "a worker that does not exist is refused" ctl host show stats worker=2
+
 both_alive() { ctl gw show status && ctl host show status; }
 ok "both daemons still running" both_alive
 lab_done
