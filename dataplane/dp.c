@@ -85,8 +85,17 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         goto fail;
     }
     rte_rcu_qsbr_init(dp->qsbr, params->n_workers);
+    if (dp_trace_init() != 0) {
+        set_err(err, "cannot register the packet-trace mbuf fields");
+        goto fail;
+    }
     for (unsigned i = 0; i < params->n_workers; i++) {
         dp->workers[i].nc_gen = UINT32_MAX; /* The neighbor cache starts empty. */
+        dp->workers[i].trace = rte_zmalloc("trace", sizeof(struct dp_trace_buf), 64);
+        if (!dp->workers[i].trace) {
+            set_err(err, "out of memory for trace buffers");
+            goto fail;
+        }
     }
 
     dp->lookups = rcu_table_create("lookups", sizeof(struct dp_lookup_key),
@@ -273,6 +282,38 @@ dispatch(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *p)
     }
 }
 
+/* Clears the worker's trace records when a new trace has started. */
+static void
+trace_sync(struct dp_worker *w)
+{
+    uint32_t epoch = __atomic_load_n(&w->dp->trace_epoch, __ATOMIC_ACQUIRE);
+
+    if (unlikely(w->trace_epoch != epoch)) {
+        w->trace_epoch = epoch;
+        w->trace->next_pkt = 0;
+        __atomic_store_n(&w->trace->n, 0, __ATOMIC_RELEASE);
+    }
+}
+
+/* Marks received packets for tracing while the trace budget lasts. */
+static void
+trace_mark(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+    trace_sync(w); /* A new trace clears the old records first. */
+    for (uint16_t i = 0; i < n; i++) {
+        uint32_t left = __atomic_load_n(&w->dp->trace_budget, __ATOMIC_RELAXED);
+
+        while (left && !__atomic_compare_exchange_n(&w->dp->trace_budget, &left, left - 1, false,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        }
+        if (!left) {
+            return;
+        }
+        pkts[i]->ol_flags |= dp_trace_flag;
+        *RTE_MBUF_DYNFIELD(pkts[i], dp_trace_field, uint32_t *) = ++w->trace->next_pkt;
+    }
+}
+
 /* A worker: polls its rx queue on every port, runs each packet to completion, flushes its tx
  * buffers and reports quiescence. After a run of empty polls it goes RCU-offline and sleeps, with a
  * back-off up to 1 ms, so that an idle gateway costs well under 5 % of a CPU. */
@@ -289,10 +330,15 @@ worker_main(void *arg)
     while (!dp->stop) {
         unsigned total = 0;
 
+        trace_sync(w);
+
         for (unsigned i = 0; i < dp->n_ports; i++) {
             const struct dp_port *p = &dp->ports[dp->port_order[i]];
             uint16_t n = rte_eth_rx_burst(p->port_id, w->id, pkts, DP_BURST);
 
+            if (unlikely(__atomic_load_n(&dp->trace_budget, __ATOMIC_RELAXED)) && n) {
+                trace_mark(w, pkts, n);
+            }
             if (p->conf.kind == DP_PORT_PROVIDER) {
                 dp_provider_burst(w, pkts, n);
             } else {
@@ -418,6 +464,9 @@ dp_destroy(struct dp *dp)
     rcu_table_destroy(dp->neighbors);
     rte_free(dp->nh);
     rte_free(dp->nh_refcnt);
+    for (unsigned i = 0; dp->workers && i < dp->params.n_workers; i++) {
+        rte_free(dp->workers[i].trace);
+    }
     rte_free(dp->workers);
     rte_free(dp->qsbr);
     rte_mempool_free(dp->pool);
@@ -672,6 +721,28 @@ dp_port_conf(const struct dp *dp, unsigned idx, uint16_t *port_id)
     }
     *port_id = dp->port_order[idx];
     return &dp->ports[*port_id].conf;
+}
+
+void
+dp_trace_start(struct dp *dp, uint32_t count)
+{
+    __atomic_fetch_add(&dp->trace_epoch, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&dp->trace_budget, count, __ATOMIC_RELEASE);
+}
+
+void
+dp_trace_lines(struct dp *dp, void (*fn)(unsigned, uint32_t, const char *, void *), void *aux)
+{
+    for (unsigned i = 0; i < dp->params.n_workers; i++) {
+        const struct dp_trace_buf *t = dp->workers[i].trace;
+        uint32_t n = __atomic_load_n(&t->n, __ATOMIC_ACQUIRE);
+        char line[160];
+
+        for (uint32_t k = 0; k < n && k < DP_TRACE_RECS; k++) {
+            dp_trace_format(&t->rec[k], line, sizeof line);
+            fn(i, t->rec[k].pkt, line, aux);
+        }
+    }
 }
 
 size_t

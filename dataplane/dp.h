@@ -172,6 +172,15 @@ void dp_neigh_iterate(struct dp *dp,
 /* Adds a static neighbor (never aged, never overridden by ARP). age_s reports UINT32_MAX for it. */
 int dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6]);
 
+/* Packet trace: marks the next 'count' packets received (over all workers) for tracing, after
+ * clearing what earlier traces recorded. */
+void dp_trace_start(struct dp *dp, uint32_t count);
+
+/* Calls 'fn' with every recorded trace line, worker by worker, in order. */
+void dp_trace_lines(struct dp *dp,
+                    void (*fn)(unsigned worker, uint32_t pkt, const char *stage_line, void *aux),
+                    void *aux);
+
 /* Bytes of DPDK heap in use, for table sizing reports. */
 size_t dp_heap_used(void);
 

@@ -18,6 +18,7 @@
 
 #include "dp.h"
 #include "rcu_table.h"
+#include "trace.h"
 
 #define DP_BURST              32
 #define DP_NH_MAX             65536 /* Distinct next hops. */
@@ -93,6 +94,8 @@ struct dp_worker {
     struct dp_neigh_key nc_key;       /* Neighbor cache: the last next hop resolved, */
     struct rte_ether_addr nc_mac;     /* its MAC, */
     uint32_t nc_gen;                  /* and dp->neigh_gen when it was looked up. */
+    struct dp_trace_buf *trace;       /* Packet trace records (see trace.h). */
+    uint32_t trace_epoch;             /* dp->trace_epoch when the buffer was last cleared. */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -128,6 +131,8 @@ struct dp {
     struct rte_ring *ctl_tx;            /* Control thread -> worker 0, frames to send. */
     struct dp_worker *workers;          /* n_workers entries. */
     struct dp_stats control_stats;      /* Counters of the control thread's own work. */
+    uint32_t trace_budget;              /* Packets still to mark for tracing (atomic). */
+    uint32_t trace_epoch;               /* Bumped to make workers clear their trace buffers. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
     uint32_t neigh_gen; /* Bumped on every neighbor change (invalidates the worker caches). */
@@ -144,10 +149,19 @@ dp_count(struct dp_worker *w, enum dp_counter c)
 }
 
 /* Drops 'm' under 'reason'. */
+/* Records a trace event for m when it is a marked packet; one test otherwise. */
+#define DP_TRACE(w, m, stage, what, a, b, c)                                                       \
+    do {                                                                                           \
+        if (unlikely(dp_traced(m))) {                                                              \
+            dp_trace_add((w)->trace, (m), DP_TRACE_##stage, (what), (a), (b), (c));                \
+        }                                                                                          \
+    } while (0)
+
 static inline void
 dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
 {
     w->stats.drop[reason]++;
+    DP_TRACE(w, m, drop, 0, reason, 0, 0);
     rte_pktmbuf_free(m);
 }
 

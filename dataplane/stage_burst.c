@@ -29,7 +29,7 @@ outer_vsid(const struct dp *dp, const struct dp_port *port, struct rte_mbuf *m, 
     const uint8_t *gre = (const uint8_t *)(ip + 1);
     uint32_t len = rte_pktmbuf_data_len(m), vsid;
 
-    if (m->nb_segs != 1 || port->conf.vlan || len < 14 + 20 + 8 + 14 + 20 ||
+    if (m->nb_segs != 1 || dp_traced(m) || port->conf.vlan || len < 14 + 20 + 8 + 14 + 20 ||
         eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
         ip->next_proto_id != IPPROTO_GRE || dp_ipv4_is_fragment(ip) ||
         rte_be_to_cpu_16(ip->total_length) != len - 14 || !dp_is_my_pa(dp, ip->dst_addr) ||

@@ -4,6 +4,7 @@
 #include "dp_internal.h"
 
 #include <rte_gre.h>
+#include <stdio.h>
 
 void
 dp_decap_input(struct dp_worker *w, struct rte_mbuf *m, uint32_t outer_src, uint32_t outer_dst)
@@ -50,5 +51,12 @@ dp_decap_input(struct dp_worker *w, struct rte_mbuf *m, uint32_t outer_src, uint
         return;
     }
     dp_count(w, DP_decap_nvgre);
+    DP_TRACE(w, m, decap, 0, vsid, key & 0xff, sn->tenant);
     dp_tenant_input(w, m, sn, outer_src);
+}
+
+void
+dp_trace_fmt_decap(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "decap: NVGRE VSID %u FlowID %u -> routing domain %u", r->a, r->b, r->c);
 }

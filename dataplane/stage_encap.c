@@ -4,6 +4,7 @@
 #include "dp_internal.h"
 
 #include <rte_hash_crc.h>
+#include <stdio.h>
 
 /* FlowID: the low 8 bits of a hash of the inner addresses and, for TCP/UDP, the ports. */
 static uint8_t
@@ -86,9 +87,18 @@ dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t
     memcpy(ip + 1, &gre_word, 4);
     memcpy((uint8_t *)(ip + 1) + 4, &key, 4);
     dp_count(w, DP_encap_nvgre);
+    DP_TRACE(w, m, encap, cached, vsid, pa, fid);
     if (cached) {
         dp_tx_frame(w, m, provider);
     } else {
         dp_tx_ip(w, m, provider, nh);
     }
+}
+
+void
+dp_trace_fmt_encap(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)&r->b;
+    snprintf(buf, len, "encap: NVGRE VSID %u FlowID %u to PA %u.%u.%u.%u%s", r->a, r->c, p[0], p[1],
+             p[2], p[3], r->what ? " (next hop MAC cached)" : "");
 }

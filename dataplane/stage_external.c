@@ -3,6 +3,8 @@
  * inside it; ping to the port's own address is answered; ARP goes to the control thread. */
 #include "dp_internal.h"
 
+#include <stdio.h>
+
 void
 dp_external_input(struct dp_worker *w, struct rte_mbuf *m)
 {
@@ -55,6 +57,15 @@ dp_external_input(struct dp_worker *w, struct rte_mbuf *m)
         dp_drop(w, m, DP_external_no_tenant);
         return;
     }
+    DP_TRACE(w, m, external, 0, ip->src_addr, ip->dst_addr, nh->tenant);
     rte_pktmbuf_adj(m, l2);
     dp_route_input(w, m, nh->tenant, NULL);
+}
+
+void
+dp_trace_fmt_external(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)&r->a, *d = (const uint8_t *)&r->b;
+    snprintf(buf, len, "external: %u.%u.%u.%u -> %u.%u.%u.%u belongs to domain %u", s[0], s[1],
+             s[2], s[3], d[0], d[1], d[2], d[3], r->c);
 }

@@ -4,6 +4,7 @@
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
+#include <stdio.h>
 
 void
 dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
@@ -42,6 +43,7 @@ dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
         dp_drop(w, m, DP_provider_bad_ipv4);
         return;
     }
+    DP_TRACE(w, m, provider, ip->next_proto_id, ip->src_addr, ip->dst_addr, len);
     if (!dp_is_my_pa(dp, ip->dst_addr)) {
         dp_drop(w, m, DP_provider_not_my_pa);
         return;
@@ -67,4 +69,12 @@ dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
         return;
     }
     dp_drop(w, m, DP_provider_not_gre);
+}
+
+void
+dp_trace_fmt_provider(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)&r->a, *d = (const uint8_t *)&r->b;
+    snprintf(buf, len, "provider: port %u, %u bytes, IPv4 %u.%u.%u.%u -> %u.%u.%u.%u proto %u",
+             r->port, r->c, s[0], s[1], s[2], s[3], d[0], d[1], d[2], d[3], r->what);
 }

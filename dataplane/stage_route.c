@@ -5,6 +5,7 @@
 
 #include <rte_icmp.h>
 #include <rte_ip_frag.h>
+#include <stdio.h>
 
 /* The address ICMP errors about a packet come from: the ingress subnet's gateway CA, else the
  * external port's address. */
@@ -144,6 +145,8 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
     }
     rte_pktmbuf_trim(m, len - rte_be_to_cpu_16(ip->total_length));
     nh = dp_fib_lookup(dp, tenant, ip->dst_addr);
+    DP_TRACE(w, m, route, nh ? nh->type : DP_NH_NONE, tenant, ip->dst_addr,
+             nh ? (nh->type == DP_NH_EXTERNAL || nh->type == DP_NH_CA ? nh->ip : nh->vsid) : 0);
 
     if (nh && nh->type == DP_NH_LOCAL) {
         if (ip->next_proto_id == IPPROTO_ICMP &&
@@ -203,5 +206,22 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
     default:
         dp_drop(w, m, DP_route_blackhole);
         return;
+    }
+}
+
+void
+dp_trace_fmt_route(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    static const char *const kinds[] = {"no route",  "connected VSID", "CA",    "external",
+                                        "blackhole", "unreachable",    "local", "tenant"};
+    const uint8_t *d = (const uint8_t *)&r->b, *n = (const uint8_t *)&r->c;
+    int k = snprintf(buf, len, "route: domain %u, %u.%u.%u.%u -> %s", r->a, d[0], d[1], d[2], d[3],
+                     r->what < 8 ? kinds[r->what] : "?");
+    if (k > 0 && (size_t)k < len) {
+        if (r->what == DP_NH_CONNECTED) {
+            snprintf(buf + k, len - k, " %u", r->c);
+        } else if (r->what == DP_NH_CA || r->what == DP_NH_EXTERNAL) {
+            snprintf(buf + k, len - k, " via %u.%u.%u.%u", n[0], n[1], n[2], n[3]);
+        }
     }
 }

@@ -3,6 +3,8 @@
  * gateway MAC are routed (gateway role), and frames for local VMs are delivered (host role). */
 #include "dp_internal.h"
 
+#include <stdio.h>
+
 /* Validates an Ethernet+ARP frame at m's data; returns the ARP header or NULL. */
 static struct rte_arp_hdr *
 arp_parse(struct rte_mbuf *m)
@@ -62,6 +64,7 @@ dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet 
             dp_drop(w, m, DP_tenant_arp_no_policy);
             return;
         }
+        DP_TRACE(w, m, tenant, 0, sn->vsid, arp->arp_data.arp_tip, 0);
         dp_arp_make_reply(m, arp, &answer);
         dp_count(w, DP_tenant_arp_replied);
         dp_encap_output(w, m, sn->vsid, src_pa);
@@ -80,6 +83,7 @@ dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet 
             dp_drop(w, m, DP_tenant_not_ipv4);
             return;
         }
+        DP_TRACE(w, m, tenant, 1, sn->vsid, sn->tenant, 0);
         rte_pktmbuf_adj(m, sizeof *eth);
         dp_route_input(w, m, sn->tenant, sn);
         return;
@@ -87,8 +91,27 @@ dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet 
     port = local_port_by_mac(dp, sn, &eth->dst_addr);
     if (port >= 0) {
         dp_count(w, DP_tenant_switched_local);
+        DP_TRACE(w, m, tenant, 2, sn->vsid, port, 0);
         dp_vm_output(w, m, (uint16_t)port);
         return;
     }
     dp_drop(w, m, DP_tenant_unknown_dst_mac);
+}
+
+void
+dp_trace_fmt_tenant(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *t = (const uint8_t *)&r->b;
+    switch (r->what) {
+    case 0:
+        snprintf(buf, len, "tenant: VSID %u, ARP for %u.%u.%u.%u answered from policy", r->a, t[0],
+                 t[1], t[2], t[3]);
+        break;
+    case 1:
+        snprintf(buf, len, "tenant: VSID %u, to the subnet gateway: route in domain %u", r->a,
+                 r->b);
+        break;
+    default:
+        snprintf(buf, len, "tenant: VSID %u, switched to local VM port %u", r->a, r->b);
+    }
 }

@@ -4,6 +4,7 @@
 #include "dp_internal.h"
 
 #include <rte_ethdev.h>
+#include <stdio.h>
 
 enum dp_l2_status
 dp_l2_peek(const struct rte_mbuf *m, const struct dp_port *port, uint16_t *type, unsigned *hlen)
@@ -90,6 +91,7 @@ dp_tx_frame(struct dp_worker *w, struct rte_mbuf *m, uint16_t port)
         dp_drop(w, m, DP_tx_no_port);
         return;
     }
+    DP_TRACE(w, m, tx, 0, port, rte_pktmbuf_pkt_len(m), 0);
     tb = &w->tx[port];
     tb->pkts[tb->n++] = m;
     if (tb->n == DP_BURST) {
@@ -113,6 +115,7 @@ dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip)
         const struct dp_neigh *n = rcu_table_lookup(dp->neighbors, &k);
 
         if (!n) {
+            DP_TRACE(w, m, tx, 1, port, 0, nh_ip);
             dp_count(w, DP_tx_neigh_punted);
             dp_punt(w, m, DP_PUNT_NEIGH_MISS, port, nh_ip);
             return;
@@ -146,4 +149,23 @@ dp_tx_flush(struct dp_worker *w)
         }
         tb->n = 0;
     }
+}
+
+void
+dp_trace_fmt_tx(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *n = (const uint8_t *)&r->c;
+    if (r->what) {
+        snprintf(buf, len, "tx: port %u, next hop %u.%u.%u.%u unresolved: held for ARP", r->a, n[0],
+                 n[1], n[2], n[3]);
+    } else {
+        snprintf(buf, len, "tx: port %u, %u bytes queued", r->a, r->b);
+    }
+}
+
+void
+dp_trace_fmt_drop(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "drop: %s (%s)", r->a < DP_N_DROPS ? dp_drop_names[r->a] : "?",
+             r->a < DP_N_DROPS ? dp_drop_help[r->a] : "?");
 }

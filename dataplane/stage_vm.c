@@ -5,6 +5,7 @@
 #include "dp_internal.h"
 
 #include <rte_udp.h>
+#include <stdio.h>
 
 /* True when an IPv4 packet with source 0.0.0.0 is a DHCP client message, the one case where a VM
  * may legitimately send without its CA. */
@@ -86,6 +87,7 @@ dp_vm_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port)
     uint16_t type;
 
     dp_count(w, DP_vm_rx);
+    DP_TRACE(w, m, vm, 0, port->conf.vsid, port->conf.ca, rte_pktmbuf_data_len(m));
     if (len < sizeof *eth) {
         dp_drop(w, m, DP_vm_runt);
         return;
@@ -149,4 +151,12 @@ dp_vm_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port)
         }
     }
     to_wildcard(w, m, sn);
+}
+
+void
+dp_trace_fmt_vm(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    const uint8_t *c = (const uint8_t *)&r->b;
+    snprintf(buf, len, "vm: port %u (VSID %u, CA %u.%u.%u.%u), %u bytes", r->port, r->a, c[0], c[1],
+             c[2], c[3], r->c);
 }

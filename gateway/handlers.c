@@ -691,9 +691,57 @@ show_status(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
+static int
+trace_start(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    uint32_t count = 10;
+    bool given;
+
+    if (!arg_uint(args, "count", &count, &given, err)) {
+        return EINVAL;
+    }
+    if (count < 1 || count > 1000) {
+        snprintf(err, CTL_ERR_MAX, "count: %u is out of range 1..1000", count);
+        return EINVAL;
+    }
+    dp_trace_start(gw->dp, count);
+    *result = json_sprintf("tracing the next %u packets; see 'show trace'", count);
+    return 0;
+}
+
+static void
+trace_row(unsigned worker, uint32_t pkt, const char *line, void *aux)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "worker", json_integer(worker));
+    json_object_set_new(o, "packet", json_integer(pkt));
+    json_object_set_new(o, "event", json_string(line));
+    json_array_append_new(aux, o);
+}
+
+static int
+show_trace(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    json_t *arr = json_array();
+
+    (void)args;
+    (void)err;
+    dp_trace_lines(gw->dp, trace_row, arr);
+    *result = arr;
+    return 0;
+}
+
 void
 handlers_register(struct gw_state *gw)
 {
+    ctl_server_register(gw->ctl, "trace start",
+                        "trace the next packets through every stage [count=N, default 10]",
+                        trace_start, gw);
+    ctl_server_register(gw->ctl, "show trace", "what each traced packet met, stage by stage",
+                        show_trace, gw);
     ctl_server_register(gw->ctl, "show status", "node, roles, uptime and table sizes", show_status,
                         gw);
     ctl_server_register(gw->ctl, "show ports", "ports with link state and packet counters",

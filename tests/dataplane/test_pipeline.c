@@ -918,6 +918,44 @@ test_burst_path_matches_scalar(void **state)
     assert_true(w->stats.counter[DP_route_routed] >= 4);
 }
 
+/* A marked packet leaves one trace record per stage, each read by its stage's formatter. */
+static void
+test_trace_records_each_stage(void **state)
+{
+    struct rte_mbuf *m = nvgre_ping("10.1.2.10", 64, 8, false);
+    char line[160], all[2048] = "";
+
+    (void)state;
+    w->trace->n = 0;
+    m->ol_flags |= dp_trace_flag;
+    *RTE_MBUF_DYNFIELD(m, dp_trace_field, uint32_t *) = 1;
+    dp_provider_input(w, m);
+    for (uint32_t i = 0; i < w->trace->n; i++) {
+        assert_int_equal(w->trace->rec[i].pkt, 1);
+        dp_trace_format(&w->trace->rec[i], line, sizeof line);
+        strcat(all, line);
+        strcat(all, "\n");
+    }
+    assert_non_null(strstr(all, "provider: port 0"));
+    assert_non_null(strstr(all, "decap: NVGRE VSID 5001 FlowID 66 -> routing domain 1"));
+    assert_non_null(strstr(all, "tenant: VSID 5001, to the subnet gateway"));
+    assert_non_null(strstr(all, "route: domain 1, 10.1.2.10 -> connected VSID 5002"));
+    assert_non_null(strstr(all, "encap: NVGRE VSID 5002"));
+    assert_non_null(strstr(all, "tx: port 0"));
+
+    /* An unmarked packet records nothing; a marked drop names its reason. */
+    w->trace->n = 0;
+    dp_provider_input(w, nvgre_ping("10.1.2.10", 64, 8, false));
+    assert_int_equal(w->trace->n, 0);
+    m = nvgre_inner(nvgre("10.0.0.1", 0x2000, 0x6558, 7777u << 8));
+    m->ol_flags |= dp_trace_flag;
+    *RTE_MBUF_DYNFIELD(m, dp_trace_field, uint32_t *) = 2;
+    dp_provider_input(w, m);
+    dp_trace_format(&w->trace->rec[w->trace->n - 1], line, sizeof line);
+    assert_string_equal(line, "drop: decap.unknown_vsid (VSID not configured on this node)");
+    w->trace->n = 0;
+}
+
 int
 main(void)
 {
@@ -952,6 +990,7 @@ main(void)
         cmocka_unit_test_setup(test_fib_longest_prefix_and_isolation, reset),
         cmocka_unit_test_setup(test_lookup_table_replace_and_capacity, reset),
         cmocka_unit_test_setup(test_burst_path_matches_scalar, reset),
+        cmocka_unit_test_setup(test_trace_records_each_stage, reset),
     };
     return cmocka_run_group_tests_name("dataplane pipeline", tests, setup, teardown);
 }

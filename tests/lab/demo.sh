@@ -28,6 +28,11 @@ vm vma1 curl -s http://10.99.0.2:8080/
 say "traceroute from vma1 to vma2 (the gateway answers as 10.1.1.1)"
 vm vma1 traceroute -n -q 1 -w 1 10.1.2.10
 
+say "hnvgwctl trace start count=1, then one ping: the packet's path through the gateway"
+ctl gw trace start count=1 >/dev/null
+vm vma1 ping -c 1 -W 2 10.1.2.10 >/dev/null
+ctl gw show trace
+
 say "hnvgwctl show ports (gateway)";   ctl gw show ports
 say "hnvgwctl show tenants (gateway)"; ctl gw show tenants
 say "hnvgwctl show lookup (gateway)";  ctl gw show lookup

@@ -20,6 +20,15 @@ ok "contoso: TCP (curl) across virtual subnets" \
   curl_is "${NS_VM[vma1]}" http://10.1.2.10:8080/ "hello from contoso-db"
 ok "fabrikam: the same CAs reach fabrikam's own VM, never contoso's" \
   curl_is "${NS_VM[vmb1]}" http://10.1.2.10:8080/ "hello from fabrikam-db"
+trace_shows_path() {
+  ctl gw trace start count=1 >/dev/null || return 1
+  vm vma1 ping -c 1 -W 2 10.1.2.10 >/dev/null || return 1
+  ctl gw show trace | tee "$LAB_DIR/trace.txt"
+  grep -q 'decap: NVGRE VSID 5001' "$LAB_DIR/trace.txt" &&
+    grep -q 'route: domain 1, 10.1.2.10 -> connected VSID 5002' "$LAB_DIR/trace.txt" &&
+    grep -q 'encap: NVGRE VSID 5002 .* to PA 10.0.0.2' "$LAB_DIR/trace.txt"
+}
+ok "packet trace shows a routed packet stage by stage" trace_shows_path
 ok "contoso: ping the subnet gateway CA" vm vma1 ping -c 1 -W 2 10.1.1.1
 ok "PA ping (ping -p) to the gateway's provider address" ip netns exec "$NS_PA" bash -c \
   "ip addr add 10.0.0.250/24 dev br0 && ping -c 1 -W 2 10.0.0.1; rc=\$?; ip addr del 10.0.0.250/24 dev br0; exit \$rc"
