@@ -100,7 +100,7 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
 
     dp->lookups = rcu_table_create("lookups", sizeof(struct dp_lookup_key),
                                    sizeof(struct dp_lookup), params->max_lookups, dp->qsbr);
-    dp->subnets = rcu_table_create("subnets", sizeof(uint32_t), sizeof(struct dp_subnet),
+    dp->subnets = rcu_table_create("subnets", sizeof(struct dp_vsid_key), sizeof(struct dp_subnet),
                                    params->max_subnets, dp->qsbr);
     dp->neighbors = rcu_table_create("neighbors", sizeof(struct dp_neigh_key),
                                      sizeof(struct dp_neigh), params->max_neighbors, dp->qsbr);
@@ -480,13 +480,15 @@ dp_destroy(struct dp *dp)
 int
 dp_subnet_set(struct dp *dp, const struct dp_subnet *subnet)
 {
-    return rcu_table_set(dp->subnets, &subnet->vsid, subnet);
+    struct dp_vsid_key k = {.vsid = subnet->vsid};
+    return rcu_table_set(dp->subnets, &k, subnet);
 }
 
 int
 dp_subnet_del(struct dp *dp, uint32_t vsid)
 {
-    return rcu_table_del(dp->subnets, &vsid);
+    struct dp_vsid_key k = {.vsid = vsid};
+    return rcu_table_del(dp->subnets, &k);
 }
 
 int

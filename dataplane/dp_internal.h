@@ -39,6 +39,13 @@ struct dp_lookup_key {
     uint8_t addr[8];           /* The IPv4 CA in the first 4 bytes, network order; the rest zero. */
 } __attribute__((aligned(8))); /* rte_hash_crc reads keys 8 bytes at a time. */
 
+/* The key of the VSID table: 16 bytes, like the lookup key, so that rte_hash compares it with one
+ * vector instruction instead of calling memcmp. */
+struct dp_vsid_key {
+    uint32_t vsid;   /* Virtual subnet. */
+    uint32_t pad[3]; /* Zero. */
+} __attribute__((aligned(8)));
+
 /* The key of the neighbor table. */
 struct dp_neigh_key {
     uint16_t port; /* DPDK port the neighbor is on. */
@@ -116,7 +123,7 @@ struct dp {
     struct rte_mempool *indirect_pool;  /* Indirect mbufs for IPv4 fragments. */
     struct rte_rcu_qsbr *qsbr;          /* Workers' RCU state. */
     struct rcu_table *lookups;          /* (vsid, ca) -> struct dp_lookup. */
-    struct rcu_table *subnets;          /* vsid -> struct dp_subnet. */
+    struct rcu_table *subnets;          /* struct dp_vsid_key -> struct dp_subnet. */
     struct rcu_table *neighbors;        /* (port, ip) -> struct dp_neigh. */
     struct rte_fib6 *fib;               /* (tenant, IPv4) -> next-hop index, see fib.c. */
     struct dp_nexthop *nh;              /* Next-hop table, DP_NH_MAX entries; index 0 unused. */
@@ -179,7 +186,8 @@ dp_is_my_pa(const struct dp *dp, uint32_t ip)
 static inline const struct dp_subnet *
 dp_subnet_find(const struct dp *dp, uint32_t vsid)
 {
-    return rcu_table_lookup(dp->subnets, &vsid);
+    struct dp_vsid_key k = {.vsid = vsid};
+    return rcu_table_lookup(dp->subnets, &k);
 }
 
 static inline const struct dp_lookup *

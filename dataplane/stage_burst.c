@@ -73,6 +73,7 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     uint8_t fib_keys[DP_BURST][16];
     uint64_t nhs[DP_BURST];
     struct dp_lookup_key lkeys[DP_BURST];
+    struct dp_vsid_key vkeys[DP_BURST];
     uint16_t nf = 0, k = 0;
 
     if (!dp->params.gateway_role) {
@@ -91,7 +92,8 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
             continue;
         }
         b[nf].vsid = vsid;
-        keys[nf] = &b[nf].vsid;
+        vkeys[nf] = (struct dp_vsid_key){.vsid = vsid};
+        keys[nf] = &vkeys[nf];
         fast[nf++] = m;
     }
     if (!nf) {
