@@ -481,14 +481,18 @@ int
 dp_subnet_set(struct dp *dp, const struct dp_subnet *subnet)
 {
     struct dp_vsid_key k = {.vsid = subnet->vsid};
-    return rcu_table_set(dp->subnets, &k, subnet);
+    int ret = rcu_table_set(dp->subnets, &k, subnet);
+    __atomic_fetch_add(&dp->subnet_gen, 1, __ATOMIC_RELEASE);
+    return ret;
 }
 
 int
 dp_subnet_del(struct dp *dp, uint32_t vsid)
 {
     struct dp_vsid_key k = {.vsid = vsid};
-    return rcu_table_del(dp->subnets, &k);
+    int ret = rcu_table_del(dp->subnets, &k);
+    __atomic_fetch_add(&dp->subnet_gen, 1, __ATOMIC_RELEASE);
+    return ret;
 }
 
 int

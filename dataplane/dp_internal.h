@@ -46,6 +46,17 @@ struct dp_vsid_key {
     uint32_t pad[3]; /* Zero. */
 } __attribute__((aligned(8)));
 
+/* What the burst path needs of a VSID, cached per worker so that a busy VSID skips the table.
+ * A copy, not a pointer: no RCU question; any subnet change (dp->subnet_gen) invalidates all. */
+struct dp_vsid_cache {
+    uint32_t vsid;     /* The VSID, 0 when the entry is empty. */
+    uint32_t gen;      /* dp->subnet_gen when it was filled. */
+    uint16_t tenant;   /* Its routing domain. */
+    uint8_t gw_mac[6]; /* Its gateway MAC. */
+};
+
+#define DP_VSID_CACHE 64 /* Entries, direct-mapped by the VSID's low bits. */
+
 /* The key of the neighbor table. */
 struct dp_neigh_key {
     uint16_t port; /* DPDK port the neighbor is on. */
@@ -102,7 +113,8 @@ struct dp_worker {
     struct rte_ether_addr nc_mac;     /* its MAC, */
     uint32_t nc_gen;                  /* and dp->neigh_gen when it was looked up. */
     struct dp_trace_buf *trace;       /* Packet trace records (see trace.h). */
-    uint32_t trace_epoch;             /* dp->trace_epoch when the buffer was last cleared. */
+    struct dp_vsid_cache vsid_cache[DP_VSID_CACHE]; /* Recent VSIDs, for the burst path. */
+    uint32_t trace_epoch; /* dp->trace_epoch when the buffer was last cleared. */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -142,9 +154,10 @@ struct dp {
     uint32_t trace_epoch;               /* Bumped to make workers clear their trace buffers. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
-    uint32_t neigh_gen; /* Bumped on every neighbor change (invalidates the worker caches). */
-    volatile bool stop; /* Asks workers to exit. */
-    bool started;       /* dp_start() succeeded. */
+    uint32_t neigh_gen;  /* Bumped on every neighbor change (invalidates the worker caches). */
+    uint32_t subnet_gen; /* Bumped on every subnet change (invalidates the VSID caches). */
+    volatile bool stop;  /* Asks workers to exit. */
+    bool started;        /* dp_start() succeeded. */
 };
 
 /* ---- Helpers used by several stages. ---- */

@@ -10,7 +10,9 @@
 
 /* What the burst path learned about one packet. */
 struct burst_pkt {
-    const struct dp_subnet *sn;    /* Ingress subnet. */
+    uint16_t tenant;               /* Ingress routing domain. */
+    bool known;                    /* The ingress VSID is configured (tenant, gw_mac valid). */
+    struct rte_ether_addr gw_mac;  /* Ingress subnet's gateway MAC. */
     const uint8_t *dst_gw_mac;     /* Egress subnet's gateway MAC (from the next hop). */
     const struct dp_lookup *rec;   /* Destination's lookup record. */
     struct rte_ipv4_hdr *inner_ip; /* Inner IPv4 header. */
@@ -82,36 +84,65 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         }
         return;
     }
-    /* 1. Outer headers; the VSID table in bulk. */
+    /* 1. Outer headers; VSIDs from the worker's cache, the misses from the table in bulk. */
+    uint32_t gen = __atomic_load_n(&dp->subnet_gen, __ATOMIC_ACQUIRE);
+    uint16_t miss[DP_BURST], nmiss = 0;
+
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         uint32_t vsid = outer_vsid(dp, &dp->ports[m->port], m, &b[nf].outer_src);
+        struct dp_vsid_cache *c;
 
         if (!vsid) {
             dp_provider_input(w, m);
             continue;
         }
         b[nf].vsid = vsid;
-        vkeys[nf] = (struct dp_vsid_key){.vsid = vsid};
-        keys[nf] = &vkeys[nf];
+        c = &w->vsid_cache[vsid % DP_VSID_CACHE];
+        if (c->vsid == vsid && c->gen == gen) {
+            b[nf].known = true;
+            b[nf].tenant = c->tenant;
+            memcpy(b[nf].gw_mac.addr_bytes, c->gw_mac, 6);
+        } else {
+            vkeys[nmiss] = (struct dp_vsid_key){.vsid = vsid};
+            keys[nmiss] = &vkeys[nmiss];
+            miss[nmiss++] = nf;
+            b[nf].known = false;
+        }
         fast[nf++] = m;
     }
     if (!nf) {
         return;
     }
-    rcu_table_lookup_bulk(dp->subnets, keys, nf, vals);
+    if (nmiss) {
+        rcu_table_lookup_bulk(dp->subnets, keys, nmiss, vals);
+        for (uint16_t j = 0; j < nmiss; j++) {
+            const struct dp_subnet *sn = vals[j];
+            struct dp_vsid_cache *c;
+
+            if (!sn) {
+                continue; /* Unknown VSID: the per-packet path counts it. */
+            }
+            c = &w->vsid_cache[sn->vsid % DP_VSID_CACHE];
+            c->vsid = sn->vsid;
+            c->gen = gen;
+            c->tenant = sn->tenant;
+            memcpy(c->gw_mac, sn->gw_mac, 6);
+            b[miss[j]].known = true;
+            b[miss[j]].tenant = sn->tenant;
+            memcpy(b[miss[j]].gw_mac.addr_bytes, sn->gw_mac, 6);
+        }
+    }
 
     /* 2. Inner headers: a unicast IPv4 packet to the subnet's gateway that can be forwarded. */
     for (uint16_t i = 0; i < nf; i++) {
         struct rte_mbuf *m = fast[i];
-        const struct dp_subnet *sn = vals[i];
         const struct rte_ether_hdr *eth =
             rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, DP_NVGRE_OVERHEAD);
         struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
         uint32_t avail = rte_pktmbuf_data_len(m) - DP_NVGRE_OVERHEAD - sizeof *eth;
 
-        if (!sn ||
-            !rte_is_same_ether_addr(&eth->dst_addr, (const struct rte_ether_addr *)sn->gw_mac) ||
+        if (!b[i].known || !rte_is_same_ether_addr(&eth->dst_addr, &b[i].gw_mac) ||
             eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
             rte_be_to_cpu_16(ip->total_length) != avail || ip->time_to_live <= 1 ||
             dp_ipv4_sum20(ip) != 0xffff) {
@@ -119,9 +150,8 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
             continue;
         }
         b[k] = b[i];
-        b[k].sn = sn;
         b[k].inner_ip = ip;
-        dp_fib_key(fib_keys[k], sn->tenant, ip->dst_addr);
+        dp_fib_key(fib_keys[k], b[i].tenant, ip->dst_addr);
         fast[k++] = m;
     }
     nf = k;

@@ -956,6 +956,34 @@ test_trace_records_each_stage(void **state)
     w->trace->n = 0;
 }
 
+/* The burst path's VSID cache forgets a subnet as soon as it changes. */
+static void
+test_vsid_cache_follows_subnet_changes(void **state)
+{
+    struct rte_mbuf *m;
+    struct dp_subnet sn;
+    static const uint8_t NEW_MAC[6] = {0x02, 0, 0, 0, 0x01, 0x99};
+
+    (void)state;
+    m = nvgre_ping("10.1.2.10", 64, 8, false);
+    dp_provider_burst(w, &m, 1); /* Fills the cache for VSID 5001. */
+    assert_int_equal(w->stats.counter[DP_route_routed], 1);
+
+    assert_int_equal(dp_subnet_get(dp, 5001, &sn), 0);
+    memcpy(sn.gw_mac, NEW_MAC, 6);
+    assert_int_equal(dp_subnet_set(dp, &sn), 0);
+    m = nvgre_ping("10.1.2.10", 64, 8, false); /* Still to the old gateway MAC. */
+    dp_provider_burst(w, &m, 1);
+    assert_int_equal(w->stats.counter[DP_route_routed], 1);
+    assert_int_equal(w->stats.drop[DP_tenant_unknown_dst_mac], 1);
+
+    memcpy(sn.gw_mac, GW1_MAC, 6);
+    assert_int_equal(dp_subnet_set(dp, &sn), 0);
+    m = nvgre_ping("10.1.2.10", 64, 8, false);
+    dp_provider_burst(w, &m, 1);
+    assert_int_equal(w->stats.counter[DP_route_routed], 2);
+}
+
 /* The burst path's inline signatures are exactly rte_hash's own, or its lookups would miss. */
 static void
 test_inline_hash_matches_rte_hash(void **state)
@@ -1013,6 +1041,7 @@ main(void)
         cmocka_unit_test_setup(test_burst_path_matches_scalar, reset),
         cmocka_unit_test_setup(test_trace_records_each_stage, reset),
         cmocka_unit_test_setup(test_inline_hash_matches_rte_hash, reset),
+        cmocka_unit_test_setup(test_vsid_cache_follows_subnet_changes, reset),
     };
     return cmocka_run_group_tests_name("dataplane pipeline", tests, setup, teardown);
 }
