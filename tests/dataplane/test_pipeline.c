@@ -956,6 +956,48 @@ test_trace_records_each_stage(void **state)
     w->trace->n = 0;
 }
 
+/* Inserts an 802.1Q tag with 'vid' after the MAC addresses of m's frame. */
+static void
+add_vlan_tag(struct rte_mbuf *m, uint16_t vid)
+{
+    uint8_t *frame;
+
+    assert_non_null(rte_pktmbuf_prepend(m, 4));
+    frame = rte_pktmbuf_mtod(m, uint8_t *);
+    memmove(frame, frame + 4, 12);
+    frame[12] = 0x81, frame[13] = 0x00, frame[14] = (uint8_t)(vid >> 8), frame[15] = (uint8_t)vid;
+}
+
+/* A provider port with a VLAN accepts only frames tagged with it and tags what it sends. */
+static void
+test_provider_vlan(void **state)
+{
+    struct rte_mbuf *m;
+    const struct rte_vlan_hdr *vh;
+
+    (void)state;
+    dp->ports[PROVIDER].conf.vlan = 10;
+
+    dp_provider_input(w, nvgre_ping("10.1.2.10", 64, 8, false)); /* Untagged: refused. */
+    assert_int_equal(w->stats.drop[DP_provider_bad_vlan], 1);
+
+    m = nvgre_ping("10.1.2.10", 64, 8, false);
+    add_vlan_tag(m, 10);
+    dp_provider_burst(w, &m, 1);
+    assert_int_equal(w->stats.counter[DP_route_routed], 1);
+    m = only_tx(PROVIDER);
+    vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, 12);
+    assert_int_equal(ntohs(*rte_pktmbuf_mtod_offset(m, const uint16_t *, 12)), RTE_ETHER_TYPE_VLAN);
+    assert_int_equal(ntohs(*(const uint16_t *)((const uint8_t *)vh + 2)) & 0xfff, 10);
+    assert_int_equal(ntohs(*rte_pktmbuf_mtod_offset(m, const uint16_t *, 16)), RTE_ETHER_TYPE_IPV4);
+
+    m = nvgre_ping("10.1.2.10", 64, 8, false); /* Tagged with another VLAN: refused. */
+    add_vlan_tag(m, 11);
+    dp_provider_input(w, m);
+    assert_int_equal(w->stats.drop[DP_provider_bad_vlan], 2);
+    dp->ports[PROVIDER].conf.vlan = 0;
+}
+
 /* The burst path's VSID cache forgets a subnet as soon as it changes. */
 static void
 test_vsid_cache_follows_subnet_changes(void **state)
@@ -1042,6 +1084,7 @@ main(void)
         cmocka_unit_test_setup(test_trace_records_each_stage, reset),
         cmocka_unit_test_setup(test_inline_hash_matches_rte_hash, reset),
         cmocka_unit_test_setup(test_vsid_cache_follows_subnet_changes, reset),
+        cmocka_unit_test_setup(test_provider_vlan, reset),
     };
     return cmocka_run_group_tests_name("dataplane pipeline", tests, setup, teardown);
 }
