@@ -76,6 +76,7 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     uint64_t nhs[DP_BURST];
     struct dp_lookup_key lkeys[DP_BURST];
     struct dp_vsid_key vkeys[DP_BURST];
+    uint8_t live[DP_BURST]; /* Packets still on the common path, as indexes into b and fast. */
     uint16_t nf = 0, k = 0;
 
     if (!dp->params.gateway_role) {
@@ -149,10 +150,9 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
             dp_provider_input(w, m);
             continue;
         }
-        b[k] = b[i];
-        b[k].inner_ip = ip;
+        b[i].inner_ip = ip;
         dp_fib_key(fib_keys[k], b[i].tenant, ip->dst_addr);
-        fast[k++] = m;
+        live[k++] = (uint8_t)i;
     }
     nf = k;
     if (!nf) {
@@ -163,17 +163,17 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     k = 0;
     for (uint16_t i = 0; i < nf; i++) {
         const struct dp_nexthop *nh = nhs[i] ? &dp->nh[nhs[i]] : NULL;
+        struct burst_pkt *p = &b[live[i]];
 
         if (!nh || (nh->type != DP_NH_CONNECTED && nh->type != DP_NH_CA) ||
             !(nh->mac[0] | nh->mac[1] | nh->mac[2] | nh->mac[3] | nh->mac[4] | nh->mac[5])) {
-            dp_provider_input(w, fast[i]);
+            dp_provider_input(w, fast[live[i]]);
             continue;
         }
-        b[k] = b[i];
-        b[k].target = nh->type == DP_NH_CA ? nh->ip : b[i].inner_ip->dst_addr;
-        b[k].vsid = nh->vsid; /* From here on: the egress VSID. */
-        b[k].dst_gw_mac = nh->mac;
-        fast[k++] = fast[i];
+        p->target = nh->type == DP_NH_CA ? nh->ip : p->inner_ip->dst_addr;
+        p->vsid = nh->vsid; /* From here on: the egress VSID. */
+        p->dst_gw_mac = nh->mac;
+        live[k++] = live[i];
     }
     nf = k;
     if (!nf) {
@@ -182,9 +182,9 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     /* 4. Lookup records, in bulk. */
     for (uint16_t i = 0; i < nf; i++) {
         memset(&lkeys[i], 0, sizeof lkeys[i]);
-        lkeys[i].vsid = b[i].vsid;
+        lkeys[i].vsid = b[live[i]].vsid;
         lkeys[i].family = 4;
-        memcpy(lkeys[i].addr, &b[i].target, 4);
+        memcpy(lkeys[i].addr, &b[live[i]].target, 4);
         keys[i] = &lkeys[i];
     }
     rcu_table_lookup_bulk(dp->lookups, keys, nf, vals);
@@ -199,14 +199,15 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     uint32_t provider_mtu = dp->ports[dp->provider_port].conf.mtu;
     for (uint16_t i = 0; i < nf; i++) {
         const struct dp_lookup *rec = vals[i];
+        struct burst_pkt *p = &b[live[i]];
 
         if (!rec || rec->type == DP_LK_L2ONLY || rec->type == DP_LK_WILDCARD ||
             rec->local_port >= 0 ||
-            rte_be_to_cpu_16(b[i].inner_ip->total_length) > provider_mtu - DP_NVGRE_OVERHEAD) {
-            dp_provider_input(w, fast[i]);
+            rte_be_to_cpu_16(p->inner_ip->total_length) > provider_mtu - DP_NVGRE_OVERHEAD) {
+            dp_provider_input(w, fast[live[i]]);
             continue;
         }
-        b[i].rec = rec;
-        finish(w, fast[i], &b[i]);
+        p->rec = rec;
+        finish(w, fast[live[i]], p);
     }
 }
