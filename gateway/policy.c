@@ -9,6 +9,12 @@
 
 #include <arpa/inet.h>
 
+/* DPDK port id of each configured port, by config index, as dp_port_add() assigned them (PCI
+ * devices probed by the EAL come first, so ids need not follow config order). Ports are fixed
+ * for the life of the process; until policy_add_ports() runs, ids are taken to be the index. */
+static uint16_t port_ids[64];
+static bool port_ids_known;
+
 static bool
 is_my_pa(const struct hnvgw_config *cfg, uint32_t ip)
 {
@@ -42,6 +48,7 @@ policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *p)
 int
 policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
 {
+    port_ids_known = true;
     for (size_t i = 0; i < cfg->n_ports; i++) {
         const struct config_port *cp = &cfg->ports[i];
         struct dp_port_conf pc;
@@ -67,6 +74,9 @@ policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
         ret = dp_port_add(dp, &pc, &id, err);
         if (ret) {
             return ret;
+        }
+        if (i < 64) {
+            port_ids[i] = id;
         }
         for (size_t k = 0; k < cp->n_static_neighbors; k++) {
             dp_neigh_set_static(dp, id, cp->static_neighbors[k].ip.v4,
@@ -99,15 +109,20 @@ want_lookup_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* DPDK port id of the VM port bound to (vsid, ca), or -1. Port ids follow config order because
- * policy_add_ports() adds them in that order before anything else probes a device. */
+static uint16_t
+port_id_of(size_t config_index)
+{
+    return port_ids_known && config_index < 64 ? port_ids[config_index] : (uint16_t)config_index;
+}
+
+/* DPDK port id of the VM port bound to (vsid, ca), or -1. */
 static int
 vm_port_of(const struct hnvgw_config *cfg, uint32_t vsid, uint32_t ca)
 {
     for (size_t i = 0; i < cfg->n_ports; i++) {
         const struct config_port *p = &cfg->ports[i];
         if (p->kind == CONFIG_PORT_VM && p->vsid == vsid && p->ca.v4 == ca) {
-            return (int)i;
+            return port_id_of(i);
         }
     }
     return -1;
@@ -158,7 +173,7 @@ want_lookups(const struct hnvgw_config *cfg, size_t *n)
             memcpy(e->v.mac, p->mac.b, 6);
             e->v.type = DP_LK_STATIC;
             e->v.rule = DP_LK_ENCAP;
-            e->v.local_port = (int16_t)i;
+            e->v.local_port = (int16_t)port_id_of(i);
         }
     }
     qsort(w, k, sizeof *w, want_lookup_cmp);
@@ -184,7 +199,7 @@ subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
     memcpy(out->gw_mac, s->gateway_mac.b, 6);
     for (size_t i = 0; i < cfg->n_ports; i++) {
         if (cfg->ports[i].kind == CONFIG_PORT_VM && cfg->ports[i].vsid == s->vsid) {
-            out->local_ports |= 1ull << i;
+            out->local_ports |= 1ull << port_id_of(i);
         }
     }
     /* Binary search for the first record of this VSID. */
