@@ -224,7 +224,8 @@ pending_retry(struct dp *dp, uint64_t now)
 {
     for (unsigned i = 0; i < DP_PENDING_MAX; i++) {
         struct dp_neigh_pending *p = &dp->pending[i];
-        if (!p->used || now - p->last_request_tsc < rte_get_tsc_hz()) {
+        /* 'now' may predate a request sent during this very poll: never retry early. */
+        if (!p->used || now < p->last_request_tsc || now - p->last_request_tsc < rte_get_tsc_hz()) {
             continue;
         }
         if (p->tries >= 3) {

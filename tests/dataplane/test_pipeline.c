@@ -956,6 +956,81 @@ test_trace_records_each_stage(void **state)
     w->trace->n = 0;
 }
 
+/* Empties the control thread's transmit ring into 'out' (at most 8); returns how many. */
+static unsigned
+drain_ctl_tx(struct rte_mbuf **out)
+{
+    unsigned n = 0;
+    while (n < 8 && rte_ring_dequeue(dp->ctl_tx, (void **)&out[n]) == 0) {
+        n++;
+    }
+    return n;
+}
+
+/* A packet whose next hop is unknown is held, ARP asks for it, and the reply releases the packet
+ * with the learned MAC; learned neighbors age out, static ones do not. */
+static void
+test_control_resolves_holds_and_ages(void **state)
+{
+    struct dp_lookup rec = {.pa = ip4("10.0.0.6"), .type = DP_LK_STATIC, .local_port = -1};
+    static const uint8_t PA6_MAC[6] = {0x02, 0, 0x0a, 0, 0, 0x06};
+    struct rte_mbuf *m, *out[8];
+    struct rte_arp_hdr *arp;
+    const struct rte_ether_hdr *eth;
+    struct dp_neigh_key k = {.port = PROVIDER, .ip = ip4("10.0.0.6")};
+
+    (void)state;
+    memcpy(rec.mac, VM_B_MAC, 6);
+    assert_int_equal(dp_lookup_set(dp, 5002, ip4("10.1.2.12"), &rec), 0);
+    dp_provider_input(w, nvgre_ping("10.1.2.12", 64, 8, false));
+    assert_int_equal(rte_ring_count(dp->punt), 1);
+    dp_control_poll(dp);
+    assert_int_equal(drain_ctl_tx(out), 1); /* The ARP request, broadcast from our PA. */
+    eth = rte_pktmbuf_mtod(out[0], const struct rte_ether_hdr *);
+    arp = (struct rte_arp_hdr *)(eth + 1);
+    assert_true(rte_is_broadcast_ether_addr(&eth->dst_addr));
+    assert_int_equal(ntohs(arp->arp_opcode), RTE_ARP_OP_REQUEST);
+    assert_int_equal(arp->arp_data.arp_tip, ip4("10.0.0.6"));
+    assert_int_equal(arp->arp_data.arp_sip, ip4("10.0.0.1"));
+    rte_pktmbuf_free(out[0]);
+
+    /* The reply: learned, and the held packet leaves with the new MAC. */
+    m = rte_pktmbuf_alloc(dp->pool);
+    m->port = PROVIDER;
+    put_eth(m, PROV_MAC, PA6_MAC, RTE_ETHER_TYPE_ARP);
+    arp = (struct rte_arp_hdr *)put(m, NULL, sizeof *arp);
+    *arp = (struct rte_arp_hdr){.arp_hardware = htons(1),
+                                .arp_protocol = htons(0x0800),
+                                .arp_hlen = 6,
+                                .arp_plen = 4,
+                                .arp_opcode = htons(2)};
+    memcpy(arp->arp_data.arp_sha.addr_bytes, PA6_MAC, 6);
+    arp->arp_data.arp_sip = ip4("10.0.0.6");
+    memcpy(arp->arp_data.arp_tha.addr_bytes, PROV_MAC, 6);
+    arp->arp_data.arp_tip = ip4("10.0.0.1");
+    dp_provider_input(w, m);
+    dp_control_poll(dp);
+    assert_int_equal(drain_ctl_tx(out), 1);
+    eth = rte_pktmbuf_mtod(out[0], const struct rte_ether_hdr *);
+    assert_memory_equal(eth->dst_addr.addr_bytes, PA6_MAC, 6);
+    assert_int_equal(((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id, IPPROTO_GRE);
+    rte_pktmbuf_free(out[0]);
+    assert_non_null(rcu_table_lookup(dp->neighbors, &k));
+
+    /* Aging: the learned entry expires, the static one (10.0.0.2) stays. */
+    {
+        struct dp_neigh old = {.learned_tsc = rte_rdtsc() - 400 * rte_get_tsc_hz()};
+        struct dp_neigh_key st = {.port = PROVIDER, .ip = ip4("10.0.0.2")};
+        memcpy(old.mac.addr_bytes, PA6_MAC, 6);
+        assert_int_equal(rcu_table_set(dp->neighbors, &k, &old), 0);
+        dp->last_age_tsc = 0;
+        dp_control_poll(dp);
+        assert_null(rcu_table_lookup(dp->neighbors, &k));
+        assert_non_null(rcu_table_lookup(dp->neighbors, &st));
+    }
+    assert_int_equal(dp_lookup_del(dp, 5002, ip4("10.1.2.12")), 0);
+}
+
 /* Inserts an 802.1Q tag with 'vid' after the MAC addresses of m's frame. */
 static void
 add_vlan_tag(struct rte_mbuf *m, uint16_t vid)
@@ -1085,6 +1160,7 @@ main(void)
         cmocka_unit_test_setup(test_inline_hash_matches_rte_hash, reset),
         cmocka_unit_test_setup(test_vsid_cache_follows_subnet_changes, reset),
         cmocka_unit_test_setup(test_provider_vlan, reset),
+        cmocka_unit_test_setup(test_control_resolves_holds_and_ages, reset),
     };
     return cmocka_run_group_tests_name("dataplane pipeline", tests, setup, teardown);
 }
