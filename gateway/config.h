@@ -82,7 +82,7 @@ struct config_external_route {
 /* A tenant: one routing domain. */
 struct config_tenant {
     char name[CONFIG_NAME_MAX];               /* Section title, unique. */
-    uint32_t id;                              /* Routing domain id, 1..4095, unique; stable key. */
+    uint32_t id;                              /* Routing domain id, 1..65535, unique; stable key. */
     struct config_subnet *subnets;            /* Owned array of n_subnets. */
     size_t n_subnets;                         /* Number of virtual subnets. */
     struct hnvgw_prefix *forward_prefixes;    /* Owned: CA prefixes exposed on the external port. */
