@@ -881,8 +881,8 @@ config_port_kind_name(enum config_port_kind kind)
     return (unsigned)kind < 3 ? kind_keys[kind] : "?";
 }
 
-static bool
-is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip)
+bool
+config_is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip)
 {
     for (size_t i = 0; i < cfg->n_pas; i++) {
         if (hnvgw_ip_equal(&cfg->pas[i], ip)) {
@@ -1025,7 +1025,7 @@ check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, co
             !hnvgw_ip_equal(&p->ca, &rec->ca)) {
             continue;
         }
-        if (!is_my_pa(cfg, &rec->pa)) {
+        if (!config_is_my_pa(cfg, &rec->pa)) {
             return report(w, EEXIST, "pa", 0,
                           "%s is not a provider address of this node, but vm port \"%s\" holds "
                           "vsid %u ca %s here",

@@ -176,6 +176,9 @@ int config_check_route(const struct hnvgw_config *cfg, const struct config_route
 const struct config_tenant *config_find_vsid(const struct hnvgw_config *cfg, uint32_t vsid,
                                              const struct config_subnet **subnet);
 
+/* True when 'ip' is one of this node's provider addresses. */
+bool config_is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip);
+
 /* Returns the tenant with routing-domain id 'id', or NULL. */
 const struct config_tenant *config_find_tenant(const struct hnvgw_config *cfg, uint32_t id);
 

@@ -15,15 +15,12 @@
 static uint16_t port_ids[64];
 static bool port_ids_known;
 
+/* True when the IPv4 address 'ip' (network order) is one of this node's PAs. */
 static bool
 is_my_pa(const struct hnvgw_config *cfg, uint32_t ip)
 {
-    for (size_t i = 0; i < cfg->n_pas; i++) {
-        if (cfg->pas[i].v4 == ip) {
-            return true;
-        }
-    }
-    return false;
+    struct hnvgw_ip a = hnvgw_ip4(ip);
+    return config_is_my_pa(cfg, &a);
 }
 
 void
