@@ -141,9 +141,7 @@ control_arp(struct dp *dp, struct rte_mbuf *m)
     arp = rte_pktmbuf_mtod(m, struct rte_arp_hdr *);
     sip = arp->arp_data.arp_sip;
     tip = arp->arp_data.arp_tip;
-    if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-        arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
-        arp->arp_plen != 4 || rte_is_multicast_ether_addr(&arp->arp_data.arp_sha)) {
+    if (!dp_arp_is_ether_ipv4(arp) || rte_is_multicast_ether_addr(&arp->arp_data.arp_sha)) {
         dp->control_stats.drop[bad]++;
         rte_pktmbuf_free(m);
         return;

@@ -328,6 +328,9 @@ void dp_external_input(struct dp_worker *w, struct rte_mbuf *m);
  * turning m into the reply in place (Ethernet header at m's data). */
 void dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp,
                        const struct rte_ether_addr *mac);
+/* stage_arp.c: true when 'arp' is Ethernet/IPv4 ARP (hardware 1, protocol 0x0800, lengths 6
+ * and 4), the only kind the gateway reads. */
+bool dp_arp_is_ether_ipv4(const struct rte_arp_hdr *arp);
 /* stage_arp.c: policy answer for an ARP target CA in 'sn': gateway MAC or lookup record. */
 bool dp_arp_policy(const struct dp *dp, const struct dp_subnet *sn, uint32_t target,
                    struct rte_ether_addr *mac);

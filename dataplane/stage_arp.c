@@ -18,6 +18,14 @@ dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp, const struct rte_
 }
 
 bool
+dp_arp_is_ether_ipv4(const struct rte_arp_hdr *arp)
+{
+    return arp->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
+           arp->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && arp->arp_hlen == 6 &&
+           arp->arp_plen == 4;
+}
+
+bool
 dp_arp_policy(const struct dp *dp, const struct dp_subnet *sn, uint32_t target,
               struct rte_ether_addr *mac)
 {

@@ -39,9 +39,7 @@ vm_arp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port,
         return;
     }
     arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
-    if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-        arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
-        arp->arp_plen != 4) {
+    if (!dp_arp_is_ether_ipv4(arp)) {
         dp_drop(w, m, DP_tenant_bad_arp);
         return;
     }
