@@ -32,6 +32,21 @@
     X(external, ping_replied, "ICMP echo requests to external addresses answered")                 \
     X(tx, sent, "frames handed to a port for transmission")                                        \
     X(tx, neigh_punted, "packets held while their next hop is resolved by ARP")                    \
+    X(nat, in2out, "packets translated inside to outside")                                         \
+    X(nat, out2in, "packets translated outside to inside")                                         \
+    X(nat, hairpinned, "packets from a tenant to a NAT public address, turned around inside")      \
+    X(nat, sessions_created, "NAT sessions created")                                               \
+    X(nat, sessions_expired, "NAT sessions removed by their idle timeout")                         \
+    X(nat, sessions_cleared, "NAT sessions removed by the operator")                               \
+    X(nat, mappings_created, "NAT mappings (inside endpoint -> public endpoint) created")          \
+    X(nat, port_preserved, "new mappings that kept the inside port")                               \
+    X(nat, blocks_allocated, "NAT port blocks taken by a tenant")                                  \
+    X(nat, blocks_released, "NAT port blocks given back")                                          \
+    X(nat, static_hits, "sessions opened through a static inbound mapping")                        \
+    X(nat, icmp_errors_translated, "ICMP errors whose quoted packet was translated (RFC 5508)")    \
+    X(nat, handoffs, "packets handed to the worker that owns their session")                       \
+    X(nat, fragments, "IPv4 fragments received for NAT")                                           \
+    X(nat, reassembled, "datagrams reassembled from fragments for NAT")                            \
     X(worker, idle_sleeps, "times an idle worker slept")
 
 /* Drop reasons: X(stage, name, help). */
@@ -78,6 +93,21 @@
     X(external, unsupported_ethertype, "ethertype not handled on the external port")               \
     X(external, bad_arp, "malformed or foreign ARP")                                               \
     X(replicate, alloc_failed, "no mbuf for a broadcast copy")                                     \
+    X(nat, not_inside, "source is not in the tenant's NAT inside prefixes")                        \
+    X(nat, session_quota, "tenant at its NAT session quota (ICMP prohibited sent)")                \
+    X(nat, port_quota, "tenant at its NAT port quota (ICMP prohibited sent)")                      \
+    X(nat, out_of_ports, "no free public port for the tenant (ICMP prohibited sent)")              \
+    X(nat, table_full, "the worker's NAT session table is full (ICMP prohibited sent)")            \
+    X(nat, no_mapping, "inbound packet to a public port with no mapping")                          \
+    X(nat, filtered, "inbound packet refused by address-dependent filtering")                      \
+    X(nat, tcp_no_syn, "TCP without SYN would open a new inbound session")                         \
+    X(nat, icmp_unknown_session, "ICMP error quoting a packet of no known session")                \
+    X(nat, icmp_unsupported, "ICMP type that NAT does not translate")                              \
+    X(nat, unsupported_proto, "protocol other than TCP, UDP and ICMP")                             \
+    X(nat, bad_l4, "transport header truncated or malformed")                                      \
+    X(nat, handoff_full, "the owning worker's hand-off ring was full")                             \
+    X(nat, reassembly_failed, "fragment not reassembled (table full, timeout or bad fragment)")    \
+    X(nat, log_lost, "mapping-log records lost: the log ring was full")                            \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \
     X(tx, neigh_queue_full, "packet dropped while waiting for ARP resolution")                     \
     X(tx, port_full, "the port's transmit queue was full")                                         \

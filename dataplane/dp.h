@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "nat.h"
 
 struct dp;
 
@@ -27,18 +28,20 @@ struct dp;
 
 /* Sizing and behaviour, fixed at creation. */
 struct dp_params {
-    unsigned n_workers;       /* Worker lcores, 1..DP_MAX_WORKERS. */
-    uint32_t max_lookups;     /* Capacity of the lookup-record table. */
-    uint32_t max_subnets;     /* Capacity of the VSID table. */
-    uint32_t max_routes;      /* Routes across all tenants (FIB capacity). */
-    uint32_t max_neighbors;   /* ARP cache entries on provider and external ports. */
-    uint32_t n_mbufs;         /* Packet buffers (0: a default fitting the ports). */
-    unsigned icmp_rate;       /* ICMP errors per second per worker. */
-    unsigned arp_timeout_s;   /* Lifetime of a learned neighbor. */
-    uint32_t pas[DP_MAX_PAS]; /* This node's provider addresses. */
-    unsigned n_pas;           /* Number of pas. */
-    bool gateway_role;        /* Route between subnets and to the external port. */
-    bool host_role;           /* Local VM ports. */
+    unsigned n_workers;        /* Worker lcores, 1..DP_MAX_WORKERS. */
+    uint32_t max_lookups;      /* Capacity of the lookup-record table. */
+    uint32_t max_subnets;      /* Capacity of the VSID table. */
+    uint32_t max_routes;       /* Routes across all tenants (FIB capacity). */
+    uint32_t max_neighbors;    /* ARP cache entries on provider and external ports. */
+    uint32_t n_mbufs;          /* Packet buffers (0: a default fitting the ports). */
+    unsigned icmp_rate;        /* ICMP errors per second per worker. */
+    unsigned arp_timeout_s;    /* Lifetime of a learned neighbor. */
+    uint32_t pas[DP_MAX_PAS];  /* This node's provider addresses. */
+    unsigned n_pas;            /* Number of pas. */
+    bool gateway_role;         /* Route between subnets and to the external port. */
+    bool host_role;            /* Local VM ports. */
+    uint32_t max_nat_sessions; /* NAT session capacity of the node (0: no NAT). */
+    uint16_t nat_port_block;   /* Ports per NAT port block (power of 2, 8..4096). */
 };
 
 enum dp_port_kind {
@@ -96,6 +99,8 @@ enum dp_nh_type {
     DP_NH_UNREACHABLE, /* Drop with ICMP unreachable. */
     DP_NH_LOCAL,       /* Addressed to the gateway itself (answers ping). */
     DP_NH_TENANT,      /* External classifier: packet belongs to routing domain 'tenant'. */
+    DP_NH_NAT,         /* Source-NAT, then out of the external port to 'ip' (0: on-link). */
+    DP_NH_NAT_PUBLIC,  /* External classifier: a NAT public address (destination NAT). */
 };
 
 /* What a route points at. Also the key of the next-hop index, hence 8-byte aligned and with no

@@ -213,10 +213,11 @@ void
 dp_trace_fmt_route(const struct dp_trace_rec *r, char *buf, size_t len)
 {
     static const char *const kinds[] = {"no route",  "connected VSID", "CA",    "external",
-                                        "blackhole", "unreachable",    "local", "tenant"};
+                                        "blackhole", "unreachable",    "local", "tenant",
+                                        "NAT",       "NAT public"};
     const uint8_t *d = (const uint8_t *)&r->b, *n = (const uint8_t *)&r->c;
     int k = snprintf(buf, len, "route: domain %u, %u.%u.%u.%u -> %s", r->a, d[0], d[1], d[2], d[3],
-                     r->what < 8 ? kinds[r->what] : "?");
+                     r->what < 10 ? kinds[r->what] : "?");
     if (k > 0 && (size_t)k < len) {
         if (r->what == DP_NH_CONNECTED) {
             snprintf(buf + k, len - k, " %u", r->c);

@@ -79,6 +79,57 @@ struct config_external_route {
     int line;                   /* Line of the entry. */
 };
 
+#define CONFIG_NAT_PUBLIC_MAX 16 /* Public addresses of one tenant's NAT. */
+
+enum config_nat_filtering {
+    CONFIG_NAT_FILTER_ADDRESS,  /* Address-dependent filtering (RFC 4787 REQ-8 recommendation). */
+    CONFIG_NAT_FILTER_ENDPOINT, /* Endpoint-independent filtering. */
+};
+
+enum config_nat_log {
+    CONFIG_NAT_LOG_MAPPINGS, /* Log port blocks and every mapping (the default). */
+    CONFIG_NAT_LOG_BLOCKS,   /* Log port-block allocations and releases only. */
+    CONFIG_NAT_LOG_NONE,     /* Log nothing. */
+};
+
+/* A static inbound mapping: public address:port -> inside CA:port, for one protocol. */
+struct config_nat_static {
+    uint8_t protocol;          /* IPPROTO_TCP or IPPROTO_UDP. */
+    struct hnvgw_ip public_ip; /* One of the tenant's public addresses. */
+    uint16_t public_port;      /* 1..65535. */
+    struct hnvgw_ip inside_ip; /* A CA inside one of the tenant's inside prefixes. */
+    uint16_t inside_port;      /* 1..65535. */
+    int line;                  /* Line of the section. */
+};
+
+/* A tenant's NAT44 ("nat" section). */
+struct config_nat {
+    struct hnvgw_ip public_ips[CONFIG_NAT_PUBLIC_MAX]; /* Public addresses on the external port. */
+    size_t n_public_ips;                               /* Number of public_ips, >= 1. */
+    uint16_t port_min;                    /* Dynamic port range on each public address, */
+    uint16_t port_max;                    /* inclusive ("ports", default 1024-65535). */
+    struct hnvgw_prefix *inside_prefixes; /* Owned: sources that are translated (default: the
+                                           * tenant's subnet prefixes). */
+    size_t n_inside_prefixes;             /* Number of inside_prefixes. */
+    struct hnvgw_prefix *destinations;    /* Owned: prefixes routed through the NAT (default
+                                           * 0.0.0.0/0). */
+    size_t n_destinations;                /* Number of destinations. */
+    bool has_next_hop;                    /* Whether next_hop is set (else the external port's
+                                           * gateway, else on-link). */
+    struct hnvgw_ip next_hop;             /* Router on the external port's network. */
+    enum config_nat_filtering filtering;  /* Inbound filtering behaviour. */
+    uint32_t max_sessions;                /* Quota: sessions at once (default 65536). */
+    uint32_t max_ports;                /* Quota: public ports (mappings) at once (default 16384). */
+    uint32_t tcp_established_timeout;  /* Seconds, default 7440 (RFC 5382 REQ-5 minimum). */
+    uint32_t tcp_transitory_timeout;   /* Seconds, default 240 (RFC 5382). */
+    uint32_t udp_timeout;              /* Seconds, default 300 (RFC 4787 REQ-5: >= 120). */
+    uint32_t icmp_timeout;             /* Seconds, default 60 (RFC 5508 REQ-1). */
+    enum config_nat_log log;           /* What the mapping log records. */
+    struct config_nat_static *statics; /* Owned: static inbound mappings. */
+    size_t n_statics;                  /* Number of statics. */
+    int line;                          /* Line of the section. */
+};
+
 /* A tenant: one routing domain. */
 struct config_tenant {
     char name[CONFIG_NAME_MAX];               /* Section title, unique. */
@@ -89,6 +140,7 @@ struct config_tenant {
     size_t n_forward_prefixes;                /* Number of forward_prefixes. */
     struct config_external_route *ext_routes; /* Owned: forwarding-gateway routes. */
     size_t n_ext_routes;                      /* Number of ext_routes. */
+    struct config_nat *nat;                   /* Owned: NAT44 settings, NULL without NAT. */
     int line;                                 /* Line of the section. */
 };
 
@@ -153,6 +205,8 @@ struct hnvgw_config {
     uint32_t max_routes;                 /* FIB capacity across tenants (default 65536). */
     uint32_t max_subnets;                /* VSID table capacity (default 8192). */
     uint32_t mbufs;                      /* Packet buffers, 0 for the automatic size. */
+    uint32_t max_nat_sessions;           /* NAT session capacity of the node (default 262144). */
+    uint32_t nat_port_block;             /* Ports per NAT port block, power of 2, 8..4096 (64). */
     char lookup_file[256];               /* lookup_records_file, or "". */
     char route_file[256];                /* customer_routes_file, or "". */
 };
