@@ -34,7 +34,9 @@
 #define PORTS_MAX         32    /* DP_MAX_PORTS: ports one node may use. */
 #define TENANT_ID_MAX     65535 /* Routing domain ids 1..65535 (DP_MAX_TENANTS - 1). */
 #define WORKERS_MAX       16    /* DP_MAX_WORKERS. */
-#define SECTION_DEPTH     4     /* Deepest nesting: root > tenant > subnet. */
+#define SECTION_DEPTH     4     /* Deepest nesting: root > tenant > nat > static_mapping. */
+#define NAT_INSIDE_MAX    64    /* DP_NAT_INSIDE_MAX: inside prefixes of one tenant's NAT. */
+#define NAT_IPS_MAX       256   /* DP_NAT_IPS_MAX: distinct NAT public addresses on one node. */
 #define DEFAULT_NODE_NAME "hnvgw"
 #define DEFAULT_SOCKET    "/run/hnvgw/hnvgwd.sock"
 
@@ -67,6 +69,8 @@ static cfg_opt_t node_opts[] = {
     CFG_INT("max_routes", 65536, CFGF_NONE),
     CFG_INT("max_subnets", 8192, CFGF_NONE),
     CFG_INT("mbufs", 0, CFGF_NONE),
+    CFG_INT("max_nat_sessions", 262144, CFGF_NONE),
+    CFG_INT("nat_port_block", 64, CFGF_NONE),
     CFG_END(),
 };
 
@@ -102,12 +106,41 @@ static cfg_opt_t ext_route_opts[] = {
     CFG_END(),
 };
 
+static cfg_opt_t nat_static_opts[] = {
+    LINE_OPT,
+    CFG_STR("protocol", NULL, CFGF_NODEFAULT),
+    CFG_STR("public", NULL, CFGF_NODEFAULT),
+    CFG_STR("inside", NULL, CFGF_NODEFAULT),
+    CFG_END(),
+};
+
+static cfg_opt_t nat_opts[] = {
+    LINE_OPT,
+    CFG_STR_LIST("public_addresses", NULL, CFGF_NONE),
+    CFG_STR("ports", "1024-65535", CFGF_NONE),
+    CFG_STR_LIST("inside_prefixes", NULL, CFGF_NONE),
+    CFG_STR_LIST("destinations", NULL, CFGF_NONE),
+    CFG_STR("next_hop", NULL, CFGF_NODEFAULT),
+    CFG_STR("filtering", "address-dependent", CFGF_NONE),
+    CFG_INT("max_sessions", 65536, CFGF_NONE),
+    CFG_INT("max_ports", 16384, CFGF_NONE),
+    CFG_INT("tcp_established_timeout", 7440, CFGF_NONE),
+    CFG_INT("tcp_transitory_timeout", 240, CFGF_NONE),
+    CFG_INT("udp_timeout", 300, CFGF_NONE),
+    CFG_INT("icmp_timeout", 60, CFGF_NONE),
+    CFG_STR("log", "mappings", CFGF_NONE),
+    CFG_SEC("static_mapping", nat_static_opts, CFGF_MULTI),
+    CFG_END(),
+};
+
+/* "nat" is CFGF_MULTI so that a repeated nat section is refused rather than merged. */
 static cfg_opt_t tenant_opts[] = {
     LINE_OPT,
     CFG_INT("id", 0, CFGF_NODEFAULT),
     CFG_SEC("subnet", subnet_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
     CFG_STR_LIST("forward_prefixes", NULL, CFGF_NONE),
     CFG_SEC("external_route", ext_route_opts, CFGF_MULTI),
+    CFG_SEC("nat", nat_opts, CFGF_MULTI),
     CFG_END(),
 };
 
@@ -148,6 +181,9 @@ static cfg_opt_t root_opts[] = {
 static const char *const rule_keys[] = {"encap", "nat"};
 static const char *const type_keys[] = {"static", "dynamic", "l2only", "gatewaywildcard"};
 static const char *const kind_keys[] = {"provider", "external", "vm"};
+static const char *const filtering_keys[] = {"address-dependent", "endpoint-independent"};
+static const char *const nat_log_keys[] = {"mappings", "blocks", "none"};
+static const char *const protocol_keys[] = {"tcp", "udp"};
 
 /* ---- The loader: state of one config_load() ---- */
 
@@ -158,6 +194,7 @@ struct key_line {
     int line;      /* Line of the value. */
     cfg_t *sec;    /* The section, for messages. */
     cfg_t *parent; /* Its enclosing section, or NULL at top level. */
+    cfg_t *grand;  /* The section enclosing 'parent', or NULL. */
 };
 
 /* One virtual subnet in the VSID index. */
@@ -277,15 +314,24 @@ section_desc(cfg_t *sec, char *buf, size_t size)
     }
 }
 
-/* Writes the context of a key of 'sec' inside 'parent' (either may be NULL) into 'buf'. */
+/* Writes the context of a key of 'sec' inside 'parent' inside 'grand' (any may be NULL) into
+ * 'buf', e.g. tenant "a" nat static_mapping. */
 static void
-context_of(cfg_t *parent, cfg_t *sec, char *buf, size_t size)
+context_of(cfg_t *grand, cfg_t *parent, cfg_t *sec, char *buf, size_t size)
 {
-    char a[64], b[64];
+    cfg_t *chain[] = {grand, parent, sec};
+    size_t len = 0;
 
-    section_desc(parent, a, sizeof a);
-    section_desc(sec, b, sizeof b);
-    snprintf(buf, size, "%s%s%s", a, a[0] && b[0] ? " " : "", b);
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof chain / sizeof chain[0] && len < size; i++) {
+        char d[64];
+
+        section_desc(chain[i], d, sizeof d);
+        if (d[0]) {
+            snprintf(buf + len, size - len, "%s%s", len ? " " : "", d);
+            len += strlen(buf + len);
+        }
+    }
 }
 
 /* Records the message for 'field' (element 'idx' of a list; NULL for the entry as a whole) of
@@ -405,6 +451,7 @@ key_read(cfg_t *sec, cfg_opt_t *opt)
     k->line = sec->line;
     k->sec = sec;
     k->parent = ld->depth >= 2 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 2] : NULL;
+    k->grand = ld->depth >= 3 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 3] : NULL;
     return 0;
 }
 
@@ -453,7 +500,7 @@ confuse_error(cfg_t *sec, const char *fmt, va_list ap)
     struct loader *ld = cur_loader;
     char msg[256], name[128];
     struct where w;
-    cfg_t *top, *parent;
+    cfg_t *top, *parent, *grand;
 
     if (!ld || ld->failed) {
         return;
@@ -461,9 +508,10 @@ confuse_error(cfg_t *sec, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof msg, fmt, ap);
     top = ld->depth > 0 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 1] : NULL;
     parent = ld->depth > 1 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 2] : NULL;
+    grand = ld->depth > 2 && ld->depth <= SECTION_DEPTH ? ld->open[ld->depth - 3] : NULL;
     where_line(&w, ld, ld->path, sec ? sec->line : 0, "");
     if (sec && sec == top) {
-        context_of(parent, top, w.ctx, sizeof w.ctx);
+        context_of(grand, parent, top, w.ctx, sizeof w.ctx);
     }
     if (sscanf(msg, "no such option '%127[^']'", name) == 1) {
         report(&w, EINVAL, name, 0, "unknown %s", w.ctx[0] ? "key" : "key or section");
@@ -1278,6 +1326,14 @@ load_node(struct loader *ld)
         return report(&w, EINVAL, "mbufs", 0, "%u is neither 0 (automatic) nor 1024..%ld",
                       cfg->mbufs, 16L << 20);
     }
+    if ((ret = get_u32(&w, "max_nat_sessions", 1024, 64L << 20, &cfg->max_nat_sessions)) != 0 ||
+        (ret = get_u32(&w, "nat_port_block", 8, 4096, &cfg->nat_port_block)) != 0) {
+        return ret;
+    }
+    if (cfg->nat_port_block & (cfg->nat_port_block - 1)) {
+        return report(&w, EINVAL, "nat_port_block", 0, "%u is not a power of two (8..4096)",
+                      cfg->nat_port_block);
+    }
 
     s = cfg_getstr(sec, "control_socket");
     if (!s[0] || strlen(s) >= sizeof cfg->control_socket) {
@@ -1826,6 +1882,496 @@ load_ext_routes(struct loader *ld)
     return 0;
 }
 
+/* ---- NAT44 ---- */
+
+/* Parses 's', "A-B" with 1 <= A <= B <= 65535, into '*lo' and '*hi'. */
+static int
+parse_port_range(const struct where *w, const char *field, const char *s, uint16_t *lo,
+                 uint16_t *hi)
+{
+    unsigned long a = 0, b = 0;
+    char *end = NULL;
+
+    if (isdigit((unsigned char)s[0])) {
+        a = strtoul(s, &end, 10);
+        if (*end == '-' && isdigit((unsigned char)end[1])) {
+            b = strtoul(end + 1, &end, 10);
+        } else {
+            end = NULL;
+        }
+    }
+    if (!end || *end || a < 1 || a > b || b > 65535) {
+        return report(w, EINVAL, field, 0, "'%s' is not a port range A-B with 1 <= A <= B <= 65535",
+                      s);
+    }
+    *lo = (uint16_t)a;
+    *hi = (uint16_t)b;
+    return 0;
+}
+
+/* Parses 's', "ADDRESS:PORT" with an IPv4 address and a port 1..65535, into '*ip' and '*port'. */
+static int
+parse_ip4_port(const struct where *w, const char *field, const char *s, struct hnvgw_ip *ip,
+               uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    unsigned long v = 0;
+    char addr[64], *end = NULL;
+
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof addr ||
+        !isdigit((unsigned char)colon[1])) {
+        return report(w, EINVAL, field, 0, "'%s' is not ADDRESS:PORT, e.g. 198.18.0.10:8080", s);
+    }
+    memcpy(addr, s, colon - s);
+    addr[colon - s] = '\0';
+    v = strtoul(colon + 1, &end, 10);
+    if (*end) {
+        return report(w, EINVAL, field, 0, "'%s' is not ADDRESS:PORT, e.g. 198.18.0.10:8080", s);
+    }
+    if (v < 1 || v > 65535) {
+        return report(w, EINVAL, field, 0, "port '%s' of '%s' is out of range 1..65535", colon + 1,
+                      s);
+    }
+    *port = (uint16_t)v;
+    return parse_ip4(w, field, 0, addr, ip);
+}
+
+/* True when list key 'key' of 'sec' is written in the file, even as an empty list. */
+static bool
+list_given(cfg_t *sec, const char *key)
+{
+    cfg_opt_t *opt = find_opt(sec, key);
+
+    return opt && (opt->flags & CFGF_MODIFIED);
+}
+
+/* Reads list key 'key' of 'w->sec', 1..'max' canonical IPv4 prefixes each listed once, into a new
+ * array '*out' of '*n' (both zeroed first; the caller owns the array even on error). */
+static int
+get_prefix_list(const struct where *w, const char *key, size_t max, struct hnvgw_prefix **out,
+                size_t *n)
+{
+    unsigned cnt = cfg_size(w->sec, key);
+    char b[HNVGW_PFX_STRLEN];
+    int ret;
+
+    *out = NULL;
+    *n = 0;
+    if (cnt == 0) {
+        return report(w, EINVAL, key, 0, "must list at least one prefix");
+    }
+    if (cnt > max) {
+        return report(w, EINVAL, key, (unsigned)max, "more than %zu prefixes", max);
+    }
+    *out = calloc(cnt, sizeof **out);
+    if (!*out) {
+        return report(w, ENOMEM, key, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < cnt; i++) {
+        struct hnvgw_prefix *p = &(*out)[i];
+
+        if ((ret = parse_prefix4(w, key, i, cfg_getnstr(w->sec, key, i), true, p)) != 0) {
+            return ret;
+        }
+        for (unsigned k = 0; k < i; k++) {
+            if (!memcmp(&(*out)[k], p, sizeof *p)) {
+                return report(w, EINVAL, key, i, "%s is listed twice", hnvgw_prefix_format(p, b));
+            }
+        }
+        ++*n;
+    }
+    return 0;
+}
+
+/* True when 'ip' is one of the public addresses of 'nat'. */
+static bool
+nat_has_public(const struct config_nat *nat, const struct hnvgw_ip *ip)
+{
+    for (size_t i = 0; i < nat->n_public_ips; i++) {
+        if (hnvgw_ip_equal(&nat->public_ips[i], ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True when 'ip' lies inside one of the inside prefixes of 'nat'. */
+static bool
+nat_is_inside(const struct config_nat *nat, const struct hnvgw_ip *ip)
+{
+    for (size_t i = 0; i < nat->n_inside_prefixes; i++) {
+        if (hnvgw_prefix_contains(&nat->inside_prefixes[i], ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *
+nat_protocol_name(uint8_t protocol)
+{
+    return protocol_keys[protocol == IPPROTO_UDP];
+}
+
+/* Checks public address 'ip', element 'idx' of public_addresses: unicast, not an address of this
+ * node's ports or provider addresses, and outside every tenant's forward prefixes. */
+static int
+check_public_ip(const struct loader *ld, const struct where *w, unsigned idx,
+                const struct hnvgw_ip *ip)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+
+    hnvgw_ip_format(ip, b);
+    if (!is_unicast4(ip)) {
+        return report(w, EINVAL, "public_addresses", idx, "%s is not a unicast address", b);
+    }
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        const struct config_port *port = &cfg->ports[i];
+        if (port->has_address && hnvgw_ip_equal(&port->address.addr, ip)) {
+            return report(w, EINVAL, "public_addresses", idx, "%s is the address of port \"%s\"", b,
+                          port->name);
+        }
+    }
+    if (config_is_my_pa(cfg, ip)) {
+        return report(w, EINVAL, "public_addresses", idx, "%s is a provider address of this node",
+                      b);
+    }
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *o = &cfg->tenants[i];
+        for (size_t k = 0; k < o->n_forward_prefixes; k++) {
+            if (hnvgw_prefix_contains(&o->forward_prefixes[k], ip)) {
+                return report(w, EINVAL, "public_addresses", idx,
+                              "%s is inside forward prefix %s of tenant \"%s\", line %d", b,
+                              hnvgw_prefix_format(&o->forward_prefixes[k], p), o->name, o->line);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The keys of nat section 'w->sec' of tenant 't' that are single values. Needs the external
+ * port and the node. */
+static int
+load_nat_keys(struct loader *ld, const struct where *w, const struct config_tenant *t,
+              struct config_nat *nat)
+{
+    const struct config_port *ext = ld->external;
+    uint32_t block = ld->cfg->nat_port_block;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
+    unsigned filtering = 0, log = 0, n;
+    const char *s;
+    int ret;
+
+    n = cfg_size(w->sec, "public_addresses");
+    if (n == 0) {
+        return report(w, EINVAL, "public_addresses", 0, "is required: 1..%d IPv4 addresses",
+                      CONFIG_NAT_PUBLIC_MAX);
+    }
+    if (n > CONFIG_NAT_PUBLIC_MAX) {
+        return report(w, EINVAL, "public_addresses", CONFIG_NAT_PUBLIC_MAX,
+                      "more than %d addresses", CONFIG_NAT_PUBLIC_MAX);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct hnvgw_ip *ip = &nat->public_ips[i];
+
+        if ((ret = parse_ip4(w, "public_addresses", i, cfg_getnstr(w->sec, "public_addresses", i),
+                             ip)) != 0 ||
+            (ret = check_public_ip(ld, w, i, ip)) != 0) {
+            return ret;
+        }
+        if (nat_has_public(nat, ip)) {
+            return report(w, EINVAL, "public_addresses", i, "%s is listed twice",
+                          hnvgw_ip_format(ip, b));
+        }
+        nat->n_public_ips++;
+    }
+
+    if ((ret = get_str(w, "ports", true, &s)) != 0 ||
+        (ret = parse_port_range(w, "ports", s, &nat->port_min, &nat->port_max)) != 0) {
+        return ret;
+    }
+    if (nat->port_min % block || (nat->port_max + 1u) % block) {
+        uint32_t lo = (nat->port_min + block - 1) / block * block;
+        uint32_t hi = (nat->port_max + 1u) / block * block;
+        char hint[48] = "";
+
+        if (lo < hi) {
+            snprintf(hint, sizeof hint, ", e.g. %u-%u", lo, hi - 1);
+        }
+        return report(w, EINVAL, "ports", 0,
+                      "'%s' must start and end on a port-block boundary (nat_port_block = %u%s)", s,
+                      block, hint);
+    }
+
+    if (list_given(w->sec, "inside_prefixes")) {
+        ret = get_prefix_list(w, "inside_prefixes", NAT_INSIDE_MAX, &nat->inside_prefixes,
+                              &nat->n_inside_prefixes);
+        if (ret) {
+            return ret;
+        }
+    } else {
+        /* The tenant's subnets: they never overlap, so there are no duplicates. */
+        if (t->n_subnets > NAT_INSIDE_MAX) {
+            return report(w, EINVAL, "inside_prefixes", 0,
+                          "the default, the tenant's %zu subnet prefixes, is more than %d: list "
+                          "the inside prefixes",
+                          t->n_subnets, NAT_INSIDE_MAX);
+        }
+        nat->inside_prefixes = calloc(t->n_subnets, sizeof *nat->inside_prefixes);
+        if (!nat->inside_prefixes) {
+            return report(w, ENOMEM, NULL, 0, "out of memory");
+        }
+        for (size_t i = 0; i < t->n_subnets; i++) {
+            nat->inside_prefixes[nat->n_inside_prefixes++] = t->subnets[i].prefix;
+        }
+    }
+
+    if (list_given(w->sec, "destinations")) {
+        ret =
+            get_prefix_list(w, "destinations", SIZE_MAX, &nat->destinations, &nat->n_destinations);
+        if (ret) {
+            return ret;
+        }
+    } else {
+        nat->destinations = calloc(1, sizeof *nat->destinations);
+        if (!nat->destinations) {
+            return report(w, ENOMEM, NULL, 0, "out of memory");
+        }
+        nat->destinations[0].addr = hnvgw_ip4(0);
+        nat->n_destinations = 1;
+    }
+
+    if ((ret = get_str(w, "next_hop", false, &s)) != 0) {
+        return ret;
+    }
+    if (s) {
+        if ((ret = parse_ip4(w, "next_hop", 0, s, &nat->next_hop)) != 0) {
+            return ret;
+        }
+        if (!hnvgw_prefix_contains(&ext->address, &nat->next_hop) ||
+            hnvgw_ip_equal(&nat->next_hop, &ext->address.addr) ||
+            is_net_or_bcast(&ext->address, &nat->next_hop)) {
+            return report(w, EINVAL, "next_hop", 0,
+                          "%s is not another host of %s of external port \"%s\"", s,
+                          hnvgw_prefix_format(&ext->address, p), ext->name);
+        }
+        nat->has_next_hop = true;
+    }
+
+    if ((ret = parse_enum(w, "filtering", 0, cfg_getstr(w->sec, "filtering"), filtering_keys, 2,
+                          &filtering)) != 0 ||
+        (ret = parse_enum(w, "log", 0, cfg_getstr(w->sec, "log"), nat_log_keys, 3, &log)) != 0) {
+        return ret;
+    }
+    nat->filtering = (enum config_nat_filtering)filtering;
+    nat->log = (enum config_nat_log)log;
+    if ((ret = get_u32(w, "max_sessions", 1, 16L << 20, &nat->max_sessions)) != 0 ||
+        (ret = get_u32(w, "max_ports", 1, 16L << 20, &nat->max_ports)) != 0 ||
+        (ret = get_u32(w, "tcp_established_timeout", 1, 604800, &nat->tcp_established_timeout)) !=
+            0 ||
+        (ret = get_u32(w, "tcp_transitory_timeout", 1, 86400, &nat->tcp_transitory_timeout)) != 0 ||
+        (ret = get_u32(w, "udp_timeout", 1, 86400, &nat->udp_timeout)) != 0 ||
+        (ret = get_u32(w, "icmp_timeout", 1, 86400, &nat->icmp_timeout)) != 0) {
+        return ret;
+    }
+    return 0;
+}
+
+/* The static_mapping sections of nat section 'sec' of tenant 't', each checked against the
+ * tenant's own NAT settings and its earlier mappings. */
+static int
+load_nat_statics(struct loader *ld, cfg_t *sec, const struct config_tenant *t,
+                 struct config_nat *nat)
+{
+    unsigned n = cfg_size(sec, "static_mapping");
+    char b[HNVGW_IP_STRLEN];
+    struct where w;
+
+    nat->statics = calloc(n ? n : 1, sizeof *nat->statics);
+    if (!nat->statics) {
+        where_sec(&w, ld, sec, "tenant \"%s\" nat", t->name);
+        return report(&w, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (unsigned j = 0; j < n; j++) {
+        cfg_t *ss = cfg_getnsec(sec, "static_mapping", j);
+        struct config_nat_static *st = &nat->statics[j];
+        unsigned proto = 0;
+        const char *s;
+        int ret;
+
+        where_sec(&w, ld, ss, "tenant \"%s\" nat static_mapping", t->name);
+        nat->n_statics++;
+        st->line = w.line;
+        if ((ret = get_str(&w, "protocol", true, &s)) != 0 ||
+            (ret = parse_enum(&w, "protocol", 0, s, protocol_keys, 2, &proto)) != 0) {
+            return ret;
+        }
+        st->protocol = proto ? IPPROTO_UDP : IPPROTO_TCP;
+        if ((ret = get_str(&w, "public", true, &s)) != 0 ||
+            (ret = parse_ip4_port(&w, "public", s, &st->public_ip, &st->public_port)) != 0) {
+            return ret;
+        }
+        if (!nat_has_public(nat, &st->public_ip)) {
+            return report(&w, EINVAL, "public", 0, "%s is not one of the tenant's public_addresses",
+                          hnvgw_ip_format(&st->public_ip, b));
+        }
+        if ((ret = get_str(&w, "inside", true, &s)) != 0 ||
+            (ret = parse_ip4_port(&w, "inside", s, &st->inside_ip, &st->inside_port)) != 0) {
+            return ret;
+        }
+        if (!nat_is_inside(nat, &st->inside_ip)) {
+            return report(&w, EINVAL, "inside", 0, "%s is not inside the tenant's inside_prefixes",
+                          hnvgw_ip_format(&st->inside_ip, b));
+        }
+        for (unsigned k = 0; k < j; k++) {
+            const struct config_nat_static *o = &nat->statics[k];
+            if (o->protocol == st->protocol && o->inside_port == st->inside_port &&
+                hnvgw_ip_equal(&o->inside_ip, &st->inside_ip)) {
+                return report(&w, EINVAL, "inside", 0,
+                              "%s %s:%u already has the static_mapping at line %d",
+                              nat_protocol_name(st->protocol), hnvgw_ip_format(&st->inside_ip, b),
+                              st->inside_port, o->line);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The nat section of every tenant that has one: its keys and static mappings, checked on their
+ * own. Rules between tenants are check_nat_shared()'s. Needs the ports and the node. */
+static int
+load_nats(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    struct where w;
+
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        struct config_tenant *t = &cfg->tenants[i];
+        cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
+        unsigned n = cfg_size(tsec, "nat");
+        cfg_t *sec;
+        int ret;
+
+        if (n == 0) {
+            continue;
+        }
+        sec = cfg_getnsec(tsec, "nat", 0);
+        if (n > 1) {
+            where_sec(&w, ld, cfg_getnsec(tsec, "nat", 1), "tenant \"%s\" nat", t->name);
+            return report(&w, EINVAL, NULL, 0, "defined twice (first at line %d)",
+                          section_line(sec));
+        }
+        where_sec(&w, ld, sec, "tenant \"%s\" nat", t->name);
+        t->nat = calloc(1, sizeof *t->nat);
+        if (!t->nat) {
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        t->nat->line = w.line;
+        if (!(cfg->roles & CONFIG_ROLE_GATEWAY)) {
+            return report(&w, EINVAL, NULL, 0, "NAT needs \"gateway\" in node roles");
+        }
+        if (!ld->external) {
+            return report(&w, EINVAL, NULL, 0, "NAT needs an external port");
+        }
+        if ((ret = load_nat_keys(ld, &w, t, t->nat)) != 0 ||
+            (ret = load_nat_statics(ld, sec, t, t->nat)) != 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
+/* Rules between the NAT sections of different tenants: a public address shared only with
+ * disjoint port ranges, static ports outside other tenants' ranges, one static mapping per
+ * (protocol, public address, public port), and at most NAT_IPS_MAX public addresses in all.
+ * Quadratic in the NAT tenants and in the static mappings, which are sections of the main file;
+ * each is reported at the later of the two entries. */
+static int
+check_nat_shared(struct loader *ld)
+{
+    const struct hnvgw_config *cfg = ld->cfg;
+    struct hnvgw_ip seen[NAT_IPS_MAX];
+    char b[HNVGW_IP_STRLEN];
+    size_t n_seen = 0;
+    struct where w;
+
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        const struct config_nat *nat = t->nat;
+        cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i), *sec;
+
+        if (!nat) {
+            continue;
+        }
+        sec = cfg_getnsec(tsec, "nat", 0);
+        where_sec(&w, ld, sec, "tenant \"%s\" nat", t->name);
+        for (size_t a = 0; a < nat->n_public_ips; a++) {
+            const struct hnvgw_ip *ip = &nat->public_ips[a];
+            size_t s = 0;
+
+            while (s < n_seen && !hnvgw_ip_equal(&seen[s], ip)) {
+                s++;
+            }
+            if (s == n_seen && n_seen == NAT_IPS_MAX) {
+                return report(&w, EINVAL, "public_addresses", (unsigned)a,
+                              "%s is more than the %d distinct public addresses a node supports",
+                              hnvgw_ip_format(ip, b), NAT_IPS_MAX);
+            }
+            if (s == n_seen) {
+                seen[n_seen++] = *ip;
+            }
+            for (size_t k = 0; k < i; k++) {
+                const struct config_tenant *o = &cfg->tenants[k];
+                if (o->nat && nat_has_public(o->nat, ip) && nat->port_min <= o->nat->port_max &&
+                    o->nat->port_min <= nat->port_max) {
+                    return report(&w, EINVAL, "public_addresses", (unsigned)a,
+                                  "%s is also a public address of tenant \"%s\" (nat at line %d), "
+                                  "and ports %u-%u overlap its ports %u-%u",
+                                  hnvgw_ip_format(ip, b), o->name, o->nat->line, nat->port_min,
+                                  nat->port_max, o->nat->port_min, o->nat->port_max);
+                }
+            }
+        }
+        for (size_t j = 0; j < nat->n_statics; j++) {
+            const struct config_nat_static *st = &nat->statics[j];
+            struct where ws;
+
+            where_sec(&ws, ld, cfg_getnsec(sec, "static_mapping", (unsigned)j),
+                      "tenant \"%s\" nat static_mapping", t->name);
+            for (size_t k = 0; k < cfg->n_tenants; k++) {
+                const struct config_tenant *o = &cfg->tenants[k];
+                if (k == i || !o->nat || !nat_has_public(o->nat, &st->public_ip) ||
+                    st->public_port < o->nat->port_min || st->public_port > o->nat->port_max) {
+                    continue;
+                }
+                return report(&ws, EINVAL, "public", 0,
+                              "port %u of %s is in the ports %u-%u of tenant \"%s\" (nat at line "
+                              "%d) on that address",
+                              st->public_port, hnvgw_ip_format(&st->public_ip, b), o->nat->port_min,
+                              o->nat->port_max, o->name, o->nat->line);
+            }
+            for (size_t k = 0; k <= i; k++) {
+                const struct config_tenant *o = &cfg->tenants[k];
+                for (size_t m = 0; o->nat && m < (k == i ? j : o->nat->n_statics); m++) {
+                    const struct config_nat_static *os = &o->nat->statics[m];
+                    if (os->protocol != st->protocol || os->public_port != st->public_port ||
+                        !hnvgw_ip_equal(&os->public_ip, &st->public_ip)) {
+                        continue;
+                    }
+                    return report(&ws, EINVAL, "public", 0,
+                                  "%s %s:%u is already mapped by tenant \"%s\" static_mapping at "
+                                  "line %d",
+                                  nat_protocol_name(st->protocol),
+                                  hnvgw_ip_format(&st->public_ip, b), st->public_port, o->name,
+                                  os->line);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* Grows '*arr' (of '*cap' elements of 'size' bytes) to hold 'need' elements. */
 static bool
 grow(void **arr, size_t *cap, size_t need, size_t size)
@@ -2332,7 +2878,7 @@ check_repeated_keys(struct loader *ld)
 
         if (a->opt == b->opt && a->idx == b->idx && !(opt->flags & CFGF_LIST)) {
             where_line(&w, ld, ld->path, b->line, "");
-            context_of(b->parent, b->sec, w.ctx, sizeof w.ctx);
+            context_of(b->grand, b->parent, b->sec, w.ctx, sizeof w.ctx);
             return report(&w, EINVAL, opt->name, 0, "set twice (first at line %d)", a->line);
         }
     }
@@ -2349,7 +2895,8 @@ convert(struct loader *ld)
         (ret = load_tenants(ld)) != 0 || (ret = index_vsids(ld)) != 0 ||
         (ret = index_tenants(ld)) != 0 || (ret = check_forward_overlaps(ld)) != 0 ||
         (ret = load_ports(ld)) != 0 || (ret = check_pas(ld)) != 0 ||
-        (ret = load_ext_routes(ld)) != 0 || (ret = load_lookups(ld)) != 0 ||
+        (ret = load_ext_routes(ld)) != 0 || (ret = load_nats(ld)) != 0 ||
+        (ret = check_nat_shared(ld)) != 0 || (ret = load_lookups(ld)) != 0 ||
         (ret = load_routes(ld)) != 0) {
         return ret == EEXIST ? EINVAL : ret;
     }
@@ -2372,6 +2919,12 @@ config_destroy(struct hnvgw_config *cfg)
         free(cfg->tenants[i].subnets);
         free(cfg->tenants[i].forward_prefixes);
         free(cfg->tenants[i].ext_routes);
+        if (cfg->tenants[i].nat) {
+            free(cfg->tenants[i].nat->inside_prefixes);
+            free(cfg->tenants[i].nat->destinations);
+            free(cfg->tenants[i].nat->statics);
+            free(cfg->tenants[i].nat);
+        }
     }
     free(cfg->ports);
     free(cfg->tenants);
