@@ -611,6 +611,17 @@ policy_config_clone(const struct hnvgw_config *cfg)
     c->tenants = dup_array(cfg->tenants, cfg->n_tenants, sizeof *c->tenants, &ok);
     c->lookups = dup_array(cfg->lookups, cfg->n_lookups, sizeof *c->lookups, &ok);
     c->routes = dup_array(cfg->routes, cfg->n_routes, sizeof *c->routes, &ok);
+    /* The copied ports and tenants still point at the arrays of 'cfg': clear those pointers
+     * before duplicating, so that config_destroy() after a failure frees only what is ours. */
+    for (size_t i = 0; c->ports && i < cfg->n_ports; i++) {
+        c->ports[i].static_neighbors = NULL;
+    }
+    for (size_t i = 0; c->tenants && i < cfg->n_tenants; i++) {
+        c->tenants[i].subnets = NULL;
+        c->tenants[i].forward_prefixes = NULL;
+        c->tenants[i].ext_routes = NULL;
+        c->tenants[i].nat = NULL;
+    }
     for (size_t i = 0; ok && i < cfg->n_ports; i++) {
         c->ports[i].static_neighbors =
             dup_array(cfg->ports[i].static_neighbors, cfg->ports[i].n_static_neighbors,
@@ -618,14 +629,26 @@ policy_config_clone(const struct hnvgw_config *cfg)
     }
     for (size_t i = 0; ok && i < cfg->n_tenants; i++) {
         const struct config_tenant *t = &cfg->tenants[i];
+        struct config_nat *nat;
+
         c->tenants[i].subnets = dup_array(t->subnets, t->n_subnets, sizeof *t->subnets, &ok);
         c->tenants[i].forward_prefixes =
             dup_array(t->forward_prefixes, t->n_forward_prefixes, sizeof *t->forward_prefixes, &ok);
         c->tenants[i].ext_routes =
             dup_array(t->ext_routes, t->n_ext_routes, sizeof *t->ext_routes, &ok);
+        if (!t->nat) {
+            continue;
+        }
+        nat = c->tenants[i].nat = dup_array(t->nat, 1, sizeof *t->nat, &ok);
+        if (nat) {
+            nat->inside_prefixes = dup_array(t->nat->inside_prefixes, t->nat->n_inside_prefixes,
+                                             sizeof *nat->inside_prefixes, &ok);
+            nat->destinations = dup_array(t->nat->destinations, t->nat->n_destinations,
+                                          sizeof *nat->destinations, &ok);
+            nat->statics = dup_array(t->nat->statics, t->nat->n_statics, sizeof *nat->statics, &ok);
+        }
     }
     if (!ok) {
-        /* Pointers not yet duplicated still alias 'cfg': clear them before freeing. */
         config_destroy(c);
         return NULL;
     }
