@@ -142,6 +142,11 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         set_err(err, "cannot create the punt ring: %s", rte_strerror(rte_errno));
         goto fail;
     }
+    ret = nat_create(dp);
+    if (ret) {
+        set_err(err, "cannot create the NAT tables: %s", strerror(ret));
+        goto fail;
+    }
     *out = dp;
     return 0;
 
@@ -331,6 +336,9 @@ worker_main(void *arg)
         unsigned total = 0;
 
         trace_sync(w);
+        if (w->nat) {
+            total += nat_worker_poll(w);
+        }
 
         for (unsigned i = 0; i < dp->n_ports; i++) {
             const struct dp_port *p = &dp->ports[dp->port_order[i]];
@@ -388,6 +396,14 @@ dp_start(struct dp *dp, char *err)
     unsigned lcore, i = 0;
     int ret;
 
+    ret = nat_start(dp);
+    if (ret) {
+        set_err(err,
+                "cannot create the NAT session tables: %s (raise hugepages or lower "
+                "max_nat_sessions)",
+                strerror(ret));
+        return ret;
+    }
     for (unsigned k = 0; k < dp->n_ports; k++) {
         ret = port_setup(dp, &dp->ports[dp->port_order[k]], err);
         if (ret) {
@@ -457,6 +473,7 @@ dp_destroy(struct dp *dp)
             rte_pktmbuf_free(dp->pending[k].held[j]);
         }
     }
+    nat_destroy(dp->nat);
     rte_fib6_free(dp->fib);
     rte_hash_free(dp->nh_index);
     rcu_table_destroy(dp->lookups);

@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "nat_internal.h"
 #include "rcu_table.h"
 #include "trace.h"
 
@@ -85,12 +86,14 @@ enum dp_punt_reason {
     DP_PUNT_NEIGH_MISS /* A packet waiting for its next hop's MAC. */
 };
 
-/* Per-mbuf metadata for punted packets. */
+/* Per-mbuf metadata for punted packets and packets handed between workers. */
 struct dp_mbuf_priv {
-    uint32_t nh_ip;    /* DP_PUNT_NEIGH_MISS: next hop to resolve. */
+    uint32_t nh_ip;    /* DP_PUNT_NEIGH_MISS, NAT hand-off: next hop. */
     uint16_t out_port; /* DP_PUNT_NEIGH_MISS: port to send on. */
     uint8_t reason;    /* enum dp_punt_reason. */
-    uint8_t pad;       /* Zero. */
+    uint8_t nat_kind;  /* NAT hand-off: enum nat_handoff_kind. */
+    uint16_t tenant;   /* NAT hand-off: routing domain. */
+    uint16_t pad[3];   /* Zero; the private area is a multiple of 8 bytes. */
 };
 
 /* Frames a worker is about to transmit on one port. */
@@ -114,7 +117,8 @@ struct dp_worker {
     uint32_t nc_gen;                  /* and dp->neigh_gen when it was looked up. */
     struct dp_trace_buf *trace;       /* Packet trace records (see trace.h). */
     struct dp_vsid_cache vsid_cache[DP_VSID_CACHE]; /* Recent VSIDs, for the burst path. */
-    uint32_t trace_epoch; /* dp->trace_epoch when the buffer was last cleared. */
+    uint32_t trace_epoch;   /* dp->trace_epoch when the buffer was last cleared. */
+    struct nat_worker *nat; /* This worker's NAT tables, NULL without NAT. */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -156,6 +160,7 @@ struct dp {
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
     uint32_t neigh_gen;  /* Bumped on every neighbor change (invalidates the worker caches). */
     uint32_t subnet_gen; /* Bumped on every subnet change (invalidates the VSID caches). */
+    struct nat *nat;     /* NAT44 state, NULL when the node has no NAT. */
     volatile bool stop;  /* Asks workers to exit. */
     bool started;        /* dp_start() succeeded. */
 };
@@ -341,6 +346,15 @@ void dp_icmp_error(struct dp_worker *w, struct rte_mbuf *orig, uint8_t type, uin
 /* stage_icmp.c: turns the ICMP echo request at m's IPv4 header into a reply in place. Returns false
  * when it is not a well-formed echo request. */
 bool dp_icmp_echo_reply(struct rte_ipv4_hdr *ip, uint32_t len);
+/* stage_route.c: sends an IPv4 packet (TTL not yet decremented, DF-too-big already handled) out
+ * of the external port toward 'next', fragmenting it to the port's MTU when needed. */
+void dp_route_send_external(struct dp_worker *w, struct rte_mbuf *m, uint32_t next);
+/* stage_nat.c: source-NATs the IPv4 packet at m's data from routing domain 'tenant' and sends it
+ * out toward 'nh_ip' (0: on-link), or hairpins it. Consumes m. */
+void dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip);
+/* stage_nat.c: destination-NATs the IPv4 packet at m's data (to a public address) and routes it
+ * in its tenant. Consumes m. */
+void dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m);
 /* stage_tx.c: sends the IPv4 packet at m's data on 'port' to next hop 'nh_ip' (resolved by ARP). */
 void dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip);
 /* stage_tx.c: queues a complete Ethernet frame on 'port'. */

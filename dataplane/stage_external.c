@@ -53,6 +53,12 @@ dp_external_input(struct dp_worker *w, struct rte_mbuf *m)
         return;
     }
     nh = dp_fib_lookup(dp, 0, ip->dst_addr);
+    if (nh && nh->type == DP_NH_NAT_PUBLIC) {
+        rte_pktmbuf_adj(m, l2);
+        rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - rte_be_to_cpu_16(ip->total_length));
+        dp_nat_out2in(w, m);
+        return;
+    }
     if (!nh || nh->type != DP_NH_TENANT) {
         dp_drop(w, m, DP_external_no_tenant);
         return;

@@ -130,16 +130,39 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
 }
 
 void
+dp_route_send_external(struct dp_worker *w, struct rte_mbuf *m, uint32_t next)
+{
+    struct dp *dp = w->dp;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint16_t mtu = dp->ports[dp->external_port].conf.mtu;
+
+    dp_ipv4_dec_ttl(ip);
+    dp_count(w, DP_route_to_external);
+    if (rte_be_to_cpu_16(ip->total_length) > mtu) {
+        struct rte_mbuf *frags[MAX_FRAGMENTS];
+        int n = fragment(w, m, mtu, frags, MAX_FRAGMENTS);
+        for (int i = 0; i < n; i++) {
+            dp_tx_ip(w, frags[i], (uint16_t)dp->external_port, next);
+        }
+        return;
+    }
+    dp_tx_ip(w, m, (uint16_t)dp->external_port, next);
+}
+
+void
 dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
                const struct dp_subnet *in_subnet)
 {
     struct dp *dp = w->dp;
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    uint32_t len = rte_pktmbuf_data_len(m);
+    /* A datagram NAT reassembled is a chain of segments; its header is in the first. */
+    uint32_t len = rte_pktmbuf_pkt_len(m);
     const struct dp_nexthop *nh;
     const struct dp_subnet *sn;
 
-    if (!dp_ipv4_check(ip, len) || rte_ipv4_cksum(ip) != 0) {
+    if (!dp_ipv4_check(ip, len) ||
+        (unsigned)(ip->version_ihl & 0xf) * 4 > rte_pktmbuf_data_len(m) ||
+        rte_ipv4_cksum(ip) != 0) {
         dp_drop(w, m, DP_route_bad_ipv4);
         return;
     }
@@ -180,28 +203,22 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
         dp_route_to_ca(w, m, sn, nh->type == DP_NH_CA ? nh->ip : ip->dst_addr, in_subnet);
         return;
     case DP_NH_EXTERNAL:
+    case DP_NH_NAT:
         if (dp->external_port < 0) {
             dp_drop(w, m, DP_route_no_external_port);
             return;
         }
-        uint16_t mtu = dp->ports[dp->external_port].conf.mtu;
-        uint32_t next = nh->ip ? nh->ip : ip->dst_addr;
-        enum mtu_fit fit = mtu_check(w, m, mtu, tenant, in_subnet);
-
-        if (fit == MTU_CONSUMED) {
+        /* A DF packet too big for the uplink is refused before NAT, so that the error quotes the
+         * packet as its sender wrote it. */
+        if (mtu_check(w, m, dp->ports[dp->external_port].conf.mtu, tenant, in_subnet) ==
+            MTU_CONSUMED) {
             return;
         }
-        dp_ipv4_dec_ttl(ip);
-        dp_count(w, DP_route_to_external);
-        if (fit == MTU_FRAGMENT) {
-            struct rte_mbuf *frags[MAX_FRAGMENTS];
-            int n = fragment(w, m, mtu, frags, MAX_FRAGMENTS);
-            for (int i = 0; i < n; i++) {
-                dp_tx_ip(w, frags[i], (uint16_t)dp->external_port, next);
-            }
+        if (nh->type == DP_NH_NAT) {
+            dp_nat_in2out(w, m, tenant, nh->ip);
             return;
         }
-        dp_tx_ip(w, m, (uint16_t)dp->external_port, next);
+        dp_route_send_external(w, m, nh->ip ? nh->ip : ip->dst_addr);
         return;
     default:
         dp_drop(w, m, DP_route_blackhole);

@@ -26,6 +26,7 @@
     X(encap, dp_trace_fmt_encap)                                                                   \
     X(vm, dp_trace_fmt_vm)                                                                         \
     X(external, dp_trace_fmt_external)                                                             \
+    X(nat, dp_trace_fmt_nat)                                                                       \
     X(tx, dp_trace_fmt_tx)                                                                         \
     X(drop, dp_trace_fmt_drop)
 

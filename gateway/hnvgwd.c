@@ -123,6 +123,9 @@ main(int argc, char **argv)
     if (ret == 0) {
         ret = policy_add_ports(dp, cfg, dperr);
     }
+    if (ret == 0) {
+        ret = policy_nat_setup(dp, cfg, dperr);
+    }
     /* The policy goes in before the workers start, so that the first packets find it. */
     if (ret == 0) {
         ret = policy_apply(dp, NULL, cfg, dperr);

@@ -40,6 +40,86 @@ policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *p)
     }
     p->gateway_role = cfg->roles & CONFIG_ROLE_GATEWAY;
     p->host_role = cfg->roles & CONFIG_ROLE_HOST;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        if (cfg->tenants[i].nat) {
+            /* Session tables only when some tenant uses NAT. */
+            p->max_nat_sessions = cfg->max_nat_sessions;
+        }
+    }
+    p->nat_port_block = (uint16_t)cfg->nat_port_block;
+}
+
+/* The router NAT'ed traffic of 'nat' leaves through: its next_hop, else the external port's
+ * gateway, else 0 (destinations on-link). */
+static uint32_t
+nat_next_hop(const struct hnvgw_config *cfg, const struct config_nat *nat)
+{
+    if (nat->has_next_hop) {
+        return nat->next_hop.v4;
+    }
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        if (cfg->ports[i].kind == CONFIG_PORT_EXTERNAL && cfg->ports[i].has_gateway) {
+            return cfg->ports[i].gateway.v4;
+        }
+    }
+    return 0;
+}
+
+int
+policy_nat_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+{
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        const struct config_nat *n = t->nat;
+        struct dp_nat_conf c;
+        int ret;
+
+        if (!n) {
+            continue;
+        }
+        memset(&c, 0, sizeof c);
+        c.tenant = (uint16_t)t->id;
+        for (size_t j = 0; j < n->n_public_ips && j < DP_NAT_PUBLIC_MAX; j++) {
+            c.public_ips[c.n_public++] = n->public_ips[j].v4;
+        }
+        c.port_min = n->port_min;
+        c.port_max = n->port_max;
+        for (size_t j = 0; j < n->n_inside_prefixes && j < DP_NAT_INSIDE_MAX; j++) {
+            c.inside_prefix[c.n_inside] = n->inside_prefixes[j].addr.v4;
+            c.inside_plen[c.n_inside++] = n->inside_prefixes[j].plen;
+        }
+        c.endpoint_independent_filtering = n->filtering == CONFIG_NAT_FILTER_ENDPOINT;
+        c.max_sessions = n->max_sessions;
+        c.max_ports = n->max_ports;
+        c.timeout_s[DP_NAT_T_TCP_EST] = n->tcp_established_timeout;
+        c.timeout_s[DP_NAT_T_TCP_TRANS] = n->tcp_transitory_timeout;
+        c.timeout_s[DP_NAT_T_UDP] = n->udp_timeout;
+        c.timeout_s[DP_NAT_T_ICMP] = n->icmp_timeout;
+        c.log = n->log == CONFIG_NAT_LOG_NONE     ? DP_NAT_LOG_NONE
+                : n->log == CONFIG_NAT_LOG_BLOCKS ? DP_NAT_LOG_BLOCKS
+                                                  : DP_NAT_LOG_MAPPINGS;
+        ret = dp_nat_tenant_set(dp, &c);
+        if (ret) {
+            snprintf(err, DP_ERR_MAX, "tenant %s: cannot enable NAT: %s", t->name, strerror(ret));
+            return ret;
+        }
+        for (size_t j = 0; j < n->n_statics; j++) {
+            const struct config_nat_static *s = &n->statics[j];
+            struct dp_nat_static st = {.tenant = c.tenant,
+                                       .proto = s->protocol,
+                                       .pub_ip = s->public_ip.v4,
+                                       .pub_port = s->public_port,
+                                       .in_ip = s->inside_ip.v4,
+                                       .in_port = s->inside_port};
+            ret = dp_nat_static_add(dp, &st);
+            if (ret) {
+                snprintf(err, DP_ERR_MAX, "tenant %s: static mapping at line %d: %s", t->name,
+                         s->line, strerror(ret));
+                return ret;
+            }
+        }
+    }
+    return 0;
 }
 
 int
@@ -262,6 +342,9 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         cap += cfg->tenants[i].n_subnets * 2 + cfg->tenants[i].n_ext_routes +
                cfg->tenants[i].n_forward_prefixes;
+        if (cfg->tenants[i].nat) {
+            cap += cfg->tenants[i].nat->n_destinations + cfg->tenants[i].nat->n_public_ips;
+        }
     }
     r = calloc(cap, sizeof *r);
     if (!r) {
@@ -299,6 +382,26 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
                 .source = POLICY_SRC_EXTERNAL,
                 .metric = e->metric,
                 .nh = {.type = DP_NH_EXTERNAL, .ip = e->on_link ? 0 : e->next_hop.v4}};
+        }
+        for (size_t j = 0; gateway && t->nat && j < t->nat->n_destinations; j++) {
+            const struct hnvgw_prefix *p = &t->nat->destinations[j];
+            /* The highest metric: an explicit route to the same prefix wins over NAT. */
+            r[k++] =
+                (struct policy_route){.tenant = id,
+                                      .prefix = p->addr.v4 & mask_of(p->plen),
+                                      .plen = p->plen,
+                                      .distance = POLICY_DIST_STATIC,
+                                      .source = POLICY_SRC_NAT,
+                                      .metric = UINT32_MAX,
+                                      .nh = {.type = DP_NH_NAT, .ip = nat_next_hop(cfg, t->nat)}};
+        }
+        for (size_t j = 0; gateway && t->nat && j < t->nat->n_public_ips; j++) {
+            r[k++] = (struct policy_route){.tenant = 0,
+                                           .prefix = t->nat->public_ips[j].v4,
+                                           .plen = 32,
+                                           .distance = POLICY_DIST_STATIC,
+                                           .source = POLICY_SRC_NAT_PUBLIC,
+                                           .nh = {.type = DP_NH_NAT_PUBLIC}};
         }
         for (size_t j = 0; gateway && j < t->n_forward_prefixes; j++) {
             const struct hnvgw_prefix *p = &t->forward_prefixes[j];
@@ -341,7 +444,8 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
 const char *
 policy_source_name(enum policy_source src)
 {
-    static const char *const names[] = {"connected", "local", "customer", "external", "forward"};
+    static const char *const names[] = {"connected", "local", "customer",  "external",
+                                        "forward",   "nat",   "nat-public"};
     return src < sizeof names / sizeof names[0] ? names[src] : "?";
 }
 
@@ -533,6 +637,37 @@ out:
     return ret;
 }
 
+/* True when two nat sections (either may be NULL) configure the same NAT. */
+static bool
+nat_equal(const struct config_nat *a, const struct config_nat *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    if (a->n_public_ips != b->n_public_ips ||
+        memcmp(a->public_ips, b->public_ips, sizeof a->public_ips[0] * a->n_public_ips) ||
+        a->port_min != b->port_min || a->port_max != b->port_max ||
+        a->n_inside_prefixes != b->n_inside_prefixes ||
+        memcmp(a->inside_prefixes, b->inside_prefixes,
+               sizeof a->inside_prefixes[0] * a->n_inside_prefixes) ||
+        a->filtering != b->filtering || a->max_sessions != b->max_sessions ||
+        a->max_ports != b->max_ports || a->tcp_established_timeout != b->tcp_established_timeout ||
+        a->tcp_transitory_timeout != b->tcp_transitory_timeout ||
+        a->udp_timeout != b->udp_timeout || a->icmp_timeout != b->icmp_timeout ||
+        a->log != b->log || a->n_statics != b->n_statics) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_statics; i++) {
+        const struct config_nat_static *x = &a->statics[i], *y = &b->statics[i];
+        if (x->protocol != y->protocol || !hnvgw_ip_equal(&x->public_ip, &y->public_ip) ||
+            x->public_port != y->public_port || !hnvgw_ip_equal(&x->inside_ip, &y->inside_ip) ||
+            x->inside_port != y->inside_port) {
+            return false;
+        }
+    }
+    return true;
+}
+
 const char *
 policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b)
 {
@@ -559,6 +694,23 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
     if (a->max_lookups != b->max_lookups || a->max_routes != b->max_routes ||
         a->max_subnets != b->max_subnets) {
         return "node table sizes";
+    }
+    if (a->max_nat_sessions != b->max_nat_sessions || a->nat_port_block != b->nat_port_block) {
+        return "node NAT sizes";
+    }
+    for (size_t i = 0; i < a->n_tenants; i++) {
+        const struct config_tenant *t = config_find_tenant(b, a->tenants[i].id);
+        if (t && !nat_equal(a->tenants[i].nat, t->nat)) {
+            return "a tenant's nat section";
+        }
+        if (!t && a->tenants[i].nat) {
+            return "the set of tenants with NAT";
+        }
+    }
+    for (size_t i = 0; i < b->n_tenants; i++) {
+        if (b->tenants[i].nat && !config_find_tenant(a, b->tenants[i].id)) {
+            return "the set of tenants with NAT";
+        }
     }
     if (a->n_ports != b->n_ports) {
         return "the set of ports";

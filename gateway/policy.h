@@ -20,11 +20,13 @@ enum policy_distance {
 };
 
 enum policy_source {
-    POLICY_SRC_CONNECTED, /* A virtual subnet of the routing domain. */
-    POLICY_SRC_LOCAL,     /* A subnet gateway CA owned by this node. */
-    POLICY_SRC_CUSTOMER,  /* A customer route. */
-    POLICY_SRC_EXTERNAL,  /* A forwarding-gateway route. */
-    POLICY_SRC_FORWARD,   /* Tenant classifier entry on the external port (routing domain 0). */
+    POLICY_SRC_CONNECTED,  /* A virtual subnet of the routing domain. */
+    POLICY_SRC_LOCAL,      /* A subnet gateway CA owned by this node. */
+    POLICY_SRC_CUSTOMER,   /* A customer route. */
+    POLICY_SRC_EXTERNAL,   /* A forwarding-gateway route. */
+    POLICY_SRC_FORWARD,    /* Tenant classifier entry on the external port (routing domain 0). */
+    POLICY_SRC_NAT,        /* A tenant's NAT destination: source-NAT out of the external port. */
+    POLICY_SRC_NAT_PUBLIC, /* A NAT public address on the external port (routing domain 0). */
 };
 
 /* One candidate or selected route. */
@@ -44,6 +46,11 @@ void policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *params);
 /* Adds every port of 'cfg' to 'dp' (before dp_start()). Returns 0 or a positive errno, with a
  * message in 'err' (DP_ERR_MAX bytes). */
 int policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
+/* Enables NAT44 in 'dp' for every tenant of 'cfg' with a nat section, with its static mappings
+ * (before dp_start(); NAT settings are fixed while running). Returns 0 or a positive errno with a
+ * message in 'err'. */
+int policy_nat_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err);
 
 /* Applies the difference from 'old' (NULL: nothing installed) to 'new'. Returns 0, or a positive
  * errno with a message in 'err' and the data plane back at 'old'. */

@@ -1,0 +1,628 @@
+/* NAT44 stage: inside to outside after a tenant's route chose the NAT (DP_NH_NAT), outside to
+ * inside for packets to a public address (DP_NH_NAT_PUBLIC in routing domain 0), hairpinning
+ * between the two, ICMP errors with their quoted packet translated (RFC 5508), fragments
+ * reassembled first, and the hand-off of a packet to the worker that owns its session.
+ *
+ * Checksums are updated incrementally (RFC 1624); only an ICMP error's own checksum is computed
+ * again, since its quoted packet changes in several places. */
+#include "dp_internal.h"
+
+#include <rte_icmp.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <stdio.h>
+
+/* Trace events. */
+enum nat_trace {
+    NAT_TR_IN2OUT,
+    NAT_TR_OUT2IN,
+    NAT_TR_HAIRPIN,
+    NAT_TR_ICMP_IN2OUT,
+    NAT_TR_ICMP_OUT2IN,
+    NAT_TR_HANDOFF,
+    NAT_TR_FRAGMENT,
+};
+
+/* ---- Checksums (RFC 1624: HC' = ~(~HC + ~m + m')) ---- */
+
+static inline void
+csum_replace16(uint16_t *csum, uint16_t old, uint16_t new)
+{
+    uint32_t s = (uint16_t) ~*csum + (uint32_t)(uint16_t)~old + new;
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    *csum = (uint16_t)~s;
+}
+
+static inline void
+csum_replace32(uint16_t *csum, uint32_t old, uint32_t new)
+{
+    csum_replace16(csum, (uint16_t)old, (uint16_t) new);
+    csum_replace16(csum, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
+}
+
+/* A packet's transport header as NAT sees it. */
+struct nat_l4 {
+    uint8_t proto;     /* IPPROTO_TCP, _UDP or _ICMP. */
+    uint16_t *sport;   /* Source port field, or the ICMP identifier. */
+    uint16_t *dport;   /* Destination port field, or the ICMP identifier. */
+    uint16_t *csum;    /* Transport checksum, NULL when absent (UDP zero or truncated). */
+    bool pseudo;       /* The checksum covers the IP addresses (TCP, UDP). */
+    uint8_t tcp_flags; /* TCP flags. */
+    uint8_t icmp_type; /* ICMP type. */
+};
+
+/* Reads the transport header at 'l4' with 'avail' bytes of it present. For a quoted packet
+ * ('quoted'), 8 bytes are enough and the checksum is only used when present. */
+static bool
+l4_parse(uint8_t proto, uint8_t *l4, uint32_t avail, bool quoted, struct nat_l4 *out)
+{
+    memset(out, 0, sizeof *out);
+    out->proto = proto;
+    switch (proto) {
+    case IPPROTO_TCP: {
+        struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+        if (avail < (quoted ? 8 : sizeof *t)) {
+            return false;
+        }
+        out->sport = &t->src_port;
+        out->dport = &t->dst_port;
+        out->pseudo = true;
+        if (avail >= 18) {
+            out->csum = &t->cksum;
+        }
+        if (avail >= 14) {
+            out->tcp_flags = t->tcp_flags;
+        }
+        return true;
+    }
+    case IPPROTO_UDP: {
+        struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+        if (avail < sizeof *u) {
+            return false;
+        }
+        out->sport = &u->src_port;
+        out->dport = &u->dst_port;
+        out->pseudo = true;
+        out->csum = u->dgram_cksum ? &u->dgram_cksum : NULL;
+        return true;
+    }
+    case IPPROTO_ICMP: {
+        struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)l4;
+        if (avail < sizeof *ic) {
+            return false;
+        }
+        out->icmp_type = ic->icmp_type;
+        out->sport = out->dport = &ic->icmp_ident;
+        out->csum = &ic->icmp_cksum;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool
+icmp_is_error(uint8_t type)
+{
+    return type == DP_ICMP_DEST_UNREACH || type == DP_ICMP_TIME_EXCEEDED ||
+           type == 12 /* parameter problem */;
+}
+
+/* Rewrites the source (or destination) address and port of a packet, with its checksums. */
+static void
+rewrite(struct rte_ipv4_hdr *ip, struct nat_l4 *l4, bool source, uint32_t addr, uint16_t port)
+{
+    uint32_t *a = source ? &ip->src_addr : &ip->dst_addr;
+    uint16_t *p = source ? l4->sport : l4->dport;
+
+    if (l4->csum) {
+        if (l4->pseudo) {
+            csum_replace32(l4->csum, *a, addr);
+        }
+        csum_replace16(l4->csum, *p, port);
+        if (l4->proto == IPPROTO_UDP && *l4->csum == 0) {
+            *l4->csum = 0xffff; /* 0 would mean "no checksum" (RFC 768). */
+        }
+    }
+    csum_replace32(&ip->hdr_checksum, *a, addr);
+    *a = addr;
+    *p = port;
+}
+
+/* Recomputes the ICMP checksum of the message after 'ihl' bytes of IPv4 header. */
+static void
+icmp_recompute(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned ihl)
+{
+    struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+    uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
+    uint16_t sum = 0;
+
+    ic->icmp_cksum = 0;
+    rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)ic - rte_pktmbuf_mtod(m, uint8_t *)), len, &sum);
+    ic->icmp_cksum = (uint16_t)~sum;
+}
+
+static void
+trace_nat(struct dp_worker *w, struct rte_mbuf *m, enum nat_trace what, uint32_t from_ip,
+          uint16_t from_port, uint32_t to_ip, uint16_t to_port)
+{
+    DP_TRACE(w, m, nat, what, from_ip, to_ip,
+             ((uint32_t)rte_be_to_cpu_16(from_port) << 16) | rte_be_to_cpu_16(to_port));
+}
+
+/* ---- Hand-off and fragments ---- */
+
+static void
+handoff(struct dp_worker *w, struct rte_mbuf *m, enum nat_handoff_kind kind, uint16_t tenant,
+        uint32_t nh_ip, unsigned owner)
+{
+    struct dp_mbuf_priv *priv = rte_mbuf_to_priv(m);
+
+    priv->nat_kind = (uint8_t)kind;
+    priv->tenant = tenant;
+    priv->nh_ip = nh_ip;
+    DP_TRACE(w, m, nat, NAT_TR_HANDOFF, owner, kind, 0);
+    if (rte_ring_mp_enqueue(w->dp->nat->workers[owner]->handoff, m) != 0) {
+        dp_drop(w, m, DP_nat_handoff_full);
+        return;
+    }
+    dp_count(w, DP_nat_handoffs);
+}
+
+/* Reassembles fragment m on the worker that owns its datagram. Returns the whole datagram
+ * (possibly a chain of segments) or NULL when the fragment was kept, handed off or dropped. */
+static struct rte_mbuf *
+reassemble(struct dp_worker *w, struct rte_mbuf *m, enum nat_handoff_kind kind, uint16_t tenant,
+           uint32_t nh_ip)
+{
+    struct nat *nat = w->dp->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t h =
+        (ip->src_addr ^ ip->dst_addr ^ ((uint32_t)ip->packet_id << 8) ^ ip->next_proto_id) *
+        0x9e3779b1u;
+    unsigned owner = nat->n_workers == 1 ? 0 : (h >> 16) % nat->n_workers;
+    struct rte_mbuf *r;
+
+    if (owner != w->id) {
+        handoff(w, m, kind, tenant, nh_ip, owner);
+        return NULL;
+    }
+    dp_count(w, DP_nat_fragments);
+    DP_TRACE(w, m, nat, NAT_TR_FRAGMENT, ip->src_addr, ip->dst_addr,
+             rte_be_to_cpu_16(ip->packet_id));
+    m->l2_len = 0;
+    m->l3_len = (ip->version_ihl & 0xf) * 4;
+    r = rte_ipv4_frag_reassemble_packet(w->nat->frag_tbl, &w->nat->death_row, m, w->nat->now_tsc,
+                                        ip);
+    if (!r) {
+        return NULL; /* Kept until the datagram is complete (or freed as invalid). */
+    }
+    ip = rte_pktmbuf_mtod(r, struct rte_ipv4_hdr *);
+    ip->hdr_checksum = 0; /* The library rewrote the header without it. */
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    dp_count(w, DP_nat_reassembled);
+    return r;
+}
+
+/* ---- Output ---- */
+
+static void out2in(struct dp_worker *w, struct rte_mbuf *m);
+
+/* Sends a translated packet on: turned around when it is for a public address (hairpin, RFC
+ * 4787 REQ-9), else out of the external port toward 'nh_ip' (0: the destination itself). */
+static void
+in2out_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh_ip)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    const struct dp_nexthop *nh = dp_fib_lookup(w->dp, 0, ip->dst_addr);
+
+    if (nh && nh->type == DP_NH_NAT_PUBLIC) {
+        dp_count(w, DP_nat_hairpinned);
+        trace_nat(w, m, NAT_TR_HAIRPIN, ip->dst_addr, 0, ip->dst_addr, 0);
+        out2in(w, m); /* Routing in the tenant decrements the TTL, once for the whole turn. */
+        return;
+    }
+    dp_route_send_external(w, m, nh_ip ? nh_ip : ip->dst_addr);
+}
+
+/* Drops a packet that could not get a session, with ICMP "administratively prohibited" to its
+ * sender (RFC 5508 REQ-8) for resource limits. */
+static void
+create_failed(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, enum nat_create_err err)
+{
+    static const enum dp_drop reasons[] = {
+        [NAT_ERR_SESSION_QUOTA] = DP_nat_session_quota,
+        [NAT_ERR_PORT_QUOTA] = DP_nat_port_quota,
+        [NAT_ERR_OUT_OF_PORTS] = DP_nat_out_of_ports,
+        [NAT_ERR_TABLE_FULL] = DP_nat_table_full,
+    };
+    struct dp *dp = w->dp;
+
+    dp_icmp_error(w, m, DP_ICMP_DEST_UNREACH, 13, 0, tenant,
+                  dp->external_port >= 0 ? dp->ports[dp->external_port].conf.ip : 0);
+    dp_drop(w, m, reasons[err]);
+}
+
+/* ---- Inside to outside ---- */
+
+/* An ICMP error from inside about a packet that came in through the NAT: the quoted packet is
+ * (remote -> inside), so its destination goes back to the public endpoint, and so does the outer
+ * source (RFC 5508 section 4.2). */
+static void
+in2out_icmp_error(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip,
+                  unsigned ihl)
+{
+    struct nat *nat = w->dp->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t avail = rte_pktmbuf_data_len(m) - ihl - sizeof(struct rte_icmp_hdr);
+    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)((uint8_t *)ip + ihl + 8);
+    unsigned qihl;
+    struct nat_l4 ql;
+    struct nat_session *s;
+    unsigned owner;
+
+    if (avail < sizeof *q || (q->version_ihl >> 4) != 4 ||
+        (qihl = (q->version_ihl & 0xf) * 4u) < sizeof *q || qihl > avail ||
+        !l4_parse(q->next_proto_id, (uint8_t *)q + qihl, avail - qihl, true, &ql)) {
+        dp_drop(w, m, DP_nat_bad_l4);
+        return;
+    }
+    owner = nat_owner(nat, tenant, q->dst_addr);
+    if (owner != w->id) {
+        handoff(w, m, NAT_HO_IN2OUT, tenant, nh_ip, owner);
+        return;
+    }
+    struct nat_key_in k = {.tenant = tenant,
+                           .proto = ql.proto,
+                           .in_ip = q->dst_addr,
+                           .rem_ip = q->src_addr,
+                           .in_port = *ql.dport,
+                           .rem_port = ql.proto == IPPROTO_ICMP ? 0 : *ql.sport};
+    s = nat_find_in(w->nat, &k);
+    if (!s) {
+        dp_drop(w, m, DP_nat_icmp_unknown_session);
+        return;
+    }
+    trace_nat(w, m, NAT_TR_ICMP_IN2OUT, q->dst_addr, *ql.dport, s->pub_ip, s->pub_port);
+    rewrite(q, &ql, false, s->pub_ip, s->pub_port);
+    csum_replace32(&ip->hdr_checksum, ip->src_addr, s->pub_ip);
+    ip->src_addr = s->pub_ip;
+    icmp_recompute(m, ip, ihl);
+    dp_count(w, DP_nat_icmp_errors_translated);
+    dp_count(w, DP_nat_in2out);
+    in2out_output(w, m, nh_ip);
+}
+
+/* A whole (reassembled if need be) datagram from inside 'tenant'. */
+static void
+in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
+{
+    struct nat *nat = w->dp->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    unsigned ihl = (ip->version_ihl & 0xf) * 4, owner;
+    struct nat_l4 l4;
+    struct nat_session *s;
+    enum nat_create_err err = NAT_OK;
+
+    if (!l4_parse(ip->next_proto_id, (uint8_t *)ip + ihl, rte_pktmbuf_data_len(m) - ihl, false,
+                  &l4)) {
+        dp_drop(w, m,
+                ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP ||
+                        ip->next_proto_id == IPPROTO_ICMP
+                    ? DP_nat_bad_l4
+                    : DP_nat_unsupported_proto);
+        return;
+    }
+    if (l4.proto == IPPROTO_ICMP && l4.icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
+        if (icmp_is_error(l4.icmp_type)) {
+            in2out_icmp_error(w, m, tenant, nh_ip, ihl);
+        } else {
+            dp_drop(w, m, DP_nat_icmp_unsupported);
+        }
+        return;
+    }
+    owner = nat_owner(nat, tenant, ip->src_addr);
+    if (owner != w->id) {
+        handoff(w, m, NAT_HO_IN2OUT, tenant, nh_ip, owner);
+        return;
+    }
+    struct nat_key_in k = {.tenant = tenant,
+                           .proto = l4.proto,
+                           .in_ip = ip->src_addr,
+                           .rem_ip = ip->dst_addr,
+                           .in_port = *l4.sport,
+                           .rem_port = l4.proto == IPPROTO_ICMP ? 0 : *l4.dport};
+    s = nat_find_in(w->nat, &k);
+    if (!s) {
+        s = nat_session_outbound(w, w->nat, &k, &err);
+        if (!s) {
+            create_failed(w, m, tenant, err);
+            return;
+        }
+    }
+    if (l4.proto == IPPROTO_TCP) {
+        nat_tcp_track(w, s, l4.tcp_flags, true);
+    }
+    nat_touch(w->nat, s, true);
+    trace_nat(w, m, NAT_TR_IN2OUT, ip->src_addr, *l4.sport, s->pub_ip, s->pub_port);
+    rewrite(ip, &l4, true, s->pub_ip, s->pub_port);
+    dp_count(w, DP_nat_in2out);
+    in2out_output(w, m, nh_ip);
+}
+
+static bool
+is_inside(const struct nat_tenant *t, uint32_t src)
+{
+    for (unsigned i = 0; i < t->conf.n_inside; i++) {
+        uint32_t mask =
+            t->conf.inside_plen[i] ? rte_cpu_to_be_32(~0u << (32 - t->conf.inside_plen[i])) : 0;
+        if ((src & mask) == t->conf.inside_prefix[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
+{
+    struct nat *nat = w->dp->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    unsigned nt = nat && w->nat ? nat_tenant_of(nat, tenant) : 0;
+
+    if (!nt) {
+        dp_drop(w, m, DP_route_no_route);
+        return;
+    }
+    /* An ICMP error may come from any inside address (even the gateway's): its quoted packet
+     * decides. Everything else must come from the tenant's inside prefixes. */
+    if (!is_inside(&nat->tenants[nt - 1], ip->src_addr) && ip->next_proto_id != IPPROTO_ICMP) {
+        dp_drop(w, m, DP_nat_not_inside);
+        return;
+    }
+    if (dp_ipv4_is_fragment(ip)) {
+        m = reassemble(w, m, NAT_HO_REASS_IN, tenant, nh_ip);
+        if (!m) {
+            return;
+        }
+    }
+    in2out(w, m, tenant, nh_ip);
+}
+
+/* ---- Outside to inside ---- */
+
+/* The worker owning public endpoint (addr, port) of 'proto', or -1; '*si' is the static mapping
+ * that serves it, or -1. */
+static int
+public_owner(const struct nat *nat, uint32_t addr, uint16_t port_be, uint8_t proto, int *si)
+{
+    int ip_idx = nat_ip_index(nat, addr);
+    uint16_t port = rte_be_to_cpu_16(port_be);
+
+    *si = -1;
+    if (ip_idx < 0) {
+        return -1;
+    }
+    if (proto != IPPROTO_ICMP && (nat->ips[ip_idx].reserved[port / 64] & (1ull << (port % 64)))) {
+        *si = nat_static_find_out(nat, addr, port_be, proto);
+        if (*si >= 0) {
+            const struct dp_nat_static *st = &nat->statics[*si].st;
+            return (int)nat_owner(nat, st->tenant, st->in_ip);
+        }
+    }
+    return nat_block_owner(nat, (unsigned)ip_idx, port);
+}
+
+/* An ICMP error from outside about a packet we sent out: the quoted packet is (public ->
+ * remote); both it and the outer destination go back to the inside endpoint. */
+static void
+out2in_icmp_error(struct dp_worker *w, struct rte_mbuf *m, unsigned ihl)
+{
+    struct nat *nat = w->dp->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t avail = rte_pktmbuf_data_len(m) - ihl - sizeof(struct rte_icmp_hdr);
+    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)((uint8_t *)ip + ihl + 8);
+    unsigned qihl;
+    struct nat_l4 ql;
+    struct nat_session *s;
+    int owner, si;
+
+    if (avail < sizeof *q || (q->version_ihl >> 4) != 4 ||
+        (qihl = (q->version_ihl & 0xf) * 4u) < sizeof *q || qihl > avail ||
+        !l4_parse(q->next_proto_id, (uint8_t *)q + qihl, avail - qihl, true, &ql)) {
+        dp_drop(w, m, DP_nat_bad_l4);
+        return;
+    }
+    owner =
+        q->src_addr == ip->dst_addr ? public_owner(nat, q->src_addr, *ql.sport, ql.proto, &si) : -1;
+    if (owner < 0) {
+        dp_drop(w, m, DP_nat_icmp_unknown_session);
+        return;
+    }
+    if ((unsigned)owner != w->id) {
+        handoff(w, m, NAT_HO_OUT2IN, 0, 0, (unsigned)owner);
+        return;
+    }
+    struct nat_key_out k = {.pub_ip = q->src_addr,
+                            .rem_ip = q->dst_addr,
+                            .pub_port = *ql.sport,
+                            .rem_port = ql.proto == IPPROTO_ICMP ? 0 : *ql.dport,
+                            .proto = ql.proto};
+    s = nat_find_out(w->nat, &k);
+    if (!s) {
+        dp_drop(w, m, DP_nat_icmp_unknown_session);
+        return;
+    }
+    /* Errors do not refresh the session (RFC 5508 REQ-?: only the flow's own packets do). */
+    trace_nat(w, m, NAT_TR_ICMP_OUT2IN, q->src_addr, *ql.sport, s->in_ip, s->in_port);
+    rewrite(q, &ql, true, s->in_ip, s->in_port);
+    csum_replace32(&ip->hdr_checksum, ip->dst_addr, s->in_ip);
+    ip->dst_addr = s->in_ip;
+    icmp_recompute(m, ip, ihl);
+    dp_count(w, DP_nat_icmp_errors_translated);
+    dp_count(w, DP_nat_out2in);
+    dp_route_input(w, m, s->tenant, NULL);
+}
+
+/* Drops an inbound packet that matches no session and may not open one. */
+static void
+no_session(struct dp_worker *w, struct rte_mbuf *m, const struct nat_l4 *l4)
+{
+    if (l4->proto == IPPROTO_TCP && !(l4->tcp_flags & RTE_TCP_SYN_FLAG)) {
+        dp_drop(w, m, DP_nat_tcp_no_syn);
+    } else {
+        dp_drop(w, m, DP_nat_no_mapping);
+    }
+}
+
+static void
+out2in(struct dp_worker *w, struct rte_mbuf *m)
+{
+    struct nat *nat = w->dp->nat;
+    struct nat_worker *nw = w->nat;
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    unsigned ihl = (ip->version_ihl & 0xf) * 4;
+    struct nat_l4 l4;
+    struct nat_session *s;
+    enum nat_create_err err = NAT_OK;
+    int owner, si;
+
+    if (!l4_parse(ip->next_proto_id, (uint8_t *)ip + ihl, rte_pktmbuf_data_len(m) - ihl, false,
+                  &l4)) {
+        dp_drop(w, m,
+                ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP ||
+                        ip->next_proto_id == IPPROTO_ICMP
+                    ? DP_nat_bad_l4
+                    : DP_nat_unsupported_proto);
+        return;
+    }
+    if (l4.proto == IPPROTO_ICMP && l4.icmp_type != RTE_IP_ICMP_ECHO_REPLY) {
+        if (icmp_is_error(l4.icmp_type)) {
+            out2in_icmp_error(w, m, ihl);
+        } else {
+            dp_drop(w, m, DP_nat_icmp_unsupported);
+        }
+        return;
+    }
+    owner = public_owner(nat, ip->dst_addr, *l4.dport, l4.proto, &si);
+    if (owner < 0) {
+        no_session(w, m, &l4);
+        return;
+    }
+    if ((unsigned)owner != w->id) {
+        handoff(w, m, NAT_HO_OUT2IN, 0, 0, (unsigned)owner);
+        return;
+    }
+    struct nat_key_out k = {.pub_ip = ip->dst_addr,
+                            .rem_ip = ip->src_addr,
+                            .pub_port = *l4.dport,
+                            .rem_port = l4.proto == IPPROTO_ICMP ? 0 : *l4.sport,
+                            .proto = l4.proto};
+    s = nat_find_out(nw, &k);
+    if (!s) {
+        uint32_t mi = nat_mapping_find_out(nw, k.pub_ip, k.pub_port, k.proto);
+        unsigned nt;
+
+        if (l4.proto == IPPROTO_ICMP ||
+            (l4.proto == IPPROTO_TCP && !(l4.tcp_flags & RTE_TCP_SYN_FLAG))) {
+            no_session(w, m, &l4);
+            return;
+        }
+        if (mi == NAT_NONE && si >= 0) {
+            mi = nat_mapping_static(w, nw, (unsigned)si, &err);
+        }
+        if (mi == NAT_NONE) {
+            if (err != NAT_OK) {
+                dp_drop(w, m, DP_nat_table_full);
+            } else {
+                no_session(w, m, &l4);
+            }
+            return;
+        }
+        nt = nw->mappings[mi].nt;
+        if (!(nw->mappings[mi].flags & NAT_M_STATIC) &&
+            !nat->tenants[nt].conf.endpoint_independent_filtering &&
+            !nat_mapping_knows(nw, mi, k.rem_ip)) {
+            dp_drop(w, m, DP_nat_filtered);
+            return;
+        }
+        s = nat_session_on_mapping(w, nw, mi, k.rem_ip, k.rem_port, &err);
+        if (!s) {
+            dp_drop(w, m, err == NAT_ERR_SESSION_QUOTA ? DP_nat_session_quota : DP_nat_table_full);
+            return;
+        }
+        if (nw->mappings[mi].flags & NAT_M_STATIC) {
+            dp_count(w, DP_nat_static_hits);
+        }
+    }
+    if (l4.proto == IPPROTO_TCP) {
+        nat_tcp_track(w, s, l4.tcp_flags, false);
+    }
+    nat_touch(nw, s, false);
+    trace_nat(w, m, NAT_TR_OUT2IN, ip->dst_addr, *l4.dport, s->in_ip, s->in_port);
+    rewrite(ip, &l4, false, s->in_ip, s->in_port);
+    dp_count(w, DP_nat_out2in);
+    dp_route_input(w, m, s->tenant, NULL);
+}
+
+void
+dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+    if (!w->nat) {
+        dp_drop(w, m, DP_external_no_tenant);
+        return;
+    }
+    if (dp_ipv4_is_fragment(ip)) {
+        m = reassemble(w, m, NAT_HO_REASS_OUT, 0, 0);
+        if (!m) {
+            return;
+        }
+    }
+    out2in(w, m);
+}
+
+void
+nat_handoff_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+    const struct dp_mbuf_priv *priv = rte_mbuf_to_priv(m);
+
+    switch (priv->nat_kind) {
+    case NAT_HO_IN2OUT:
+        in2out(w, m, priv->tenant, priv->nh_ip);
+        break;
+    case NAT_HO_OUT2IN:
+        out2in(w, m);
+        break;
+    case NAT_HO_REASS_IN:
+        dp_nat_in2out(w, m, priv->tenant, priv->nh_ip);
+        break;
+    case NAT_HO_REASS_OUT:
+        dp_nat_out2in(w, m);
+        break;
+    default:
+        rte_pktmbuf_free(m);
+    }
+}
+
+void
+dp_trace_fmt_nat(const struct dp_trace_rec *r, char *buf, size_t len)
+{
+    static const char *const what[] = {
+        "in2out",   "out2in",  "hairpin", "ICMP error in2out", "ICMP error out2in",
+        "hand-off", "fragment"};
+    const uint8_t *a = (const uint8_t *)&r->a, *b = (const uint8_t *)&r->b;
+
+    if (r->what == NAT_TR_HANDOFF) {
+        snprintf(buf, len, "nat: hand-off to worker %u", r->a);
+    } else if (r->what == NAT_TR_FRAGMENT) {
+        snprintf(buf, len, "nat: fragment %u.%u.%u.%u -> %u.%u.%u.%u id %u to reassemble", a[0],
+                 a[1], a[2], a[3], b[0], b[1], b[2], b[3], r->c);
+    } else {
+        snprintf(buf, len, "nat: %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u",
+                 r->what < 7 ? what[r->what] : "?", a[0], a[1], a[2], a[3], r->c >> 16, b[0], b[1],
+                 b[2], b[3], r->c & 0xffff);
+    }
+}
