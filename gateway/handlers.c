@@ -310,6 +310,13 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
         case DP_NH_TENANT:
             snprintf(nh, sizeof nh, "tenant %s", tenant_name(gw->cfg, r[i].nh.tenant));
             break;
+        case DP_NH_NAT:
+            snprintf(nh, sizeof nh, "nat, external %s",
+                     r[i].nh.ip ? ip_str(r[i].nh.ip, b) : "on-link");
+            break;
+        case DP_NH_NAT_PUBLIC:
+            snprintf(nh, sizeof nh, "nat public address");
+            break;
         default:
             snprintf(nh, sizeof nh, "drop");
         }

@@ -844,6 +844,46 @@ test_log_drain(void **state)
     assert_int_equal(got, 2); /* Block and mapping. */
 }
 
+/* The gateway answers ARP on the uplink for its NAT public addresses, so that they may sit on
+ * the external port's own network; other addresses stay unanswered. */
+static void
+test_arp_for_public_addresses(void **state)
+{
+    const char *targets[] = {"198.18.0.10", "198.18.0.99"};
+    struct rte_mbuf *m;
+
+    (void)state;
+    for (unsigned i = 0; i < 2; i++) {
+        struct rte_arp_hdr arp = {.arp_hardware = htons(RTE_ARP_HRD_ETHER),
+                                  .arp_protocol = htons(RTE_ETHER_TYPE_IPV4),
+                                  .arp_hlen = 6,
+                                  .arp_plen = 4,
+                                  .arp_opcode = htons(RTE_ARP_OP_REQUEST)};
+        struct rte_ether_hdr *e;
+
+        memcpy(arp.arp_data.arp_sha.addr_bytes, ROUTER_MAC, 6);
+        arp.arp_data.arp_sip = ip4("10.99.0.2");
+        arp.arp_data.arp_tip = ip4(targets[i]);
+        m = rte_pktmbuf_alloc(dp->pool);
+        e = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof *e + sizeof arp);
+        memset(e->dst_addr.addr_bytes, 0xff, 6);
+        memcpy(e->src_addr.addr_bytes, ROUTER_MAC, 6);
+        e->ether_type = htons(RTE_ETHER_TYPE_ARP);
+        memcpy(e + 1, &arp, sizeof arp);
+        m->port = EXTERNAL;
+        dp_external_input(w, m);
+        dp_control_poll(dp);
+    }
+    assert_int_equal(rte_ring_count(dp->ctl_tx), 1);
+    assert_int_equal(rte_ring_dequeue(dp->ctl_tx, (void **)&m), 0);
+    const struct rte_arp_hdr *reply =
+        rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+    assert_int_equal(ntohs(reply->arp_opcode), RTE_ARP_OP_REPLY);
+    assert_int_equal(reply->arp_data.arp_sip, ip4("198.18.0.10"));
+    assert_memory_equal(reply->arp_data.arp_sha.addr_bytes, EXT_MAC, 6);
+    rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -861,6 +901,7 @@ main(void)
         cmocka_unit_test_setup(test_expiry_and_clear, reset),
         cmocka_unit_test_setup(test_fragments, reset),
         cmocka_unit_test_setup(test_log_drain, reset),
+        cmocka_unit_test_setup(test_arp_for_public_addresses, reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
