@@ -6,6 +6,17 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init nvgre
+# Fabrikam keeps no way out of its routing domain: no external route and, here, no NAT (the shipped
+# config gives it one; test_nat.sh tests NAT). The isolation checks below rely on it.
+no_fabrikam_nat() {
+  awk '/^tenant "fabrikam"/ {t = 1}
+       t && d == 0 && /^[ \t]*nat[ \t]*\{/ {d = 1; next}
+       d > 0 {d += gsub(/\{/, "{") - gsub(/\}/, "}"); next}
+       /^}/ {t = 0}
+       {print}' "$1" >"$1.new" && mv "$1.new" "$1" &&
+    ! sed -n '/^tenant "fabrikam"/,/^}/p' "$1" | grep -Eq '^\s*nat\s*\{'
+}
+LAB_GW_CONF_EDIT=no_fabrikam_nat
 lab_topology_up || { echo "# topology failed"; exit 1; }
 
 vm() { local n=$1; shift; ip netns exec "${NS_VM[$n]}" "$@"; }
