@@ -51,7 +51,7 @@ $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o
+$(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/natview.o
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ -ljansson
 

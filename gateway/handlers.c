@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 
 #include "gateway/log.h"
+#include "gateway/natcli.h"
 #include "gateway/policy.h"
 
 static const char *
@@ -741,6 +742,131 @@ show_trace(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
+/* Appends 'row' (a new reference, NULL when out of memory) to 'arr'; returns false on failure. */
+static bool
+append_row(json_t *arr, json_t *row)
+{
+    return row && json_array_append_new(arr, row) == 0;
+}
+
+static int
+show_nat(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    uint16_t none;
+    size_t n = dp_nat_tenants(gw->dp, &none, 0); /* How many; fixed once the data plane runs. */
+    uint16_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    json_t *arr = json_array();
+    bool ok = ids && arr;
+
+    (void)args;
+    if (ok) {
+        size_t got = dp_nat_tenants(gw->dp, ids, n);
+        n = got < n ? got : n;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        const struct dp_nat_conf *conf = dp_nat_conf_get(gw->dp, ids[i]);
+        struct dp_nat_usage usage;
+
+        if (conf && !dp_nat_usage(gw->dp, ids[i], &usage)) {
+            ok = append_row(arr, natcli_tenant_json(tenant_name(gw->cfg, ids[i]), conf, &usage));
+        }
+    }
+    free(ids);
+    if (!ok) {
+        json_decref(arr);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    *result = arr;
+    return 0;
+}
+
+static int
+show_nat_pools(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct dp_nat_pool_info none;
+    size_t n = dp_nat_pools(gw->dp, &none, 0); /* How many; fixed once the data plane runs. */
+    struct dp_nat_pool_info *pools = malloc((n ? n : 1) * sizeof *pools);
+    json_t *arr = json_array();
+    bool ok = pools && arr;
+
+    (void)args;
+    if (ok) {
+        size_t got = dp_nat_pools(gw->dp, pools, n);
+        n = got < n ? got : n;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = append_row(arr, natcli_pool_json(tenant_name(gw->cfg, pools[i].tenant), &pools[i]));
+    }
+    free(pools);
+    if (!ok) {
+        json_decref(arr);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    *result = arr;
+    return 0;
+}
+
+static int
+show_nat_sessions(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct dp_nat_session_info *buf;
+    struct dp_nat_filter f;
+    size_t total, shown;
+    json_t *arr, *o;
+    uint32_t limit;
+    bool ok;
+    int ret;
+
+    ret = natcli_parse_query(gw->cfg, args, true, &f, &limit, err);
+    if (ret) {
+        return ret;
+    }
+    buf = malloc((limit ? limit : 1) * sizeof *buf);
+    arr = json_array();
+    ok = buf && arr;
+    total = ok ? dp_nat_sessions(gw->dp, &f, buf, limit) : 0;
+    shown = total < limit ? total : limit;
+    for (size_t i = 0; ok && i < shown; i++) {
+        ok = append_row(arr, natcli_session_json(tenant_name(gw->cfg, buf[i].tenant), &buf[i]));
+    }
+    free(buf);
+    o = ok ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", arr) : NULL;
+    if (!o) {
+        if (!ok) {
+            json_decref(arr);
+        }
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    *result = o;
+    return 0;
+}
+
+static int
+clear_nat_sessions(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct dp_nat_filter f;
+    char b[HNVGW_IP_STRLEN];
+    size_t n;
+    int ret;
+
+    ret = natcli_parse_query(gw->cfg, args, false, &f, NULL, err);
+    if (ret) {
+        return ret;
+    }
+    n = dp_nat_clear(gw->dp, &f);
+    log_info("nat: %zu sessions cleared (tenant=%s address=%s)", n,
+             f.tenant ? tenant_name(gw->cfg, f.tenant) : "any", f.addr ? ip_str(f.addr, b) : "any");
+    *result = json_pack("{s:I}", "cleared", (json_int_t)n);
+    return 0;
+}
+
 void
 handlers_register(struct gw_state *gw)
 {
@@ -764,6 +890,18 @@ handlers_register(struct gw_state *gw)
                         show_routes, gw);
     ctl_server_register(gw->ctl, "show neighbors", "ARP cache of provider and external ports",
                         show_neighbors, gw);
+    ctl_server_register(gw->ctl, "show nat",
+                        "NAT tenants: public addresses, usage against quotas, timeouts", show_nat,
+                        gw);
+    ctl_server_register(gw->ctl, "show nat pools",
+                        "NAT public addresses: tenant, port range, blocks used, statics",
+                        show_nat_pools, gw);
+    ctl_server_register(gw->ctl, "show nat sessions",
+                        "NAT sessions [tenant=NAME|ID] [address=IP] [limit=N, default 1000]",
+                        show_nat_sessions, gw);
+    ctl_server_register(gw->ctl, "clear nat sessions",
+                        "remove NAT sessions [tenant=NAME|ID] [address=IP] (all when no filter)",
+                        clear_nat_sessions, gw);
     ctl_server_register(gw->ctl, "add lookup",
                         "vsid= ca= pa= mac= [rule=encap|nat] [type=static|...]", add_lookup, gw);
     ctl_server_register(gw->ctl, "remove lookup", "vsid= ca=", remove_lookup, gw);

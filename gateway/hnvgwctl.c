@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gateway/ctl.h"
+#include "gateway/natview.h"
 
 #define DEFAULT_SOCKET "/run/hnvgw/hnvgwd.sock"
 
@@ -34,6 +35,10 @@ usage(FILE *f)
             "  hnvgwctl show tenants\n"
             "  hnvgwctl show lookup [vsid=5001] [ca=10.1.1.10] [limit=N]\n"
             "  hnvgwctl show routes [tenant=contoso]\n"
+            "  hnvgwctl show nat                 NAT tenants, usage against quotas, timeouts\n"
+            "  hnvgwctl show nat pools           NAT public addresses and port blocks\n"
+            "  hnvgwctl show nat sessions [tenant=contoso|1] [address=IP] [limit=N]\n"
+            "  hnvgwctl clear nat sessions [tenant=contoso|1] [address=IP]\n"
             "  hnvgwctl add lookup ca=10.1.1.20 vsid=5001 pa=10.0.0.3 mac=02:00:00:00:10:20 \\\n"
             "           [rule=encap|nat] [type=static|dynamic|l2only|gatewaywildcard]\n"
             "  hnvgwctl remove lookup vsid=5001 ca=10.1.1.20\n"
@@ -446,6 +451,28 @@ print_result(const json_t *v)
     }
 }
 
+/* Prints the result 'v' of command 'cmd': as its own table when it has one (natview.h), else as
+ * print_result() does. */
+static void
+print_command_result(const char *cmd, const json_t *v)
+{
+    json_t *table;
+    char *footer;
+
+    if (!natview_render(cmd, v, &table, &footer)) {
+        print_result(v);
+        return;
+    }
+    if (table) {
+        print_wrapper(table, 0);
+        json_decref(table);
+    }
+    if (footer) {
+        printf("%s\n", footer);
+        free(footer);
+    }
+}
+
 /* Prints 'v' as JSON indented by 2, followed by a newline. */
 static void
 print_json(const json_t *v)
@@ -588,13 +615,12 @@ main(int argc, char **argv)
         free(cmd);
         return 2;
     }
-    free(cmd);
 
     if (json_is_true(json_object_get(reply, "ok"))) {
         if (as_json) {
             print_json(json_object_get(reply, "result"));
         } else {
-            print_result(json_object_get(reply, "result"));
+            print_command_result(cmd, json_object_get(reply, "result"));
         }
         status = 0;
     } else {
@@ -608,6 +634,7 @@ main(int argc, char **argv)
         status = 1;
     }
     json_decref(reply);
+    free(cmd);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "hnvgwctl: write error: %s\n", strerror(errno));
         return 2;

@@ -17,6 +17,7 @@
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
 #include "gateway/log.h"
+#include "gateway/natlog.h"
 #include "gateway/policy.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -40,6 +41,30 @@ usage(void)
            "      --check-config  validate the file and exit (0 when valid)\n"
            "  -h, --help          this text\n",
            CONFIG_DEFAULT_PATH);
+}
+
+/* dp_nat_log_drain() callback: writes one mapping-log record as an info line, naming the tenant
+ * as the running configuration ('aux', the struct gw_state) does. */
+static void
+nat_log_record(const struct dp_nat_log *rec, void *aux)
+{
+    const struct gw_state *gw = aux;
+    const struct config_tenant *t = config_find_tenant(gw->cfg, rec->tenant);
+    char line[NATLOG_LINE_MAX];
+
+    natlog_format(rec, t ? t->name : NULL, line, sizeof line);
+    log_info("%s", line);
+}
+
+/* Logs every mapping-log record queued since the last call, and how many were lost. */
+static void
+nat_log_drain(struct gw_state *gw)
+{
+    uint64_t lost = dp_nat_log_drain(gw->dp, nat_log_record, gw);
+
+    if (lost) {
+        log_warn("nat log: %llu records lost (log ring full)", (unsigned long long)lost);
+    }
 }
 
 /* Builds the EAL argument vector: argv[0], the configured arguments, and the lcores when the file
@@ -173,6 +198,7 @@ main(int argc, char **argv)
     while (!stop_requested) {
         ctl_server_poll(gw.ctl, 2);
         dp_control_poll(dp);
+        nat_log_drain(&gw);
         if (reload_requested) {
             reload_requested = 0;
             gw_reload(&gw, err);
@@ -183,6 +209,7 @@ main(int argc, char **argv)
         }
     }
     log_info("stopping");
+    nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
     ctl_server_destroy(gw.ctl);
     dp_destroy(dp);
