@@ -737,7 +737,7 @@ mapping_outbound(struct dp_worker *w, struct nat_worker *nw, const struct nat_ke
         return NAT_NONE;
     }
     /* Paired pooling (RFC 4787 REQ-2): the inside address alone picks the public address. */
-    ip_sel = (rte_be_to_cpu_32(k->in_ip) * 0x9e3779b1u >> 8) % t->conf.n_public;
+    ip_sel = rte_hash_crc_4byte(k->in_ip, 0x5eed) % t->conf.n_public;
     ip_idx = t->ip_idx[ip_sel];
     port = port_alloc(w, nt, ip_idx, pi, rte_be_to_cpu_16(k->in_port));
     if (port < 0) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ip_frag.h>
 #include <rte_ring.h>
 
@@ -235,8 +236,7 @@ nat_tenant_of(const struct nat *nat, uint16_t tenant)
 static inline unsigned
 nat_owner(const struct nat *nat, uint16_t tenant, uint32_t in_ip)
 {
-    uint32_t h = (in_ip ^ ((uint32_t)tenant << 16)) * 0x9e3779b1u;
-    return nat->n_workers == 1 ? 0 : (h >> 16) % nat->n_workers;
+    return nat->n_workers == 1 ? 0 : rte_hash_crc_4byte(in_ip, tenant) % nat->n_workers;
 }
 
 /* nat.c: finds the session of an inside 5-tuple; NULL when there is none. */

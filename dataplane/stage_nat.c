@@ -178,10 +178,9 @@ reassemble(struct dp_worker *w, struct rte_mbuf *m, enum nat_handoff_kind kind, 
 {
     struct nat *nat = w->dp->nat;
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    uint32_t h =
-        (ip->src_addr ^ ip->dst_addr ^ ((uint32_t)ip->packet_id << 8) ^ ip->next_proto_id) *
-        0x9e3779b1u;
-    unsigned owner = nat->n_workers == 1 ? 0 : (h >> 16) % nat->n_workers;
+    uint32_t h = rte_hash_crc_4byte(ip->src_addr ^ ip->dst_addr,
+                                    (uint32_t)ip->packet_id << 8 | ip->next_proto_id);
+    unsigned owner = nat->n_workers == 1 ? 0 : h % nat->n_workers;
     struct rte_mbuf *r;
 
     if (owner != w->id) {

@@ -19,7 +19,9 @@
 #define EXTERNAL 1
 
 static struct dp *dp;
-static struct dp_worker *w;
+static struct dp_worker *w;  /* Worker 0: every packet enters here. */
+static struct dp_worker *w1; /* Worker 1: owns some sessions; gets packets by hand-off. */
+static uint64_t clock_tsc;   /* The NAT clock the workers see. */
 
 static const uint8_t PROV_MAC[6] = {0x02, 0, 0x0a, 0, 0, 0x01};
 static const uint8_t EXT_MAC[6] = {0x02, 0, 0x0a, 0x63, 0, 0x01};
@@ -75,11 +77,16 @@ subnet(uint32_t vsid, uint16_t tenant, const char *prefix, const char *ca)
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m",
-                           "512",  "--no-pci",  "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error",
+    static char *argv[] = {"test",
+                           "--no-huge",
+                           "-m",
+                           "512",
+                           "--no-pci",
+                           "--no-shconf",
+                           "--lcores=(0-2)@(0-1)",
+                           "--log-level=lib.eal:error",
                            NULL};
-    struct dp_params p = {.n_workers = 1,
+    struct dp_params p = {.n_workers = 2,
                           .max_lookups = 1024,
                           .max_subnets = 64,
                           .max_routes = 1024,
@@ -105,10 +112,12 @@ setup(void **state)
 
     (void)state;
     p.pas[0] = ip4("10.0.0.1");
-    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    assert_int_equal(dp_create(8, argv, &p, &dp, err), 0);
     w = &dp->workers[0];
-    w->dp = dp;
-    w->icmp_tokens = 1000;
+    w1 = &dp->workers[1];
+    w->dp = w1->dp = dp;
+    w1->id = 1;
+    w->icmp_tokens = w1->icmp_tokens = 1000;
     add_port(PROVIDER, DP_PORT_PROVIDER, PROV_MAC, "10.0.0.1", 24);
     add_port(EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, "10.99.0.1", 24);
     dp->provider_port = PROVIDER;
@@ -116,9 +125,11 @@ setup(void **state)
     subnet(5001, 1, "10.1.1.0", "10.1.1.10");
     subnet(5002, 1, "10.1.2.0", "10.1.2.10");
     subnet(6001, 2, "10.1.1.0", "10.1.1.10");
-    assert_int_equal(dp_lookup_set(dp, 5001, ip4("10.1.1.11"),
-                                   &(struct dp_lookup){.pa = ip4("10.0.0.2"), .local_port = -1}),
-                     0);
+    for (uint32_t host = 11; host < 20; host++) {
+        struct dp_lookup rec = {.pa = ip4("10.0.0.2"), .local_port = -1};
+        memcpy(rec.mac, PEER_MAC, 6);
+        assert_int_equal(dp_lookup_set(dp, 5001, ip4("10.1.1.0") | htonl(host), &rec), 0);
+    }
 
     nh = (struct dp_nexthop){.type = DP_NH_NAT, .ip = ip4("10.99.0.2")};
     assert_int_equal(dp_route_set(dp, 1, 0, 0, &nh), 0);
@@ -149,6 +160,8 @@ setup(void **state)
     assert_int_equal(dp_nat_static_add(dp, &st), ENOENT);
     assert_int_equal(nat_start(dp), 0);
     assert_non_null(w->nat);
+    assert_non_null(w1->nat);
+    clock_tsc = rte_rdtsc();
     return 0;
 }
 
@@ -169,13 +182,45 @@ drain_log(void)
     }
 }
 
-/* Moves the NAT clock to 'now' and lets the worker catch up with its timer wheel. */
+/* Moves the NAT clock to 'now' and lets the workers catch up with their timer wheels. */
 static void
 tick(uint64_t now)
 {
+    clock_tsc = now;
     for (unsigned i = 0; i < 10000; i++) {
         nat_worker_tick(w, now);
+        nat_worker_tick(w1, now);
     }
+}
+
+/* Lets both workers serve their hand-off rings until nothing moves, then queues what worker 1
+ * transmitted behind worker 0's frames, so that the tests read one output per port. */
+static void
+settle(void)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        nat_worker_tick(w1, clock_tsc);
+        nat_worker_tick(w, clock_tsc);
+    }
+    for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+        for (unsigned i = 0; i < w1->tx[p].n; i++) {
+            assert_true(w->tx[p].n < DP_BURST);
+            w->tx[p].pkts[w->tx[p].n++] = w1->tx[p].pkts[i];
+        }
+        w1->tx[p].n = 0;
+    }
+}
+
+static uint64_t
+ctr(enum dp_counter c)
+{
+    return w->stats.counter[c] + w1->stats.counter[c];
+}
+
+static uint64_t
+drp(enum dp_drop d)
+{
+    return w->stats.drop[d] + w1->stats.drop[d];
 }
 
 static int
@@ -184,6 +229,7 @@ reset(void **state)
     struct dp_nat_filter all = {0};
 
     (void)state;
+    settle();
     for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
         for (unsigned i = 0; i < w->tx[p].n; i++) {
             rte_pktmbuf_free(w->tx[p].pkts[i]);
@@ -194,6 +240,7 @@ reset(void **state)
     tick(rte_rdtsc());
     drain_log();
     memset(&w->stats, 0, sizeof w->stats);
+    memset(&w1->stats, 0, sizeof w1->stats);
     return 0;
 }
 
@@ -294,12 +341,14 @@ send_in(uint32_t vsid, struct rte_mbuf *m)
     const struct dp_subnet *sn = dp_subnet_find(dp, vsid);
     assert_non_null(sn);
     dp_route_input(w, m, sn->tenant, sn);
+    settle();
 }
 
 static void
 send_out(struct rte_mbuf *m)
 {
     dp_external_input(w, from_outside(m));
+    settle();
 }
 
 /* ---- Checkers ---- */
@@ -399,7 +448,7 @@ test_udp_round_trip(void **state)
     assert_int_equal(sport(ip), 5000);
     assert_int_equal(ip->time_to_live, 63);
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.counter[DP_nat_port_preserved], 1);
+    assert_int_equal(ctr(DP_nat_port_preserved), 1);
 
     send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 5000}, 0, 10));
     m = pop(PROVIDER);
@@ -409,8 +458,8 @@ test_udp_round_trip(void **state)
     assert_int_equal(dport(ip), 5000);
     assert_int_equal(ip->src_addr, ip4("198.18.1.2"));
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.counter[DP_nat_in2out], 1);
-    assert_int_equal(w->stats.counter[DP_nat_out2in], 1);
+    assert_int_equal(ctr(DP_nat_in2out), 1);
+    assert_int_equal(ctr(DP_nat_out2in), 1);
 
     assert_int_equal(dp_nat_usage(dp, 1, &u), 0);
     assert_int_equal(u.sessions, 1);
@@ -480,11 +529,11 @@ test_mapping_and_filtering(void **state)
         assert_int_equal(sport(ip), 7000);
         rte_pktmbuf_free(m);
     }
-    assert_int_equal(w->stats.counter[DP_nat_mappings_created], 1);
-    assert_int_equal(w->stats.counter[DP_nat_sessions_created], 2);
+    assert_int_equal(ctr(DP_nat_mappings_created), 1);
+    assert_int_equal(ctr(DP_nat_sessions_created), 2);
 
     send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.9", "198.18.0.10", 53, 7000}, 0, 0));
-    assert_int_equal(w->stats.drop[DP_nat_filtered], 1);
+    assert_int_equal(drp(DP_nat_filtered), 1);
     send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 999, 7000}, 0, 0));
     ip = inside_ip(m = pop(PROVIDER), &vsid);
     assert_int_equal(dport(ip), 7000);
@@ -498,7 +547,7 @@ test_mapping_and_filtering(void **state)
     ip = inside_ip(m = pop(PROVIDER), &vsid);
     assert_int_equal(vsid, 6001);
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.drop[DP_nat_filtered], 1);
+    assert_int_equal(drp(DP_nat_filtered), 1);
 }
 
 /* Two inside hosts with the same source port: the second cannot keep it. */
@@ -516,9 +565,14 @@ test_port_collision(void **state)
     rte_pktmbuf_free(m);
     ip = outside_ip(m = pop(EXTERNAL));
     assert_int_not_equal(sport(ip), 8000);
-    assert_true(sport(ip) >= 8000 - 8000 % 64 && sport(ip) < 8000 - 8000 % 64 + 64);
+    /* From a block its own worker holds: the one of 8000 when both hosts share a worker. */
+    assert_int_equal(nat_block_owner(dp->nat, 0, sport(ip)),
+                     nat_owner(dp->nat, 1, ip4("10.1.2.10")));
+    if (nat_owner(dp->nat, 1, ip4("10.1.2.10")) == nat_owner(dp->nat, 1, ip4("10.1.1.10"))) {
+        assert_true(sport(ip) > 8000 && sport(ip) < 8064);
+    }
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.counter[DP_nat_port_preserved], 1);
+    assert_int_equal(ctr(DP_nat_port_preserved), 1);
 }
 
 /* Inbound TCP without SYN, SYN to no mapping, and other protocols: counted drops. */
@@ -528,12 +582,12 @@ test_inbound_refusals(void **state)
     (void)state;
     send_out(packet(IPPROTO_TCP, (struct flow){"198.18.1.2", "198.18.0.10", 80, 40000},
                     RTE_TCP_ACK_FLAG, 0));
-    assert_int_equal(w->stats.drop[DP_nat_tcp_no_syn], 1);
+    assert_int_equal(drp(DP_nat_tcp_no_syn), 1);
     send_out(packet(IPPROTO_TCP, (struct flow){"198.18.1.2", "198.18.0.10", 80, 40000},
                     RTE_TCP_SYN_FLAG, 0));
-    assert_int_equal(w->stats.drop[DP_nat_no_mapping], 1);
+    assert_int_equal(drp(DP_nat_no_mapping), 1);
     send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 80, 45555}, 0, 0));
-    assert_int_equal(w->stats.drop[DP_nat_no_mapping], 2);
+    assert_int_equal(drp(DP_nat_no_mapping), 2);
     struct rte_mbuf *m =
         packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 1, 2}, 0, 0);
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -541,7 +595,7 @@ test_inbound_refusals(void **state)
     ip->hdr_checksum = 0;
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     send_out(m);
-    assert_int_equal(w->stats.drop[DP_nat_unsupported_proto], 1);
+    assert_int_equal(drp(DP_nat_unsupported_proto), 1);
     /* A truncated TCP header. */
     m = packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 1, 2}, 0, 0);
     ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -549,7 +603,7 @@ test_inbound_refusals(void **state)
     ip->hdr_checksum = 0;
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     send_out(m);
-    assert_int_equal(w->stats.drop[DP_nat_bad_l4], 1);
+    assert_int_equal(drp(DP_nat_bad_l4), 1);
     assert_int_equal(queued(PROVIDER) + queued(EXTERNAL), 0);
 }
 
@@ -612,7 +666,7 @@ test_icmp_echo(void **state)
     /* An echo request to the public address opens nothing. */
     send_out(packet(IPPROTO_ICMP, (struct flow){"198.18.1.2", "198.18.0.10", 5, 0},
                     RTE_IP_ICMP_ECHO_REQUEST, 0));
-    assert_int_equal(w->stats.drop[DP_nat_icmp_unsupported], 1);
+    assert_int_equal(drp(DP_nat_icmp_unsupported), 1);
 }
 
 /* ICMP errors both ways (RFC 5508): the quoted packet and the outer address are translated, every
@@ -639,7 +693,7 @@ test_icmp_errors(void **state)
     assert_int_equal(q->src_addr, ip4("10.1.1.10"));
     assert_int_equal(sport(q), 10000);
     assert_int_equal(rte_ipv4_cksum(q), 0);
-    assert_int_equal(w->stats.counter[DP_nat_icmp_errors_translated], 1);
+    assert_int_equal(ctr(DP_nat_icmp_errors_translated), 1);
     rte_pktmbuf_free(m);
 
     /* The inside host's own error about a packet that came in: port unreachable. */
@@ -659,11 +713,11 @@ test_icmp_errors(void **state)
     send_out(icmp_error(
         "198.18.1.2", "198.18.0.10", DP_ICMP_DEST_UNREACH, 3,
         packet(IPPROTO_UDP, (struct flow){"198.18.0.10", "198.18.1.2", 45555, 53}, 0, 0)));
-    assert_int_equal(w->stats.drop[DP_nat_icmp_unknown_session], 1);
+    assert_int_equal(drp(DP_nat_icmp_unknown_session), 1);
     send_in(5001,
             icmp_error("10.1.1.10", "198.18.1.2", DP_ICMP_DEST_UNREACH, 3,
                        packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "10.1.1.10", 53, 1}, 0, 0)));
-    assert_int_equal(w->stats.drop[DP_nat_icmp_unknown_session], 2);
+    assert_int_equal(drp(DP_nat_icmp_unknown_session), 2);
     assert_int_equal(queued(PROVIDER) + queued(EXTERNAL), 0);
 }
 
@@ -684,7 +738,7 @@ test_static_and_hairpin(void **state)
     assert_int_equal(ip->dst_addr, ip4("10.1.1.10"));
     assert_int_equal(dport(ip), 80);
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.counter[DP_nat_static_hits], 1);
+    assert_int_equal(ctr(DP_nat_static_hits), 1);
     send_in(5001, packet(IPPROTO_TCP, (struct flow){"10.1.1.10", "198.18.1.2", 80, 5555},
                          RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0));
     ip = outside_ip(m = pop(EXTERNAL));
@@ -702,7 +756,7 @@ test_static_and_hairpin(void **state)
     assert_int_equal(sport(ip), 41000);
     assert_int_equal(ip->time_to_live, 63);
     rte_pktmbuf_free(m);
-    assert_int_equal(w->stats.counter[DP_nat_hairpinned], 1);
+    assert_int_equal(ctr(DP_nat_hairpinned), 1);
     assert_int_equal(queued(EXTERNAL), 0);
 }
 
@@ -720,7 +774,7 @@ test_quota(void **state)
                 packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 20000 + i, 53}, 0, 0));
     }
     assert_int_equal(queued(EXTERNAL), 8);
-    assert_int_equal(w->stats.drop[DP_nat_port_quota], 2);
+    assert_int_equal(drp(DP_nat_port_quota), 2);
     /* The prohibited errors go back to the sender inside. */
     assert_int_equal(queued(PROVIDER), 2);
     ip = inside_ip(m = pop(PROVIDER), &vsid);
@@ -730,7 +784,7 @@ test_quota(void **state)
     rte_pktmbuf_free(m);
     /* More sessions on existing mappings hit the session quota instead. */
     send_in(5001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.9", 20000, 53}, 0, 0));
-    assert_int_equal(w->stats.drop[DP_nat_session_quota], 1);
+    assert_int_equal(drp(DP_nat_session_quota), 1);
 
     send_in(6001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 1024, 53}, 0, 0));
     assert_int_equal(queued(EXTERNAL), 9);
@@ -762,7 +816,7 @@ test_expiry_and_clear(void **state)
     assert_int_equal(dp_nat_sessions(dp, &f, NULL, 0), 2);
     tick(t0 + 32 * hz);
     assert_int_equal(dp_nat_sessions(dp, &f, NULL, 0), 1);
-    assert_int_equal(w->stats.counter[DP_nat_sessions_expired], 1);
+    assert_int_equal(ctr(DP_nat_sessions_expired), 1);
     n = rte_ring_dequeue_burst_elem(dp->nat->log, rec, sizeof rec[0], 8, NULL);
     assert_int_equal(n, 1);
     assert_int_equal(rec[0].event, DP_NAT_EV_MAPPING_DEL);
@@ -812,8 +866,8 @@ test_fragments(void **state)
         ip->hdr_checksum = rte_ipv4_cksum(ip);
         send_in(5001, c);
     }
-    assert_int_equal(w->stats.counter[DP_nat_fragments], 2);
-    assert_int_equal(w->stats.counter[DP_nat_reassembled], 1);
+    assert_int_equal(ctr(DP_nat_fragments), 2);
+    assert_int_equal(ctr(DP_nat_reassembled), 1);
     assert_int_equal(queued(EXTERNAL), 1); /* 1428 bytes fit the uplink's 1500. */
     m = pop(EXTERNAL);
     assert_int_equal(rte_pktmbuf_linearize(m), 0);
@@ -884,6 +938,56 @@ test_arp_for_public_addresses(void **state)
     rte_pktmbuf_free(m);
 }
 
+/* A session belongs to one worker: packets of it that arrive on the other are handed over, both
+ * ways, and come out translated exactly as if they had arrived on the owner. */
+static void
+test_handoff(void **state)
+{
+    char ca[2][16];
+    unsigned found = 0;
+    struct rte_ipv4_hdr *ip;
+    struct rte_mbuf *m;
+    struct dp_nat_session_info info[4];
+    struct dp_nat_filter f = {.tenant = 1};
+    uint32_t vsid;
+
+    (void)state;
+    /* One inside host owned by each worker. */
+    for (unsigned host = 10; host < 20 && found < 3; host++) {
+        unsigned owner = nat_owner(dp->nat, 1, ip4("10.1.1.0") | htonl(host));
+        if (!(found & (1u << owner))) {
+            snprintf(ca[owner], sizeof ca[owner], "10.1.1.%u", host);
+            found |= 1u << owner;
+        }
+    }
+    assert_int_equal(found, 3);
+    for (unsigned owner = 0; owner < 2; owner++) {
+        /* Ports in different blocks: a block serves one worker only. */
+        uint16_t port = (uint16_t)(33000 + 1000 * owner);
+        struct flow f_out = {ca[owner], "198.18.1.2", port, 53};
+        struct flow f_in = {"198.18.1.2", "198.18.0.10", 53, port};
+
+        send_in(5001, packet(IPPROTO_UDP, f_out, 0, 0));
+        ip = outside_ip(m = pop(EXTERNAL));
+        assert_int_equal(sport(ip), port);
+        rte_pktmbuf_free(m);
+        send_out(packet(IPPROTO_UDP, f_in, 0, 0));
+        ip = inside_ip(m = pop(PROVIDER), &vsid);
+        assert_int_equal(ip->dst_addr, ip4(ca[owner]));
+        rte_pktmbuf_free(m);
+    }
+    /* Worker 0 received all four packets; two belonged to worker 1. */
+    assert_int_equal(w->stats.counter[DP_nat_handoffs], 2);
+    assert_int_equal(w1->stats.counter[DP_nat_in2out], 1);
+    assert_int_equal(w1->stats.counter[DP_nat_out2in], 1);
+    assert_int_equal(w->stats.counter[DP_nat_in2out], 1);
+    assert_int_equal(dp_nat_sessions(dp, &f, info, 4), 2);
+    assert_int_not_equal(info[0].worker, info[1].worker);
+    /* The blocks behind the two ports belong to the two workers. */
+    assert_int_equal(nat_block_owner(dp->nat, 0, 33000), nat_owner(dp->nat, 1, ip4(ca[0])));
+    assert_int_equal(nat_block_owner(dp->nat, 0, 34000), nat_owner(dp->nat, 1, ip4(ca[1])));
+}
+
 int
 main(void)
 {
@@ -902,6 +1006,7 @@ main(void)
         cmocka_unit_test_setup(test_fragments, reset),
         cmocka_unit_test_setup(test_log_drain, reset),
         cmocka_unit_test_setup(test_arp_for_public_addresses, reset),
+        cmocka_unit_test_setup(test_handoff, reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
