@@ -27,7 +27,9 @@
  * and a "bench: ..." warning line for anything that went wrong (drops, sessions missing, ports
  * not preserved). Exits 1 after such a warning.
  *
- * usage: bench_nat [SESSIONS [PASSES]]   (default 1000000 sessions, 8 passes over them) */
+ * usage: bench_nat [SESSIONS [PASSES [huge]]]
+ *   default 1000000 sessions, 8 passes over them, on 4 KiB pages (--no-huge); "huge" runs on
+ *   hugepages instead, as hnvgwd does. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,13 +277,7 @@ run_burst(struct dp_worker *w, const struct bflow *f, unsigned n, bool in2out)
         for (unsigned j = 0; j < n; j++) {
             fill_o2i(pkts[j], &f[j]);
         }
-        /* As the worker's dispatch does for a port that is not the provider's. */
-        for (unsigned j = 0; j < n; j++) {
-            if (j + 1 < n) {
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
-            }
-            dp_external_input(w, pkts[j]);
-        }
+        dp_external_burst(w, pkts, (uint16_t)n); /* As the worker does for an external port. */
     }
     dp_tx_flush(w);
     nat_worker_poll(w);
@@ -332,11 +328,14 @@ main(int argc, char **argv)
 {
     uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
     unsigned passes = argc > 2 ? (unsigned)atoi(argv[2]) : 8;
+    bool huge = argc > 3 && !strcmp(argv[3], "huge");
     uint32_t per_tenant = (n + N_TENANTS - 1) / N_TENANTS;
     uint32_t n_map = per_tenant < MAPPINGS_MAX ? per_tenant : MAPPINGS_MAX;
     uint32_t n_hosts = (n_map + HOST_PORTS - 1) / HOST_PORTS;
     /* The heap: about 400 bytes per session of capacity, 64 MiB of FIB, buffers; generously. */
     char mem[32];
+    /* 4 KiB pages by default, as bench_pipeline; "huge" swaps "--no-huge -m <mem>" for
+     * "--in-memory" (hugepages, as hnvgwd runs). */
     char *eal[] = {"bench_nat",
                    "--no-huge",
                    "-m",
@@ -373,12 +372,15 @@ main(int argc, char **argv)
     int bad = 0;
 
     if (!n || !passes) {
-        die("usage: bench_nat [SESSIONS [PASSES]]");
+        die("usage: bench_nat [SESSIONS [PASSES [huge]]]");
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     snprintf(mem, sizeof mem, "%u", 1024 + (unsigned)((uint64_t)n * 1024 / (1 << 20)));
+    if (huge) {
+        eal[2] = "bench_nat", eal[3] = "--in-memory";
+    }
     p.pas[0] = ip4("10.0.0.1");
-    if (dp_create(13, eal, &p, &dp, err)) {
+    if (dp_create(huge ? 11 : 13, huge ? eal + 2 : eal, &p, &dp, err)) {
         die(err);
     }
     hz = rte_get_tsc_hz();

@@ -3,7 +3,8 @@
 # same run, then NAT44 on one worker. Prints one BENCH line per scenario; never fails on a number.
 #   BENCH name=<scenario> mpps=<x> cycles_per_pkt=<y> ratio_vs_testpmd=<r> table_mib=<m>
 # Scale: BENCH_TENANTS, BENCH_RECORDS, BENCH_ROUTES, BENCH_FLOWS; BENCH_SECONDS per measurement;
-# BENCH_NAT_SESSIONS and BENCH_NAT_PASSES for NAT44 (see tests/bench/bench_nat.c).
+# BENCH_NAT_SESSIONS, BENCH_NAT_PASSES and BENCH_NAT_HUGE=1 (hugepages) for NAT44, see
+# tests/bench/bench_nat.c.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${BENCH_DIR:-$top/build/bench}
@@ -90,7 +91,8 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null |
 pids=()
 nat_sessions=${BENCH_NAT_SESSIONS:-1000000}
 nat_passes=${BENCH_NAT_PASSES:-8}
-if ! "$top/build/bench_nat" "$nat_sessions" "$nat_passes" >"$out/bench_nat.log" 2>&1; then
+if ! "$top/build/bench_nat" "$nat_sessions" "$nat_passes" ${BENCH_NAT_HUGE:+huge} \
+  >"$out/bench_nat.log" 2>&1; then
   echo "bench: bench_nat reported a problem (see $out/bench_nat.log)"
 fi
 grep -E '^(BENCH|bench:|bench_nat:) ' "$out/bench_nat.log" || true
