@@ -29,7 +29,7 @@ SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check clean
 
-all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(UNIT_BINS) $(BUILD)/bench_pipeline
+all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(UNIT_BINS) $(BUILD)/bench_pipeline $(BUILD)/bench_nat
 
 deps:
 	@bash scripts/deps.sh
@@ -56,6 +56,10 @@ $(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/g
 	@$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/bench_pipeline: $(BUILD)/tests/bench/bench_pipeline.o $(DP_OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_nat: $(BUILD)/tests/bench/bench_nat.o $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -349,6 +349,8 @@ worker_main(void *arg)
             }
             if (p->conf.kind == DP_PORT_PROVIDER) {
                 dp_provider_burst(w, pkts, n);
+            } else if (p->conf.kind == DP_PORT_EXTERNAL) {
+                dp_external_burst(w, pkts, n);
             } else {
                 for (uint16_t j = 0; j < n; j++) {
                     if (j + 1 < n) {

@@ -314,6 +314,11 @@ void dp_tenant_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_su
  * 'in_subnet' is the ingress subnet or NULL (external or self); it sources ICMP errors. */
 void dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
                     const struct dp_subnet *in_subnet);
+/* stage_route.c: dp_route_input() for a burst of packets from outside (no ingress subnet), packet
+ * i in routing domain tenants[i]; routes and lookup records are searched in bulk for those going
+ * to a remote CA, the rest take dp_route_input(). Consumes the packets. */
+void dp_route_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tenants,
+                    uint16_t n);
 /* stage_route.c: delivers an IPv4 packet (no L2) to CA 'dst' in subnet 'sn': local VM or encap. */
 void dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *sn,
                     uint32_t dst, const struct dp_subnet *in_subnet);
@@ -329,6 +334,9 @@ void dp_replicate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subne
                   int from_port, bool to_remote);
 /* stage_external.c: a frame received on the external port. */
 void dp_external_input(struct dp_worker *w, struct rte_mbuf *m);
+/* stage_external.c: a burst received on an external port: routes searched in bulk, and packets to
+ * NAT public addresses translated together. */
+void dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* stage_arp.c: answers the ARP request in 'arp' (inside m's frame) with 'mac' for its target,
  * turning m into the reply in place (Ethernet header at m's data). */
 void dp_arp_make_reply(struct rte_mbuf *m, struct rte_arp_hdr *arp,
@@ -352,9 +360,17 @@ void dp_route_send_external(struct dp_worker *w, struct rte_mbuf *m, uint32_t ne
 /* stage_nat.c: source-NATs the IPv4 packet at m's data from routing domain 'tenant' and sends it
  * out toward 'nh_ip' (0: on-link), or hairpins it. Consumes m. */
 void dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip);
+/* stage_nat.c: dp_nat_in2out() for a burst of packets whose IPv4 headers were checked (a single
+ * segment each, 'total_length' bytes long), packet i from routing domain tenants[i] toward
+ * nh_ips[i], with the session table searched in bulk. Consumes the packets. */
+void dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tenants,
+                         const uint32_t *nh_ips, uint16_t n);
 /* stage_nat.c: destination-NATs the IPv4 packet at m's data (to a public address) and routes it
  * in its tenant. Consumes m. */
 void dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m);
+/* stage_nat.c: dp_nat_out2in() for a burst of packets checked like dp_nat_in2out_burst()'s, with
+ * the session table searched in bulk. Consumes the packets. */
+void dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* stage_tx.c: sends the IPv4 packet at m's data on 'port' to next hop 'nh_ip' (resolved by ARP). */
 void dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip);
 /* stage_tx.c: queues a complete Ethernet frame on 'port'. */

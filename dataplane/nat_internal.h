@@ -25,6 +25,7 @@
 #define NAT_HANDOFF_Q   4096       /* Hand-off ring size per worker. */
 #define NAT_LOG_Q       16384      /* Mapping-log ring size. */
 #define NAT_N_PROTOS    3          /* TCP, UDP, ICMP: separate port spaces. */
+#define NAT_IP_HASH     1024       /* Slots of the public-address index: 4 per address or more. */
 
 /* Key of the inside session table: (tenant, proto, inside, remote). 16 bytes. */
 struct nat_key_in {
@@ -189,6 +190,8 @@ struct nat {
     uint16_t *tenant_index;            /* Routing domain -> nat_tenant index + 1 (0: none). */
     struct nat_ip ips[DP_NAT_IPS_MAX]; /* Distinct public addresses. */
     unsigned n_ips;                    /* Entries used. */
+    uint16_t ip_hash[NAT_IP_HASH];     /* Address -> index into ips + 1 (0: empty slot), open
+                                        * addressing with linear probing. */
     uint32_t block_size;               /* Ports per block (power of 2). */
     uint32_t block_shift;              /* log2(block_size). */
     uint32_t blocks_per_ip;            /* 65536 / block_size. */
@@ -278,8 +281,28 @@ bool nat_mapping_knows(const struct nat_worker *nw, uint32_t mi, uint32_t rem_ip
 /* nat.c: the static-mapping index of public endpoint (ip, port, proto), or -1. */
 int nat_static_find_out(const struct nat *nat, uint32_t pub_ip, uint16_t pub_port, uint8_t proto);
 
-/* nat.c: the public address index of 'ip', or -1. */
-int nat_ip_index(const struct nat *nat, uint32_t ip);
+/* The slot of public address 'ip' in nat->ip_hash where probing starts. */
+static inline unsigned
+nat_ip_slot(uint32_t ip)
+{
+    return rte_hash_crc_4byte(ip, 0) % NAT_IP_HASH;
+}
+
+/* The public address index of 'ip', or -1. A hash probe, not a scan: out2in asks for every
+ * packet, and in2out for every packet's destination (hairpin check). */
+static inline int
+nat_ip_index(const struct nat *nat, uint32_t ip)
+{
+    for (unsigned h = nat_ip_slot(ip);; h = (h + 1) % NAT_IP_HASH) {
+        unsigned e = nat->ip_hash[h];
+        if (!e) {
+            return -1; /* The table is never full (DP_NAT_IPS_MAX < NAT_IP_HASH). */
+        }
+        if (nat->ips[e - 1].ip == ip) {
+            return (int)e - 1;
+        }
+    }
+}
 
 /* nat.c: the worker owning public port 'port' (host order) of address index 'ip_idx' through
  * its block, or -1 when no worker holds the block. */

@@ -1,6 +1,7 @@
 /* Burst path for the provider port: the common case, NVGRE in, routed in the tenant to a CA, NVGRE
- * out, processed a burst at a time, so that the VSID, FIB and lookup-record tables are searched
- * in bulk (the hash and trie lookups then prefetch across packets instead of stalling on each).
+ * out (or to the NAT), processed a burst at a time, so that the VSID, FIB and lookup-record tables
+ * are searched in bulk (the hash and trie lookups then prefetch across packets instead of stalling
+ * on each).
  *
  * It only reads packets until it is sure of the whole path; a packet that leaves the common case
  * at any point (ARP, broadcast, ICMP errors, local delivery, external next hops, drops...) goes to
@@ -77,7 +78,14 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     struct dp_lookup_key lkeys[DP_BURST];
     struct dp_vsid_key vkeys[DP_BURST];
     uint8_t live[DP_BURST]; /* Packets still on the common path, as indexes into b and fast. */
-    uint16_t nf = 0, k = 0;
+    struct rte_mbuf *nat_pkts[DP_BURST]; /* Packets routed to the NAT, decapsulated, */
+    uint16_t nat_tenants[DP_BURST];      /* their routing domains */
+    uint32_t nat_nh[DP_BURST];           /* and next hops. */
+    uint16_t nf = 0, k = 0, nn = 0;
+    /* The NAT takes a packet from here when it fits the uplink (else routing answers DF packets
+     * with frag-needed or fragments them, before NAT). */
+    uint32_t nat_mtu =
+        dp->external_port >= 0 && dp->nat ? dp->ports[dp->external_port].conf.mtu : 0;
 
     if (!dp->params.gateway_role) {
         for (uint16_t i = 0; i < n; i++) {
@@ -158,13 +166,27 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     if (!nf) {
         return;
     }
-    /* 3. Routes, in bulk. */
+    /* 3. Routes, in bulk. Packets routed to the NAT (within the uplink's MTU) are decapsulated
+     *    here and go to its burst stage together. */
     rte_fib6_lookup_bulk(dp->fib, fib_keys, nhs, nf);
     k = 0;
     for (uint16_t i = 0; i < nf; i++) {
         const struct dp_nexthop *nh = nhs[i] ? &dp->nh[nhs[i]] : NULL;
         struct burst_pkt *p = &b[live[i]];
 
+        if (nh && nh->type == DP_NH_NAT && nat_mtu &&
+            rte_be_to_cpu_16(p->inner_ip->total_length) <= nat_mtu) {
+            struct rte_mbuf *m = fast[live[i]];
+
+            rte_pktmbuf_adj(m, DP_NVGRE_OVERHEAD + sizeof(struct rte_ether_hdr));
+            dp_count(w, DP_provider_rx);
+            dp_count(w, DP_decap_nvgre);
+            dp_count(w, DP_route_routed);
+            nat_pkts[nn] = m;
+            nat_tenants[nn] = p->tenant;
+            nat_nh[nn++] = nh->ip;
+            continue;
+        }
         if (!nh || (nh->type != DP_NH_CONNECTED && nh->type != DP_NH_CA) ||
             !(nh->mac[0] | nh->mac[1] | nh->mac[2] | nh->mac[3] | nh->mac[4] | nh->mac[5])) {
             dp_provider_input(w, fast[live[i]]);
@@ -174,6 +196,9 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         p->vsid = nh->vsid; /* From here on: the egress VSID. */
         p->dst_gw_mac = nh->mac;
         live[k++] = live[i];
+    }
+    if (nn) {
+        dp_nat_in2out_burst(w, nat_pkts, nat_tenants, nat_nh, nn);
     }
     nf = k;
     if (!nf) {

@@ -41,6 +41,23 @@ csum_replace32(uint16_t *csum, uint32_t old, uint32_t new)
     csum_replace16(csum, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
 }
 
+/* ~m + m' of a 32-bit field changing from 'old' to 'new', unfolded (at most 4 x 0xffff). */
+static inline uint32_t
+csum_delta32(uint32_t old, uint32_t new)
+{
+    return (uint32_t)(uint16_t)~old + (uint16_t) ~(old >> 16) + (uint16_t) new + (new >> 16);
+}
+
+/* Applies 'delta', a sum of ~m + m' terms below 2^20, to checksum '*csum'. */
+static inline void
+csum_apply(uint16_t *csum, uint32_t delta)
+{
+    uint32_t s = (uint32_t)(uint16_t) ~*csum + delta;
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    *csum = (uint16_t)~s;
+}
+
 /* A packet's transport header as NAT sees it. */
 struct nat_l4 {
     uint8_t proto;     /* IPPROTO_TCP, _UDP or _ICMP. */
@@ -115,17 +132,15 @@ rewrite(struct rte_ipv4_hdr *ip, struct nat_l4 *l4, bool source, uint32_t addr, 
 {
     uint32_t *a = source ? &ip->src_addr : &ip->dst_addr;
     uint16_t *p = source ? l4->sport : l4->dport;
+    uint32_t da = csum_delta32(*a, addr); /* Shared by both checksums. */
 
     if (l4->csum) {
-        if (l4->pseudo) {
-            csum_replace32(l4->csum, *a, addr);
-        }
-        csum_replace16(l4->csum, *p, port);
+        csum_apply(l4->csum, (l4->pseudo ? da : 0) + (uint16_t) ~*p + port);
         if (l4->proto == IPPROTO_UDP && *l4->csum == 0) {
             *l4->csum = 0xffff; /* 0 would mean "no checksum" (RFC 768). */
         }
     }
-    csum_replace32(&ip->hdr_checksum, *a, addr);
+    csum_apply(&ip->hdr_checksum, da);
     *a = addr;
     *p = port;
 }
@@ -214,13 +229,18 @@ static void
 in2out_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh_ip)
 {
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    const struct dp_nexthop *nh = dp_fib_lookup(w->dp, 0, ip->dst_addr);
 
-    if (nh && nh->type == DP_NH_NAT_PUBLIC) {
-        dp_count(w, DP_nat_hairpinned);
-        trace_nat(w, m, NAT_TR_HAIRPIN, ip->dst_addr, 0, ip->dst_addr, 0);
-        out2in(w, m); /* Routing in the tenant decrements the TTL, once for the whole turn. */
-        return;
+    /* Only the NAT's own public addresses are routed to DP_NH_NAT_PUBLIC: its small index spares
+     * every other packet a FIB lookup. */
+    if (unlikely(nat_ip_index(w->dp->nat, ip->dst_addr) >= 0)) {
+        const struct dp_nexthop *nh = dp_fib_lookup(w->dp, 0, ip->dst_addr);
+
+        if (nh && nh->type == DP_NH_NAT_PUBLIC) {
+            dp_count(w, DP_nat_hairpinned);
+            trace_nat(w, m, NAT_TR_HAIRPIN, ip->dst_addr, 0, ip->dst_addr, 0);
+            out2in(w, m); /* Routing in the tenant decrements the TTL, once for the whole turn. */
+            return;
+        }
     }
     dp_route_send_external(w, m, nh_ip ? nh_ip : ip->dst_addr);
 }
@@ -293,6 +313,23 @@ in2out_icmp_error(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint
     in2out_output(w, m, nh_ip);
 }
 
+/* Translates packet m (transport header 'l4') of session 's' and sends it on toward 'nh_ip'. */
+static inline void
+in2out_session(struct dp_worker *w, struct rte_mbuf *m, struct nat_l4 *l4, struct nat_session *s,
+               uint32_t nh_ip)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+    if (l4->proto == IPPROTO_TCP) {
+        nat_tcp_track(w, s, l4->tcp_flags, true);
+    }
+    nat_touch(w->nat, s, true);
+    trace_nat(w, m, NAT_TR_IN2OUT, ip->src_addr, *l4->sport, s->pub_ip, s->pub_port);
+    rewrite(ip, l4, true, s->pub_ip, s->pub_port);
+    dp_count(w, DP_nat_in2out);
+    in2out_output(w, m, nh_ip);
+}
+
 /* A whole (reassembled if need be) datagram from inside 'tenant'. */
 static void
 in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
@@ -340,14 +377,7 @@ in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
             return;
         }
     }
-    if (l4.proto == IPPROTO_TCP) {
-        nat_tcp_track(w, s, l4.tcp_flags, true);
-    }
-    nat_touch(w->nat, s, true);
-    trace_nat(w, m, NAT_TR_IN2OUT, ip->src_addr, *l4.sport, s->pub_ip, s->pub_port);
-    rewrite(ip, &l4, true, s->pub_ip, s->pub_port);
-    dp_count(w, DP_nat_in2out);
-    in2out_output(w, m, nh_ip);
+    in2out_session(w, m, &l4, s, nh_ip);
 }
 
 static bool
@@ -387,6 +417,68 @@ dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t
         }
     }
     in2out(w, m, tenant, nh_ip);
+}
+
+void
+dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tenants,
+                    const uint32_t *nh_ips, uint16_t n)
+{
+    struct nat *nat = w->dp->nat;
+    struct nat_worker *nw = w->nat;
+    struct nat_key_in keys[DP_BURST];
+    const void *kp[DP_BURST];
+    void *data[DP_BURST];
+    struct nat_l4 l4[DP_BURST];
+    uint16_t idx[DP_BURST], k = 0;
+    uint64_t hits = 0;
+
+    /* 1. The common case, a whole TCP or UDP datagram or an echo request from an inside address
+     *    of a tenant with NAT, owned by this worker: its key. Anything else, dp_nat_in2out(). */
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+        unsigned nt = nat && nw ? nat_tenant_of(nat, tenants[i]) : 0;
+
+        if (!nt || ip->version_ihl != 0x45 || dp_ipv4_is_fragment(ip) ||
+            !is_inside(&nat->tenants[nt - 1], ip->src_addr) ||
+            !l4_parse(ip->next_proto_id, (uint8_t *)(ip + 1), rte_pktmbuf_data_len(m) - sizeof *ip,
+                      false, &l4[k]) ||
+            (l4[k].proto == IPPROTO_ICMP && l4[k].icmp_type != RTE_IP_ICMP_ECHO_REQUEST) ||
+            nat_owner(nat, tenants[i], ip->src_addr) != w->id) {
+            dp_nat_in2out(w, m, tenants[i], nh_ips[i]);
+            continue;
+        }
+        keys[k] = (struct nat_key_in){.tenant = tenants[i],
+                                      .proto = l4[k].proto,
+                                      .in_ip = ip->src_addr,
+                                      .rem_ip = ip->dst_addr,
+                                      .in_port = *l4[k].sport,
+                                      .rem_port = l4[k].proto == IPPROTO_ICMP ? 0 : *l4[k].dport};
+        kp[k] = &keys[k];
+        idx[k++] = i;
+    }
+    if (!k) {
+        return;
+    }
+    /* 2. The sessions, in bulk: the hash prefetches every bucket and key before comparing, so
+     *    the cache misses of a large table overlap instead of adding up. */
+    rte_hash_lookup_bulk_data(nw->sess_in, kp, k, &hits, data);
+    for (uint16_t j = 0; j < k; j++) {
+        if (hits & (1ull << j)) {
+            rte_prefetch0(&nw->sessions[(uintptr_t)data[j]]);
+        }
+    }
+    /* 3. Translate. A miss takes the per-packet path, which creates the session (or finds the
+     *    one an earlier packet of the burst just created). */
+    for (uint16_t j = 0; j < k; j++) {
+        uint16_t i = idx[j];
+
+        if (!(hits & (1ull << j))) {
+            in2out(w, pkts[i], tenants[i], nh_ips[i]);
+            continue;
+        }
+        in2out_session(w, pkts[i], &l4[j], &nw->sessions[(uintptr_t)data[j]], nh_ips[i]);
+    }
 }
 
 /* ---- Outside to inside ---- */
@@ -475,6 +567,22 @@ no_session(struct dp_worker *w, struct rte_mbuf *m, const struct nat_l4 *l4)
     }
 }
 
+/* Translates packet m (transport header 'l4') of session 's' back; routing in s->tenant is left
+ * to the caller. */
+static inline void
+out2in_translate(struct dp_worker *w, struct rte_mbuf *m, struct nat_l4 *l4, struct nat_session *s)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+    if (l4->proto == IPPROTO_TCP) {
+        nat_tcp_track(w, s, l4->tcp_flags, false);
+    }
+    nat_touch(w->nat, s, false);
+    trace_nat(w, m, NAT_TR_OUT2IN, ip->dst_addr, *l4->dport, s->in_ip, s->in_port);
+    rewrite(ip, l4, false, s->in_ip, s->in_port);
+    dp_count(w, DP_nat_out2in);
+}
+
 static void
 out2in(struct dp_worker *w, struct rte_mbuf *m)
 {
@@ -555,13 +663,7 @@ out2in(struct dp_worker *w, struct rte_mbuf *m)
             dp_count(w, DP_nat_static_hits);
         }
     }
-    if (l4.proto == IPPROTO_TCP) {
-        nat_tcp_track(w, s, l4.tcp_flags, false);
-    }
-    nat_touch(nw, s, false);
-    trace_nat(w, m, NAT_TR_OUT2IN, ip->dst_addr, *l4.dport, s->in_ip, s->in_port);
-    rewrite(ip, &l4, false, s->in_ip, s->in_port);
-    dp_count(w, DP_nat_out2in);
+    out2in_translate(w, m, &l4, s);
     dp_route_input(w, m, s->tenant, NULL);
 }
 
@@ -581,6 +683,71 @@ dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m)
         }
     }
     out2in(w, m);
+}
+
+void
+dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+    struct nat *nat = w->dp->nat;
+    struct nat_worker *nw = w->nat;
+    struct nat_key_out keys[DP_BURST];
+    const void *kp[DP_BURST];
+    void *data[DP_BURST];
+    struct nat_l4 l4[DP_BURST];
+    struct rte_mbuf *routed[DP_BURST];
+    uint16_t idx[DP_BURST], tenants[DP_BURST], k = 0, nr = 0;
+    uint64_t hits = 0;
+
+    /* 1. The common case, a whole TCP or UDP datagram or an echo reply to a public endpoint this
+     *    worker owns: its key. Anything else, dp_nat_out2in(). */
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+        int si;
+
+        if (!nw || ip->version_ihl != 0x45 || dp_ipv4_is_fragment(ip) ||
+            !l4_parse(ip->next_proto_id, (uint8_t *)(ip + 1), rte_pktmbuf_data_len(m) - sizeof *ip,
+                      false, &l4[k]) ||
+            (l4[k].proto == IPPROTO_ICMP && l4[k].icmp_type != RTE_IP_ICMP_ECHO_REPLY) ||
+            public_owner(nat, ip->dst_addr, *l4[k].dport, l4[k].proto, &si) != (int)w->id) {
+            dp_nat_out2in(w, m);
+            continue;
+        }
+        keys[k] = (struct nat_key_out){.pub_ip = ip->dst_addr,
+                                       .rem_ip = ip->src_addr,
+                                       .pub_port = *l4[k].dport,
+                                       .rem_port = l4[k].proto == IPPROTO_ICMP ? 0 : *l4[k].sport,
+                                       .proto = l4[k].proto};
+        kp[k] = &keys[k];
+        idx[k++] = i;
+    }
+    if (!k) {
+        return;
+    }
+    /* 2. The sessions, in bulk (see dp_nat_in2out_burst()). */
+    rte_hash_lookup_bulk_data(nw->sess_out, kp, k, &hits, data);
+    for (uint16_t j = 0; j < k; j++) {
+        if (hits & (1ull << j)) {
+            rte_prefetch0(&nw->sessions[(uintptr_t)data[j]]);
+        }
+    }
+    /* 3. Translate; a miss takes the per-packet path (a new session on a mapping, or a drop).
+     *    Then route the translated packets in their tenants, together. */
+    for (uint16_t j = 0; j < k; j++) {
+        struct nat_session *s;
+
+        if (!(hits & (1ull << j))) {
+            out2in(w, pkts[idx[j]]);
+            continue;
+        }
+        s = &nw->sessions[(uintptr_t)data[j]];
+        out2in_translate(w, pkts[idx[j]], &l4[j], s);
+        routed[nr] = pkts[idx[j]];
+        tenants[nr++] = s->tenant;
+    }
+    if (nr) {
+        dp_route_burst(w, routed, tenants, nr);
+    }
 }
 
 void

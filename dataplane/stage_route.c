@@ -1,6 +1,8 @@
 /* Routing inside a tenant's routing domain (IPv4): longest-prefix match in the tenant's part of the
  * shared FIB, TTL handling with ICMP errors, path-MTU enforcement, then hand-off to a CA (local VM
- * or NVGRE encap) or to the external port (forwarding gateway). */
+ * or NVGRE encap) or to the external port (forwarding gateway). dp_route_burst() serves the NAT's
+ * return traffic a burst at a time: routes and lookup records in bulk for the common case, remote
+ * CAs, and dp_route_input() for the rest. */
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
@@ -223,6 +225,93 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
     default:
         dp_drop(w, m, DP_route_blackhole);
         return;
+    }
+}
+
+void
+dp_route_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tenants, uint16_t n)
+{
+    struct dp *dp = w->dp;
+    struct rte_mbuf *live[DP_BURST];
+    const struct dp_nexthop *nhs_live[DP_BURST];
+    uint16_t tn[DP_BURST], k = 0, nf = 0;
+    uint8_t fib_keys[DP_BURST][16];
+    uint64_t nhs[DP_BURST];
+    struct dp_lookup_key lkeys[DP_BURST];
+    const void *keys[DP_BURST];
+    const void *vals[DP_BURST];
+    uint32_t mtu = dp->provider_port >= 0 ? dp->ports[dp->provider_port].conf.mtu : 1500;
+
+    /* 1. A whole, valid IPv4 header without options, with TTL to spare. */
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+        uint32_t len = rte_pktmbuf_data_len(m);
+
+        if (m->nb_segs != 1 || dp_traced(m) || len < sizeof *ip || ip->version_ihl != 0x45 ||
+            rte_be_to_cpu_16(ip->total_length) < sizeof *ip ||
+            rte_be_to_cpu_16(ip->total_length) > len || ip->time_to_live <= 1 ||
+            dp_ipv4_sum20(ip) != 0xffff) {
+            dp_route_input(w, m, tenants[i], NULL);
+            continue;
+        }
+        rte_pktmbuf_trim(m, len - rte_be_to_cpu_16(ip->total_length));
+        dp_fib_key(fib_keys[k], tenants[i], ip->dst_addr);
+        tn[k] = tenants[i];
+        live[k++] = m;
+    }
+    if (!k) {
+        return;
+    }
+    /* 2. Routes in bulk: to a CA of a subnet whose gateway MAC the next hop carries. */
+    rte_fib6_lookup_bulk(dp->fib, fib_keys, nhs, k);
+    for (uint16_t i = 0; i < k; i++) {
+        const struct dp_nexthop *nh = nhs[i] ? &dp->nh[nhs[i]] : NULL;
+        struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(live[i], struct rte_ipv4_hdr *);
+        uint32_t target;
+
+        if (!nh || (nh->type != DP_NH_CONNECTED && nh->type != DP_NH_CA) ||
+            !(nh->mac[0] | nh->mac[1] | nh->mac[2] | nh->mac[3] | nh->mac[4] | nh->mac[5]) ||
+            rte_be_to_cpu_16(ip->total_length) > mtu - DP_NVGRE_OVERHEAD) {
+            dp_route_input(w, live[i], tn[i], NULL);
+            continue;
+        }
+        target = nh->type == DP_NH_CA ? nh->ip : ip->dst_addr;
+        memset(&lkeys[nf], 0, sizeof lkeys[nf]);
+        lkeys[nf].vsid = nh->vsid;
+        lkeys[nf].family = 4;
+        memcpy(lkeys[nf].addr, &target, 4);
+        keys[nf] = &lkeys[nf];
+        nhs_live[nf] = nh;
+        tn[nf] = tn[i];
+        live[nf++] = live[i];
+    }
+    if (!nf) {
+        return;
+    }
+    /* 3. Lookup records in bulk, then NVGRE to the record's PA. */
+    rcu_table_lookup_bulk(dp->lookups, keys, nf, vals);
+    for (uint16_t i = 0; i < nf; i++) {
+        const struct dp_lookup *rec = vals[i];
+        struct rte_mbuf *m = live[i];
+        struct rte_ether_hdr *eth;
+
+        if (!rec || rec->type == DP_LK_L2ONLY || rec->type == DP_LK_WILDCARD ||
+            rec->local_port >= 0) {
+            dp_route_input(w, m, tn[i], NULL);
+            continue;
+        }
+        dp_count(w, DP_route_routed);
+        dp_ipv4_dec_ttl(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
+        eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof *eth);
+        if (!eth) {
+            dp_drop(w, m, DP_encap_no_headroom);
+            continue;
+        }
+        memcpy(eth->dst_addr.addr_bytes, rec->mac, 6);
+        memcpy(eth->src_addr.addr_bytes, nhs_live[i]->mac, 6);
+        eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+        dp_encap_output(w, m, nhs_live[i]->vsid, rec->pa);
     }
 }
 

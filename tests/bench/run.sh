@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make bench: the nvgre_hairpin scenario against dpdk-testpmd io-forwarding on the same vdevs in the
-# same run. Prints one BENCH line per scenario; never fails on a number.
+# same run, then NAT44 on one worker. Prints one BENCH line per scenario; never fails on a number.
 #   BENCH name=<scenario> mpps=<x> cycles_per_pkt=<y> ratio_vs_testpmd=<r> table_mib=<m>
-# Scale: BENCH_TENANTS, BENCH_RECORDS, BENCH_ROUTES, BENCH_FLOWS; BENCH_SECONDS per measurement.
+# Scale: BENCH_TENANTS, BENCH_RECORDS, BENCH_ROUTES, BENCH_FLOWS; BENCH_SECONDS per measurement;
+# BENCH_NAT_SESSIONS, BENCH_NAT_PASSES and BENCH_NAT_HUGE=1 (hugepages) for NAT44, see
+# tests/bench/bench_nat.c.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${BENCH_DIR:-$top/build/bench}
@@ -81,3 +83,16 @@ if native=$("$top/build/bench_pipeline" "$ib_tenants" "$ib_records" "$ib_routes"
 else
   echo "bench: bench_pipeline failed: $native"
 fi
+
+# 4. NAT44 on one worker of a device-less data plane with BENCH_NAT_SESSIONS live sessions: session
+#    setup rate, packet rate both ways, heap per session. hnvgwd goes first: its busy-polling
+#    worker would share the cores.
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+pids=()
+nat_sessions=${BENCH_NAT_SESSIONS:-1000000}
+nat_passes=${BENCH_NAT_PASSES:-8}
+if ! "$top/build/bench_nat" "$nat_sessions" "$nat_passes" ${BENCH_NAT_HUGE:+huge} \
+  >"$out/bench_nat.log" 2>&1; then
+  echo "bench: bench_nat reported a problem (see $out/bench_nat.log)"
+fi
+grep -E '^(BENCH|bench:|bench_nat:) ' "$out/bench_nat.log" || true

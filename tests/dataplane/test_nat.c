@@ -22,6 +22,7 @@ static struct dp *dp;
 static struct dp_worker *w;  /* Worker 0: every packet enters here. */
 static struct dp_worker *w1; /* Worker 1: owns some sessions; gets packets by hand-off. */
 static uint64_t clock_tsc;   /* The NAT clock the workers see. */
+static bool burst;           /* send_in() and send_out() go through the workers' burst paths. */
 
 static const uint8_t PROV_MAC[6] = {0x02, 0, 0x0a, 0, 0, 0x01};
 static const uint8_t EXT_MAC[6] = {0x02, 0, 0x0a, 0x63, 0, 0x01};
@@ -182,6 +183,15 @@ drain_log(void)
     }
 }
 
+/* The NAT clock: the TSC, or later when a test moved it ahead (it never goes back, or the timer
+ * wheel would wait for the TSC to catch up). */
+static uint64_t
+clock_now(void)
+{
+    uint64_t now = rte_rdtsc();
+    return now > clock_tsc ? now : clock_tsc;
+}
+
 /* Moves the NAT clock to 'now' and lets the workers catch up with their timer wheels. */
 static void
 tick(uint64_t now)
@@ -237,10 +247,20 @@ reset(void **state)
         w->tx[p].n = 0;
     }
     dp_nat_clear(dp, &all);
-    tick(rte_rdtsc());
+    tick(clock_now());
     drain_log();
     memset(&w->stats, 0, sizeof w->stats);
     memset(&w1->stats, 0, sizeof w1->stats);
+    burst = false;
+    return 0;
+}
+
+/* reset(), then every packet through the burst paths. */
+static int
+reset_burst(void **state)
+{
+    reset(state);
+    burst = true;
     return 0;
 }
 
@@ -334,20 +354,66 @@ from_outside(struct rte_mbuf *m)
     return m;
 }
 
-/* Sends a packet from an inside host of 'vsid' through its tenant's router. */
+/* Wraps a bare IPv4 packet from a host of 'vsid' (to its gateway) into an NVGRE frame from PA
+ * 10.0.0.2, received on the provider port. */
+static struct rte_mbuf *
+nvgre(uint32_t vsid, struct rte_mbuf *m)
+{
+    uint16_t inner = (uint16_t)rte_pktmbuf_pkt_len(m) + 14;
+    uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, 14 + 20 + 8 + 14);
+    struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + 14);
+    uint8_t *gre = p + 14 + 20;
+    uint32_t key = vsid << 8;
+
+    if (!p) {
+        fail_msg("no headroom");
+        return m;
+    }
+    memset(p, 0, 14 + 20 + 8 + 14);
+    memcpy(p, PROV_MAC, 6);
+    memcpy(p + 6, PEER_MAC, 6);
+    p[12] = 0x08;
+    ip->version_ihl = RTE_IPV4_VHL_DEF;
+    ip->total_length = htons(20 + 8 + inner);
+    ip->time_to_live = 64;
+    ip->next_proto_id = IPPROTO_GRE;
+    ip->src_addr = ip4("10.0.0.2");
+    ip->dst_addr = ip4("10.0.0.1");
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    gre[0] = 0x20, gre[2] = 0x65, gre[3] = 0x58;
+    gre[4] = key >> 24, gre[5] = key >> 16, gre[6] = key >> 8, gre[7] = key;
+    memcpy(gre + 8, GW_MAC, 6);
+    memcpy(gre + 8 + 6, PEER_MAC, 6);
+    gre[8 + 12] = 0x08;
+    m->port = PROVIDER;
+    return m;
+}
+
+/* Sends a packet from an inside host of 'vsid' through its tenant's router: straight to the
+ * route stage, or NVGRE-encapsulated through the provider port's burst path. */
 static void
 send_in(uint32_t vsid, struct rte_mbuf *m)
 {
     const struct dp_subnet *sn = dp_subnet_find(dp, vsid);
     assert_non_null(sn);
-    dp_route_input(w, m, sn->tenant, sn);
+    if (burst) {
+        m = nvgre(vsid, m);
+        dp_provider_burst(w, &m, 1);
+    } else {
+        dp_route_input(w, m, sn->tenant, sn);
+    }
     settle();
 }
 
 static void
 send_out(struct rte_mbuf *m)
 {
-    dp_external_input(w, from_outside(m));
+    m = from_outside(m);
+    if (burst) {
+        dp_external_burst(w, &m, 1);
+    } else {
+        dp_external_input(w, m);
+    }
     settle();
 }
 
@@ -800,7 +866,7 @@ test_quota(void **state)
 static void
 test_expiry_and_clear(void **state)
 {
-    uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+    uint64_t hz = rte_get_tsc_hz(), t0 = clock_now();
     struct dp_nat_filter f = {.tenant = 1};
     struct dp_nat_usage u;
     struct dp_nat_log rec[8];
@@ -988,6 +1054,86 @@ test_handoff(void **state)
     assert_int_equal(nat_block_owner(dp->nat, 0, 34000), nat_owner(dp->nat, 1, ip4(ca[1])));
 }
 
+/* A burst mixing new and known flows, twice the same new flow, and a packet the NAT refuses, both
+ * ways: each packet is translated as it would be alone (ports in separate blocks, so that each is
+ * kept whichever worker owns its host). */
+static void
+test_burst_mix(void **state)
+{
+    struct flow known = {"10.1.1.10", "198.18.1.2", 33000, 53};
+    struct flow fresh = {"10.1.1.11", "198.18.1.2", 34000, 53};
+    struct flow fresh2 = {"10.1.2.10", "198.18.1.2", 35000, 53};
+    struct rte_mbuf *pkts[5];
+    struct rte_ipv4_hdr *ip;
+    struct rte_mbuf *m;
+    uint32_t vsid;
+
+    (void)state;
+    send_in(5001, packet(IPPROTO_UDP, known, 0, 10));
+    rte_pktmbuf_free(pop(EXTERNAL));
+    pkts[0] = nvgre(5001, packet(IPPROTO_UDP, fresh, 0, 10));
+    pkts[1] = nvgre(5001, packet(IPPROTO_UDP, known, 0, 10));
+    pkts[2] = nvgre(5001, packet(IPPROTO_UDP, fresh, 0, 10));
+    pkts[3] = nvgre(5002, packet(IPPROTO_UDP, (struct flow){"10.9.9.9", "198.18.1.2", 1, 53}, 0,
+                                 10)); /* Not inside. */
+    pkts[4] = nvgre(5002, packet(IPPROTO_TCP, fresh2, RTE_TCP_SYN_FLAG, 0));
+    dp_provider_burst(w, pkts, 5);
+    settle();
+    assert_int_equal(drp(DP_nat_not_inside), 1);
+    assert_int_equal(ctr(DP_nat_sessions_created), 3);
+    assert_int_equal(ctr(DP_nat_in2out), 5);
+    assert_int_equal(queued(EXTERNAL), 4);
+    /* Packets handed to the other worker come out after worker 0's: compare as a set. */
+    unsigned seen[3] = {0};
+    for (unsigned i = 0; i < 4; i++) {
+        ip = outside_ip(m = pop(EXTERNAL));
+        assert_int_equal(ip->src_addr, ip4("198.18.0.10"));
+        assert_true(sport(ip) == 33000 || sport(ip) == 34000 || sport(ip) == 35000);
+        seen[(sport(ip) - 33000) / 1000]++;
+        assert_int_equal(ip->time_to_live, 63);
+        rte_pktmbuf_free(m);
+    }
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 2);
+    assert_int_equal(seen[2], 1);
+
+    pkts[0] = from_outside(
+        packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 34000}, 0, 10));
+    pkts[1] = from_outside(
+        packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 39999}, 0, 10));
+    pkts[2] =
+        from_outside(packet(IPPROTO_TCP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 35000},
+                            RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0));
+    pkts[3] = from_outside(
+        packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 33000}, 0, 10));
+    dp_external_burst(w, pkts, 4);
+    settle();
+    assert_int_equal(drp(DP_nat_no_mapping), 1);
+    assert_int_equal(ctr(DP_nat_out2in), 3);
+    const uint16_t ports[] = {34000, 35000, 33000};
+    const char *const dsts[] = {"10.1.1.11", "10.1.2.10", "10.1.1.10"};
+    unsigned got = 0;
+    for (unsigned k = 0; k < 3; k++) {
+        ip = inside_ip(m = pop(PROVIDER), &vsid);
+        for (unsigned i = 0; i < 3; i++) {
+            if (dport(ip) == ports[i]) {
+                assert_int_equal(vsid, i == 1 ? 5002 : 5001);
+                assert_int_equal(ip->dst_addr, ip4(dsts[i]));
+                got |= 1u << i;
+            }
+        }
+        rte_pktmbuf_free(m);
+    }
+    assert_int_equal(got, 7);
+    assert_int_equal(queued(PROVIDER), 0);
+}
+
+/* Every test again, its packets through the burst paths. */
+#define BURST_TEST(t)                                                                              \
+    {                                                                                              \
+#t " (burst)", t, reset_burst, NULL, NULL                                                  \
+    }
+
 int
 main(void)
 {
@@ -1007,6 +1153,21 @@ main(void)
         cmocka_unit_test_setup(test_log_drain, reset),
         cmocka_unit_test_setup(test_arp_for_public_addresses, reset),
         cmocka_unit_test_setup(test_handoff, reset),
+        cmocka_unit_test_setup(test_burst_mix, reset),
+        BURST_TEST(test_udp_round_trip),
+        BURST_TEST(test_tenants_apart),
+        BURST_TEST(test_mapping_and_filtering),
+        BURST_TEST(test_port_collision),
+        BURST_TEST(test_inbound_refusals),
+        BURST_TEST(test_tcp_states),
+        BURST_TEST(test_icmp_echo),
+        BURST_TEST(test_icmp_errors),
+        BURST_TEST(test_static_and_hairpin),
+        BURST_TEST(test_quota),
+        BURST_TEST(test_expiry_and_clear),
+        BURST_TEST(test_fragments),
+        BURST_TEST(test_log_drain),
+        BURST_TEST(test_handoff),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
