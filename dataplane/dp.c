@@ -659,6 +659,14 @@ dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
             memcpy(n.mac, sn->gw_mac, 6);
         }
     }
+    if (n.type == DP_NH_NAT_PUBLIC) {
+        /* The workers take the address's NAT index from here rather than search for it. */
+        int ip_idx = dp->nat && plen == 32 ? nat_ip_index(dp->nat, prefix) : -1;
+        if (ip_idx < 0) {
+            return ENOENT;
+        }
+        n.tenant = (uint16_t)ip_idx;
+    }
     dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
     old = fib_exact(dp, key, 16 + plen);
     idx = nh_ref(dp, &n);

@@ -100,7 +100,8 @@ enum dp_nh_type {
     DP_NH_LOCAL,       /* Addressed to the gateway itself (answers ping). */
     DP_NH_TENANT,      /* External classifier: packet belongs to routing domain 'tenant'. */
     DP_NH_NAT,         /* Source-NAT, then out of the external port to 'ip' (0: on-link). */
-    DP_NH_NAT_PUBLIC,  /* External classifier: a NAT public address (destination NAT). */
+    DP_NH_NAT_PUBLIC,  /* External classifier: NAT public address number 'tenant' (destination
+                        * NAT); dp_route_set() fills the number, ENOENT for no such address. */
 };
 
 /* What a route points at. Also the key of the next-hop index, hence 8-byte aligned and with no

@@ -369,8 +369,10 @@ void dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint
  * in its tenant. Consumes m. */
 void dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m);
 /* stage_nat.c: dp_nat_out2in() for a burst of packets checked like dp_nat_in2out_burst()'s, with
- * the session table searched in bulk. Consumes the packets. */
-void dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+ * the session table searched in bulk; pub_idx[i] is the NAT index of packet i's destination (from
+ * its DP_NH_NAT_PUBLIC next hop). Consumes the packets. */
+void dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *pub_idx,
+                         uint16_t n);
 /* stage_tx.c: sends the IPv4 packet at m's data on 'port' to next hop 'nh_ip' (resolved by ARP). */
 void dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip);
 /* stage_tx.c: queues a complete Ethernet frame on 'port'. */

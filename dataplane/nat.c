@@ -26,8 +26,6 @@
 #define NAT_TENANTS_MAX 4096 /* Tenants with NAT on one node. */
 #define NAT_STATICS_MAX 4096 /* Static mappings on one node. */
 
-_Static_assert(DP_NAT_IPS_MAX < NAT_IP_HASH, "the public-address index needs an empty slot");
-
 static unsigned
 proto_index(uint8_t proto)
 {
@@ -242,6 +240,17 @@ nat_start(struct dp *dp)
 }
 
 int
+nat_ip_index(const struct nat *nat, uint32_t ip)
+{
+    for (unsigned i = 0; i < nat->n_ips; i++) {
+        if (nat->ips[i].ip == ip) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int
 dp_nat_tenant_set(struct dp *dp, const struct dp_nat_conf *conf)
 {
     struct nat *nat = dp->nat;
@@ -297,12 +306,8 @@ dp_nat_tenant_set(struct dp *dp, const struct dp_nat_conf *conf)
                 return ENOMEM;
             }
             nat->n_ips = idx[i] + 1;
-            for (unsigned h = nat_ip_slot(pip->ip);; h = (h + 1) % NAT_IP_HASH) {
-                if (!nat->ip_hash[h]) {
-                    nat->ip_hash[h] = (uint16_t)nat->n_ips;
-                    break;
-                }
-            }
+            nat->public_filter[nat_filter_bit(pip->ip) / 64] |= 1ull
+                                                                << (nat_filter_bit(pip->ip) % 64);
         }
     }
     t = &nat->tenants[nat->n_tenants];

@@ -25,7 +25,7 @@
 #define NAT_HANDOFF_Q   4096       /* Hand-off ring size per worker. */
 #define NAT_LOG_Q       16384      /* Mapping-log ring size. */
 #define NAT_N_PROTOS    3          /* TCP, UDP, ICMP: separate port spaces. */
-#define NAT_IP_HASH     1024       /* Slots of the public-address index: 4 per address or more. */
+#define NAT_FILTER_BITS 1024       /* Bits of the public-address filter (see nat_maybe_public). */
 
 /* Key of the inside session table: (tenant, proto, inside, remote). 16 bytes. */
 struct nat_key_in {
@@ -190,24 +190,24 @@ struct nat {
     uint16_t *tenant_index;            /* Routing domain -> nat_tenant index + 1 (0: none). */
     struct nat_ip ips[DP_NAT_IPS_MAX]; /* Distinct public addresses. */
     unsigned n_ips;                    /* Entries used. */
-    uint16_t ip_hash[NAT_IP_HASH];     /* Address -> index into ips + 1 (0: empty slot), open
-                                        * addressing with linear probing. */
-    uint32_t block_size;               /* Ports per block (power of 2). */
-    uint32_t block_shift;              /* log2(block_size). */
-    uint32_t blocks_per_ip;            /* 65536 / block_size. */
-    uint32_t *block_owner;             /* [ip][block]: 0 free, else 1 + worker (atomic). */
-    uint16_t *block_tenant;            /* [ip][block]: nat_tenant index + 1 whose range it
-                                        * is in, 0 for none. Fixed after dp_start(). */
-    struct rte_hash *statics_out;      /* nat_key_ep (public) -> static index. */
-    struct rte_hash *statics_in;       /* nat_key_ep (inside) -> static index. */
-    struct nat_static_entry *statics;  /* Static mappings. */
-    unsigned n_statics;                /* Entries used. */
-    unsigned max_statics;              /* Capacity. */
-    struct rte_ring *log;              /* Mapping-log records (MP/SC, struct dp_nat_log). */
-    uint64_t log_lost;                 /* Records lost to a full ring (atomic). */
-    uint64_t tsc_hz;                   /* TSC frequency. */
-    uint64_t base_tsc;                 /* TSC at creation, */
-    uint64_t base_unix_ns;             /* and the wall clock then. */
+    uint64_t public_filter[NAT_FILTER_BITS / 64]; /* Bit crc32(ip) % NAT_FILTER_BITS set for
+                                                   * every public address. */
+    uint32_t block_size;                          /* Ports per block (power of 2). */
+    uint32_t block_shift;                         /* log2(block_size). */
+    uint32_t blocks_per_ip;                       /* 65536 / block_size. */
+    uint32_t *block_owner;            /* [ip][block]: 0 free, else 1 + worker (atomic). */
+    uint16_t *block_tenant;           /* [ip][block]: nat_tenant index + 1 whose range it
+                                       * is in, 0 for none. Fixed after dp_start(). */
+    struct rte_hash *statics_out;     /* nat_key_ep (public) -> static index. */
+    struct rte_hash *statics_in;      /* nat_key_ep (inside) -> static index. */
+    struct nat_static_entry *statics; /* Static mappings. */
+    unsigned n_statics;               /* Entries used. */
+    unsigned max_statics;             /* Capacity. */
+    struct rte_ring *log;             /* Mapping-log records (MP/SC, struct dp_nat_log). */
+    uint64_t log_lost;                /* Records lost to a full ring (atomic). */
+    uint64_t tsc_hz;                  /* TSC frequency. */
+    uint64_t base_tsc;                /* TSC at creation, */
+    uint64_t base_unix_ns;            /* and the wall clock then. */
     struct nat_worker *workers[DP_MAX_WORKERS]; /* Per-worker state. */
     unsigned n_workers;                         /* Entries used. */
 };
@@ -281,28 +281,25 @@ bool nat_mapping_knows(const struct nat_worker *nw, uint32_t mi, uint32_t rem_ip
 /* nat.c: the static-mapping index of public endpoint (ip, port, proto), or -1. */
 int nat_static_find_out(const struct nat *nat, uint32_t pub_ip, uint16_t pub_port, uint8_t proto);
 
-/* The slot of public address 'ip' in nat->ip_hash where probing starts. */
+/* The bit of 'ip' in nat->public_filter. */
 static inline unsigned
-nat_ip_slot(uint32_t ip)
+nat_filter_bit(uint32_t ip)
 {
-    return rte_hash_crc_4byte(ip, 0) % NAT_IP_HASH;
+    return rte_hash_crc_4byte(ip, 0) % NAT_FILTER_BITS;
 }
 
-/* The public address index of 'ip', or -1. A hash probe, not a scan: out2in asks for every
- * packet, and in2out for every packet's destination (hairpin check). */
-static inline int
-nat_ip_index(const struct nat *nat, uint32_t ip)
+/* False when 'ip' is surely not a public address; true when it may be (then the FIB of routing
+ * domain 0 decides). Spares the hairpin check of every outbound packet a route lookup. */
+static inline bool
+nat_maybe_public(const struct nat *nat, uint32_t ip)
 {
-    for (unsigned h = nat_ip_slot(ip);; h = (h + 1) % NAT_IP_HASH) {
-        unsigned e = nat->ip_hash[h];
-        if (!e) {
-            return -1; /* The table is never full (DP_NAT_IPS_MAX < NAT_IP_HASH). */
-        }
-        if (nat->ips[e - 1].ip == ip) {
-            return (int)e - 1;
-        }
-    }
+    unsigned b = nat_filter_bit(ip);
+    return (nat->public_filter[b / 64] >> (b % 64)) & 1;
 }
+
+/* nat.c: the public address index of 'ip', or -1: a scan, for the control thread. The workers
+ * find the index in the DP_NH_NAT_PUBLIC next hop of the address. */
+int nat_ip_index(const struct nat *nat, uint32_t ip);
 
 /* nat.c: the worker owning public port 'port' (host order) of address index 'ip_idx' through
  * its block, or -1 when no worker holds the block. */

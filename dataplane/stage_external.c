@@ -103,6 +103,7 @@ dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
     struct dp *dp = w->dp;
     struct rte_mbuf *live[DP_BURST], *nat_pkts[DP_BURST];
+    uint16_t pub_idx[DP_BURST];
     struct rte_ipv4_hdr *ips[DP_BURST];
     uint8_t l2s[DP_BURST];
     uint8_t keys[DP_BURST][16];
@@ -139,13 +140,14 @@ dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
         if (nh && nh->type == DP_NH_NAT_PUBLIC) {
             external_to_nat(live[i], l2s[i], ips[i]);
+            pub_idx[nn] = nh->tenant;
             nat_pkts[nn++] = live[i];
             continue;
         }
         external_to_tenant(w, live[i], l2s[i], ips[i], nh);
     }
     if (nn) {
-        dp_nat_out2in_burst(w, nat_pkts, nn);
+        dp_nat_out2in_burst(w, nat_pkts, pub_idx, nn);
     }
 }
 

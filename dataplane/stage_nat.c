@@ -230,9 +230,8 @@ in2out_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh_ip)
 {
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 
-    /* Only the NAT's own public addresses are routed to DP_NH_NAT_PUBLIC: its small index spares
-     * every other packet a FIB lookup. */
-    if (unlikely(nat_ip_index(w->dp->nat, ip->dst_addr) >= 0)) {
+    /* The public-address filter spares nearly every packet the route lookup. */
+    if (unlikely(nat_maybe_public(w->dp->nat, ip->dst_addr))) {
         const struct dp_nexthop *nh = dp_fib_lookup(w->dp, 0, ip->dst_addr);
 
         if (nh && nh->type == DP_NH_NAT_PUBLIC) {
@@ -483,12 +482,25 @@ dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
 
 /* ---- Outside to inside ---- */
 
-/* The worker owning public endpoint (addr, port) of 'proto', or -1; '*si' is the static mapping
- * that serves it, or -1. */
+/* The NAT index of public address 'ip' as routing domain 0 knows it, or -1. */
 static int
-public_owner(const struct nat *nat, uint32_t addr, uint16_t port_be, uint8_t proto, int *si)
+public_index(const struct dp *dp, uint32_t ip)
 {
-    int ip_idx = nat_ip_index(nat, addr);
+    const struct dp_nexthop *nh;
+
+    if (!nat_maybe_public(dp->nat, ip)) {
+        return -1;
+    }
+    nh = dp_fib_lookup(dp, 0, ip);
+    return nh && nh->type == DP_NH_NAT_PUBLIC ? nh->tenant : -1;
+}
+
+/* The worker owning public endpoint (addr, port) of 'proto', where 'ip_idx' is the NAT index of
+ * 'addr' (-1: not a public address), or -1; '*si' is the static mapping that serves it, or -1. */
+static int
+public_owner(const struct nat *nat, int ip_idx, uint32_t addr, uint16_t port_be, uint8_t proto,
+             int *si)
+{
     uint16_t port = rte_be_to_cpu_16(port_be);
 
     *si = -1;
@@ -525,8 +537,9 @@ out2in_icmp_error(struct dp_worker *w, struct rte_mbuf *m, unsigned ihl)
         dp_drop(w, m, DP_nat_bad_l4);
         return;
     }
-    owner =
-        q->src_addr == ip->dst_addr ? public_owner(nat, q->src_addr, *ql.sport, ql.proto, &si) : -1;
+    owner = q->src_addr == ip->dst_addr ? public_owner(nat, public_index(w->dp, q->src_addr),
+                                                       q->src_addr, *ql.sport, ql.proto, &si)
+                                        : -1;
     if (owner < 0) {
         dp_drop(w, m, DP_nat_icmp_unknown_session);
         return;
@@ -612,7 +625,8 @@ out2in(struct dp_worker *w, struct rte_mbuf *m)
         }
         return;
     }
-    owner = public_owner(nat, ip->dst_addr, *l4.dport, l4.proto, &si);
+    owner = public_owner(nat, public_index(w->dp, ip->dst_addr), ip->dst_addr, *l4.dport, l4.proto,
+                         &si);
     if (owner < 0) {
         no_session(w, m, &l4);
         return;
@@ -686,7 +700,8 @@ dp_nat_out2in(struct dp_worker *w, struct rte_mbuf *m)
 }
 
 void
-dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *pub_idx,
+                    uint16_t n)
 {
     struct nat *nat = w->dp->nat;
     struct nat_worker *nw = w->nat;
@@ -709,7 +724,8 @@ dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
             !l4_parse(ip->next_proto_id, (uint8_t *)(ip + 1), rte_pktmbuf_data_len(m) - sizeof *ip,
                       false, &l4[k]) ||
             (l4[k].proto == IPPROTO_ICMP && l4[k].icmp_type != RTE_IP_ICMP_ECHO_REPLY) ||
-            public_owner(nat, ip->dst_addr, *l4[k].dport, l4[k].proto, &si) != (int)w->id) {
+            public_owner(nat, pub_idx[i], ip->dst_addr, *l4[k].dport, l4[k].proto, &si) !=
+                (int)w->id) {
             dp_nat_out2in(w, m);
             continue;
         }

@@ -424,7 +424,7 @@ main(int argc, char **argv)
         c.public_ips[0] = htonl(0xc6120000 | t); /* 198.18.0.t */
         c.inside_prefix[0] = sn.prefix, c.inside_plen[0] = 16;
         nh = (struct dp_nexthop){.type = DP_NH_NAT_PUBLIC};
-        if (dp_route_set(dp, 0, c.public_ips[0], 32, &nh) || dp_nat_tenant_set(dp, &c)) {
+        if (dp_nat_tenant_set(dp, &c) || dp_route_set(dp, 0, c.public_ips[0], 32, &nh)) {
             die("cannot set the tenant's NAT");
         }
         /* Lookup records of the inside hosts: out2in delivers to them. */

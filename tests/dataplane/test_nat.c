@@ -135,9 +135,6 @@ setup(void **state)
     nh = (struct dp_nexthop){.type = DP_NH_NAT, .ip = ip4("10.99.0.2")};
     assert_int_equal(dp_route_set(dp, 1, 0, 0, &nh), 0);
     assert_int_equal(dp_route_set(dp, 2, 0, 0, &nh), 0);
-    nh = (struct dp_nexthop){.type = DP_NH_NAT_PUBLIC};
-    assert_int_equal(dp_route_set(dp, 0, ip4("198.18.0.10"), 32, &nh), 0);
-    assert_int_equal(dp_route_set(dp, 0, ip4("198.18.0.20"), 32, &nh), 0);
     assert_int_equal(dp_neigh_set_static(dp, PROVIDER, ip4("10.0.0.2"), PEER_MAC), 0);
     assert_int_equal(dp_neigh_set_static(dp, EXTERNAL, ip4("10.99.0.2"), ROUTER_MAC), 0);
 
@@ -159,6 +156,12 @@ setup(void **state)
     assert_int_equal(dp_nat_static_add(dp, &st), EEXIST);
     st.pub_ip = ip4("198.18.0.20");
     assert_int_equal(dp_nat_static_add(dp, &st), ENOENT);
+    /* The public addresses' routes carry their NAT index: only for addresses the NAT has. */
+    nh = (struct dp_nexthop){.type = DP_NH_NAT_PUBLIC};
+    assert_int_equal(dp_route_set(dp, 0, ip4("198.18.0.99"), 32, &nh), ENOENT);
+    assert_int_equal(dp_route_set(dp, 0, ip4("198.18.0.10"), 32, &nh), 0);
+    assert_int_equal(dp_route_set(dp, 0, ip4("198.18.0.20"), 32, &nh), 0);
+    assert_int_equal(dp_route_lookup(dp, 0, ip4("198.18.0.20")).tenant, 1);
     assert_int_equal(nat_start(dp), 0);
     assert_non_null(w->nat);
     assert_non_null(w1->nat);
