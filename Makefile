@@ -98,10 +98,10 @@ bench: deps
 	@bash tests/bench/run.sh
 
 format:
-	clang-format -i $(DP_SRCS) $(GW_SRCS) gateway/*.c $(wildcard dataplane/*.h gateway/*.h tests/*/*.c)
+	clang-format -i $(DP_SRCS) $(GW_SRCS) gateway/*.c $(wildcard dataplane/*.h gateway/*.h tests/*/*.[ch])
 
 format-check:
-	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] tests/*/*.c)
+	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

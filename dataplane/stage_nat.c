@@ -119,6 +119,35 @@ l4_parse(uint8_t proto, uint8_t *l4, uint32_t avail, bool quoted, struct nat_l4 
     }
 }
 
+/* The inside session key of a packet from inside (the inside endpoint is its source), or of a
+ * quoted packet that came from outside ('quoted': the inside endpoint is its destination). */
+static inline struct nat_key_in
+key_in(uint16_t tenant, const struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, bool quoted)
+{
+    return (struct nat_key_in){.tenant = tenant,
+                               .proto = l4->proto,
+                               .in_ip = quoted ? ip->dst_addr : ip->src_addr,
+                               .rem_ip = quoted ? ip->src_addr : ip->dst_addr,
+                               .in_port = quoted ? *l4->dport : *l4->sport,
+                               .rem_port = l4->proto == IPPROTO_ICMP ? 0
+                                           : quoted                  ? *l4->sport
+                                                                     : *l4->dport};
+}
+
+/* The outside session key of a packet to a public endpoint (its destination), or of a quoted
+ * packet we sent out ('quoted': the public endpoint is its source). */
+static inline struct nat_key_out
+key_out(const struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, bool quoted)
+{
+    return (struct nat_key_out){.pub_ip = quoted ? ip->src_addr : ip->dst_addr,
+                                .rem_ip = quoted ? ip->dst_addr : ip->src_addr,
+                                .pub_port = quoted ? *l4->sport : *l4->dport,
+                                .rem_port = l4->proto == IPPROTO_ICMP ? 0
+                                            : quoted                  ? *l4->dport
+                                                                      : *l4->sport,
+                                .proto = l4->proto};
+}
+
 static bool
 icmp_is_error(uint8_t type)
 {
@@ -291,12 +320,7 @@ in2out_icmp_error(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint
         handoff(w, m, NAT_HO_IN2OUT, tenant, nh_ip, owner);
         return;
     }
-    struct nat_key_in k = {.tenant = tenant,
-                           .proto = ql.proto,
-                           .in_ip = q->dst_addr,
-                           .rem_ip = q->src_addr,
-                           .in_port = *ql.dport,
-                           .rem_port = ql.proto == IPPROTO_ICMP ? 0 : *ql.sport};
+    struct nat_key_in k = key_in(tenant, q, &ql, true);
     s = nat_find_in(w->nat, &k);
     if (!s) {
         dp_drop(w, m, DP_nat_icmp_unknown_session);
@@ -362,12 +386,7 @@ in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
         handoff(w, m, NAT_HO_IN2OUT, tenant, nh_ip, owner);
         return;
     }
-    struct nat_key_in k = {.tenant = tenant,
-                           .proto = l4.proto,
-                           .in_ip = ip->src_addr,
-                           .rem_ip = ip->dst_addr,
-                           .in_port = *l4.sport,
-                           .rem_port = l4.proto == IPPROTO_ICMP ? 0 : *l4.dport};
+    struct nat_key_in k = key_in(tenant, ip, &l4, false);
     s = nat_find_in(w->nat, &k);
     if (!s) {
         s = nat_session_outbound(w, w->nat, &k, &err);
@@ -418,6 +437,24 @@ dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t
     in2out(w, m, tenant, nh_ip);
 }
 
+/* Looks the 'k' keys of 'kp' up in session table 'h' at once and prefetches the sessions found:
+ * the hash prefetches every bucket and key before comparing, so the cache misses of a large table
+ * overlap instead of adding up. Returns the hit mask; data[j] holds session indexes. */
+static inline uint64_t
+sessions_bulk(struct nat_worker *nw, const struct rte_hash *h, const void **kp, uint16_t k,
+              void **data)
+{
+    uint64_t hits = 0;
+
+    rte_hash_lookup_bulk_data(h, kp, k, &hits, data);
+    for (uint16_t j = 0; j < k; j++) {
+        if (hits & (1ull << j)) {
+            rte_prefetch0(&nw->sessions[(uintptr_t)data[j]]);
+        }
+    }
+    return hits;
+}
+
 void
 dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tenants,
                     const uint32_t *nh_ips, uint16_t n)
@@ -429,7 +466,7 @@ dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
     void *data[DP_BURST];
     struct nat_l4 l4[DP_BURST];
     uint16_t idx[DP_BURST], k = 0;
-    uint64_t hits = 0;
+    uint64_t hits;
 
     /* 1. The common case, a whole TCP or UDP datagram or an echo request from an inside address
      *    of a tenant with NAT, owned by this worker: its key. Anything else, dp_nat_in2out(). */
@@ -447,26 +484,15 @@ dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
             dp_nat_in2out(w, m, tenants[i], nh_ips[i]);
             continue;
         }
-        keys[k] = (struct nat_key_in){.tenant = tenants[i],
-                                      .proto = l4[k].proto,
-                                      .in_ip = ip->src_addr,
-                                      .rem_ip = ip->dst_addr,
-                                      .in_port = *l4[k].sport,
-                                      .rem_port = l4[k].proto == IPPROTO_ICMP ? 0 : *l4[k].dport};
+        keys[k] = key_in(tenants[i], ip, &l4[k], false);
         kp[k] = &keys[k];
         idx[k++] = i;
     }
     if (!k) {
         return;
     }
-    /* 2. The sessions, in bulk: the hash prefetches every bucket and key before comparing, so
-     *    the cache misses of a large table overlap instead of adding up. */
-    rte_hash_lookup_bulk_data(nw->sess_in, kp, k, &hits, data);
-    for (uint16_t j = 0; j < k; j++) {
-        if (hits & (1ull << j)) {
-            rte_prefetch0(&nw->sessions[(uintptr_t)data[j]]);
-        }
-    }
+    /* 2. The sessions, in bulk. */
+    hits = sessions_bulk(nw, nw->sess_in, kp, k, data);
     /* 3. Translate. A miss takes the per-packet path, which creates the session (or finds the
      *    one an earlier packet of the burst just created). */
     for (uint16_t j = 0; j < k; j++) {
@@ -548,11 +574,7 @@ out2in_icmp_error(struct dp_worker *w, struct rte_mbuf *m, unsigned ihl)
         handoff(w, m, NAT_HO_OUT2IN, 0, 0, (unsigned)owner);
         return;
     }
-    struct nat_key_out k = {.pub_ip = q->src_addr,
-                            .rem_ip = q->dst_addr,
-                            .pub_port = *ql.sport,
-                            .rem_port = ql.proto == IPPROTO_ICMP ? 0 : *ql.dport,
-                            .proto = ql.proto};
+    struct nat_key_out k = key_out(q, &ql, true);
     s = nat_find_out(w->nat, &k);
     if (!s) {
         dp_drop(w, m, DP_nat_icmp_unknown_session);
@@ -635,11 +657,7 @@ out2in(struct dp_worker *w, struct rte_mbuf *m)
         handoff(w, m, NAT_HO_OUT2IN, 0, 0, (unsigned)owner);
         return;
     }
-    struct nat_key_out k = {.pub_ip = ip->dst_addr,
-                            .rem_ip = ip->src_addr,
-                            .pub_port = *l4.dport,
-                            .rem_port = l4.proto == IPPROTO_ICMP ? 0 : *l4.sport,
-                            .proto = l4.proto};
+    struct nat_key_out k = key_out(ip, &l4, false);
     s = nat_find_out(nw, &k);
     if (!s) {
         uint32_t mi = nat_mapping_find_out(nw, k.pub_ip, k.pub_port, k.proto);
@@ -711,7 +729,7 @@ dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
     struct nat_l4 l4[DP_BURST];
     struct rte_mbuf *routed[DP_BURST];
     uint16_t idx[DP_BURST], tenants[DP_BURST], k = 0, nr = 0;
-    uint64_t hits = 0;
+    uint64_t hits;
 
     /* 1. The common case, a whole TCP or UDP datagram or an echo reply to a public endpoint this
      *    worker owns: its key. Anything else, dp_nat_out2in(). */
@@ -729,24 +747,15 @@ dp_nat_out2in_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
             dp_nat_out2in(w, m);
             continue;
         }
-        keys[k] = (struct nat_key_out){.pub_ip = ip->dst_addr,
-                                       .rem_ip = ip->src_addr,
-                                       .pub_port = *l4[k].dport,
-                                       .rem_port = l4[k].proto == IPPROTO_ICMP ? 0 : *l4[k].sport,
-                                       .proto = l4[k].proto};
+        keys[k] = key_out(ip, &l4[k], false);
         kp[k] = &keys[k];
         idx[k++] = i;
     }
     if (!k) {
         return;
     }
-    /* 2. The sessions, in bulk (see dp_nat_in2out_burst()). */
-    rte_hash_lookup_bulk_data(nw->sess_out, kp, k, &hits, data);
-    for (uint16_t j = 0; j < k; j++) {
-        if (hits & (1ull << j)) {
-            rte_prefetch0(&nw->sessions[(uintptr_t)data[j]]);
-        }
-    }
+    /* 2. The sessions, in bulk. */
+    hits = sessions_bulk(nw, nw->sess_out, kp, k, data);
     /* 3. Translate; a miss takes the per-packet path (a new session on a mapping, or a drop).
      *    Then route the translated packets in their tenants, together. */
     for (uint16_t j = 0; j < k; j++) {

@@ -14,6 +14,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/dp_internal.h"
+#include "tests/dataplane/fixture.h"
 
 #define PROVIDER 0
 #define EXTERNAL 1
@@ -29,31 +30,6 @@ static const uint8_t EXT_MAC[6] = {0x02, 0, 0x0a, 0x63, 0, 0x01};
 static const uint8_t PEER_MAC[6] = {0x02, 0, 0x0a, 0, 0, 0x02};
 static const uint8_t ROUTER_MAC[6] = {0x02, 0, 0x0a, 0x63, 0, 0x02};
 static const uint8_t GW_MAC[6] = {0x02, 0, 0, 0, 0x01, 0x01};
-
-static uint32_t
-ip4(const char *s)
-{
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
-static void
-add_port(uint16_t id, enum dp_port_kind kind, const uint8_t *mac, const char *ip, uint8_t plen)
-{
-    struct dp_port *p = &dp->ports[id];
-
-    memset(p, 0, sizeof *p);
-    p->conf.kind = kind;
-    memcpy(p->conf.mac, mac, 6);
-    memcpy(p->mac.addr_bytes, mac, 6);
-    p->conf.ip = ip4(ip);
-    p->conf.plen = plen;
-    p->conf.mtu = 1500;
-    p->mask = htonl(~0u << (32 - plen));
-    p->port_id = id;
-    p->used = true;
-}
 
 static void
 subnet(uint32_t vsid, uint16_t tenant, const char *prefix, const char *ca)
@@ -119,8 +95,8 @@ setup(void **state)
     w->dp = w1->dp = dp;
     w1->id = 1;
     w->icmp_tokens = w1->icmp_tokens = 1000;
-    add_port(PROVIDER, DP_PORT_PROVIDER, PROV_MAC, "10.0.0.1", 24);
-    add_port(EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, "10.99.0.1", 24);
+    fixture_add_port(dp, PROVIDER, DP_PORT_PROVIDER, PROV_MAC, "10.0.0.1", 24);
+    fixture_add_port(dp, EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, "10.99.0.1", 24);
     dp->provider_port = PROVIDER;
     dp->external_port = EXTERNAL;
     subnet(5001, 1, "10.1.1.0", "10.1.1.10");

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 
 #include "dataplane/dp_internal.h"
+#include "tests/dataplane/fixture.h"
 
 #define PROVIDER 0
 #define EXTERNAL 1
@@ -29,31 +30,6 @@ static const uint8_t GW2_MAC[6] = {0x02, 0, 0, 0, 0x02, 0x01};
 static const uint8_t VM_A_MAC[6] = {0x02, 0, 0, 0, 0x10, 0x10};
 static const uint8_t VM_B_MAC[6] = {0x02, 0, 0, 0, 0x20, 0x10};
 static const uint8_t VM_LOCAL_MAC[6] = {0x02, 0, 0, 0, 0x40, 0x10};
-
-static uint32_t
-ip4(const char *s)
-{
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
-static void
-add_port(uint16_t id, enum dp_port_kind kind, const uint8_t *mac, const char *ip, uint8_t plen)
-{
-    struct dp_port *p = &dp->ports[id];
-
-    memset(p, 0, sizeof *p);
-    p->conf.kind = kind;
-    memcpy(p->conf.mac, mac, 6);
-    memcpy(p->mac.addr_bytes, mac, 6);
-    p->conf.ip = ip ? ip4(ip) : 0;
-    p->conf.plen = plen;
-    p->conf.mtu = 1500;
-    p->mask = plen ? htonl(~0u << (32 - plen)) : 0;
-    p->port_id = id;
-    p->used = true;
-}
 
 /* Two tenants with the same CA subnet: contoso (1) with 5001 and 5002, fabrikam (2) with 6001. */
 static int
@@ -85,9 +61,9 @@ setup(void **state)
     w = &dp->workers[0];
     w->dp = dp;
     w->icmp_tokens = 1000;
-    add_port(PROVIDER, DP_PORT_PROVIDER, PROV_MAC, "10.0.0.1", 24);
-    add_port(EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, "10.99.0.1", 24);
-    add_port(VM1, DP_PORT_VM, VM_LOCAL_MAC, NULL, 0);
+    fixture_add_port(dp, PROVIDER, DP_PORT_PROVIDER, PROV_MAC, "10.0.0.1", 24);
+    fixture_add_port(dp, EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, "10.99.0.1", 24);
+    fixture_add_port(dp, VM1, DP_PORT_VM, VM_LOCAL_MAC, NULL, 0);
     dp->ports[VM1].conf.vsid = 5001;
     dp->ports[VM1].conf.ca = ip4("10.1.1.40");
     dp->provider_port = PROVIDER;
