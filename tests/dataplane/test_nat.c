@@ -50,7 +50,8 @@ subnet(uint32_t vsid, uint16_t tenant, const char *prefix, const char *ca)
 
 /* contoso (1): 10.1.1.0/24 and 10.1.2.0/24, public 198.18.0.10, address-dependent filtering,
  * quota of 8 sessions, a static TCP mapping 198.18.0.10:8080 -> 10.1.1.10:80.
- * fabrikam (2): the same 10.1.1.0/24, public 198.18.0.20 ports 1024-2047, endpoint-independent. */
+ * fabrikam (2): the same 10.1.1.0/24, public 198.18.0.20 ports 1024-1151 (two blocks),
+ * endpoint-independent. */
 static int
 setup(void **state)
 {
@@ -118,14 +119,14 @@ setup(void **state)
     c.inside_prefix[0] = ip4("10.1.0.0"), c.inside_plen[0] = 16;
     assert_int_equal(dp_nat_tenant_set(dp, &c), 0);
     assert_int_equal(dp_nat_tenant_set(dp, &c), EEXIST);
-    c.tenant = 2, c.public_ips[0] = ip4("198.18.0.20"), c.port_max = 2047;
+    c.tenant = 2, c.public_ips[0] = ip4("198.18.0.20"), c.port_max = 1151;
     c.endpoint_independent_filtering = true;
     c.max_sessions = c.max_ports = 1000;
     assert_int_equal(dp_nat_tenant_set(dp, &c), 0);
     /* A third tenant may share 198.18.0.20 only outside fabrikam's range, on block bounds. */
     c.tenant = 3, c.port_min = 2000, c.port_max = 4095;
     assert_int_equal(dp_nat_tenant_set(dp, &c), EINVAL);
-    c.port_min = 1536;
+    c.port_min = 1088;
     assert_int_equal(dp_nat_tenant_set(dp, &c), EEXIST);
     st.pub_ip = ip4("198.18.0.10"), st.in_ip = ip4("10.1.1.10");
     assert_int_equal(dp_nat_static_add(dp, &st), 0);
@@ -543,8 +544,8 @@ test_tenants_apart(void **state)
     rte_pktmbuf_free(m);
     ip = outside_ip(m = pop(EXTERNAL));
     assert_int_equal(ip->src_addr, ip4("198.18.0.20"));
-    /* 6000 is outside fabrikam's 1024-2047: it gets a port of its range. */
-    assert_true(sport(ip) >= 1024 && sport(ip) <= 2047);
+    /* 6000 is outside fabrikam's 1024-1151: it gets a port of its range. */
+    assert_true(sport(ip) >= 1024 && sport(ip) <= 1151);
     uint16_t fab_port = sport(ip);
     rte_pktmbuf_free(m);
 
@@ -584,11 +585,11 @@ test_mapping_and_filtering(void **state)
     assert_int_equal(dport(ip), 7000);
     rte_pktmbuf_free(m);
 
-    send_in(6001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 1500, 53}, 0, 0));
+    send_in(6001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 1100, 53}, 0, 0));
     ip = outside_ip(m = pop(EXTERNAL));
-    assert_int_equal(sport(ip), 1500);
+    assert_int_equal(sport(ip), 1100);
     rte_pktmbuf_free(m);
-    send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.9", "198.18.0.20", 53, 1500}, 0, 0));
+    send_out(packet(IPPROTO_UDP, (struct flow){"198.18.1.9", "198.18.0.20", 53, 1100}, 0, 0));
     ip = inside_ip(m = pop(PROVIDER), &vsid);
     assert_int_equal(vsid, 6001);
     rte_pktmbuf_free(m);
@@ -838,6 +839,47 @@ test_quota(void **state)
     assert_int_equal(u.sessions, 8);
     assert_int_equal(dp_nat_usage(dp, 2, &u), 0);
     assert_int_equal(u.sessions, 1);
+}
+
+/* A tenant whose public ports are all taken gets counted drops and ICMP prohibited (RFC 5508
+ * REQ-8) for new mappings, while its existing sessions and the other tenant carry on. */
+static void
+test_out_of_ports(void **state)
+{
+    struct rte_ipv4_hdr *ip;
+    struct rte_mbuf *m;
+    uint32_t vsid;
+
+    (void)state;
+    for (uint16_t i = 0; i < 130; i++) {
+        send_in(6001,
+                packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 40000 + i, 53}, 0, 0));
+        if (i < 128) {
+            ip = outside_ip(m = pop(EXTERNAL));
+            assert_true(sport(ip) >= 1024 && sport(ip) <= 1151);
+            rte_pktmbuf_free(m);
+        }
+    }
+    assert_int_equal(drp(DP_nat_out_of_ports), 2);
+    assert_int_equal(queued(EXTERNAL), 0);
+    assert_int_equal(queued(PROVIDER), 2);
+    ip = inside_ip(m = pop(PROVIDER), &vsid);
+    assert_int_equal(vsid, 6001);
+    assert_int_equal(((uint8_t *)ip)[20], DP_ICMP_DEST_UNREACH);
+    assert_int_equal(((uint8_t *)ip)[21], 13);
+    rte_pktmbuf_free(m);
+    rte_pktmbuf_free(pop(PROVIDER));
+    /* An existing mapping still opens sessions to new destinations. */
+    send_in(6001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.7", 40000, 53}, 0, 0));
+    rte_pktmbuf_free(pop(EXTERNAL));
+    send_in(5001, packet(IPPROTO_UDP, (struct flow){"10.1.1.10", "198.18.1.2", 40000, 53}, 0, 0));
+    ip = outside_ip(m = pop(EXTERNAL));
+    assert_int_equal(ip->src_addr, ip4("198.18.0.10"));
+    rte_pktmbuf_free(m);
+    struct dp_nat_usage u;
+    assert_int_equal(dp_nat_usage(dp, 2, &u), 0);
+    assert_int_equal(u.ports, 128);
+    assert_int_equal(u.blocks, u.blocks_total);
 }
 
 /* Sessions expire at their timeout (UDP 30 s here), and then the mapping, the port and the block
@@ -1107,6 +1149,112 @@ test_burst_mix(void **state)
     assert_int_equal(queued(PROVIDER), 0);
 }
 
+/* xorshift64: the same "random" packets in every run. */
+static uint64_t
+rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static uint64_t
+all_drops(void)
+{
+    uint64_t n = 0;
+    for (unsigned d = 0; d < DP_N_DROPS; d++) {
+        n += drp(d);
+    }
+    return n;
+}
+
+/* Frees whatever the last packet produced and returns how many frames that was. */
+static unsigned
+flush_outputs(void)
+{
+    unsigned n = 0;
+    for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+        n += queued(p);
+        while (queued(p)) {
+            rte_pktmbuf_free(pop(p));
+        }
+    }
+    return n;
+}
+
+/* Garbage after a valid IPv4 header, both ways: mutated transport headers, ICMP errors quoting
+ * mangled packets (bad lengths, options, protocols), truncations. Every packet must come out or
+ * be counted as a drop, and nothing may crash or read out of bounds (the sanitizer build runs
+ * this too). Sessions for the ICMP errors to quote exist first. */
+static void
+test_mangled_packets(void **state)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    struct flow f = {"10.1.1.10", "198.18.1.2", 36000, 53};
+
+    (void)state;
+    send_in(5001, packet(IPPROTO_UDP, f, 0, 0));
+    send_in(5001, packet(IPPROTO_TCP, (struct flow){"10.1.1.10", "198.18.1.2", 36001, 80},
+                         RTE_TCP_SYN_FLAG, 0));
+    flush_outputs();
+    for (unsigned i = 0; i < 4000; i++) {
+        struct rte_mbuf *m;
+        struct rte_ipv4_hdr *ip;
+        bool inbound = i & 1;
+        unsigned kind = (i >> 1) % 4, len;
+        uint64_t before = all_drops();
+
+        switch (kind) {
+        case 0: /* A datagram with a mangled transport header. */
+            m = inbound ? packet(IPPROTO_UDP, (struct flow){"198.18.1.2", "198.18.0.10", 53, 36000},
+                                 0, 16)
+                        : packet(IPPROTO_UDP, f, 0, 16);
+            break;
+        case 1: /* TCP. */
+            m = packet(IPPROTO_TCP,
+                       inbound ? (struct flow){"198.18.1.2", "198.18.0.10", 80, 36001}
+                               : (struct flow){"10.1.1.10", "198.18.1.2", 36001, 80},
+                       RTE_TCP_ACK_FLAG, 8);
+            break;
+        default: /* An ICMP error quoting a packet of the UDP session. */
+            m = inbound
+                    ? icmp_error("198.18.5.5", "198.18.0.10", DP_ICMP_DEST_UNREACH, 3,
+                                 packet(IPPROTO_UDP,
+                                        (struct flow){"198.18.0.10", "198.18.1.2", 36000, 53}, 0,
+                                        0))
+                    : icmp_error("10.1.1.10", "198.18.1.2", DP_ICMP_DEST_UNREACH, 3,
+                                 packet(IPPROTO_UDP,
+                                        (struct flow){"198.18.1.2", "10.1.1.10", 53, 36000}, 0, 0));
+        }
+        ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+        len = rte_pktmbuf_data_len(m);
+        for (unsigned k = 0, flips = 1 + rnd(&seed) % 4; k < flips; k++) {
+            rte_pktmbuf_mtod(m, uint8_t *)[20 + rnd(&seed) % (len - 20)] = (uint8_t)rnd(&seed);
+        }
+        if (rnd(&seed) % 3 == 0) { /* Cut it short, header kept consistent. */
+            unsigned cut = 20 + (unsigned)(rnd(&seed) % (len - 20));
+            rte_pktmbuf_trim(m, (uint16_t)(len - cut));
+            ip->total_length = htons((uint16_t)cut);
+        }
+        ip->hdr_checksum = 0;
+        ip->hdr_checksum = rte_ipv4_cksum(ip);
+        if (inbound) {
+            send_out(m);
+        } else {
+            send_in(5001, m);
+        }
+        unsigned out = flush_outputs();
+        assert_true(out + (all_drops() - before) >= 1);
+    }
+    /* The state is still sound: the UDP session still translates. */
+    send_in(5001, packet(IPPROTO_UDP, f, 0, 0));
+    struct rte_mbuf *m = pop(EXTERNAL);
+    assert_int_equal(outside_ip(m)->src_addr, ip4("198.18.0.10"));
+    rte_pktmbuf_free(m);
+    flush_outputs();
+}
+
 /* Every test again, its packets through the burst paths. */
 #define BURST_TEST(t)                                                                              \
     {                                                                                              \
@@ -1132,6 +1280,8 @@ main(void)
         cmocka_unit_test_setup(test_log_drain, reset),
         cmocka_unit_test_setup(test_arp_for_public_addresses, reset),
         cmocka_unit_test_setup(test_handoff, reset),
+        cmocka_unit_test_setup(test_out_of_ports, reset),
+        cmocka_unit_test_setup(test_mangled_packets, reset),
         cmocka_unit_test_setup(test_burst_mix, reset),
         BURST_TEST(test_udp_round_trip),
         BURST_TEST(test_tenants_apart),
@@ -1147,6 +1297,8 @@ main(void)
         BURST_TEST(test_fragments),
         BURST_TEST(test_log_drain),
         BURST_TEST(test_handoff),
+        BURST_TEST(test_out_of_ports),
+        BURST_TEST(test_mangled_packets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
