@@ -96,3 +96,19 @@ if ! "$top/build/bench_nat" "$nat_sessions" "$nat_passes" ${BENCH_NAT_HUGE:+huge
   echo "bench: bench_nat reported a problem (see $out/bench_nat.log)"
 fi
 grep -E '^(BENCH|bench:|bench_nat:) ' "$out/bench_nat.log" || true
+
+# 5. NAT44 instructions per packet, both ways, under callgrind: the figure machine noise cannot
+#    move. Fewer sessions (BENCH_NAT_INSTR_SESSIONS, default 100,000) and one pass, or valgrind
+#    would take minutes; only run_passes() is counted, split by the two entry points.
+ni=${BENCH_NAT_INSTR_SESSIONS:-100000}
+if valgrind --tool=callgrind --toggle-collect=run_passes --callgrind-out-file="$out/callgrind_nat.out" \
+  "$top/build/bench_nat" "$ni" 1 >"$out/callgrind_nat.log" 2>&1; then
+  callgrind_annotate --inclusive=yes "$out/callgrind_nat.out" 2>/dev/null |
+    awk -v n="$ni" '
+      /stage_burst.c:dp_provider_burst \[/ { gsub(",", "", $1); in2out = $1 }
+      /stage_external.c:dp_external_burst \[/ { gsub(",", "", $1); out2in = $1 }
+      END { printf "BENCH name=nat44_instr in2out_instr_per_pkt=%.1f out2in_instr_per_pkt=%.1f sessions=%d\n",
+                   in2out / n, out2in / n, n }'
+else
+  echo "bench: callgrind of bench_nat failed (see $out/callgrind_nat.log)"
+fi
