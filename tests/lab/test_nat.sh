@@ -222,6 +222,22 @@ fab_empty() { local t; t=$(nat_total fabrikam) || return 1; echo "fabrikam sessi
 ok "fabrikam has no session left" fab_empty
 ok "and opens new ones again" curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
 
+# NAT settings are fixed while running: a reload that changes them is refused, and the sessions
+# and the translation go on as they were.
+sessions_before=$(nat_total fabrikam)
+sed -i 's|^\(\s*\)max_sessions = 8$|\1max_sessions = 9|' "$LAB_DIR/gw.conf"
+refused_for_nat() {
+  local out
+  out=$(ctl gw reload 2>&1) && { echo "reload accepted: $out"; return 1; }
+  echo "$out" | grep -q "nat section.*needs a restart" || { echo "unexpected: $out"; return 1; }
+}
+ok "a reload that changes a nat section is refused as needing a restart" refused_for_nat
+same_sessions() { local t; t=$(nat_total fabrikam) || return 1; [ "$t" -eq "$sessions_before" ] || { echo "$t, was $sessions_before"; return 1; }; }
+ok "and fabrikam's sessions are all still there" same_sessions
+ok "and NAT still translates" curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
+sed -i 's|^\(\s*\)max_sessions = 9$|\1max_sessions = 8|' "$LAB_DIR/gw.conf"
+ok "the unchanged file reloads" ctl gw reload
+
 # ---- Expiry of the UDP session (contoso udp_timeout = 5) ----
 udp_session_gone() {
   nat_find contoso udp 10.1.1.10:$UDP_SPORT $INET:$ECHO_PORT
