@@ -14,10 +14,11 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror
 LDLIBS  += $(DPDK_LIBS) -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm
 
 DP_SRCS   := $(wildcard dataplane/*.c)
-GW_SRCS   := $(filter-out gateway/hnvgwd.c gateway/hnvgwctl.c,$(wildcard gateway/*.c))
+GW_SRCS   := $(filter-out gateway/hnvgwd.c gateway/hnvgwctl.c,$(wildcard gateway/*.c)) \
+             $(wildcard routing/*.c)
 DP_OBJS   := $(DP_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/%.o)
-UNIT_SRCS := $(wildcard tests/dataplane/test_*.c tests/gateway/test_*.c)
+UNIT_SRCS := $(wildcard tests/dataplane/test_*.c tests/gateway/test_*.c tests/routing/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
 # Sanitizer build of the unit tests: same sources, separate object tree.
@@ -98,10 +99,10 @@ bench: deps
 	@bash tests/bench/run.sh
 
 format:
-	clang-format -i $(DP_SRCS) $(GW_SRCS) gateway/*.c $(wildcard dataplane/*.h gateway/*.h tests/*/*.[ch])
+	clang-format -i $(DP_SRCS) $(GW_SRCS) gateway/*.c $(wildcard dataplane/*.h gateway/*.h routing/*.h tests/*/*.[ch])
 
 format-check:
-	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] tests/*/*.[ch])
+	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD)
