@@ -13,6 +13,15 @@
  * devices probed by the EAL come first, so ids need not follow config order). Ports are fixed
  * for the life of the process; until policy_add_ports() runs, ids are taken to be the index. */
 static uint16_t port_ids[64];
+static policy_fallback_fn *route_fallback; /* See policy_set_fallback(). */
+static void *route_fallback_aux;           /* Its argument. */
+
+void
+policy_set_fallback(policy_fallback_fn *fn, void *aux)
+{
+    route_fallback = fn;
+    route_fallback_aux = aux;
+}
 static bool port_ids_known;
 
 /* True when the IPv4 address 'ip' (network order) is one of this node's PAs. */
@@ -574,7 +583,14 @@ apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool 
 
         if (c < 0) {
             if (!adds) {
-                dp_route_del(dp, f->tenant, f->prefix, f->plen);
+                struct dp_nexthop nh;
+                /* A route FRR learned for the prefix takes over from the config's. */
+                if (route_fallback &&
+                    route_fallback(f->tenant, f->prefix, f->plen, &nh, route_fallback_aux)) {
+                    dp_route_set(dp, f->tenant, f->prefix, f->plen, &nh);
+                } else {
+                    dp_route_del(dp, f->tenant, f->prefix, f->plen);
+                }
             }
             i++;
         } else if (c > 0 || memcmp(&f->nh, &t->nh, sizeof t->nh)) {

@@ -8,6 +8,7 @@
 #ifndef HNVGW_POLICY_H
 #define HNVGW_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/dp.h"
@@ -51,6 +52,14 @@ int policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
  * (before dp_start(); NAT settings are fixed while running). Returns 0 or a positive errno with a
  * message in 'err'. */
 int policy_nat_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
+/* Asked when the configuration stops routing a prefix: fills '*nh' and returns true when another
+ * source (FRR-learned routes) has a route for it to install instead of deleting. */
+typedef bool policy_fallback_fn(uint16_t tenant, uint32_t prefix, uint8_t plen,
+                                struct dp_nexthop *nh, void *aux);
+
+/* Sets the fallback policy_apply() asks (NULL: none). */
+void policy_set_fallback(policy_fallback_fn *fn, void *aux);
 
 /* Applies the difference from 'old' (NULL: nothing installed) to 'new'. Returns 0, or a positive
  * errno with a message in 'err' and the data plane back at 'old'. */

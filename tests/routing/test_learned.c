@@ -1,0 +1,284 @@
+/* Learned-route tests: FPM operations applied to a device-less data plane whose configuration
+ * came in through the policy agent, checked in the FIB as the workers see it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dataplane/dp.h"
+#include "gateway/policy.h"
+#include "routing/learned.h"
+
+static struct dp *dp;
+static struct learned *learned;
+static struct hnvgw_config *cfg;
+
+/* contoso (1): subnet 10.1.1.0/24 (VSID 5001), a forwarding-gateway route 10.99.0.0/24 and a
+ * customer route 172.16.5.0/24 in the config; the external port is 10.99.0.1/24. */
+static const char *const CONF = "node { name = \"t\" roles = {\"gateway\"} provider_addresses = "
+                                "{\"10.0.0.1\"} }\n"
+                                "port \"pa0\" { kind = \"provider\" devargs = \"net_null0\" mac = "
+                                "\"02:00:0a:00:00:01\" address = \"10.0.0.1/24\" }\n"
+                                "port \"ext0\" { kind = \"external\" devargs = \"net_null1\" mac = "
+                                "\"02:00:0a:63:00:01\" address = \"10.99.0.1/24\" }\n"
+                                "tenant \"contoso\" { id = 1\n"
+                                "  subnet \"web\" { vsid = 5001 prefix = \"10.1.1.0/24\" "
+                                "gateway_ip = \"10.1.1.1\" gateway_mac = \"02:00:00:00:01:01\" }\n"
+                                "  external_route { prefix = \"10.99.0.0/24\" next_hop = "
+                                "\"0.0.0.0\" }\n"
+                                "}\n"
+                                "customer_route { tenant = \"contoso\" vsid = 5001 prefix = "
+                                "\"172.16.5.0/24\" next_hop = \"10.1.1.20\" }\n";
+
+static uint32_t
+ip4(const char *s)
+{
+    uint32_t a;
+    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+    return a;
+}
+
+static struct hnvgw_config *
+load(const char *text)
+{
+    char path[] = "/tmp/hnvgw-learned-XXXXXX", err[CONFIG_ERR_MAX];
+    struct hnvgw_config *c = NULL;
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(config_load(path, &c, err), 0);
+    unlink(path);
+    return c;
+}
+
+static int
+setup(void **state)
+{
+    static char *argv[] = {"test", "--no-huge", "-m",
+                           "256",  "--no-pci",  "--no-shconf",
+                           "-l",   "0-1",       "--log-level=lib.eal:error"};
+    struct dp_params p = {.n_workers = 1,
+                          .max_lookups = 1024,
+                          .max_subnets = 64,
+                          .max_routes = 1024,
+                          .max_neighbors = 64,
+                          .n_mbufs = 2048,
+                          .icmp_rate = 100,
+                          .arp_timeout_s = 300,
+                          .n_pas = 1,
+                          .gateway_role = true};
+    char err[DP_ERR_MAX];
+
+    (void)state;
+    p.pas[0] = ip4("10.0.0.1");
+    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    cfg = load(CONF);
+    assert_int_equal(policy_apply(dp, NULL, cfg, err), 0);
+    learned = learned_create(dp, 1024);
+    assert_non_null(learned);
+    assert_int_equal(learned_set_config(learned, cfg), 0);
+    policy_set_fallback(learned_fallback, learned);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    learned_destroy(learned);
+    config_destroy(cfg);
+    dp_destroy(dp);
+    return 0;
+}
+
+static struct fpm_route
+op(bool add, const char *prefix, uint8_t plen, const char *gw)
+{
+    struct fpm_route r;
+
+    memset(&r, 0, sizeof r);
+    r.add = add;
+    r.prefix.addr = hnvgw_ip4(ip4(prefix));
+    r.prefix.plen = plen;
+    r.kind = FPM_ROUTE_UNICAST;
+    r.protocol = 186;
+    r.table = 254;
+    if (gw) {
+        r.n_nexthops = 1;
+        r.nh[0].gateway = hnvgw_ip4(ip4(gw));
+        r.nh[0].weight = 1;
+    }
+    return r;
+}
+
+static struct dp_nexthop
+fib(const char *addr)
+{
+    return dp_route_lookup(dp, 1, ip4(addr));
+}
+
+/* The state the table holds for 'prefix', or -1. */
+struct find {
+    uint32_t prefix; /* What to find. */
+    int state;       /* Its state. */
+};
+
+static bool
+find_cb(const struct learned_info *in, void *aux)
+{
+    struct find *f = aux;
+    if (in->route.prefix.addr.family == HNVGW_AF_INET && in->route.prefix.addr.v4 == f->prefix) {
+        f->state = in->state;
+        return false;
+    }
+    return true;
+}
+
+static int
+state_of(const char *prefix)
+{
+    struct find f = {.prefix = ip4(prefix), .state = -1};
+    learned_iterate(learned, 1, find_cb, &f);
+    return f.state;
+}
+
+/* Next hops on the external network and inside a virtual subnet, a withdraw, and an update that
+ * arrives as DEL+NEW. */
+static void
+test_next_hop_kinds(void **state)
+{
+    struct fpm_route ops[2];
+
+    (void)state;
+    ops[0] = op(true, "192.168.10.0", 24, "10.99.0.2");
+    ops[1] = op(true, "192.168.20.0", 24, "10.1.1.30");
+    assert_int_equal(learned_apply(learned, 1, ops, 2), 0);
+    assert_int_equal(fib("192.168.10.7").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.10.7").ip, ip4("10.99.0.2"));
+    assert_int_equal(fib("192.168.20.7").type, DP_NH_CA);
+    assert_int_equal(fib("192.168.20.7").vsid, 5001);
+    assert_int_equal(fib("192.168.20.7").ip, ip4("10.1.1.30"));
+    /* Another tenant never sees them. */
+    assert_int_equal(dp_route_lookup(dp, 2, ip4("192.168.10.7")).type, DP_NH_NONE);
+
+    ops[0] = op(false, "192.168.10.0", 24, NULL);
+    ops[1] = op(true, "192.168.10.0", 24, "10.99.0.3");
+    assert_int_equal(learned_apply(learned, 1, ops, 2), 0);
+    assert_int_equal(fib("192.168.10.7").ip, ip4("10.99.0.3"));
+    assert_int_equal(state_of("192.168.10.0"), LEARNED_INSTALLED);
+
+    ops[0] = op(false, "192.168.10.0", 24, NULL);
+    ops[1] = op(false, "192.168.20.0", 24, NULL);
+    assert_int_equal(learned_apply(learned, 1, ops, 2), 0);
+    assert_int_equal(fib("192.168.10.7").type, DP_NH_NONE);
+    assert_int_equal(fib("192.168.20.7").type, DP_NH_NONE);
+    assert_int_equal(learned_count(learned), 0);
+}
+
+/* Drop routes, unresolvable next hops, IPv6. */
+static void
+test_kinds_and_refusals(void **state)
+{
+    struct fpm_route ops[4];
+
+    (void)state;
+    ops[0] = op(true, "192.168.30.0", 24, NULL);
+    ops[0].kind = FPM_ROUTE_BLACKHOLE;
+    ops[1] = op(true, "192.168.31.0", 24, NULL);
+    ops[1].kind = FPM_ROUTE_UNREACHABLE;
+    ops[2] = op(true, "192.168.32.0", 24, "203.0.113.9"); /* Neither a CA nor external. */
+    ops[3] = op(true, "192.168.33.0", 24, "10.99.0.2");
+    ops[3].prefix.addr.family = HNVGW_AF_INET6;
+    memset(ops[3].prefix.addr.v6, 0, 16);
+    ops[3].prefix.addr.v6[0] = 0x20;
+    assert_int_equal(learned_apply(learned, 1, ops, 4), 0);
+    assert_int_equal(fib("192.168.30.1").type, DP_NH_BLACKHOLE);
+    assert_int_equal(fib("192.168.31.1").type, DP_NH_UNREACHABLE);
+    assert_int_equal(fib("192.168.32.1").type, DP_NH_NONE);
+    assert_int_equal(state_of("192.168.32.0"), LEARNED_NO_NEXTHOP);
+    assert_int_equal(learned_count(learned), 4); /* The IPv6 route is kept. */
+    for (unsigned i = 0; i < 4; i++) {
+        ops[i].add = false;
+    }
+    assert_int_equal(learned_apply(learned, 1, ops, 4), 0);
+    assert_int_equal(learned_count(learned), 0);
+    assert_int_equal(fib("192.168.30.1").type, DP_NH_NONE);
+}
+
+/* The configuration wins for a prefix it routes; when the route leaves the configuration on a
+ * reload, the learned one takes over, and comes back under it when it returns. */
+static void
+test_config_precedence(void **state)
+{
+    struct fpm_route r = op(true, "172.16.5.0", 24, "10.99.0.2");
+    char err[DP_ERR_MAX];
+    struct hnvgw_config *without;
+    const char *cut = strstr(CONF, "customer_route");
+    char *text = strndup(CONF, (size_t)(cut - CONF));
+
+    (void)state;
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(state_of("172.16.5.0"), LEARNED_SHADOWED);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
+
+    without = load(text);
+    free(text);
+    assert_int_equal(policy_apply(dp, cfg, without, err), 0);
+    assert_int_equal(learned_set_config(learned, without), 0);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(state_of("172.16.5.0"), LEARNED_INSTALLED);
+
+    assert_int_equal(policy_apply(dp, without, cfg, err), 0);
+    assert_int_equal(learned_set_config(learned, cfg), 0);
+    config_destroy(without);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
+    assert_int_equal(state_of("172.16.5.0"), LEARNED_SHADOWED);
+    /* Withdrawn while shadowed: the config's route stays. */
+    r.add = false;
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
+}
+
+/* A replay after zebra reconnects renews what it sends; the sweep removes the rest. */
+static void
+test_replay_sweep(void **state)
+{
+    struct fpm_route ops[3];
+    uint32_t gen;
+
+    (void)state;
+    ops[0] = op(true, "192.168.40.0", 24, "10.99.0.2");
+    ops[1] = op(true, "192.168.41.0", 24, "10.99.0.2");
+    ops[2] = op(true, "192.168.42.0", 24, "10.99.0.2");
+    assert_int_equal(learned_apply(learned, 1, ops, 3), 0);
+    gen = learned_replay_begin(learned, 1);
+    assert_int_equal(learned_apply(learned, 1, &ops[1], 1), 0);
+    assert_int_equal(learned_sweep(learned, 1, gen), 2);
+    assert_int_equal(fib("192.168.40.1").type, DP_NH_NONE);
+    assert_int_equal(fib("192.168.41.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.42.1").type, DP_NH_NONE);
+    ops[1].add = false;
+    assert_int_equal(learned_apply(learned, 1, &ops[1], 1), 0);
+    assert_int_equal(learned_count(learned), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_next_hop_kinds),
+        cmocka_unit_test(test_kinds_and_refusals),
+        cmocka_unit_test(test_config_precedence),
+        cmocka_unit_test(test_replay_sweep),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
