@@ -30,7 +30,8 @@ SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check clean
 
-all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(UNIT_BINS) $(BUILD)/bench_pipeline $(BUILD)/bench_nat
+all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(UNIT_BINS) $(BUILD)/bench_pipeline $(BUILD)/bench_nat \
+     $(BUILD)/bench_fpm
 
 deps:
 	@bash scripts/deps.sh
@@ -61,6 +62,10 @@ $(BUILD)/bench_pipeline: $(BUILD)/tests/bench/bench_pipeline.o $(DP_OBJS)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_nat: $(BUILD)/tests/bench/bench_nat.o $(DP_OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_fpm: $(BUILD)/tests/bench/bench_fpm.o $(GW_OBJS) $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -112,3 +112,9 @@ if valgrind --tool=callgrind --toggle-collect=run_passes --callgrind-out-file="$
 else
   echo "bench: callgrind of bench_nat failed (see $out/callgrind_nat.log)"
 fi
+
+# 6. FPM: 100k routes (BENCH_FPM_ROUTES) from the bytes zebra sends to FIB entries the workers see.
+if ! "$top/build/bench_fpm" "${BENCH_FPM_ROUTES:-100000}" >"$out/bench_fpm.log" 2>&1; then
+  echo "bench: bench_fpm failed (see $out/bench_fpm.log)"
+fi
+grep -E '^(BENCH|bench:) ' "$out/bench_fpm.log" || true
