@@ -329,7 +329,9 @@ fpm_decoder_feed(struct fpm_decoder *d, const void *data, size_t len, fpm_frame_
                 d->stats.error[FPM_ERR_bad_header]++;
                 return EPROTO;
             }
-            if (flen <= len) {
+            /* Netlink headers want 4-byte alignment: a frame that starts elsewhere in the input
+             * (after a frame of odd length) goes through the buffer. */
+            if (flen <= len && ((uintptr_t)p & 3) == 0) {
                 frame(d, p, flen, fn, aux);
                 p += flen;
                 len -= flen;

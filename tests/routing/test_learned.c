@@ -1,5 +1,6 @@
 /* Learned-route tests: FPM operations applied to a device-less data plane whose configuration
- * came in through the policy agent, checked in the FIB as the workers see it. */
+ * came in through the policy agent, checked in the FIB as the workers see it; and the FPM
+ * listener that feeds them, over a real TCP connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,13 +8,21 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "dataplane/dp.h"
 #include "gateway/policy.h"
+#include "routing/fpm_server.h"
 #include "routing/learned.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 static struct dp *dp;
 static struct learned *learned;
@@ -271,14 +280,160 @@ test_replay_sweep(void **state)
     assert_int_equal(learned_count(learned), 0);
 }
 
+/* ---- The FPM listener ---- */
+
+/* One FPM frame with an RTM_NEWROUTE of 'prefix'/24 via 10.99.0.2 into 'buf'; returns its
+ * length. */
+static size_t
+route_frame(uint8_t *buf, const char *prefix)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + FPM_HEADER_LEN);
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+    uint32_t dst = ip4(prefix), gw = ip4("10.99.0.2");
+    size_t len;
+
+    nlh->nlmsg_type = RTM_NEWROUTE;
+    rtm->rtm_family = AF_INET;
+    rtm->rtm_dst_len = 24;
+    rtm->rtm_table = RT_TABLE_MAIN;
+    rtm->rtm_type = RTN_UNICAST;
+    mnl_attr_put(nlh, RTA_DST, 4, &dst);
+    mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
+    len = FPM_HEADER_LEN + nlh->nlmsg_len;
+    buf[0] = 1, buf[1] = 1, buf[2] = (uint8_t)(len >> 8), buf[3] = (uint8_t)len;
+    return len;
+}
+
+static int
+connect_to(uint16_t port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static void
+send_all(int fd, const void *p, size_t len)
+{
+    assert_int_equal(write(fd, p, len), (ssize_t)len);
+}
+
+/* Polls the server until 'done' holds; the polls a test may take are many, never a time. */
+static void
+poll_until(struct fpm_server *srv, bool (*done)(void *), void *aux)
+{
+    for (unsigned i = 0; i < 100000 && !done(aux); i++) {
+        fpm_server_poll(srv);
+        usleep(100);
+    }
+    assert_true(done(aux));
+}
+
+static bool
+count_is(void *aux)
+{
+    return learned_count(learned) == *(uint32_t *)aux;
+}
+
+static bool
+fib_has_external(void *aux)
+{
+    return fib(aux).type == DP_NH_EXTERNAL;
+}
+
+static bool
+listener_closed(void *aux)
+{
+    struct fpm_listener_info in;
+    fpm_server_listeners(aux, &in, 1);
+    return !in.connected;
+}
+
+/* zebra connects, streams routes (one frame in two reads, one malformed frame), reconnects and
+ * replays part of them (the rest is swept once the replay settles), sends a stream that cannot
+ * be trusted (closed), and goes away (its routes are swept after the hold time). */
+static void
+test_fpm_listener(void **state)
+{
+    struct fpm_server *srv = fpm_server_create(learned, 50, 200);
+    struct fpm_listener_info in;
+    uint8_t buf[512];
+    uint16_t port = 0;
+    uint32_t want;
+    char err[256];
+    size_t len;
+    int fd;
+
+    (void)state;
+    assert_non_null(srv);
+    assert_int_equal(fpm_server_listen(srv, 1, NULL, 0, &port, err), 0);
+    assert_int_not_equal(port, 0);
+    assert_int_equal(fpm_server_listen(srv, 2, NULL, port, NULL, err), EADDRINUSE);
+
+    fd = connect_to(port);
+    len = route_frame(buf, "192.168.50.0");
+    send_all(fd, buf, 7);
+    fpm_server_poll(srv);
+    send_all(fd, buf + 7, len - 7);
+    len = route_frame(buf, "192.168.51.0");
+    buf[FPM_HEADER_LEN + sizeof(struct nlmsghdr) + 1] = 40; /* rtm_dst_len 40: malformed. */
+    send_all(fd, buf, len);
+    len = route_frame(buf, "192.168.52.0");
+    send_all(fd, buf, len);
+    want = 2;
+    poll_until(srv, count_is, &want);
+    assert_int_equal(fib("192.168.50.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.52.1").type, DP_NH_EXTERNAL);
+    fpm_server_listeners(srv, &in, 1);
+    assert_true(in.connected);
+    assert_int_equal(in.frames_total, 3);
+    assert_int_equal(in.refused_total, 1);
+    assert_int_equal(in.stats.error[FPM_ERR_bad_prefix], 1);
+
+    /* A new connection (zebra restarted) replays 192.168.52.0 only. */
+    int fd2 = connect_to(port);
+    len = route_frame(buf, "192.168.52.0");
+    send_all(fd2, buf, len);
+    want = 1;
+    poll_until(srv, count_is, &want);
+    assert_int_equal(fib("192.168.50.1").type, DP_NH_NONE);
+    assert_int_equal(fib("192.168.52.1").type, DP_NH_EXTERNAL);
+    close(fd);
+
+    /* Garbage where a header should be: the connection is closed, the routes stay. */
+    send_all(fd2, "\x07\x07\x00\x10", 4);
+    poll_until(srv, listener_closed, srv);
+    fpm_server_listeners(srv, &in, 1);
+    assert_int_equal(in.closed_bad, 1);
+    assert_int_equal(in.connects, 2);
+    assert_int_equal(fib("192.168.52.1").type, DP_NH_EXTERNAL);
+    close(fd2);
+
+    /* No zebra for the hold time: its routes go. */
+    want = 0;
+    poll_until(srv, count_is, &want);
+    assert_int_equal(fib("192.168.52.1").type, DP_NH_NONE);
+
+    /* It comes back: its routes with it. */
+    fd = connect_to(port);
+    len = route_frame(buf, "192.168.53.0");
+    send_all(fd, buf, len);
+    poll_until(srv, fib_has_external, "192.168.53.1");
+    close(fd);
+    fpm_server_destroy(srv);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_next_hop_kinds),
-        cmocka_unit_test(test_kinds_and_refusals),
-        cmocka_unit_test(test_config_precedence),
-        cmocka_unit_test(test_replay_sweep),
+        cmocka_unit_test(test_next_hop_kinds),    cmocka_unit_test(test_kinds_and_refusals),
+        cmocka_unit_test(test_config_precedence), cmocka_unit_test(test_replay_sweep),
+        cmocka_unit_test(test_fpm_listener),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

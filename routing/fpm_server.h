@@ -1,0 +1,62 @@
+/* FPM listeners: one per tenant compartment, where that tenant's zebra connects.
+ *
+ * zebra connects to 127.0.0.1:2620 inside its own network namespace, so each listener is opened
+ * inside the tenant's netns (setns() there and back): the connection itself says which tenant it
+ * serves. One connection per tenant at a time; a new one replaces the old.
+ *
+ * The module promises:
+ * - Frames go to learned_apply() for the listener's tenant as they arrive (fpm.h, learned.h).
+ * - Reconnects: a connection starts a new generation of the tenant's routes; when it has been
+ *   quiet for 'settle' after its last frame, the routes the replay did not renew are swept. A
+ *   zebra that goes away sends no deletes, so its routes stay until it comes back and replays,
+ *   or until 'hold' passes without a connection (then they are all swept).
+ * - A stream that cannot be trusted closes the connection (counted); malformed frames are
+ *   counted and skipped. Nothing here blocks: fpm_server_poll() serves what is ready.
+ * Control thread only. */
+#ifndef HNVGW_FPM_SERVER_H
+#define HNVGW_FPM_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "routing/fpm.h"
+#include "routing/learned.h"
+
+#define FPM_DEFAULT_PORT 2620
+
+struct fpm_server;
+
+/* One listener as the CLI shows it. */
+struct fpm_listener_info {
+    uint16_t tenant;        /* Routing domain. */
+    uint16_t port;          /* TCP port it listens on (127.0.0.1). */
+    bool connected;         /* zebra is connected. */
+    uint64_t connects;      /* Connections accepted. */
+    uint64_t closed_bad;    /* Connections closed for an untrustworthy stream. */
+    uint64_t sweeps;        /* Sweeps run. */
+    uint64_t swept;         /* Routes they removed. */
+    struct fpm_stats stats; /* Of the current (or last) connection. */
+    uint64_t frames_total;  /* Frames over all connections. */
+    uint64_t refused_total; /* Frames refused over all connections. */
+};
+
+/* Creates a server feeding 'learned'. 'settle_ms' and 'hold_ms' are the quiet time before a
+ * replay's sweep and how long routes of a vanished zebra are kept. Returns NULL on failure. */
+struct fpm_server *fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms);
+
+/* Opens the listener of 'tenant' on 127.0.0.1:'port' (0: any free port) inside the network
+ * namespace at 'netns_path' (NULL: the current one). Stores the port in '*bound' if not NULL.
+ * Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
+                      uint16_t *bound, char *err);
+
+/* Serves whatever is ready, without blocking, and runs due sweeps. Call it often. */
+void fpm_server_poll(struct fpm_server *s);
+
+/* Copies up to 'max' listeners into 'out'; returns how many there are. */
+size_t fpm_server_listeners(const struct fpm_server *s, struct fpm_listener_info *out, size_t max);
+
+/* Closes every listener and connection. Accepts NULL. Learned routes stay. */
+void fpm_server_destroy(struct fpm_server *s);
+
+#endif
