@@ -133,7 +133,29 @@ static cfg_opt_t nat_opts[] = {
     CFG_END(),
 };
 
-/* "nat" is CFGF_MULTI so that a repeated nat section is refused rather than merged. */
+static cfg_opt_t bgp_neighbor_opts[] = {
+    LINE_OPT,
+    CFG_INT("remote_as", 0, CFGF_NODEFAULT),
+    CFG_STR("password", "", CFGF_NONE),
+    CFG_INT("keepalive", 60, CFGF_NONE),
+    CFG_INT("hold", 180, CFGF_NONE),
+    CFG_BOOL("ebgp_multihop", cfg_false, CFGF_NONE),
+    CFG_END(),
+};
+
+static cfg_opt_t routing_opts[] = {
+    LINE_OPT,
+    CFG_INT("asn", 0, CFGF_NODEFAULT),
+    CFG_STR("router_id", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("networks", NULL, CFGF_NONE),
+    CFG_STR("extra_config", NULL, CFGF_NODEFAULT),
+    CFG_INT("fpm_port", 2620, CFGF_NONE),
+    CFG_SEC("neighbor", bgp_neighbor_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+    CFG_END(),
+};
+
+/* "nat" and "routing" are CFGF_MULTI so that a repeated section is refused rather than
+ * merged. */
 static cfg_opt_t tenant_opts[] = {
     LINE_OPT,
     CFG_INT("id", 0, CFGF_NODEFAULT),
@@ -141,6 +163,7 @@ static cfg_opt_t tenant_opts[] = {
     CFG_STR_LIST("forward_prefixes", NULL, CFGF_NONE),
     CFG_SEC("external_route", ext_route_opts, CFGF_MULTI),
     CFG_SEC("nat", nat_opts, CFGF_MULTI),
+    CFG_SEC("routing", routing_opts, CFGF_MULTI),
     CFG_END(),
 };
 
@@ -2885,6 +2908,147 @@ check_repeated_keys(struct loader *ld)
     return 0;
 }
 
+#define ROUTING_EXTRA_MAX 16384 /* Bytes of a routing section's extra_config. */
+
+/* The BGP neighbors of a routing section. */
+static int
+load_neighbors(struct loader *ld, cfg_t *sec, const struct config_tenant *t,
+               struct config_routing *r)
+{
+    unsigned n = cfg_size(sec, "neighbor");
+    struct where w;
+    long v;
+    int ret;
+
+    if (n > CONFIG_BGP_NEIGHBORS_MAX) {
+        where_sec(&w, ld, cfg_getnsec(sec, "neighbor", CONFIG_BGP_NEIGHBORS_MAX),
+                  "tenant \"%s\" routing neighbor", t->name);
+        return report(&w, EINVAL, NULL, 0, "more than %d neighbors", CONFIG_BGP_NEIGHBORS_MAX);
+    }
+    r->neighbors = calloc(n ? n : 1, sizeof *r->neighbors);
+    if (!r->neighbors) {
+        return ENOMEM;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        cfg_t *ns = cfg_getnsec(sec, "neighbor", i);
+        struct config_bgp_neighbor *nb = &r->neighbors[i];
+        const char *pw;
+
+        where_sec(&w, ld, ns, "tenant \"%s\" routing neighbor \"%s\"", t->name, cfg_title(ns));
+        nb->line = w.line;
+        if ((ret = parse_ip4(&w, "neighbor", 0, cfg_title(ns), &nb->address)) != 0 ||
+            (ret = get_u32(&w, "remote_as", 1, 4294967295L, &nb->remote_as)) != 0 ||
+            (ret = get_int(&w, "keepalive", 1, 65535, &v)) != 0) {
+            return ret;
+        }
+        nb->keepalive = (unsigned)v;
+        if ((ret = get_int(&w, "hold", 0, 65535, &v)) != 0) {
+            return ret;
+        }
+        nb->hold = (unsigned)v;
+        if (nb->hold && (nb->hold < 3 || nb->hold < nb->keepalive)) {
+            return report(&w, EINVAL, "hold", 0, "%u must be 0, or 3 or more and >= keepalive %u",
+                          nb->hold, nb->keepalive);
+        }
+        nb->ebgp_multihop = cfg_getbool(ns, "ebgp_multihop");
+        pw = cfg_getstr(ns, "password");
+        if (strlen(pw) >= sizeof nb->password) {
+            return report(&w, EINVAL, "password", 0, "longer than %zu characters",
+                          sizeof nb->password - 1);
+        }
+        for (const char *c = pw; *c; c++) {
+            if (*c <= ' ' || *c > '~' || *c == '"' || *c == '\'') {
+                return report(&w, EINVAL, "password", 0,
+                              "only printable characters without spaces or quotes");
+            }
+        }
+        snprintf(nb->password, sizeof nb->password, "%s", pw);
+        r->n_neighbors++;
+    }
+    return 0;
+}
+
+/* The "routing" sections: a tenant's FRR instance. */
+static int
+load_routings(struct loader *ld)
+{
+    struct hnvgw_config *cfg = ld->cfg;
+    struct where w;
+
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        struct config_tenant *t = &cfg->tenants[i];
+        cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
+        unsigned n = cfg_size(tsec, "routing");
+        struct config_routing *r;
+        const char *s;
+        long v;
+        int ret;
+
+        if (n == 0) {
+            continue;
+        }
+        cfg_t *sec = cfg_getnsec(tsec, "routing", 0);
+        if (n > 1) {
+            where_sec(&w, ld, cfg_getnsec(tsec, "routing", 1), "tenant \"%s\" routing", t->name);
+            return report(&w, EINVAL, NULL, 0, "defined twice (first at line %d)",
+                          section_line(sec));
+        }
+        where_sec(&w, ld, sec, "tenant \"%s\" routing", t->name);
+        r = t->routing = calloc(1, sizeof *r);
+        if (!r) {
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        r->line = w.line;
+        if (!(cfg->roles & CONFIG_ROLE_GATEWAY)) {
+            return report(&w, EINVAL, NULL, 0, "routing needs \"gateway\" in node roles");
+        }
+        if ((ret = get_u32(&w, "asn", 1, 4294967295L, &r->asn)) != 0 ||
+            (ret = get_str(&w, "router_id", true, &s)) != 0 ||
+            (ret = parse_ip4(&w, "router_id", 0, s, &r->router_id)) != 0) {
+            return ret;
+        }
+        if (!r->router_id.v4) {
+            return report(&w, EINVAL, "router_id", 0, "0.0.0.0 is not a router id");
+        }
+        if ((ret = get_int(&w, "fpm_port", 1, 65535, &v)) != 0) {
+            return ret;
+        }
+        r->fpm_port = (uint16_t)v;
+        n = cfg_size(sec, "networks");
+        r->networks = calloc(n ? n : 1, sizeof *r->networks);
+        if (!r->networks) {
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        for (unsigned k = 0; k < n; k++) {
+            struct hnvgw_prefix *p = &r->networks[k];
+            if ((ret = parse_prefix4(&w, "networks", k, cfg_getnstr(sec, "networks", k), true,
+                                     p)) != 0) {
+                return ret;
+            }
+            for (unsigned j = 0; j < k; j++) {
+                if (!memcmp(&r->networks[j], p, sizeof *p)) {
+                    return report(&w, EINVAL, "networks", k, "%s is listed twice",
+                                  cfg_getnstr(sec, "networks", k));
+                }
+            }
+            r->n_networks++;
+        }
+        if ((ret = get_str(&w, "extra_config", false, &s)) != 0) {
+            return ret;
+        }
+        if (s && strlen(s) > ROUTING_EXTRA_MAX) {
+            return report(&w, EINVAL, "extra_config", 0, "longer than %d bytes", ROUTING_EXTRA_MAX);
+        }
+        if (s && !(r->extra_config = strdup(s))) {
+            return report(&w, ENOMEM, NULL, 0, "out of memory");
+        }
+        if ((ret = load_neighbors(ld, sec, t, r)) != 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
 /* Converts and validates the parsed tree, in dependency order. */
 static int
 convert(struct loader *ld)
@@ -2896,8 +3060,8 @@ convert(struct loader *ld)
         (ret = index_tenants(ld)) != 0 || (ret = check_forward_overlaps(ld)) != 0 ||
         (ret = load_ports(ld)) != 0 || (ret = check_pas(ld)) != 0 ||
         (ret = load_ext_routes(ld)) != 0 || (ret = load_nats(ld)) != 0 ||
-        (ret = check_nat_shared(ld)) != 0 || (ret = load_lookups(ld)) != 0 ||
-        (ret = load_routes(ld)) != 0) {
+        (ret = check_nat_shared(ld)) != 0 || (ret = load_routings(ld)) != 0 ||
+        (ret = load_lookups(ld)) != 0 || (ret = load_routes(ld)) != 0) {
         return ret == EEXIST ? EINVAL : ret;
     }
     return 0;
@@ -2924,6 +3088,12 @@ config_destroy(struct hnvgw_config *cfg)
             free(cfg->tenants[i].nat->destinations);
             free(cfg->tenants[i].nat->statics);
             free(cfg->tenants[i].nat);
+        }
+        if (cfg->tenants[i].routing) {
+            free(cfg->tenants[i].routing->neighbors);
+            free(cfg->tenants[i].routing->networks);
+            free(cfg->tenants[i].routing->extra_config);
+            free(cfg->tenants[i].routing);
         }
     }
     free(cfg->ports);

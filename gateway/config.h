@@ -130,6 +130,32 @@ struct config_nat {
     int line;                          /* Line of the section. */
 };
 
+#define CONFIG_BGP_NEIGHBORS_MAX 16
+
+/* A BGP neighbor of a tenant's FRR. */
+struct config_bgp_neighbor {
+    struct hnvgw_ip address; /* Peer address (IPv4 or IPv6). */
+    uint32_t remote_as;      /* 1..4294967295. */
+    char password[81];       /* TCP MD5 password, "" for none. */
+    unsigned keepalive;      /* Seconds, default 60. */
+    unsigned hold;           /* Seconds, default 180. */
+    bool ebgp_multihop;      /* Peer more than one hop away. */
+    int line;                /* Line of the section. */
+};
+
+/* A tenant's dynamic routing ("routing" section): its FRR instance. */
+struct config_routing {
+    uint32_t asn;                          /* Required. */
+    struct hnvgw_ip router_id;             /* Required, IPv4. */
+    struct config_bgp_neighbor *neighbors; /* Owned: BGP neighbors. */
+    size_t n_neighbors;                    /* Entries. */
+    struct hnvgw_prefix *networks;         /* Owned: prefixes advertised beyond the subnets. */
+    size_t n_networks;                     /* Entries. */
+    char *extra_config;                    /* Owned, or NULL: FRR config appended verbatim. */
+    uint16_t fpm_port;                     /* Where zebra connects in the compartment (2620). */
+    int line;                              /* Line of the section. */
+};
+
 /* A tenant: one routing domain. */
 struct config_tenant {
     char name[CONFIG_NAME_MAX];               /* Section title, unique. */
@@ -141,6 +167,7 @@ struct config_tenant {
     struct config_external_route *ext_routes; /* Owned: forwarding-gateway routes. */
     size_t n_ext_routes;                      /* Number of ext_routes. */
     struct config_nat *nat;                   /* Owned: NAT44 settings, NULL without NAT. */
+    struct config_routing *routing;           /* Owned: FRR settings, NULL without routing. */
     int line;                                 /* Line of the section. */
 };
 

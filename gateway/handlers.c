@@ -272,6 +272,79 @@ tenant_name(const struct hnvgw_config *cfg, uint16_t id)
     return id == 0 ? "(external)" : t ? t->name : "?";
 }
 
+/* How a next hop reads in "show routes". */
+static void
+nh_text(const struct gw_state *gw, const struct dp_nexthop *n, char *nh, size_t len)
+{
+    char b[HNVGW_IP_STRLEN];
+
+    switch (n->type) {
+    case DP_NH_CONNECTED:
+        snprintf(nh, len, "vsid %u (on-link)", n->vsid);
+        break;
+    case DP_NH_CA:
+        snprintf(nh, len, "%s vsid %u", ip_str(n->ip, b), n->vsid);
+        break;
+    case DP_NH_EXTERNAL:
+        snprintf(nh, len, "external %s", n->ip ? ip_str(n->ip, b) : "on-link");
+        break;
+    case DP_NH_LOCAL:
+        snprintf(nh, len, "local");
+        break;
+    case DP_NH_TENANT:
+        snprintf(nh, len, "tenant %s", tenant_name(gw->cfg, n->tenant));
+        break;
+    case DP_NH_NAT:
+        snprintf(nh, len, "nat, external %s", n->ip ? ip_str(n->ip, b) : "on-link");
+        break;
+    case DP_NH_NAT_PUBLIC:
+        snprintf(nh, len, "nat public address");
+        break;
+    case DP_NH_UNREACHABLE:
+        snprintf(nh, len, "unreachable");
+        break;
+    default:
+        snprintf(nh, len, "drop");
+    }
+}
+
+/* Adds the learned routes to "show routes". */
+struct learned_rows {
+    const struct gw_state *gw; /* For names. */
+    const char *tname;         /* Tenant filter, or NULL. */
+    json_t *arr;               /* Rows. */
+};
+
+static bool
+learned_row(const struct learned_info *in, void *aux)
+{
+    struct learned_rows *lr = aux;
+    const char *name = tenant_name(lr->gw->cfg, in->tenant);
+    char p[HNVGW_PFX_STRLEN], nh[64], b[HNVGW_IP_STRLEN];
+    json_t *o;
+
+    if (lr->tname && strcmp(lr->tname, name)) {
+        return true;
+    }
+    if (in->state == LEARNED_INSTALLED) {
+        nh_text(lr->gw, &in->nh, nh, sizeof nh);
+    } else {
+        snprintf(nh, sizeof nh, "%s (%s)",
+                 in->route.n_nexthops ? hnvgw_ip_format(&in->route.nh[0].gateway, b) : "-",
+                 learned_state_name(in->state));
+    }
+    o = json_object();
+    json_object_set_new(o, "tenant", json_string(name));
+    json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&in->route.prefix, p)));
+    json_object_set_new(o, "source", json_string("frr"));
+    json_object_set_new(o, "distance", json_integer(LEARNED_DISTANCE));
+    json_object_set_new(o, "metric", json_integer(in->route.metric));
+    json_object_set_new(o, "next_hop", json_string(nh));
+    json_object_set_new(o, "installed", json_boolean(in->state == LEARNED_INSTALLED));
+    json_array_append_new(lr->arr, o);
+    return true;
+}
+
 static int
 show_routes(json_t *args, json_t **result, char *err, void *aux)
 {
@@ -288,39 +361,14 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
     }
     for (size_t i = 0; i < n; i++) {
         const char *name = tenant_name(gw->cfg, r[i].tenant);
-        char p[HNVGW_PFX_STRLEN], nh[64], b[HNVGW_IP_STRLEN];
+        char p[HNVGW_PFX_STRLEN], nh[64];
         struct hnvgw_prefix pfx = {.addr = hnvgw_ip4(r[i].prefix), .plen = r[i].plen};
         json_t *o;
 
         if (tname && strcmp(tname, name)) {
             continue;
         }
-        switch (r[i].nh.type) {
-        case DP_NH_CONNECTED:
-            snprintf(nh, sizeof nh, "vsid %u (on-link)", r[i].nh.vsid);
-            break;
-        case DP_NH_CA:
-            snprintf(nh, sizeof nh, "%s vsid %u", ip_str(r[i].nh.ip, b), r[i].nh.vsid);
-            break;
-        case DP_NH_EXTERNAL:
-            snprintf(nh, sizeof nh, "external %s", r[i].nh.ip ? ip_str(r[i].nh.ip, b) : "on-link");
-            break;
-        case DP_NH_LOCAL:
-            snprintf(nh, sizeof nh, "local");
-            break;
-        case DP_NH_TENANT:
-            snprintf(nh, sizeof nh, "tenant %s", tenant_name(gw->cfg, r[i].nh.tenant));
-            break;
-        case DP_NH_NAT:
-            snprintf(nh, sizeof nh, "nat, external %s",
-                     r[i].nh.ip ? ip_str(r[i].nh.ip, b) : "on-link");
-            break;
-        case DP_NH_NAT_PUBLIC:
-            snprintf(nh, sizeof nh, "nat public address");
-            break;
-        default:
-            snprintf(nh, sizeof nh, "drop");
-        }
+        nh_text(gw, &r[i].nh, nh, sizeof nh);
         o = json_object();
         json_object_set_new(o, "tenant", json_string(name));
         json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&pfx, p)));
@@ -328,9 +376,52 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
         json_object_set_new(o, "distance", json_integer(r[i].distance));
         json_object_set_new(o, "metric", json_integer(r[i].metric));
         json_object_set_new(o, "next_hop", json_string(nh));
+        json_object_set_new(o, "installed", json_true());
         json_array_append_new(arr, o);
     }
     free(r);
+    if (gw->routing.learned) {
+        struct learned_rows lr = {.gw = gw, .tname = tname, .arr = arr};
+        learned_iterate(gw->routing.learned, 0, learned_row, &lr);
+    }
+    *result = arr;
+    return 0;
+}
+
+static int
+show_fpm(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct fpm_listener_info info[64];
+    size_t n = gw->routing.fpm ? fpm_server_listeners(gw->routing.fpm, info, 64) : 0;
+    json_t *arr = json_array();
+
+    (void)args;
+    (void)err;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        json_t *o = json_object(), *errs = json_object();
+
+        json_object_set_new(o, "tenant", json_string(tenant_name(gw->cfg, info[i].tenant)));
+        json_object_set_new(o, "port", json_integer(info[i].port));
+        json_object_set_new(o, "connected", json_boolean(info[i].connected));
+        json_object_set_new(o, "connects", json_integer((json_int_t)info[i].connects));
+        json_object_set_new(o, "frames", json_integer((json_int_t)info[i].frames_total));
+        json_object_set_new(o, "frames_refused", json_integer((json_int_t)info[i].refused_total));
+        json_object_set_new(o, "closed_bad_stream", json_integer((json_int_t)info[i].closed_bad));
+        json_object_set_new(o, "routes_added",
+                            json_integer((json_int_t)info[i].stats.routes_added));
+        json_object_set_new(o, "routes_deleted",
+                            json_integer((json_int_t)info[i].stats.routes_deleted));
+        json_object_set_new(o, "ignored", json_integer((json_int_t)info[i].stats.ignored));
+        json_object_set_new(o, "sweeps", json_integer((json_int_t)info[i].sweeps));
+        json_object_set_new(o, "swept", json_integer((json_int_t)info[i].swept));
+        for (unsigned e = 0; e < FPM_N_ERRORS; e++) {
+            json_object_set_new(errs, fpm_error_names[e],
+                                json_integer((json_int_t)info[i].stats.error[e]));
+        }
+        json_object_set_new(o, "errors", errs);
+        json_array_append_new(arr, o);
+    }
     *result = arr;
     return 0;
 }
@@ -374,6 +465,8 @@ commit(struct gw_state *gw, struct hnvgw_config *next, char *err)
         config_destroy(next);
         return ret;
     }
+    /* Learned routes borrow the config: switch them before the old one goes. */
+    tenant_routing_reconfigure(&gw->routing, next);
     config_destroy(gw->cfg);
     gw->cfg = next;
     return 0;
@@ -888,6 +981,9 @@ handlers_register(struct gw_state *gw)
                         show_lookup, gw);
     ctl_server_register(gw->ctl, "show routes", "selected routes per tenant [tenant=NAME]",
                         show_routes, gw);
+    ctl_server_register(gw->ctl, "show fpm",
+                        "FPM connections of the tenants' zebras, with frame and error counters",
+                        show_fpm, gw);
     ctl_server_register(gw->ctl, "show neighbors", "ARP cache of provider and external ports",
                         show_neighbors, gw);
     ctl_server_register(gw->ctl, "show nat",

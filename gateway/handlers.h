@@ -7,15 +7,17 @@
 #include "dataplane/dp.h"
 #include "gateway/config.h"
 #include "gateway/ctl.h"
+#include "gateway/tenant_routing.h"
 
 /* The daemon's state as the handlers see it. */
 struct gw_state {
-    struct dp *dp;            /* The data plane. */
-    struct hnvgw_config *cfg; /* Running configuration, including run-time adds; owned. */
-    const char *path;         /* Config file, for reload. */
-    struct ctl_server *ctl;   /* Control socket. */
-    time_t started;           /* Start time, for "show status". */
-    unsigned reloads;         /* Successful reloads. */
+    struct dp *dp;                 /* The data plane. */
+    struct hnvgw_config *cfg;      /* Running configuration, including run-time adds; owned. */
+    const char *path;              /* Config file, for reload. */
+    struct ctl_server *ctl;        /* Control socket. */
+    time_t started;                /* Start time, for "show status". */
+    unsigned reloads;              /* Successful reloads. */
+    struct tenant_routing routing; /* Compartments, FPM and FRR of the tenants. */
 };
 
 /* Registers every command on gw->ctl. */

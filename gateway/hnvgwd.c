@@ -178,6 +178,14 @@ main(int argc, char **argv)
         return 1;
     }
     handlers_register(&gw);
+    ret = tenant_routing_start(&gw.routing, dp, cfg, err);
+    if (ret) {
+        log_err("%s", err);
+        ctl_server_destroy(gw.ctl);
+        dp_destroy(dp);
+        config_destroy(gw.cfg);
+        return 1;
+    }
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -198,6 +206,7 @@ main(int argc, char **argv)
     while (!stop_requested) {
         ctl_server_poll(gw.ctl, 2);
         dp_control_poll(dp);
+        tenant_routing_poll(&gw.routing);
         nat_log_drain(&gw);
         if (reload_requested) {
             reload_requested = 0;
@@ -211,6 +220,7 @@ main(int argc, char **argv)
     log_info("stopping");
     nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
+    tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
     dp_destroy(dp);
     config_destroy(gw.cfg);

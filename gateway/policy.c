@@ -684,6 +684,32 @@ nat_equal(const struct config_nat *a, const struct config_nat *b)
     return true;
 }
 
+/* True when two routing sections (either may be NULL) configure the same FRR instance. */
+static bool
+routing_equal(const struct config_routing *a, const struct config_routing *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    if (a->asn != b->asn || !hnvgw_ip_equal(&a->router_id, &b->router_id) ||
+        a->fpm_port != b->fpm_port || a->n_networks != b->n_networks ||
+        a->n_neighbors != b->n_neighbors ||
+        memcmp(a->networks, b->networks, sizeof *a->networks * a->n_networks) ||
+        (!a->extra_config != !b->extra_config) ||
+        (a->extra_config && strcmp(a->extra_config, b->extra_config))) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_neighbors; i++) {
+        const struct config_bgp_neighbor *x = &a->neighbors[i], *y = &b->neighbors[i];
+        if (!hnvgw_ip_equal(&x->address, &y->address) || x->remote_as != y->remote_as ||
+            strcmp(x->password, y->password) || x->keepalive != y->keepalive ||
+            x->hold != y->hold || x->ebgp_multihop != y->ebgp_multihop) {
+            return false;
+        }
+    }
+    return true;
+}
+
 const char *
 policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b)
 {
@@ -719,11 +745,20 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
         if (t && !nat_equal(a->tenants[i].nat, t->nat)) {
             return "a tenant's nat section";
         }
+        if (t && !routing_equal(a->tenants[i].routing, t->routing)) {
+            return "a tenant's routing section";
+        }
+        if (!t && a->tenants[i].routing) {
+            return "the set of tenants with routing";
+        }
         if (!t && a->tenants[i].nat) {
             return "the set of tenants with NAT";
         }
     }
     for (size_t i = 0; i < b->n_tenants; i++) {
+        if (b->tenants[i].routing && !config_find_tenant(a, b->tenants[i].id)) {
+            return "the set of tenants with routing";
+        }
         if (b->tenants[i].nat && !config_find_tenant(a, b->tenants[i].id)) {
             return "the set of tenants with NAT";
         }
@@ -789,6 +824,7 @@ policy_config_clone(const struct hnvgw_config *cfg)
         c->tenants[i].forward_prefixes = NULL;
         c->tenants[i].ext_routes = NULL;
         c->tenants[i].nat = NULL;
+        c->tenants[i].routing = NULL;
     }
     for (size_t i = 0; ok && i < cfg->n_ports; i++) {
         c->ports[i].static_neighbors =
@@ -804,6 +840,21 @@ policy_config_clone(const struct hnvgw_config *cfg)
             dup_array(t->forward_prefixes, t->n_forward_prefixes, sizeof *t->forward_prefixes, &ok);
         c->tenants[i].ext_routes =
             dup_array(t->ext_routes, t->n_ext_routes, sizeof *t->ext_routes, &ok);
+        if (t->routing) {
+            struct config_routing *r = c->tenants[i].routing =
+                dup_array(t->routing, 1, sizeof *t->routing, &ok);
+            if (r) {
+                r->neighbors = dup_array(t->routing->neighbors, t->routing->n_neighbors,
+                                         sizeof *r->neighbors, &ok);
+                r->networks = dup_array(t->routing->networks, t->routing->n_networks,
+                                        sizeof *r->networks, &ok);
+                r->extra_config = NULL;
+                if (t->routing->extra_config &&
+                    !(r->extra_config = strdup(t->routing->extra_config))) {
+                    ok = false;
+                }
+            }
+        }
         if (!t->nat) {
             continue;
         }

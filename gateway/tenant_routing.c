@@ -1,0 +1,107 @@
+/* Dynamic routing per tenant (see tenant_routing.h). */
+#include "gateway/tenant_routing.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/log.h"
+#include "gateway/policy.h"
+#include "routing/compartment.h"
+
+static void
+frr_log(const char *msg)
+{
+    log_info("%s", msg);
+}
+
+/* The compartment name of tenant 't'. */
+static void
+compartment_name(const struct config_tenant *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "hnvgw-%s", t->name);
+}
+
+int
+tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvgw_config *cfg,
+                     char *err)
+{
+    size_t n = 0;
+
+    memset(tr, 0, sizeof *tr);
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        n += cfg->tenants[i].routing != NULL;
+    }
+    tr->learned = learned_create(dp, cfg->max_routes);
+    tr->fpm = fpm_server_create(tr->learned, TENANT_ROUTING_SETTLE_MS, TENANT_ROUTING_HOLD_MS);
+    tr->frr = calloc(n ? n : 1, sizeof *tr->frr);
+    if (!tr->learned || !tr->fpm || !tr->frr || learned_set_config(tr->learned, cfg)) {
+        snprintf(err, 256, "out of memory for dynamic routing");
+        tenant_routing_stop(tr);
+        return ENOMEM;
+    }
+    policy_set_fallback(learned_fallback, tr->learned);
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        char name[64], path[COMPARTMENT_PATH_MAX];
+        struct frr_instance *fi = &tr->frr[tr->n_frr];
+        int ret;
+
+        if (!t->routing) {
+            continue;
+        }
+        compartment_name(t, name, sizeof name);
+        ret = compartment_create(name, path, err);
+        if (!ret) {
+            ret =
+                fpm_server_listen(tr->fpm, (uint16_t)t->id, path, t->routing->fpm_port, NULL, err);
+        }
+        if (!ret) {
+            frr_init(fi, t, path);
+            ret = frr_write_config(fi, t, err);
+        }
+        if (ret) {
+            compartment_destroy(name);
+            tenant_routing_stop(tr);
+            return ret;
+        }
+        tr->n_frr++;
+        log_info("tenant %s: compartment %s, FPM on 127.0.0.1:%u inside, FRR state in %s", t->name,
+                 path, t->routing->fpm_port, fi->dir);
+    }
+    return 0;
+}
+
+void
+tenant_routing_poll(struct tenant_routing *tr)
+{
+    if (tr->fpm) {
+        fpm_server_poll(tr->fpm);
+    }
+    for (size_t i = 0; i < tr->n_frr; i++) {
+        frr_poll(&tr->frr[i], frr_log);
+    }
+}
+
+int
+tenant_routing_reconfigure(struct tenant_routing *tr, const struct hnvgw_config *cfg)
+{
+    return tr->learned ? learned_set_config(tr->learned, cfg) : 0;
+}
+
+void
+tenant_routing_stop(struct tenant_routing *tr)
+{
+    for (size_t i = 0; i < tr->n_frr; i++) {
+        char name[64];
+        frr_stop(&tr->frr[i]);
+        snprintf(name, sizeof name, "hnvgw-%s", tr->frr[i].tenant_name);
+        compartment_destroy(name);
+    }
+    policy_set_fallback(NULL, NULL);
+    fpm_server_destroy(tr->fpm);
+    learned_destroy(tr->learned);
+    free(tr->frr);
+    memset(tr, 0, sizeof *tr);
+}

@@ -1,0 +1,45 @@
+/* Dynamic routing per tenant, as the daemon runs it: for every tenant with a `routing` section, a
+ * compartment (network namespace "hnvgw-NAME"), its FPM listener inside, and its FRR instance;
+ * the routes FRR learns go into the tenant's FIB below the configuration's (learned.h).
+ *
+ * The module promises: tenant_routing_start() sets everything up or nothing (returns an error
+ * with the state it built torn down); tenant_routing_poll() never blocks; tenant_routing_stop()
+ * stops FRR, closes the listeners and removes the compartments. */
+#ifndef HNVGW_TENANT_ROUTING_H
+#define HNVGW_TENANT_ROUTING_H
+
+#include <stddef.h>
+
+#include "dataplane/dp.h"
+#include "gateway/config.h"
+#include "routing/fpm_server.h"
+#include "routing/frr.h"
+#include "routing/learned.h"
+
+#define TENANT_ROUTING_SETTLE_MS 3000   /* Quiet time after a replay before its sweep. */
+#define TENANT_ROUTING_HOLD_MS   120000 /* How long a vanished zebra's routes are kept. */
+
+/* The dynamic routing of a node. */
+struct tenant_routing {
+    struct learned *learned;  /* Learned routes of every tenant. */
+    struct fpm_server *fpm;   /* The FPM listeners. */
+    struct frr_instance *frr; /* Owned array: one per tenant with routing. */
+    size_t n_frr;             /* Entries. */
+};
+
+/* Builds the dynamic routing of 'cfg' on 'dp' into '*out' (a node without routing sections gets
+ * a learned table and nothing else). Returns 0 or a positive errno with a message in 'err'
+ * (256 bytes). */
+int tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvgw_config *cfg,
+                         char *err);
+
+/* Serves FPM connections and supervises FRR. */
+void tenant_routing_poll(struct tenant_routing *tr);
+
+/* After a reload: judges learned routes by the new configuration. */
+int tenant_routing_reconfigure(struct tenant_routing *tr, const struct hnvgw_config *cfg);
+
+/* Stops everything tenant_routing_start() built. Accepts a zeroed struct. */
+void tenant_routing_stop(struct tenant_routing *tr);
+
+#endif

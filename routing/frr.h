@@ -1,0 +1,60 @@
+/* A tenant's FRR instance: zebra (with dplane_fpm_nl), staticd and bgpd, run inside the tenant's
+ * compartment from a config generated out of the tenant's `routing` section, and supervised.
+ *
+ * The module promises:
+ * - frr_write_config() writes zebra.conf, staticd.conf and bgpd.conf for the tenant into its state
+ *   directory (owned by user frr): ASN, router-id, neighbors with password and timers, the
+ *   tenant's subnets plus its configured networks, FPM toward 127.0.0.1:fpm_port without
+ *   next-hop groups, and the operator's extra_config verbatim.
+ * - frr_poll() restarts a daemon that exited, with back-off (1 s doubling to 30 s), and logs
+ *   every start, exit and restart. frr_stop() stops them by pid.
+ * - The vty sockets are in the state directory: `vtysh --vty_socket DIR` reaches them.
+ * Control thread only. */
+#ifndef HNVGW_FRR_H
+#define HNVGW_FRR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gateway/config.h"
+
+#define FRR_STATE_ROOT "/run/hnvgw/frr"
+#define FRR_BIN_DIR    "/usr/lib/frr"
+#define FRR_N_DAEMONS  3 /* zebra, staticd, bgpd. */
+
+/* One supervised daemon. */
+struct frr_daemon {
+    const char *name;       /* "zebra", "staticd" or "bgpd". */
+    pid_t pid;              /* Running pid, 0 when not running. */
+    unsigned restarts;      /* Restarts after an exit. */
+    unsigned backoff_ms;    /* Wait before the next restart. */
+    uint64_t next_start_ms; /* When it may start again (0: now). */
+};
+
+/* One tenant's instance. */
+struct frr_instance {
+    uint16_t tenant;                          /* Routing domain. */
+    char tenant_name[CONFIG_NAME_MAX];        /* For logs. */
+    char netns[128];                          /* Compartment path. */
+    char dir[160];                            /* State dir: configs, pids, sockets. */
+    struct frr_daemon daemons[FRR_N_DAEMONS]; /* zebra first: the others need its socket. */
+};
+
+/* Logs one supervision event (the daemon's own log line function). */
+typedef void frr_log_fn(const char *msg);
+
+/* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started). */
+void frr_init(struct frr_instance *fi, const struct config_tenant *t, const char *netns);
+
+/* Writes the three daemon configs of 't' into fi->dir. Returns 0 or a positive errno with a
+ * message in 'err' (256 bytes). */
+int frr_write_config(struct frr_instance *fi, const struct config_tenant *t, char *err);
+
+/* Starts the daemons that are due; reaps and schedules the restart of those that exited. */
+void frr_poll(struct frr_instance *fi, frr_log_fn *log);
+
+/* Stops every daemon (SIGTERM, then waits for it). */
+void frr_stop(struct frr_instance *fi);
+
+#endif

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Lab: a tenant's FRR feeds the data plane over FPM. The gateway runs the shipped config plus a
+# routing section for contoso; hnvgwd makes contoso's compartment (a netns), starts zebra (with
+# dplane_fpm_nl), staticd and bgpd in it, and takes the routes zebra selects into contoso's FIB.
+# A static route in FRR (extra_config) to 192.168.77.0/24 via the external router 10.99.0.2
+# steers a VM's ping; a route added at run time is swept after zebra and staticd are killed and
+# restarted (their replay does not renew it); malformed FPM frames are counted and survived.
+#
+# Until the compartment's exception port exists (the data-plane side of BGP), the test gives the
+# compartment a veth on 10.99.0.0/24 so that zebra can resolve the next hop.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topology.sh"
+lab_init routing
+
+routing_conf() {
+  sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1}|' "$1" &&
+    grep -q 'asn = 65001' "$1"
+}
+LAB_GW_CONF_EDIT=routing_conf
+lab_topology_up || { echo "# topology failed"; exit 1; }
+FRR_DIR=/run/hnvgw/frr/contoso
+vm() { local n=$1; shift; ip netns exec "${NS_VM[$n]}" "$@"; }
+
+# The FRR daemons hnvgwd started, tracked so that the lab's cleanup stops them even if the
+# daemon does not.
+frr_pid() { cat "$FRR_DIR/$1.pid" 2>/dev/null; }
+track_frr() { local d p; for d in zebra staticd bgpd; do p=$(frr_pid $d) && [ -n "$p" ] && lab_track_pid "$p"; done; return 0; }
+frr_up() { local d; for d in zebra staticd bgpd; do [ -n "$(frr_pid $d)" ] && kill -0 "$(frr_pid $d)" 2>/dev/null || return 1; done; }
+ok "hnvgwd started zebra, staticd and bgpd for contoso" lab_wait_for frr_up
+track_frr
+in_compartment() { nsenter --net="/proc/$(frr_pid zebra)/ns/net" "$@"; }
+
+# The compartment's stand-in for its exception port: a veth whose far end is up in a lab netns.
+NS_STUB=$(lab_netns stub)
+ip link add hnvstub0 type veth peer name stub0 netns "$NS_STUB"
+ip link set hnvstub0 netns "/proc/$(frr_pid zebra)/ns/net"
+in_compartment ip addr add 10.99.0.50/24 dev hnvstub0
+in_compartment ip link set hnvstub0 up
+ip -n "$NS_STUB" link set stub0 up
+ip -n "$NS_EXT" addr add 192.168.77.1/32 dev lo
+ip -n "$NS_EXT" addr add 192.168.78.1/32 dev lo
+
+fpm_field() { ctl gw --json show fpm | $LAB_PY -c "import json,sys; print(json.load(sys.stdin)[0]['$1'])"; }
+route_is() { # route_is PREFIX WANT: the route's next hop in contoso, "" when absent
+  ctl gw --json show routes tenant=contoso | $LAB_PY -c '
+import json, sys
+r = [x for x in json.load(sys.stdin) if x["prefix"] == sys.argv[1] and x["source"] == "frr"]
+want = sys.argv[2]
+sys.exit(0 if (r and r[0]["installed"] and r[0]["next_hop"] == want) or (not r and want == "") else 1)' "$1" "$2"
+}
+
+fpm_connected() { [ "$(fpm_field connected)" = True ]; }
+ok "zebra connected to the FPM listener in the compartment" lab_wait_for fpm_connected
+ok "the FRR static route arrived over FPM: 192.168.77.0/24 via 10.99.0.2" \
+  lab_wait_for route_is 192.168.77.0/24 "external 10.99.0.2"
+ok "and steers a VM's traffic: vma1 pings 192.168.77.1 behind the external router" \
+  lab_wait_for vm vma1 ping -c 1 -W 1 192.168.77.1
+nok "fabrikam has no such route" vm vmb1 ping -c 1 -W 1 192.168.77.1
+
+vtysh_static() { vtysh --vty_socket "$FRR_DIR" -d staticd -c "configure terminal" -c "ip route 192.168.78.0/24 10.99.0.2" >/dev/null; }
+ok "a route added at run time through vtysh arrives too" vtysh_static
+ok "192.168.78.0/24 is in the FIB" lab_wait_for route_is 192.168.78.0/24 "external 10.99.0.2"
+
+# zebra and staticd die: hnvgwd restarts them; staticd reads its file again, so 192.168.78.0/24
+# is not replayed and must be swept.
+connects=$(fpm_field connects)
+old_zebra=$(frr_pid zebra)
+kill "$(frr_pid staticd)" "$old_zebra"
+restarted() { [ -n "$(frr_pid zebra)" ] && [ "$(frr_pid zebra)" != "$old_zebra" ] && frr_up; }
+LAB_WAIT_TRIES=300 ok "hnvgwd restarts the killed daemons" lab_wait_for restarted
+track_frr
+ok "the restarts are logged" grep -q "frr contoso: zebra (pid $old_zebra)" "$LAB_DIR/gw.log"
+reconnected() { [ "$(fpm_field connects)" -gt "$connects" ] && [ "$(fpm_field connected)" = True ]; }
+LAB_WAIT_TRIES=300 ok "the new zebra reconnects over FPM" lab_wait_for reconnected
+LAB_WAIT_TRIES=300 ok "its replay brings 192.168.77.0/24 back" lab_wait_for route_is 192.168.77.0/24 "external 10.99.0.2"
+LAB_WAIT_TRIES=300 ok "and the stale 192.168.78.0/24 is swept" lab_wait_for route_is 192.168.78.0/24 ""
+swept_some() { [ "$(fpm_field swept)" -ge 1 ]; }
+ok "the sweep was counted" swept_some
+ok "traffic follows the replayed route" lab_wait_for vm vma1 ping -c 1 -W 1 192.168.77.1
+
+# Malformed frames from a client in the compartment: counted, the daemon keeps going, and zebra
+# (whose connection the client replaced) comes back with its routes.
+refused=$(fpm_field frames_refused)
+connects=$(fpm_field connects)
+in_compartment $LAB_PY - <<'EOF'
+import socket, struct
+s = socket.create_connection(("127.0.0.1", 2620))
+# A route message whose destination length is 40 (impossible for IPv4), then a frame header of
+# version 7, which ends the stream.
+rtm = struct.pack("=BBBBBBBBI", 2, 40, 0, 0, 254, 186, 0, 1, 0)
+nl = struct.pack("=IHHII", 16 + len(rtm), 24, 0, 0, 0) + rtm
+s.sendall(struct.pack("!BBH", 1, 1, 4 + len(nl)) + nl)
+s.sendall(b"\x07\x01\x00\x04")
+s.close()
+EOF
+more_refused() { [ "$(fpm_field frames_refused)" -gt "$refused" ]; }
+ok "a malformed FPM frame is counted as refused" lab_wait_for more_refused
+closed_bad() { [ "$(fpm_field closed_bad_stream)" -ge 1 ]; }
+ok "a stream with a bad header is closed and counted" lab_wait_for closed_bad
+zebra_back() { [ "$(fpm_field connects)" -ge $((connects + 2)) ] && fpm_connected; }
+LAB_WAIT_TRIES=600 ok "zebra, whose connection the client replaced, reconnects" lab_wait_for zebra_back
+ok "and its route is still there" lab_wait_for route_is 192.168.77.0/24 "external 10.99.0.2"
+ok "the gateway still forwards" lab_wait_for vm vma1 ping -c 1 -W 1 192.168.77.1
+lab_done
