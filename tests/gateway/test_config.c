@@ -112,6 +112,9 @@
     "\n    }\n"
 /* A config whose tenant "contoso" has a nat section with 'keys'. */
 #define NAT_CFG(keys) NAT_BASE TENANT_A_NAT(NAT(keys))
+/* A config whose tenant "contoso" has a routing section with 'keys' (from line 32). */
+#define ROUTING_CFG(keys) NAT_BASE TENANT_A_NAT("  routing {\n" keys "  }\n")
+#define ROUTING_MIN       "    asn = 65001\n    router_id = \"10.1.1.1\"\n"
 
 /* ---- Helpers ---- */
 
@@ -517,6 +520,31 @@ static const struct bad_case bad_cases[] = {
     /* nat */
     {"nat_needs_external_port", NODE_GW PORT_PA TENANT_A_NAT("  nat { #<<\n" NAT_PUB "  }\n"),
      "tenant \"contoso\" nat: NAT needs an external port", -1},
+    {"routing_asn_missing", ROUTING_CFG("    router_id = \"10.1.1.1\"\n"),
+     "tenant \"contoso\" routing asn: is required", 32},
+    {"routing_router_id_bad", ROUTING_CFG("    asn = 65001\n    router_id = \"10.1.1\"\n"),
+     "tenant \"contoso\" routing router_id: '10.1.1' is not an IPv4 address", 34},
+    {"routing_twice",
+     NAT_BASE TENANT_A_NAT("  routing {\n" ROUTING_MIN "  }\n  routing { #<<\n" ROUTING_MIN
+                           "  }\n"),
+     "tenant \"contoso\" routing: defined twice (first at line 32)", -1},
+    {"routing_network_host_bits", ROUTING_CFG(ROUTING_MIN "    networks = {\"10.9.0.1/16\"} #<<\n"),
+     "tenant \"contoso\" routing networks: '10.9.0.1/16' has host bits set", -1},
+    {"routing_fpm_port_range", ROUTING_CFG(ROUTING_MIN "    fpm_port = 70000 #<<\n"),
+     "tenant \"contoso\" routing fpm_port: 70000 is out of range", -1},
+    {"routing_neighbor_not_ip",
+     ROUTING_CFG(ROUTING_MIN "    neighbor \"peer1\" { #<<\n      remote_as = 65002\n    }\n"),
+     "tenant \"contoso\" routing neighbor \"peer1\" neighbor: 'peer1' is not an IPv4 address", -1},
+    {"routing_neighbor_no_as", ROUTING_CFG(ROUTING_MIN "    neighbor \"10.99.0.2\" { #<<\n    }\n"),
+     "routing neighbor \"10.99.0.2\" remote_as: is required", -1},
+    {"routing_neighbor_hold",
+     ROUTING_CFG(ROUTING_MIN "    neighbor \"10.99.0.2\" {\n      remote_as = 65002\n"
+                             "      keepalive = 10\n      hold = 5 #<<\n    }\n"),
+     "hold: 5 must be 0, or 3 or more and >= keepalive 10", -1},
+    {"routing_neighbor_password",
+     ROUTING_CFG(ROUTING_MIN "    neighbor \"10.99.0.2\" {\n      remote_as = 65002\n"
+                             "      password = \"two words\" #<<\n    }\n"),
+     "password: only printable characters without spaces or quotes", -1},
     {"nat_needs_gateway_role",
      NODE_HOST PORT_PA_HOST PORT_EXT TENANT_A_NAT("  nat { #<<\n" NAT_PUB "  }\n"),
      "tenant \"contoso\" nat: NAT needs \"gateway\" in node roles", -1},
@@ -1397,6 +1425,44 @@ static const char nat_full_text[] =
     "}\n" TENANT_B;
 
 /* Defaults of every nat key, and of the node's NAT keys. */
+/* A full routing section, its defaults, and a clone of it. */
+static void
+test_routing(void **state)
+{
+    struct hnvgw_config *cfg =
+        load_ok(ROUTING_CFG(ROUTING_MIN "    networks = {\"10.9.0.0/16\"}\n"
+                                        "    extra_config = \"ip route 192.168.7.0/24 10.99.0.2\"\n"
+                                        "    neighbor \"10.99.0.2\" {\n      remote_as = 65002\n"
+                                        "      password = \"s3cret\"\n    }\n"));
+    struct hnvgw_config *copy;
+    const struct config_routing *r;
+
+    (void)state;
+    r = cfg->tenants[0].routing;
+    assert_non_null(r);
+    assert_int_equal(r->asn, 65001);
+    assert_int_equal(r->router_id.v4, htonl(0x0a010101));
+    assert_int_equal(r->fpm_port, 2620);
+    assert_int_equal(r->n_networks, 1);
+    assert_string_equal(r->extra_config, "ip route 192.168.7.0/24 10.99.0.2");
+    assert_int_equal(r->n_neighbors, 1);
+    assert_int_equal(r->neighbors[0].remote_as, 65002);
+    assert_string_equal(r->neighbors[0].password, "s3cret");
+    assert_int_equal(r->neighbors[0].keepalive, 60);
+    assert_int_equal(r->neighbors[0].hold, 180);
+    assert_false(r->neighbors[0].ebgp_multihop);
+    copy = policy_config_clone(cfg);
+    assert_non_null(copy);
+    assert_ptr_not_equal(copy->tenants[0].routing, r);
+    assert_string_equal(copy->tenants[0].routing->extra_config, r->extra_config);
+    assert_int_equal(copy->tenants[0].routing->neighbors[0].remote_as, 65002);
+    assert_null(policy_restart_needed(cfg, copy));
+    copy->tenants[0].routing->neighbors[0].hold = 90;
+    assert_string_equal(policy_restart_needed(cfg, copy), "a tenant's routing section");
+    config_destroy(copy);
+    config_destroy(cfg);
+}
+
 static void
 test_nat_defaults(void **state)
 {
@@ -1748,6 +1814,7 @@ main(void)
         cmocka_unit_test(test_check_lookup),
         cmocka_unit_test(test_check_lookup_vm_port),
         cmocka_unit_test(test_check_route),
+        cmocka_unit_test(test_routing),
         cmocka_unit_test(test_nat_defaults),
         cmocka_unit_test(test_nat_full),
         cmocka_unit_test(test_nat_shared_address),
