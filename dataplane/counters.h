@@ -47,6 +47,10 @@
     X(nat, handoffs, "packets handed to the worker that owns their session")                       \
     X(nat, fragments, "IPv4 fragments received for NAT")                                           \
     X(nat, reassembled, "datagrams reassembled from fragments for NAT")                            \
+    X(exception, rx, "frames from tenant compartments")                                            \
+    X(exception, arp_replied, "compartment ARP requests answered (the data plane is every hop)")   \
+    X(exception, routed, "compartment packets routed in their tenant")                             \
+    X(exception, punted, "control packets for the gateway's addresses sent to the compartment")    \
     X(worker, idle_sleeps, "times an idle worker slept")
 
 /* Drop reasons: X(stage, name, help). */
@@ -108,6 +112,8 @@
     X(nat, handoff_full, "the owning worker's hand-off ring was full")                             \
     X(nat, reassembly_failed, "fragment not reassembled (table full, timeout or bad fragment)")    \
     X(nat, log_lost, "mapping-log records lost: the log ring was full")                            \
+    X(exception, runt, "compartment frame shorter than its headers")                               \
+    X(exception, unsupported, "compartment frame that is neither ARP nor IPv4")                    \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \
     X(tx, neigh_queue_full, "packet dropped while waiting for ARP resolution")                     \
     X(tx, port_full, "the port's transmit queue was full")                                         \

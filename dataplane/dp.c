@@ -80,7 +80,9 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
     dp->workers = rte_zmalloc("workers", sizeof *dp->workers * params->n_workers, 64);
     dp->nh = rte_zmalloc("nh", sizeof *dp->nh * DP_NH_MAX, 64);
     dp->nh_refcnt = rte_zmalloc("nh_refcnt", sizeof *dp->nh_refcnt * DP_NH_MAX, 64);
-    if (!dp->qsbr || !dp->workers || !dp->nh || !dp->nh_refcnt) {
+    dp->exception_port =
+        rte_zmalloc("exception_port", sizeof *dp->exception_port * DP_MAX_TENANTS, 64);
+    if (!dp->qsbr || !dp->workers || !dp->nh || !dp->nh_refcnt || !dp->exception_port) {
         set_err(err, "out of memory for the data plane");
         goto fail;
     }
@@ -204,6 +206,8 @@ dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, c
         dp->provider_port = id;
     } else if (conf->kind == DP_PORT_EXTERNAL) {
         dp->external_port = id;
+    } else if (conf->kind == DP_PORT_EXCEPTION) {
+        dp->exception_port[conf->tenant] = (uint16_t)(id + 1);
     }
     *port_id = id;
     return 0;
@@ -283,6 +287,9 @@ dispatch(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *p)
         break;
     case DP_PORT_VM:
         dp_vm_input(w, m, p);
+        break;
+    case DP_PORT_EXCEPTION:
+        dp_exception_input(w, m, p);
         break;
     }
 }
@@ -483,6 +490,7 @@ dp_destroy(struct dp *dp)
     rcu_table_destroy(dp->neighbors);
     rte_free(dp->nh);
     rte_free(dp->nh_refcnt);
+    rte_free(dp->exception_port);
     for (unsigned i = 0; dp->workers && i < dp->params.n_workers; i++) {
         rte_free(dp->workers[i].trace);
     }

@@ -45,9 +45,10 @@ struct dp_params {
 };
 
 enum dp_port_kind {
-    DP_PORT_PROVIDER, /* PA network. */
-    DP_PORT_EXTERNAL, /* Uplink. */
-    DP_PORT_VM,       /* Local VM NIC. */
+    DP_PORT_PROVIDER,  /* PA network. */
+    DP_PORT_EXTERNAL,  /* Uplink. */
+    DP_PORT_VM,        /* Local VM NIC. */
+    DP_PORT_EXCEPTION, /* A tenant compartment's TAP: the gateway's own control traffic. */
 };
 
 /* A port as the control plane describes it. */
@@ -63,6 +64,8 @@ struct dp_port_conf {
     uint32_t vsid;          /* vm: bound VSID. */
     uint32_t ca;            /* vm: bound CA. */
     uint16_t mtu;           /* L3 MTU of the port (0: 1500). */
+    uint16_t tenant;        /* exception: the routing domain the compartment belongs to. */
+    uint8_t peer_mac[6];    /* exception: the MAC of the compartment's side of the TAP. */
 };
 
 /* A virtual subnet as the data plane needs it. */

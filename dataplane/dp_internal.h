@@ -158,11 +158,12 @@ struct dp {
     uint32_t trace_epoch;               /* Bumped to make workers clear their trace buffers. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
-    uint32_t neigh_gen;  /* Bumped on every neighbor change (invalidates the worker caches). */
-    uint32_t subnet_gen; /* Bumped on every subnet change (invalidates the VSID caches). */
-    struct nat *nat;     /* NAT44 state, NULL when the node has no NAT. */
-    volatile bool stop;  /* Asks workers to exit. */
-    bool started;        /* dp_start() succeeded. */
+    uint32_t neigh_gen;       /* Bumped on every neighbor change (invalidates the worker caches). */
+    uint32_t subnet_gen;      /* Bumped on every subnet change (invalidates the VSID caches). */
+    struct nat *nat;          /* NAT44 state, NULL when the node has no NAT. */
+    uint16_t *exception_port; /* Routing domain -> its exception port id + 1 (0: none). */
+    volatile bool stop;       /* Asks workers to exit. */
+    bool started;             /* dp_start() succeeded. */
 };
 
 /* ---- Helpers used by several stages. ---- */
@@ -324,6 +325,12 @@ void dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_sub
                     uint32_t dst, const struct dp_subnet *in_subnet);
 /* stage_encap.c: encapsulates the Ethernet frame at m's data toward 'pa' with 'vsid'. */
 void dp_encap_output(struct dp_worker *w, struct rte_mbuf *m, uint32_t vsid, uint32_t pa);
+/* stage_exception.c: a frame from a tenant compartment (its kernel: BGP, ICMP, ARP). */
+void dp_exception_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port);
+/* stage_exception.c: hands the IPv4 packet at m's data, addressed to one of the gateway's own
+ * addresses in routing domain 'tenant', to the compartment when it is control traffic it
+ * terminates (BGP, ICMP). Returns false (m untouched) when it is not, or there is none. */
+bool dp_exception_punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant);
 /* stage_vm.c: a frame received on a VM port. */
 void dp_vm_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port *port);
 /* stage_vm.c: delivers an Ethernet frame to a local VM port. */

@@ -174,6 +174,11 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
              nh ? (nh->type == DP_NH_EXTERNAL || nh->type == DP_NH_CA ? nh->ip : nh->vsid) : 0);
 
     if (nh && nh->type == DP_NH_LOCAL) {
+        /* A compartment terminates its own control traffic (BGP, ping); without one, the data
+         * plane answers ping. */
+        if (dp_exception_punt(w, m, tenant)) {
+            return;
+        }
         if (ip->next_proto_id == IPPROTO_ICMP &&
             dp_icmp_echo_reply(ip, rte_be_to_cpu_16(ip->total_length))) {
             /* The reply is a new packet from us: route it back with a fresh TTL. */

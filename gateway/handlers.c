@@ -61,7 +61,10 @@ arg_uint(json_t *args, const char *key, uint32_t *out, bool *present, char *err)
 static const char *
 kind_name(enum dp_port_kind k)
 {
-    return k == DP_PORT_PROVIDER ? "provider" : k == DP_PORT_EXTERNAL ? "external" : "vm";
+    return k == DP_PORT_PROVIDER   ? "provider"
+           : k == DP_PORT_EXTERNAL ? "external"
+           : k == DP_PORT_VM       ? "vm"
+                                   : "exception";
 }
 
 static int

@@ -149,6 +149,9 @@ main(int argc, char **argv)
         ret = policy_add_ports(dp, cfg, dperr);
     }
     if (ret == 0) {
+        ret = tenant_routing_add_ports(dp, cfg, dperr);
+    }
+    if (ret == 0) {
         ret = policy_nat_setup(dp, cfg, dperr);
     }
     /* The policy goes in before the workers start, so that the first packets find it. */

@@ -23,6 +23,43 @@ compartment_name(const struct config_tenant *t, char *buf, size_t len)
     snprintf(buf, len, "hnvgw-%s", t->name);
 }
 
+/* The MACs of tenant 'id's exception port: the data plane's side (peer false) and the
+ * compartment's. */
+static void
+exception_mac(uint32_t id, bool peer, uint8_t mac[6])
+{
+    const uint8_t m[6] = {0x02, 0x00, 0xee, peer, (uint8_t)(id >> 8), (uint8_t)id};
+    memcpy(mac, m, 6);
+}
+
+int
+tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+{
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        struct dp_port_conf pc;
+        uint16_t id;
+        int ret;
+
+        if (!t->routing) {
+            continue;
+        }
+        memset(&pc, 0, sizeof pc);
+        pc.kind = DP_PORT_EXCEPTION;
+        snprintf(pc.name, sizeof pc.name, "exc-%.24s", t->name);
+        snprintf(pc.devargs, sizeof pc.devargs, "net_tap_x%u,iface=hnvx%u", t->id, t->id);
+        exception_mac(t->id, false, pc.mac);
+        exception_mac(t->id, true, pc.peer_mac);
+        pc.tenant = (uint16_t)t->id;
+        pc.mtu = 1500;
+        ret = dp_port_add(dp, &pc, &id, err);
+        if (ret) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
 int
 tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvgw_config *cfg,
                      char *err)
@@ -53,6 +90,21 @@ tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvg
         }
         compartment_name(t, name, sizeof name);
         ret = compartment_create(name, path, err);
+        if (!ret) {
+            /* The exception port's kernel side carries the tenant gateway's own addresses. */
+            struct hnvgw_prefix addrs[64];
+            size_t n_addrs = 0;
+            uint8_t mac[6];
+            char ifname[16];
+
+            for (size_t s = 0; s < t->n_subnets && n_addrs < 64; s++) {
+                addrs[n_addrs].addr = t->subnets[s].gateway_ip;
+                addrs[n_addrs++].plen = t->subnets[s].prefix.plen;
+            }
+            exception_mac(t->id, true, mac);
+            snprintf(ifname, sizeof ifname, "hnvx%u", t->id);
+            ret = compartment_adopt_link(path, ifname, mac, addrs, n_addrs, err);
+        }
         if (!ret) {
             ret =
                 fpm_server_listen(tr->fpm, (uint16_t)t->id, path, t->routing->fpm_port, NULL, err);

@@ -27,6 +27,11 @@ struct tenant_routing {
     size_t n_frr;             /* Entries. */
 };
 
+/* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP
+ * "hnvx<id>" whose kernel side tenant_routing_start() moves into the compartment. Returns 0 or a
+ * positive errno with a message in 'err' (DP_ERR_MAX bytes). */
+int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
 /* Builds the dynamic routing of 'cfg' on 'dp' into '*out' (a node without routing sections gets
  * a learned table and nothing else). Returns 0 or a positive errno with a message in 'err'
  * (256 bytes). */

@@ -1,9 +1,18 @@
 /* Tenant compartments (see compartment.h). */
 #include "routing/compartment.h"
 
+/* <net/if.h> before the kernel headers, whose copy of the IFF_ flags then steps aside. */
+#include <net/if.h>
+
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -117,6 +126,146 @@ compartment_destroy(const char *name)
         return errno;
     }
     return unlink(path) < 0 && errno != ENOENT ? errno : 0;
+}
+
+/* Moves link 'ifindex' into the namespace open at 'nsfd', over rtnetlink (libmnl). */
+static int
+move_link(unsigned ifindex, int nsfd)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    struct ifinfomsg *ifm;
+    unsigned seq = (unsigned)time(NULL), portid;
+    int ret = 0;
+
+    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        ret = errno;
+        goto out;
+    }
+    portid = mnl_socket_get_portid(nl);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = seq;
+    ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+    ifm->ifi_family = AF_UNSPEC;
+    ifm->ifi_index = (int)ifindex;
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+        ret = errno;
+        goto out;
+    }
+    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n < 0 || mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0) {
+        ret = errno ? errno : EPROTO;
+    }
+out:
+    if (nl) {
+        mnl_socket_close(nl);
+    }
+    return ret;
+}
+
+/* Sets IPv4 address 'a' (with its prefix length) on interface 'name'. */
+static int
+set_addr(int fd, const char *name, const struct hnvgw_prefix *a)
+{
+    struct ifreq ifr;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = a->addr.v4;
+    if (ioctl(fd, SIOCSIFADDR, &ifr) < 0) {
+        return errno;
+    }
+    sin->sin_addr.s_addr = a->plen ? htonl(~0u << (32 - a->plen)) : 0;
+    return ioctl(fd, SIOCSIFNETMASK, &ifr) < 0 ? errno : 0;
+}
+
+/* In the compartment (a forked child): MAC, addresses, up, default route. */
+static int
+child_configure(const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
+                size_t n)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    struct rtentry rt;
+    int ret = 0;
+
+    if (fd < 0) {
+        return errno;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+    if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0) {
+        ret = errno;
+    }
+    for (size_t i = 0; !ret && i < n; i++) {
+        char alias[IFNAMSIZ];
+        snprintf(alias, sizeof alias, i ? "%.10s:%zu" : "%s", ifname, i);
+        ret = set_addr(fd, alias, &addrs[i]);
+    }
+    if (!ret) {
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+            ret = errno;
+        } else {
+            ifr.ifr_flags |= IFF_UP;
+            ret = ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? errno : 0;
+        }
+    }
+    if (!ret) {
+        memset(&rt, 0, sizeof rt);
+        rt.rt_dst.sa_family = AF_INET;
+        rt.rt_genmask.sa_family = AF_INET;
+        rt.rt_flags = RTF_UP;
+        rt.rt_dev = (char *)ifname;
+        if (ioctl(fd, SIOCADDRT, &rt) < 0 && errno != EEXIST) {
+            ret = errno;
+        }
+    }
+    close(fd);
+    return ret;
+}
+
+int
+compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
+                       const struct hnvgw_prefix *addrs, size_t n_addrs, char *err)
+{
+    unsigned ifindex = if_nametoindex(ifname);
+    int nsfd = open(netns_path, O_RDONLY | O_CLOEXEC), ret, status;
+    pid_t pid;
+
+    if (!ifindex || nsfd < 0) {
+        ret = errno;
+        snprintf(err, 256, "cannot find %s or %s: %s", ifname, netns_path, strerror(ret));
+        if (nsfd >= 0) {
+            close(nsfd);
+        }
+        return ret;
+    }
+    ret = move_link(ifindex, nsfd);
+    if (ret) {
+        close(nsfd);
+        snprintf(err, 256, "cannot move %s into %s: %s", ifname, netns_path, strerror(ret));
+        return ret;
+    }
+    pid = fork();
+    if (pid == 0) {
+        _exit(setns(nsfd, CLONE_NEWNET) < 0 ? errno : child_configure(ifname, mac, addrs, n_addrs));
+    }
+    close(nsfd);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        ret = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
+        snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
+        return ret;
+    }
+    return 0;
 }
 
 pid_t

@@ -184,23 +184,28 @@ route_msg(const struct nlmsghdr *nlh, struct fpm_route *r, enum fpm_error *why)
     r->add = nlh->nlmsg_type == RTM_NEWROUTE;
     r->protocol = rtm->rtm_protocol;
     r->table = at.tb[RTA_TABLE] ? mnl_attr_get_u32(at.tb[RTA_TABLE]) : rtm->rtm_table;
-    if (r->table != RT_TABLE_MAIN_ID) {
-        return MSG_IGNORED; /* Only the compartment's main table is forwarded on. */
+    /* Only the compartment's main table is forwarded on. zebra's deletes may leave the table
+     * and the type unset (measured with FRR 8.4): a delete names a prefix, nothing more. */
+    if (r->table != RT_TABLE_MAIN_ID && (r->add || r->table != RT_TABLE_UNSPEC)) {
+        return MSG_IGNORED;
     }
-    switch (rtm->rtm_type) {
-    case RTN_UNICAST:
+    if (!r->add && (rtm->rtm_type == RTN_UNSPEC || rtm->rtm_type == RTN_UNICAST)) {
         r->kind = FPM_ROUTE_UNICAST;
-        break;
-    case RTN_BLACKHOLE:
-        r->kind = FPM_ROUTE_BLACKHOLE;
-        break;
-    case RTN_UNREACHABLE:
-    case RTN_PROHIBIT:
-        r->kind = FPM_ROUTE_UNREACHABLE;
-        break;
-    default:
-        return MSG_IGNORED; /* Local, broadcast, multicast: the compartment's own business. */
-    }
+    } else
+        switch (rtm->rtm_type) {
+        case RTN_UNICAST:
+            r->kind = FPM_ROUTE_UNICAST;
+            break;
+        case RTN_BLACKHOLE:
+            r->kind = FPM_ROUTE_BLACKHOLE;
+            break;
+        case RTN_UNREACHABLE:
+        case RTN_PROHIBIT:
+            r->kind = FPM_ROUTE_UNREACHABLE;
+            break;
+        default:
+            return MSG_IGNORED; /* Local, broadcast, multicast: the compartment's own business. */
+        }
     max_plen = af == AF_INET ? 32 : 128;
     if (rtm->rtm_dst_len > max_plen || (!at.tb[RTA_DST] && rtm->rtm_dst_len) ||
         (at.tb[RTA_DST] && !attr_ip(at.tb[RTA_DST], af, &r->prefix.addr))) {

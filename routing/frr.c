@@ -140,6 +140,9 @@ frr_write_config(struct frr_instance *fi, const struct config_tenant *t, char *e
                 fi->daemons[i].name, fi->dir, fi->daemons[i].name);
         if (i == 0) {
             fprintf(f, "fpm address 127.0.0.1 port %u\nno fpm use-next-hop-groups\n", r->fpm_port);
+            /* Every destination of the compartment is behind its exception port's default
+             * route, next hops included. */
+            fprintf(f, "ip nht resolve-via-default\n");
         }
         if (i == 2) {
             write_bgp(f, t);

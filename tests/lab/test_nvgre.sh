@@ -65,9 +65,11 @@ ok "isolation: the unreachable was counted as no_route" stat_ge gw route.no_rout
 
 # Wire format, seen by tshark on the PA switch.
 cap="$LAB_DIR/pa.pcap"
-ip netns exec "$NS_PA" tshark -q -i br0 -f "ip proto 47" -w "$cap" -a duration:4 >/dev/null 2>&1 &
+ip netns exec "$NS_PA" tshark -q -i br0 -f "ip proto 47" -w "$cap" -a duration:6 >/dev/null \
+  2>"$LAB_DIR/tshark.err" &
 tpid=$!; lab_track_pid $tpid
-sleep 1.5
+# tshark says when it captures; a fixed sleep lost the race on a busy machine.
+lab_wait_for grep -q "Capturing on" "$LAB_DIR/tshark.err"
 vm vma1 ping -c 2 -W 1 10.1.2.10 >/dev/null
 wait $tpid
 tshark -r "$cap" -Y gre -T fields -e gre.flags_and_version -e gre.proto -e gre.key 2>/dev/null |

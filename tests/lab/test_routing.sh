@@ -5,16 +5,15 @@
 # A static route in FRR (extra_config) to 192.168.77.0/24 via the external router 10.99.0.2
 # steers a VM's ping; a route added at run time is swept after zebra and staticd are killed and
 # restarted (their replay does not renew it); malformed FPM frames are counted and survived.
-#
-# Until the compartment's exception port exists (the data-plane side of BGP), the test gives the
-# compartment a veth on 10.99.0.0/24 so that zebra can resolve the next hop.
+# The compartment reaches the world through its exception port: the TAP hnvx1, whose default
+# route leads into contoso's routing domain.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init routing
 
 routing_conf() {
-  sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1}|' "$1" &&
+  sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
     grep -q 'asn = 65001' "$1"
 }
 LAB_GW_CONF_EDIT=routing_conf
@@ -31,15 +30,28 @@ ok "hnvgwd started zebra, staticd and bgpd for contoso" lab_wait_for frr_up
 track_frr
 in_compartment() { nsenter --net="/proc/$(frr_pid zebra)/ns/net" "$@"; }
 
-# The compartment's stand-in for its exception port: a veth whose far end is up in a lab netns.
-NS_STUB=$(lab_netns stub)
-ip link add hnvstub0 type veth peer name stub0 netns "$NS_STUB"
-ip link set hnvstub0 netns "/proc/$(frr_pid zebra)/ns/net"
-in_compartment ip addr add 10.99.0.50/24 dev hnvstub0
-in_compartment ip link set hnvstub0 up
-ip -n "$NS_STUB" link set stub0 up
 ip -n "$NS_EXT" addr add 192.168.77.1/32 dev lo
 ip -n "$NS_EXT" addr add 192.168.78.1/32 dev lo
+
+# The tenant's on-premises router: bird2 in the ext netns, peering with contoso's gateway
+# address 10.1.1.1 through the forwarding gateway, announcing 192.168.90.0/24.
+ip -n "$NS_EXT" addr add 192.168.90.1/32 dev lo
+cat >"$LAB_DIR/bird.conf" <<EOT
+router id 10.99.0.2;
+protocol device {}
+protocol static onprem { ipv4; route 192.168.90.0/24 blackhole; }
+protocol bgp contoso {
+  local 10.99.0.2 as 65002;
+  neighbor 10.1.1.1 as 65001;
+  multihop;
+  hold time 9;
+  keepalive time 3;
+  ipv4 { import all; export where proto = "onprem"; };
+}
+EOT
+ip netns exec "$NS_EXT" bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" >"$LAB_DIR/bird.log" 2>&1 &
+lab_track_pid $!
+birdc_() { birdc -s "$LAB_DIR/bird.ctl" "$@"; }
 
 fpm_field() { ctl gw --json show fpm | $LAB_PY -c "import json,sys; print(json.load(sys.stdin)[0]['$1'])"; }
 route_is() { # route_is PREFIX WANT: the route's next hop in contoso, "" when absent
@@ -57,6 +69,20 @@ ok "the FRR static route arrived over FPM: 192.168.77.0/24 via 10.99.0.2" \
 ok "and steers a VM's traffic: vma1 pings 192.168.77.1 behind the external router" \
   lab_wait_for vm vma1 ping -c 1 -W 1 192.168.77.1
 nok "fabrikam has no such route" vm vmb1 ping -c 1 -W 1 192.168.77.1
+
+bgp_up() { birdc_ show protocols contoso | grep -q Established; }
+LAB_WAIT_TRIES=600 ok "BGP between bird2 and contoso's FRR is established, through the data plane" lab_wait_for bgp_up
+ok "bird2 learned contoso's virtual subnets" lab_wait_for sh -c "birdc -s '$LAB_DIR/bird.ctl' show route 10.1.2.0/24 | grep -q 10.1.2.0/24"
+LAB_WAIT_TRIES=300 ok "contoso learned 192.168.90.0/24 from bird2, installed via 10.99.0.2" \
+  lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
+ok "and a VM reaches a host behind bird2" lab_wait_for vm vma1 ping -c 1 -W 1 192.168.90.1
+punted() { [ "$(stat_of gw exception.punted)" -gt 0 ] && [ "$(stat_of gw exception.routed)" -gt 0 ]; }
+ok "BGP went through the exception port both ways" punted
+birdc_ disable onprem >"$LAB_DIR/birdc.out" 2>&1
+withdrawn() { route_is 192.168.90.0/24 "" || { ctl gw --json show routes tenant=contoso | grep -o '"prefix": "192.168.90[^}]*'; cat "$LAB_DIR/birdc.out"; return 1; }; }
+LAB_WAIT_TRIES=300 ok "a withdraw by bird2 removes the route" lab_wait_for withdrawn
+birdc_ enable onprem >/dev/null
+ok "and an announcement brings it back" lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
 
 vtysh_static() { vtysh --vty_socket "$FRR_DIR" -d staticd -c "configure terminal" -c "ip route 192.168.78.0/24 10.99.0.2" >/dev/null; }
 ok "a route added at run time through vtysh arrives too" vtysh_static

@@ -271,6 +271,36 @@ test_normalised_and_ignored(void **state)
     assert_int_equal(dec.stats.ignored, 3);
 }
 
+/* zebra's deletes leave rtm_table and rtm_type unset (FRR 8.4): still deletes of the prefix. */
+static void
+test_delete_without_table_or_type(void **state)
+{
+    struct frame f;
+    struct nlmsghdr *nlh;
+    struct rtmsg *rtm;
+
+    (void)state;
+    frame_begin(&f);
+    nlh = route(&f, RTM_DELROUTE, AF_INET, "192.168.90.0", 24, RTN_UNSPEC);
+    rtm = mnl_nlmsg_get_payload(nlh);
+    rtm->rtm_table = RT_TABLE_UNSPEC;
+    done(&f, nlh);
+    frame_end(&f);
+    assert_int_equal(feed(&f), 0);
+    assert_int_equal(seen.n_last, 1);
+    assert_false(seen.last[0].add);
+    assert_int_equal(seen.last[0].prefix.addr.v4, ip4("192.168.90.0"));
+    /* An add with no table is not the main table's. */
+    frame_begin(&f);
+    nlh = route(&f, RTM_NEWROUTE, AF_INET, "192.168.91.0", 24, RTN_UNICAST);
+    ((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_table = RT_TABLE_UNSPEC;
+    mnl_attr_put_u32(nlh, RTA_OIF, 2);
+    done(&f, nlh);
+    frame_end(&f);
+    assert_int_equal(feed(&f), 0);
+    assert_int_equal(seen.n_last, 0);
+}
+
 /* The stream in pieces of every size gives the same frames as whole. */
 static void
 test_stream_in_pieces(void **state)
@@ -446,6 +476,7 @@ main(void)
         cmocka_unit_test_setup(test_multipath, setup),
         cmocka_unit_test_setup(test_ipv6_blackhole_unreachable, setup),
         cmocka_unit_test_setup(test_normalised_and_ignored, setup),
+        cmocka_unit_test_setup(test_delete_without_table_or_type, setup),
         cmocka_unit_test_setup(test_stream_in_pieces, setup),
         cmocka_unit_test_setup(test_bad_message_refuses_frame, setup),
         cmocka_unit_test_setup(test_bad_header_ends_stream, setup),
