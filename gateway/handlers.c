@@ -391,6 +391,67 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
+/* "show bgp": the BGP neighbors of a tenant's FRR, read from its bgpd ("show bgp summary json"
+ * through vtysh on the instance's own vty socket). */
+static int
+show_bgp(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const char *tname = arg(args, "tenant");
+    const struct frr_instance *fi = NULL;
+    char cmd[512];
+    json_error_t jerr;
+    json_t *summary, *arr, *af;
+    const char *af_name;
+    FILE *p;
+
+    for (size_t i = 0; i < gw->routing.n_frr; i++) {
+        if (tname && !strcmp(gw->routing.frr[i].tenant_name, tname)) {
+            fi = &gw->routing.frr[i];
+        }
+    }
+    if (!fi) {
+        snprintf(err, CTL_ERR_MAX, "tenant=%s: no such tenant with a routing section",
+                 tname ? tname : "(missing)");
+        return ENOENT;
+    }
+    snprintf(cmd, sizeof cmd, "vtysh --vty_socket '%s' -d bgpd -c 'show bgp summary json' 2>&1",
+             fi->dir);
+    p = popen(cmd, "r");
+    summary = p ? json_loadf(p, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+    if (p) {
+        pclose(p);
+    }
+    if (!summary) {
+        snprintf(err, CTL_ERR_MAX, "tenant %s: no answer from bgpd (is it running?)",
+                 fi->tenant_name);
+        return EIO;
+    }
+    arr = json_array();
+    json_object_foreach(summary, af_name, af)
+    {
+        json_t *peers = json_object_get(af, "peers"), *pv;
+        const char *peer;
+
+        json_object_foreach(peers, peer, pv)
+        {
+            json_t *o = json_object();
+            json_object_set_new(o, "tenant", json_string(fi->tenant_name));
+            json_object_set_new(o, "family", json_string(af_name));
+            json_object_set_new(o, "neighbor", json_string(peer));
+            json_object_set(o, "remote_as", json_object_get(pv, "remoteAs"));
+            json_object_set(o, "state", json_object_get(pv, "state"));
+            json_object_set(o, "uptime", json_object_get(pv, "peerUptime"));
+            json_object_set(o, "prefixes_received", json_object_get(pv, "pfxRcd"));
+            json_object_set(o, "prefixes_sent", json_object_get(pv, "pfxSnt"));
+            json_array_append_new(arr, o);
+        }
+    }
+    json_decref(summary);
+    *result = arr;
+    return 0;
+}
+
 static int
 show_fpm(json_t *args, json_t **result, char *err, void *aux)
 {
@@ -984,6 +1045,9 @@ handlers_register(struct gw_state *gw)
                         show_lookup, gw);
     ctl_server_register(gw->ctl, "show routes", "selected routes per tenant [tenant=NAME]",
                         show_routes, gw);
+    ctl_server_register(gw->ctl, "show bgp",
+                        "BGP neighbors of a tenant's FRR, read from its bgpd: tenant=NAME",
+                        show_bgp, gw);
     ctl_server_register(gw->ctl, "show fpm",
                         "FPM connections of the tenants' zebras, with frame and error counters",
                         show_fpm, gw);

@@ -72,6 +72,13 @@ nok "fabrikam has no such route" vm vmb1 ping -c 1 -W 1 192.168.77.1
 
 bgp_up() { birdc_ show protocols contoso | grep -q Established; }
 LAB_WAIT_TRIES=600 ok "BGP between bird2 and contoso's FRR is established, through the data plane" lab_wait_for bgp_up
+bgp_shown() {
+  ctl gw --json show bgp tenant=contoso | $LAB_PY -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["neighbor"] == "10.99.0.2"]
+sys.exit(0 if rows and rows[0]["state"] == "Established" and rows[0]["remote_as"] == 65002 else 1)'
+}
+ok "hnvgwctl show bgp reads the neighbor's state from FRR" lab_wait_for bgp_shown
 ok "bird2 learned contoso's virtual subnets" lab_wait_for sh -c "birdc -s '$LAB_DIR/bird.ctl' show route 10.1.2.0/24 | grep -q 10.1.2.0/24"
 LAB_WAIT_TRIES=300 ok "contoso learned 192.168.90.0/24 from bird2, installed via 10.99.0.2" \
   lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
