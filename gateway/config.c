@@ -2261,6 +2261,26 @@ load_nat_statics(struct loader *ld, cfg_t *sec, const struct config_tenant *t,
     return 0;
 }
 
+/* Finds the single 'name' section of tenant 'i' (nat, routing): '*sec' is NULL when there is
+ * none, else 'w' is set to it. A second one is an error. */
+static int
+tenant_section(struct loader *ld, size_t i, const char *name, cfg_t **sec, struct where *w)
+{
+    const struct config_tenant *t = &ld->cfg->tenants[i];
+    cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
+    unsigned n = cfg_size(tsec, name);
+
+    *sec = n ? cfg_getnsec(tsec, name, 0) : NULL;
+    if (n > 1) {
+        where_sec(w, ld, cfg_getnsec(tsec, name, 1), "tenant \"%s\" %s", t->name, name);
+        return report(w, EINVAL, NULL, 0, "defined twice (first at line %d)", section_line(*sec));
+    }
+    if (*sec) {
+        where_sec(w, ld, *sec, "tenant \"%s\" %s", t->name, name);
+    }
+    return 0;
+}
+
 /* The nat section of every tenant that has one: its keys and static mappings, checked on their
  * own. Rules between tenants are check_nat_shared()'s. Needs the ports and the node. */
 static int
@@ -2271,21 +2291,15 @@ load_nats(struct loader *ld)
 
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         struct config_tenant *t = &cfg->tenants[i];
-        cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
-        unsigned n = cfg_size(tsec, "nat");
         cfg_t *sec;
-        int ret;
+        int ret = tenant_section(ld, i, "nat", &sec, &w);
 
-        if (n == 0) {
+        if (ret) {
+            return ret;
+        }
+        if (!sec) {
             continue;
         }
-        sec = cfg_getnsec(tsec, "nat", 0);
-        if (n > 1) {
-            where_sec(&w, ld, cfg_getnsec(tsec, "nat", 1), "tenant \"%s\" nat", t->name);
-            return report(&w, EINVAL, NULL, 0, "defined twice (first at line %d)",
-                          section_line(sec));
-        }
-        where_sec(&w, ld, sec, "tenant \"%s\" nat", t->name);
         t->nat = calloc(1, sizeof *t->nat);
         if (!t->nat) {
             return report(&w, ENOMEM, NULL, 0, "out of memory");
@@ -2977,23 +2991,18 @@ load_routings(struct loader *ld)
 
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         struct config_tenant *t = &cfg->tenants[i];
-        cfg_t *tsec = cfg_getnsec(ld->root, "tenant", (unsigned)i);
-        unsigned n = cfg_size(tsec, "routing");
         struct config_routing *r;
         const char *s;
+        cfg_t *sec;
         long v;
-        int ret;
+        int ret = tenant_section(ld, i, "routing", &sec, &w);
 
-        if (n == 0) {
+        if (ret) {
+            return ret;
+        }
+        if (!sec) {
             continue;
         }
-        cfg_t *sec = cfg_getnsec(tsec, "routing", 0);
-        if (n > 1) {
-            where_sec(&w, ld, cfg_getnsec(tsec, "routing", 1), "tenant \"%s\" routing", t->name);
-            return report(&w, EINVAL, NULL, 0, "defined twice (first at line %d)",
-                          section_line(sec));
-        }
-        where_sec(&w, ld, sec, "tenant \"%s\" routing", t->name);
         r = t->routing = calloc(1, sizeof *r);
         if (!r) {
             return report(&w, ENOMEM, NULL, 0, "out of memory");
@@ -3014,7 +3023,7 @@ load_routings(struct loader *ld)
             return ret;
         }
         r->fpm_port = (uint16_t)v;
-        n = cfg_size(sec, "networks");
+        unsigned n = cfg_size(sec, "networks");
         r->networks = calloc(n ? n : 1, sizeof *r->networks);
         if (!r->networks) {
             return report(&w, ENOMEM, NULL, 0, "out of memory");
