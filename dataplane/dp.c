@@ -626,6 +626,10 @@ nh_unref(struct dp *dp, uint32_t idx)
     }
     struct dp_nexthop key = dp->nh[idx];
     rte_hash_del_key(dp->nh_index, &key);
+    /* A group holds a reference on each of its members. */
+    for (unsigned i = 0; key.type == DP_NH_ECMP && i < key.n_members; i++) {
+        nh_unref(dp, key.members[i]);
+    }
     /* The slot is reusable only when refcnt is 0 and a grace period has passed: hold a
      * reference across the wait so that nh_ref() cannot hand it out early. */
     dp->nh_refcnt[idx] = 1;
@@ -646,18 +650,38 @@ fib_exact(struct dp *dp, const uint8_t key[16], uint8_t depth)
     return (uint32_t)nh;
 }
 
+/* Points (tenant, prefix/plen) at next hop 'idx', whose reference the caller took and this
+ * consumes (released on failure). */
+static int
+route_install(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen, uint32_t idx)
+{
+    uint8_t key[16];
+    uint32_t old;
+
+    dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
+    old = fib_exact(dp, key, 16 + plen);
+    if (rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0) {
+        nh_unref(dp, idx);
+        return ENOSPC;
+    }
+    nh_unref(dp, old);
+    return 0;
+}
+
 int
 dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
              const struct dp_nexthop *nh)
 {
-    uint8_t key[16];
-    uint32_t old, idx;
+    uint32_t idx;
     struct dp_nexthop n = *nh;
 
     if (plen > 32) {
         return EINVAL;
     }
-    n.pad = 0;
+    if (n.type == DP_NH_ECMP) {
+        return EINVAL; /* dp_route_set_multi() builds groups. */
+    }
+    n.n_members = 0;
     memset(n.reserved, 0, sizeof n.reserved);
     if (n.type == DP_NH_CONNECTED || n.type == DP_NH_CA) {
         /* The subnet table is the authority on gateway MACs (the caller installs subnets first;
@@ -675,18 +699,72 @@ dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
         }
         n.tenant = (uint16_t)ip_idx;
     }
-    dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
-    old = fib_exact(dp, key, 16 + plen);
     idx = nh_ref(dp, &n);
-    if (!idx) {
-        return ENOSPC;
+    return idx ? route_install(dp, tenant, prefix, plen, idx) : ENOSPC;
+}
+
+int
+dp_route_set_multi(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
+                   const struct dp_nexthop *nhs, unsigned n)
+{
+    struct dp_nexthop group;
+    uint32_t existing, idx;
+    void *data;
+
+    if (n == 1) {
+        return dp_route_set(dp, tenant, prefix, plen, &nhs[0]);
     }
-    if (rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0) {
-        nh_unref(dp, idx);
-        return ENOSPC;
+    if (n < 1 || n > DP_ECMP_MAX) {
+        return EINVAL;
     }
-    nh_unref(dp, old);
-    return 0;
+    memset(&group, 0, sizeof group);
+    group.type = DP_NH_ECMP;
+    group.n_members = (uint8_t)n;
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_nexthop m = nhs[i];
+        uint32_t idx;
+
+        if (m.type == DP_NH_ECMP) {
+            return EINVAL;
+        }
+        m.n_members = 0;
+        if (m.type == DP_NH_CONNECTED || m.type == DP_NH_CA) {
+            const struct dp_subnet *sn = dp_subnet_find(dp, m.vsid);
+            if (sn) {
+                memcpy(m.mac, sn->gw_mac, 6);
+            }
+        }
+        idx = nh_ref(dp, &m);
+        if (!idx) {
+            for (unsigned j = 0; j < i; j++) {
+                nh_unref(dp, group.members[j]);
+            }
+            return ENOSPC;
+        }
+        group.members[i] = (uint16_t)idx;
+    }
+    /* A new group keeps the member references taken above; an existing one has its own. */
+    existing = rte_hash_lookup_data(dp->nh_index, &group, &data) >= 0;
+    idx = nh_ref(dp, &group);
+    if (!idx || existing) {
+        for (unsigned i = 0; i < n; i++) {
+            nh_unref(dp, group.members[i]);
+        }
+    }
+    return idx ? route_install(dp, tenant, prefix, plen, idx) : ENOSPC;
+}
+
+struct dp_nexthop
+dp_route_lookup_flow(struct dp *dp, uint16_t tenant, uint32_t src, uint32_t dst, uint8_t proto,
+                     uint16_t sport, uint16_t dport)
+{
+    const struct dp_nexthop *nh = dp_fib_lookup(dp, tenant, dst);
+    struct dp_nexthop none = {.type = DP_NH_NONE};
+
+    if (nh && nh->type == DP_NH_ECMP) {
+        nh = dp_ecmp_pick(dp, nh, dp_flow_hash(src, dst, proto, sport, dport));
+    }
+    return nh ? *nh : none;
 }
 
 int

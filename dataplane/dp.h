@@ -105,19 +105,28 @@ enum dp_nh_type {
     DP_NH_NAT,         /* Source-NAT, then out of the external port to 'ip' (0: on-link). */
     DP_NH_NAT_PUBLIC,  /* External classifier: NAT public address number 'tenant' (destination
                         * NAT); dp_route_set() fills the number, ENOENT for no such address. */
+    DP_NH_ECMP,        /* Equal-cost next hops 'members' (n_members of them), picked by flow. */
 };
 
 /* What a route points at. Also the key of the next-hop index, hence 8-byte aligned and with no
  * implicit padding (rte_hash_crc reads keys 8 bytes at a time). */
+#define DP_ECMP_MAX 8 /* Next hops of one equal-cost route. */
+
 struct dp_nexthop {
-    uint8_t type;        /* enum dp_nh_type. */
-    uint8_t pad;         /* Zero. */
-    uint16_t tenant;     /* DP_NH_TENANT: routing domain. */
-    uint32_t vsid;       /* DP_NH_CONNECTED, DP_NH_CA. */
-    uint32_t ip;         /* DP_NH_CA, DP_NH_EXTERNAL. */
-    uint8_t mac[6];      /* DP_NH_CONNECTED, DP_NH_CA: the gateway MAC of subnet 'vsid', the
-                          * source of routed frames there (saves the fast path a VSID lookup). */
-    uint8_t reserved[6]; /* Zero. */
+    uint8_t type;      /* enum dp_nh_type. */
+    uint8_t n_members; /* DP_NH_ECMP: entries in members; else zero. */
+    uint16_t tenant;   /* DP_NH_TENANT: routing domain. */
+    union {
+        struct {
+            uint32_t vsid;       /* DP_NH_CONNECTED, DP_NH_CA. */
+            uint32_t ip;         /* DP_NH_CA, DP_NH_EXTERNAL. */
+            uint8_t mac[6];      /* DP_NH_CONNECTED, DP_NH_CA: the gateway MAC of subnet 'vsid',
+                                  * the source of routed frames there (saves the fast path a VSID
+                                  * lookup). */
+            uint8_t reserved[6]; /* Zero. */
+        };
+        uint16_t members[DP_ECMP_MAX]; /* DP_NH_ECMP: next-hop table indexes (control sets). */
+    };
 } __attribute__((aligned(8)));
 
 /* Starts DPDK with 'eal_argv' (argv[0] included) and creates the tables. Returns 0 and '*out', or a
@@ -156,6 +165,13 @@ uint32_t dp_lookup_count(const struct dp *dp);
 int dp_route_set(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
                  const struct dp_nexthop *nh);
 int dp_route_del(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen);
+/* Like dp_route_set() with 'n' (1..DP_ECMP_MAX) equal-cost next hops, spread by flow (a flow's
+ * packets always take the same one). None may itself be DP_NH_ECMP. */
+int dp_route_set_multi(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen,
+                       const struct dp_nexthop *nhs, unsigned n);
+/* The next hop the workers pick for a flow (src, dst, proto, ports in network order). */
+struct dp_nexthop dp_route_lookup_flow(struct dp *dp, uint16_t tenant, uint32_t src, uint32_t dst,
+                                       uint8_t proto, uint16_t sport, uint16_t dport);
 /* Longest-prefix match as the workers see it; returns the next hop (type DP_NH_NONE on a miss). */
 struct dp_nexthop dp_route_lookup(struct dp *dp, uint16_t tenant, uint32_t addr);
 

@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_fib6.h>
+#include <rte_hash_crc.h>
 #include <rte_rib6.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -237,6 +238,39 @@ dp_fib_lookup(const struct dp *dp, uint16_t tenant, uint32_t ip_be)
     dp_fib_key(key[0], tenant, ip_be);
     rte_fib6_lookup_bulk(dp->fib, key, &nh, 1);
     return nh ? &dp->nh[nh] : NULL;
+}
+
+/* The hash that spreads flows over equal-cost next hops. */
+static inline uint32_t
+dp_flow_hash(uint32_t src, uint32_t dst, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+    uint64_t a = (uint64_t)src << 32 | dst,
+             b = (uint64_t)proto << 32 | (uint32_t)sport << 16 | dport;
+    return rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, 0x5eed));
+}
+
+/* The member of ECMP group 'nh' that flow hash 'h' takes. */
+static inline const struct dp_nexthop *
+dp_ecmp_pick(const struct dp *dp, const struct dp_nexthop *nh, uint32_t h)
+{
+    return &dp->nh[nh->members[h % nh->n_members]];
+}
+
+/* The flow hash of the IPv4 packet at 'ip' ('len' bytes): ports only when the first fragment or
+ * a whole datagram carries them. */
+static inline uint32_t
+dp_ipv4_flow_hash(const struct rte_ipv4_hdr *ip, uint32_t len)
+{
+    unsigned ihl = (ip->version_ihl & 0xf) * 4;
+    uint16_t sport = 0, dport = 0;
+
+    if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+        !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) && len >= ihl + 4) {
+        const uint16_t *ports = (const uint16_t *)((const uint8_t *)ip + ihl);
+        sport = ports[0];
+        dport = ports[1];
+    }
+    return dp_flow_hash(ip->src_addr, ip->dst_addr, ip->next_proto_id, sport, dport);
 }
 
 /* True when the packet is a fragment (MF set or a non-zero offset). */

@@ -170,6 +170,9 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
     }
     rte_pktmbuf_trim(m, len - rte_be_to_cpu_16(ip->total_length));
     nh = dp_fib_lookup(dp, tenant, ip->dst_addr);
+    if (nh && nh->type == DP_NH_ECMP) {
+        nh = dp_ecmp_pick(dp, nh, dp_ipv4_flow_hash(ip, rte_pktmbuf_data_len(m)));
+    }
     DP_TRACE(w, m, route, nh ? nh->type : DP_NH_NONE, tenant, ip->dst_addr,
              nh ? (nh->type == DP_NH_EXTERNAL || nh->type == DP_NH_CA ? nh->ip : nh->vsid) : 0);
 

@@ -306,6 +306,9 @@ nh_text(const struct gw_state *gw, const struct dp_nexthop *n, char *nh, size_t 
     case DP_NH_UNREACHABLE:
         snprintf(nh, len, "unreachable");
         break;
+    case DP_NH_ECMP:
+        snprintf(nh, len, "ecmp over %u next hops", n->n_members);
+        break;
     default:
         snprintf(nh, len, "drop");
     }
@@ -329,7 +332,9 @@ learned_row(const struct learned_info *in, void *aux)
     if (lr->tname && strcmp(lr->tname, name)) {
         return true;
     }
-    if (in->state == LEARNED_INSTALLED) {
+    if (in->state == LEARNED_INSTALLED && in->n_paths > 1) {
+        snprintf(nh, sizeof nh, "ecmp over %u next hops", in->n_paths);
+    } else if (in->state == LEARNED_INSTALLED) {
         nh_text(lr->gw, &in->nh, nh, sizeof nh);
     } else {
         snprintf(nh, sizeof nh, "%s (%s)",

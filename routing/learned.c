@@ -132,46 +132,63 @@ in_prefix(uint32_t ip, uint32_t prefix, uint8_t plen)
     return (ip & mask) == (prefix & mask);
 }
 
-/* The data-plane next hop of an IPv4 learned route in 'tenant', or false when none resolves. */
+/* One next hop of a learned route as the data plane sees it; false when it resolves to neither
+ * a CA of the tenant nor the external network. */
 static bool
-resolve(const struct learned *l, uint16_t tenant, const struct fpm_route *r, struct dp_nexthop *nh)
+resolve_one(const struct learned *l, const struct config_tenant *t, const struct hnvgw_ip *gw,
+            struct dp_nexthop *nh)
 {
-    const struct config_tenant *t = l->cfg ? config_find_tenant(l->cfg, tenant) : NULL;
-
     memset(nh, 0, sizeof *nh);
-    if (r->kind == FPM_ROUTE_BLACKHOLE || r->kind == FPM_ROUTE_UNREACHABLE) {
-        nh->type = r->kind == FPM_ROUTE_BLACKHOLE ? DP_NH_BLACKHOLE : DP_NH_UNREACHABLE;
-        return true;
-    }
-    if (!t) {
+    if (gw->family != HNVGW_AF_INET) {
         return false;
     }
-    for (unsigned i = 0; i < r->n_nexthops; i++) {
-        const struct hnvgw_ip *gw = &r->nh[i].gateway;
-
-        if (gw->family != HNVGW_AF_INET) {
-            continue;
+    for (size_t s = 0; s < t->n_subnets; s++) {
+        const struct config_subnet *sn = &t->subnets[s];
+        if (in_prefix(gw->v4, sn->prefix.addr.v4, sn->prefix.plen)) {
+            nh->type = DP_NH_CA;
+            nh->vsid = sn->vsid;
+            nh->ip = gw->v4;
+            return true;
         }
-        for (size_t s = 0; s < t->n_subnets; s++) {
-            const struct config_subnet *sn = &t->subnets[s];
-            if (in_prefix(gw->v4, sn->prefix.addr.v4, sn->prefix.plen)) {
-                nh->type = DP_NH_CA;
-                nh->vsid = sn->vsid;
-                nh->ip = gw->v4;
-                return true;
-            }
-        }
-        for (size_t p = 0; p < l->cfg->n_ports; p++) {
-            const struct config_port *port = &l->cfg->ports[p];
-            if (port->kind == CONFIG_PORT_EXTERNAL &&
-                in_prefix(gw->v4, port->address.addr.v4, port->address.plen)) {
-                nh->type = DP_NH_EXTERNAL;
-                nh->ip = gw->v4;
-                return true;
-            }
+    }
+    for (size_t p = 0; p < l->cfg->n_ports; p++) {
+        const struct config_port *port = &l->cfg->ports[p];
+        if (port->kind == CONFIG_PORT_EXTERNAL &&
+            in_prefix(gw->v4, port->address.addr.v4, port->address.plen)) {
+            nh->type = DP_NH_EXTERNAL;
+            nh->ip = gw->v4;
+            return true;
         }
     }
     return false;
+}
+
+/* The data-plane next hops of an IPv4 learned route in 'tenant' (ECMP: up to DP_ECMP_MAX, in
+ * zebra's order, duplicates dropped); returns how many (0: none resolves). */
+static unsigned
+resolve(const struct learned *l, uint16_t tenant, const struct fpm_route *r,
+        struct dp_nexthop nhs[DP_ECMP_MAX])
+{
+    const struct config_tenant *t = l->cfg ? config_find_tenant(l->cfg, tenant) : NULL;
+    unsigned n = 0;
+
+    if (r->kind == FPM_ROUTE_BLACKHOLE || r->kind == FPM_ROUTE_UNREACHABLE) {
+        memset(&nhs[0], 0, sizeof nhs[0]);
+        nhs[0].type = r->kind == FPM_ROUTE_BLACKHOLE ? DP_NH_BLACKHOLE : DP_NH_UNREACHABLE;
+        return 1;
+    }
+    for (unsigned i = 0; t && i < r->n_nexthops && n < DP_ECMP_MAX; i++) {
+        bool dup = false;
+
+        if (!resolve_one(l, t, &r->nh[i].gateway, &nhs[n])) {
+            continue;
+        }
+        for (unsigned j = 0; j < n; j++) {
+            dup |= !memcmp(&nhs[j], &nhs[n], sizeof nhs[n]);
+        }
+        n += !dup;
+    }
+    return n;
 }
 
 /* Puts 'e' where it belongs: into the FIB, or only into the table with the reason. */
@@ -181,7 +198,8 @@ install(struct learned *l, struct learned_entry *e)
     struct learned_info *in = &e->info;
     const struct hnvgw_prefix *p = &in->route.prefix;
     bool was = in->state == LEARNED_INSTALLED;
-    struct dp_nexthop nh;
+    struct dp_nexthop nhs[DP_ECMP_MAX];
+    unsigned n;
 
     if (p->addr.family != HNVGW_AF_INET) {
         in->state = LEARNED_IPV6;
@@ -191,21 +209,23 @@ install(struct learned *l, struct learned_entry *e)
         in->state = LEARNED_SHADOWED; /* The config's route already sits in the FIB. */
         return;
     }
-    if (!resolve(l, in->tenant, &in->route, &nh)) {
+    n = resolve(l, in->tenant, &in->route, nhs);
+    if (!n) {
         if (was) {
             dp_route_del(l->dp, in->tenant, p->addr.v4, p->plen);
         }
         in->state = LEARNED_NO_NEXTHOP;
         return;
     }
-    if (dp_route_set(l->dp, in->tenant, p->addr.v4, p->plen, &nh) != 0) {
+    if (dp_route_set_multi(l->dp, in->tenant, p->addr.v4, p->plen, nhs, n) != 0) {
         if (was) {
             dp_route_del(l->dp, in->tenant, p->addr.v4, p->plen);
         }
         in->state = LEARNED_FIB_FULL;
         return;
     }
-    in->nh = nh;
+    in->nh = nhs[0];
+    in->n_paths = (uint8_t)n;
     in->state = LEARNED_INSTALLED;
 }
 
@@ -349,7 +369,13 @@ learned_fallback(uint16_t tenant, uint32_t prefix, uint8_t plen, struct dp_nexth
     if (!l || rte_hash_lookup_data(l->table, &k, &data) < 0) {
         return false;
     }
-    return resolve(l, tenant, &((struct learned_entry *)data)->info.route, nh);
+    /* policy_apply() installs one next hop; the next update of the route restores ECMP. */
+    struct dp_nexthop nhs[DP_ECMP_MAX];
+    if (!resolve(l, tenant, &((struct learned_entry *)data)->info.route, nhs)) {
+        return false;
+    }
+    *nh = nhs[0];
+    return true;
 }
 
 void

@@ -10,7 +10,7 @@
  *   (learned_fallback()).
  * - Next hops are classified against the tenant's configuration: inside one of its virtual
  *   subnets, a CA (NVGRE); on the external port's network, the forwarding gateway. ECMP routes
- *   keep every next hop; the FIB gets the first until the data plane has next-hop groups.
+ *   install up to DP_ECMP_MAX of them, spread by flow.
  * - IPv6 routes are kept (shown, swept) but not installed: the data plane forwards IPv4 only.
  * - Mark and sweep: learned_replay_begin() starts a generation; routes the replay does not
  *   renew are removed by learned_sweep().
@@ -44,7 +44,8 @@ struct learned_info {
     uint16_t tenant;        /* Routing domain. */
     struct fpm_route route; /* As zebra sent it (add is true). */
     uint8_t state;          /* enum learned_state. */
-    struct dp_nexthop nh;   /* What the FIB has, when installed. */
+    struct dp_nexthop nh;   /* What the FIB has, when installed (the first path of ECMP). */
+    uint8_t n_paths;        /* Equal-cost paths installed. */
 };
 
 /* Creates a table for up to 'capacity' routes over all tenants, installing into 'dp'. Returns

@@ -257,6 +257,45 @@ test_config_precedence(void **state)
     assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
 }
 
+/* ECMP: three next hops (one twice, one unresolvable) install a group of two; flows spread over
+ * both and each keeps its own; an update to one path replaces the group in place. */
+static void
+test_ecmp(void **state)
+{
+    struct fpm_route r = op(true, "192.168.60.0", 24, "10.99.0.2");
+    unsigned seen2 = 0, seen3 = 0;
+
+    (void)state;
+    r.n_nexthops = 4;
+    r.nh[1].gateway = hnvgw_ip4(ip4("10.99.0.3"));
+    r.nh[2].gateway = hnvgw_ip4(ip4("10.99.0.2"));
+    r.nh[3].gateway = hnvgw_ip4(ip4("203.0.113.1"));
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_ECMP);
+    assert_int_equal(fib("192.168.60.1").n_members, 2);
+    for (uint16_t port = 1000; port < 1200; port++) {
+        struct dp_nexthop a = dp_route_lookup_flow(dp, 1, ip4("10.1.1.10"), ip4("192.168.60.1"), 17,
+                                                   htons(port), htons(53));
+        struct dp_nexthop b = dp_route_lookup_flow(dp, 1, ip4("10.1.1.10"), ip4("192.168.60.1"), 17,
+                                                   htons(port), htons(53));
+        assert_int_equal(a.type, DP_NH_EXTERNAL);
+        assert_int_equal(a.ip, b.ip);
+        seen2 += a.ip == ip4("10.99.0.2");
+        seen3 += a.ip == ip4("10.99.0.3");
+    }
+    assert_int_equal(seen2 + seen3, 200);
+    assert_true(seen2 > 50 && seen3 > 50);
+    /* One path left: a plain route again. */
+    r.n_nexthops = 1;
+    r.nh[0].gateway = hnvgw_ip4(ip4("10.99.0.3"));
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.60.1").ip, ip4("10.99.0.3"));
+    r.add = false;
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_NONE);
+}
+
 /* A replay after zebra reconnects renews what it sends; the sweep removes the rest. */
 static void
 test_replay_sweep(void **state)
@@ -433,7 +472,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_hop_kinds),    cmocka_unit_test(test_kinds_and_refusals),
         cmocka_unit_test(test_config_precedence), cmocka_unit_test(test_replay_sweep),
-        cmocka_unit_test(test_fpm_listener),
+        cmocka_unit_test(test_fpm_listener),      cmocka_unit_test(test_ecmp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
