@@ -118,3 +118,18 @@ if ! "$top/build/bench_fpm" "${BENCH_FPM_ROUTES:-100000}" >"$out/bench_fpm.log" 
   echo "bench: bench_fpm failed (see $out/bench_fpm.log)"
 fi
 grep -E '^(BENCH|bench:) ' "$out/bench_fpm.log" || true
+
+# 7. The FIB with many routes in one tenant (as FRR would install them) against none, with 4,096
+#    small tenants either way: instructions per packet of the NVGRE hairpin under callgrind.
+fib_instr() {
+  valgrind --tool=callgrind --toggle-collect=run_burst --callgrind-out-file="$out/callgrind_fib.out" \
+    "$top/build/bench_pipeline" 4096 100000 "$1" 20 >"$out/callgrind_fib.log" 2>&1 || return 1
+  awk '/Collected :/ {c = $4} /^packets=/ {split($1, p, "="); n = p[2]} END {printf "%.1f", n ? c / n : 0}' \
+    "$out/callgrind_fib.log"
+}
+fib_routes=${BENCH_FIB_ROUTES:-100000}
+if with=$(fib_instr "$fib_routes") && without=$(fib_instr 0); then
+  echo "BENCH name=fib_routes_instr routes=$fib_routes tenants=4096 instr_per_pkt=$with without_routes=$without"
+else
+  echo "bench: callgrind of bench_pipeline failed (see $out/callgrind_fib.log)"
+fi
