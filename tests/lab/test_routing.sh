@@ -14,7 +14,8 @@ lab_init routing
 
 routing_conf() {
   sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
-    grep -q 'asn = 65001' "$1"
+    sed -i 's|^\(\s*\)id = 2$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  neighbor "10.1.2.10" {\n\1    remote_as = 65003\n\1    keepalive = 3\n\1    hold = 9\n\1  }\n\1}|' "$1" &&
+    [ "$(grep -c 'asn = 65001' "$1")" -eq 2 ]
 }
 LAB_GW_CONF_EDIT=routing_conf
 lab_topology_up || { echo "# topology failed"; exit 1; }
@@ -83,6 +84,39 @@ ok "bird2 learned contoso's virtual subnets" lab_wait_for sh -c "birdc -s '$LAB_
 LAB_WAIT_TRIES=300 ok "contoso learned 192.168.90.0/24 from bird2, installed via 10.99.0.2" \
   lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
 ok "and a VM reaches a host behind bird2" lab_wait_for vm vma1 ping -c 1 -W 1 192.168.90.1
+
+# fabrikam learns the very same prefix from its own peer: a bird2 inside its VM vmb2
+# (10.1.2.10), a CA of its virtual network, peering with the subnet gateway 10.1.2.1 over NVGRE.
+ip -n "${NS_VM[vmb2]}" addr add 192.168.90.1/32 dev lo
+sed -e 's/router id 10.99.0.2/router id 10.1.2.10/' -e 's/protocol bgp contoso/protocol bgp fabrikam/' \
+  -e 's/local 10.99.0.2 as 65002/local 10.1.2.10 as 65003/' -e 's/neighbor 10.1.1.1 as 65001/neighbor 10.1.2.1 as 65001/' \
+  -e '/multihop;/d' "$LAB_DIR/bird.conf" >"$LAB_DIR/bird-vmb2.conf"
+ip netns exec "${NS_VM[vmb2]}" bird -f -c "$LAB_DIR/bird-vmb2.conf" -s "$LAB_DIR/bird-vmb2.ctl" \
+  >"$LAB_DIR/bird-vmb2.log" 2>&1 &
+lab_track_pid $!
+FRR_FAB=/run/hnvgw/frr/fabrikam
+track_fab() { local d p; for d in zebra staticd bgpd; do p=$(cat "$FRR_FAB/$d.pid" 2>/dev/null) && [ -n "$p" ] && lab_track_pid "$p"; done; return 0; }
+track_fab
+fab_bgp_up() { birdc -s "$LAB_DIR/bird-vmb2.ctl" show protocols fabrikam | grep -q Established; }
+LAB_WAIT_TRIES=600 ok "fabrikam's FRR peers with the bird2 inside its VM vmb2, through NVGRE" lab_wait_for fab_bgp_up
+fab_route_is() {
+  ctl gw --json show routes tenant=fabrikam | $LAB_PY -c '
+import json, sys
+r = [x for x in json.load(sys.stdin) if x["prefix"] == "192.168.90.0/24" and x["source"] == "frr"]
+sys.exit(0 if r and r[0]["installed"] and r[0]["next_hop"] == "10.1.2.10 vsid 6002" else 1)'
+}
+LAB_WAIT_TRIES=300 ok "fabrikam learned 192.168.90.0/24 too, with a CA of its network as next hop" lab_wait_for fab_route_is
+ok "contoso's route is still its own: via the external router" route_is 192.168.90.0/24 "external 10.99.0.2"
+# vmb2 cannot answer from 192.168.90.1 (its host's anti-spoofing allows only its CA), so the
+# echo requests are counted where they arrive.
+in_echos() { ip netns exec "$1" awk '/^Icmp:/ {if (!h) {for (i = 1; i <= NF; i++) if ($i == "InEchos") c = i; h = 1} else print $c}' /proc/net/snmp; }
+steered() {
+  local vmb2_before ext_before
+  vmb2_before=$(in_echos "${NS_VM[vmb2]}"); ext_before=$(in_echos "$NS_EXT")
+  vm vmb1 ping -c 3 -i 0.2 -W 1 192.168.90.1 >/dev/null 2>&1
+  [ "$(in_echos "${NS_VM[vmb2]}")" -ge $((vmb2_before + 3)) ] && [ "$(in_echos "$NS_EXT")" -eq "$ext_before" ]
+}
+ok "fabrikam's vmb1 pinging 192.168.90.1 reaches ITS peer vmb2, not contoso's" lab_wait_for steered
 punted() { [ "$(stat_of gw exception.punted)" -gt 0 ] && [ "$(stat_of gw exception.routed)" -gt 0 ]; }
 ok "BGP went through the exception port both ways" punted
 birdc_ disable onprem >"$LAB_DIR/birdc.out" 2>&1
