@@ -125,11 +125,47 @@ tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvg
     return 0;
 }
 
+/* Logs what went wrong on the FPM connections since the last poll. */
+static void
+log_fpm_trouble(struct tenant_routing *tr)
+{
+    struct fpm_listener_info info[64];
+    size_t n = fpm_server_listeners(tr->fpm, info, 64);
+
+    for (size_t i = 0; i < n && i < 64; i++) {
+        struct fpm_listener_info *in = &info[i];
+        struct fpm_listener_info *last = &tr->last_fpm[i];
+
+        if (in->refused_total > last->refused_total) {
+            char why[160] = "";
+            for (unsigned e = 0; e < FPM_N_ERRORS; e++) {
+                if (in->stats.error[e] > last->stats.error[e] && strlen(why) < 100) {
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s",
+                             why[0] ? ", " : "", fpm_error_names[e]);
+                }
+            }
+            log_warn("fpm tenant %u: %llu malformed frame(s) refused (%s)", in->tenant,
+                     (unsigned long long)(in->refused_total - last->refused_total),
+                     why[0] ? why : "see show fpm");
+        }
+        if (in->closed_bad > last->closed_bad) {
+            log_warn("fpm tenant %u: connection closed, its stream could not be trusted",
+                     in->tenant);
+        }
+        if (in->connects > last->connects) {
+            log_info("fpm tenant %u: zebra connected (%llu connection(s) so far)", in->tenant,
+                     (unsigned long long)in->connects);
+        }
+        *last = *in;
+    }
+}
+
 void
 tenant_routing_poll(struct tenant_routing *tr)
 {
     if (tr->fpm) {
         fpm_server_poll(tr->fpm);
+        log_fpm_trouble(tr);
     }
     for (size_t i = 0; i < tr->n_frr; i++) {
         frr_poll(&tr->frr[i], frr_log);

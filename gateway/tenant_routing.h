@@ -21,10 +21,11 @@
 
 /* The dynamic routing of a node. */
 struct tenant_routing {
-    struct learned *learned;  /* Learned routes of every tenant. */
-    struct fpm_server *fpm;   /* The FPM listeners. */
-    struct frr_instance *frr; /* Owned array: one per tenant with routing. */
-    size_t n_frr;             /* Entries. */
+    struct learned *learned;               /* Learned routes of every tenant. */
+    struct fpm_server *fpm;                /* The FPM listeners. */
+    struct frr_instance *frr;              /* Owned array: one per tenant with routing. */
+    size_t n_frr;                          /* Entries. */
+    struct fpm_listener_info last_fpm[64]; /* FPM counters at the last poll, for the log. */
 };
 
 /* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP

@@ -15,7 +15,9 @@ lab_init routing
 routing_conf() {
   sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
     sed -i 's|^\(\s*\)id = 2$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  neighbor "10.1.2.10" {\n\1    remote_as = 65003\n\1    keepalive = 3\n\1    hold = 9\n\1  }\n\1}|' "$1" &&
-    [ "$(grep -c 'asn = 65001' "$1")" -eq 2 ]
+    [ "$(grep -c 'asn = 65001' "$1")" -eq 2 ] &&
+    # Without NAT's default route, a withdrawn prefix has no route at all (ICMP unreachable).
+    sed -i '/^  nat {$/,/^  }$/d' "$1" && ! grep -q '^  nat {' "$1"
 }
 LAB_GW_CONF_EDIT=routing_conf
 lab_topology_up || { echo "# topology failed"; exit 1; }
@@ -84,6 +86,8 @@ ok "bird2 learned contoso's virtual subnets" lab_wait_for sh -c "birdc -s '$LAB_
 LAB_WAIT_TRIES=300 ok "contoso learned 192.168.90.0/24 from bird2, installed via 10.99.0.2" \
   lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
 ok "and a VM reaches a host behind bird2" lab_wait_for vm vma1 ping -c 1 -W 1 192.168.90.1
+lab_http "$NS_EXT" behind-bird
+ok "TCP too: vma1 fetches a page from 192.168.90.1" curl_is "${NS_VM[vma1]}" http://192.168.90.1:8080/ "hello from behind-bird"
 
 # fabrikam learns the very same prefix from its own peer: a bird2 inside its VM vmb2
 # (10.1.2.10), a CA of its virtual network, peering with the subnet gateway 10.1.2.1 over NVGRE.
@@ -122,6 +126,8 @@ ok "BGP went through the exception port both ways" punted
 birdc_ disable onprem >"$LAB_DIR/birdc.out" 2>&1
 withdrawn() { route_is 192.168.90.0/24 "" || { ctl gw --json show routes tenant=contoso | grep -o '"prefix": "192.168.90[^}]*'; cat "$LAB_DIR/birdc.out"; return 1; }; }
 LAB_WAIT_TRIES=300 ok "a withdraw by bird2 removes the route" lab_wait_for withdrawn
+unreachable() { { vm vma1 ping -c 1 -W 2 192.168.90.1 2>&1 || true; } | grep -q "Unreachable"; }
+ok "and traffic to it now gets ICMP unreachable from the gateway" lab_wait_for unreachable
 birdc_ enable onprem >/dev/null
 ok "and an announcement brings it back" lab_wait_for route_is 192.168.90.0/24 "external 10.99.0.2"
 
@@ -165,6 +171,11 @@ more_refused() { [ "$(fpm_field frames_refused)" -gt "$refused" ]; }
 ok "a malformed FPM frame is counted as refused" lab_wait_for more_refused
 closed_bad() { [ "$(fpm_field closed_bad_stream)" -ge 1 ]; }
 ok "a stream with a bad header is closed and counted" lab_wait_for closed_bad
+logged() {
+  grep -q "fpm tenant 1: [0-9]* malformed frame(s) refused (.*bad_prefix" "$LAB_DIR/gw.log" &&
+    grep -q "fpm tenant 1: connection closed, its stream could not be trusted" "$LAB_DIR/gw.log"
+}
+ok "both are logged" lab_wait_for logged
 zebra_back() { [ "$(fpm_field connects)" -ge $((connects + 2)) ] && fpm_connected; }
 LAB_WAIT_TRIES=600 ok "zebra, whose connection the client replaced, reconnects" lab_wait_for zebra_back
 ok "and its route is still there" lab_wait_for route_is 192.168.77.0/24 "external 10.99.0.2"
