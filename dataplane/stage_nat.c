@@ -293,6 +293,40 @@ create_failed(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, enum nat
 
 /* ---- Inside to outside ---- */
 
+/* The packet an ICMP error (after 'ihl' bytes of IPv4 header in m) quotes, with its transport
+ * header in '*ql'; NULL when it is too short or malformed. */
+static struct rte_ipv4_hdr *
+quoted_packet(struct rte_mbuf *m, unsigned ihl, struct nat_l4 *ql)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t avail = rte_pktmbuf_data_len(m) - ihl - sizeof(struct rte_icmp_hdr);
+    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)((uint8_t *)ip + ihl + 8);
+    unsigned qihl;
+
+    if (avail < sizeof *q || (q->version_ihl >> 4) != 4 ||
+        (qihl = (q->version_ihl & 0xf) * 4u) < sizeof *q || qihl > avail ||
+        !l4_parse(q->next_proto_id, (uint8_t *)q + qihl, avail - qihl, true, ql)) {
+        return NULL;
+    }
+    return q;
+}
+
+/* Translates an ICMP error both in its quoted packet 'q' and outside (RFC 5508 section 4.2):
+ * going out ('inbound' false), the quoted destination and the outer source become the public
+ * endpoint; coming in, the quoted source and the outer destination become the inside one. */
+static void
+icmp_error_rewrite(struct rte_mbuf *m, unsigned ihl, struct rte_ipv4_hdr *q, struct nat_l4 *ql,
+                   bool inbound, uint32_t addr, uint16_t port)
+{
+    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    uint32_t *outer = inbound ? &ip->dst_addr : &ip->src_addr;
+
+    rewrite(q, ql, inbound, addr, port);
+    csum_replace32(&ip->hdr_checksum, *outer, addr);
+    *outer = addr;
+    icmp_recompute(m, ip, ihl);
+}
+
 /* An ICMP error from inside about a packet that came in through the NAT: the quoted packet is
  * (remote -> inside), so its destination goes back to the public endpoint, and so does the outer
  * source (RFC 5508 section 4.2). */
@@ -301,17 +335,12 @@ in2out_icmp_error(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint
                   unsigned ihl)
 {
     struct nat *nat = w->dp->nat;
-    struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    uint32_t avail = rte_pktmbuf_data_len(m) - ihl - sizeof(struct rte_icmp_hdr);
-    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)((uint8_t *)ip + ihl + 8);
-    unsigned qihl;
     struct nat_l4 ql;
+    struct rte_ipv4_hdr *q = quoted_packet(m, ihl, &ql);
     struct nat_session *s;
     unsigned owner;
 
-    if (avail < sizeof *q || (q->version_ihl >> 4) != 4 ||
-        (qihl = (q->version_ihl & 0xf) * 4u) < sizeof *q || qihl > avail ||
-        !l4_parse(q->next_proto_id, (uint8_t *)q + qihl, avail - qihl, true, &ql)) {
+    if (!q) {
         dp_drop(w, m, DP_nat_bad_l4);
         return;
     }
@@ -327,10 +356,7 @@ in2out_icmp_error(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint
         return;
     }
     trace_nat(w, m, NAT_TR_ICMP_IN2OUT, q->dst_addr, *ql.dport, s->pub_ip, s->pub_port);
-    rewrite(q, &ql, false, s->pub_ip, s->pub_port);
-    csum_replace32(&ip->hdr_checksum, ip->src_addr, s->pub_ip);
-    ip->src_addr = s->pub_ip;
-    icmp_recompute(m, ip, ihl);
+    icmp_error_rewrite(m, ihl, q, &ql, false, s->pub_ip, s->pub_port);
     dp_count(w, DP_nat_icmp_errors_translated);
     dp_count(w, DP_nat_in2out);
     in2out_output(w, m, nh_ip);
@@ -550,16 +576,12 @@ out2in_icmp_error(struct dp_worker *w, struct rte_mbuf *m, unsigned ihl)
 {
     struct nat *nat = w->dp->nat;
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-    uint32_t avail = rte_pktmbuf_data_len(m) - ihl - sizeof(struct rte_icmp_hdr);
-    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)((uint8_t *)ip + ihl + 8);
-    unsigned qihl;
     struct nat_l4 ql;
+    struct rte_ipv4_hdr *q = quoted_packet(m, ihl, &ql);
     struct nat_session *s;
     int owner, si;
 
-    if (avail < sizeof *q || (q->version_ihl >> 4) != 4 ||
-        (qihl = (q->version_ihl & 0xf) * 4u) < sizeof *q || qihl > avail ||
-        !l4_parse(q->next_proto_id, (uint8_t *)q + qihl, avail - qihl, true, &ql)) {
+    if (!q) {
         dp_drop(w, m, DP_nat_bad_l4);
         return;
     }
@@ -580,12 +602,9 @@ out2in_icmp_error(struct dp_worker *w, struct rte_mbuf *m, unsigned ihl)
         dp_drop(w, m, DP_nat_icmp_unknown_session);
         return;
     }
-    /* Errors do not refresh the session (RFC 5508 REQ-?: only the flow's own packets do). */
+    /* Errors do not refresh the session: only the flow's own packets do. */
     trace_nat(w, m, NAT_TR_ICMP_OUT2IN, q->src_addr, *ql.sport, s->in_ip, s->in_port);
-    rewrite(q, &ql, true, s->in_ip, s->in_port);
-    csum_replace32(&ip->hdr_checksum, ip->dst_addr, s->in_ip);
-    ip->dst_addr = s->in_ip;
-    icmp_recompute(m, ip, ihl);
+    icmp_error_rewrite(m, ihl, q, &ql, true, s->in_ip, s->in_port);
     dp_count(w, DP_nat_icmp_errors_translated);
     dp_count(w, DP_nat_out2in);
     dp_route_input(w, m, s->tenant, NULL);
