@@ -104,10 +104,10 @@ bench: deps
 	@bash tests/bench/run.sh
 
 format:
-	clang-format -i $(DP_SRCS) $(GW_SRCS) gateway/*.c $(wildcard dataplane/*.h gateway/*.h routing/*.h tests/*/*.[ch])
+	clang-format -i $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] vpn/*.[ch] tests/*/*.[ch])
 
 format-check:
-	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] tests/*/*.[ch])
+	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] vpn/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "esp.h"
 #include "nat.h"
 
 struct dp;
@@ -106,6 +107,8 @@ enum dp_nh_type {
     DP_NH_NAT_PUBLIC,  /* External classifier: NAT public address number 'tenant' (destination
                         * NAT); dp_route_set() fills the number, ENOENT for no such address. */
     DP_NH_ECMP,        /* Equal-cost next hops 'members' (n_members of them), picked by flow. */
+    DP_NH_IPSEC,       /* Encrypt with the current outbound SA of tunnel 'reqid' (esp.h), then out
+                        * of the external port to the SA's peer; no SA: drop, never in clear. */
 };
 
 /* What a route points at. Also the key of the next-hop index, hence 8-byte aligned and with no
@@ -126,6 +129,7 @@ struct dp_nexthop {
             uint8_t reserved[6]; /* Zero. */
         };
         uint16_t members[DP_ECMP_MAX]; /* DP_NH_ECMP: next-hop table indexes (control sets). */
+        uint32_t reqid;                /* DP_NH_IPSEC: the tunnel (charon's reqid). */
     };
 } __attribute__((aligned(8)));
 
