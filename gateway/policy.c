@@ -710,6 +710,33 @@ routing_equal(const struct config_routing *a, const struct config_routing *b)
     return true;
 }
 
+/* True when two vpn sections (either may be NULL) configure the same tunnels. The loader zeroes
+ * every tunnel before filling it, so tunnels compare as bytes but for their 'routes' array. */
+static bool
+vpn_equal(const struct config_vpn *a, const struct config_vpn *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    if (!hnvgw_ip_equal(&a->local_address, &b->local_address) || a->n_tunnels != b->n_tunnels) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_tunnels; i++) {
+        struct config_vpn_tunnel x = a->tunnels[i], y = b->tunnels[i];
+
+        if (x.n_routes != y.n_routes ||
+            (x.n_routes && memcmp(x.routes, y.routes, sizeof *x.routes * x.n_routes))) {
+            return false;
+        }
+        x.routes = y.routes = NULL;
+        x.line = y.line = 0;
+        if (memcmp(&x, &y, sizeof x)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 const char *
 policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b)
 {
@@ -754,6 +781,12 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
         if (!t && a->tenants[i].nat) {
             return "the set of tenants with NAT";
         }
+        if (t && !vpn_equal(a->tenants[i].vpn, t->vpn)) {
+            return "a tenant's vpn section";
+        }
+        if (!t && a->tenants[i].vpn) {
+            return "the set of tenants with VPN";
+        }
     }
     for (size_t i = 0; i < b->n_tenants; i++) {
         if (b->tenants[i].routing && !config_find_tenant(a, b->tenants[i].id)) {
@@ -761,6 +794,9 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
         }
         if (b->tenants[i].nat && !config_find_tenant(a, b->tenants[i].id)) {
             return "the set of tenants with NAT";
+        }
+        if (b->tenants[i].vpn && !config_find_tenant(a, b->tenants[i].id)) {
+            return "the set of tenants with VPN";
         }
     }
     if (a->n_ports != b->n_ports) {
@@ -825,6 +861,7 @@ policy_config_clone(const struct hnvgw_config *cfg)
         c->tenants[i].ext_routes = NULL;
         c->tenants[i].nat = NULL;
         c->tenants[i].routing = NULL;
+        c->tenants[i].vpn = NULL;
     }
     for (size_t i = 0; ok && i < cfg->n_ports; i++) {
         c->ports[i].static_neighbors =
@@ -852,6 +889,22 @@ policy_config_clone(const struct hnvgw_config *cfg)
                 if (t->routing->extra_config &&
                     !(r->extra_config = strdup(t->routing->extra_config))) {
                     ok = false;
+                }
+            }
+        }
+        if (t->vpn) {
+            struct config_vpn *v = c->tenants[i].vpn = dup_array(t->vpn, 1, sizeof *t->vpn, &ok);
+            if (v) {
+                v->tunnels = dup_array(t->vpn->tunnels, t->vpn->n_tunnels, sizeof *v->tunnels, &ok);
+                for (size_t k = 0; k < t->vpn->n_tunnels; k++) {
+                    if (v->tunnels) {
+                        v->tunnels[k].routes =
+                            dup_array(t->vpn->tunnels[k].routes, t->vpn->tunnels[k].n_routes,
+                                      sizeof *v->tunnels[k].routes, &ok);
+                    }
+                }
+                if (!v->tunnels) {
+                    v->n_tunnels = 0; /* config_destroy() must not walk a missing array. */
                 }
             }
         }
