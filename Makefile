@@ -11,7 +11,10 @@ MARCH   ?= -march=x86-64-v2 -mtune=generic
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror -I. $(DPDK_CFLAGS) $(MARCH) \
            -Wno-address-of-packed-member
-LDLIBS  += $(DPDK_LIBS) -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm
+# strongSwan's libvici (gateway/vici.c): Debian ships it in /usr/lib/ipsec, without a header or
+# an unversioned link.
+VICI_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0
+LDLIBS  += $(DPDK_LIBS) -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm $(VICI_LIBS)
 
 DP_SRCS   := $(wildcard dataplane/*.c)
 GW_SRCS   := $(filter-out gateway/hnvgwd.c gateway/hnvgwctl.c,$(wildcard gateway/*.c)) \
