@@ -3487,6 +3487,11 @@ load_vpn_tunnel(const struct loader *ld, const struct where *w, const struct con
         return ret;
     }
 
+    if (tun->remote_any && tun->auth == CONFIG_VPN_AUTH_PSK && !cfg_size(w->sec, "remote_id")) {
+        return report(w, EINVAL, "remote_id", 0,
+                      "is required with remote_address = \"%%any\" and auth = psk: else any peer "
+                      "that knows the key gets the tunnel");
+    }
     if (tun->auth == CONFIG_VPN_AUTH_PSK) {
         if ((ret = forbid(w, "certificate", "with auth = psk")) != 0 ||
             (ret = forbid(w, "private_key", "with auth = psk")) != 0 ||

@@ -32,8 +32,10 @@ struct conn_ref {
     char tenant[CONFIG_NAME_MAX]; /* Its tenant. */
     char tunnel[CONFIG_NAME_MAX]; /* Its tunnel. */
     uint32_t reqid, if_id;        /* As configured. */
-    bool has_shared;              /* A PSK with id 'name' was loaded. */
-    char keyid[96];               /* Private key id from load-key, or "". */
+    bool loaded;     /* Loaded now. Entries stay after an unload, so that late events (the SAs
+                      * going down) still name the tunnel. */
+    bool has_shared; /* A PSK with id 'name' was loaded. */
+    char keyid[96];  /* Private key id from load-key, or "". */
 };
 
 struct vici_client {
@@ -595,6 +597,7 @@ vici_client_load_tenant(struct vici_client *vc, const struct config_tenant *t, c
         SET(r->tunnel, tun->name);
         r->reqid = tun->reqid;
         r->if_id = tun->if_id;
+        r->loaded = true;
         pthread_mutex_unlock(&vc->lock);
         if (tun->auth == CONFIG_VPN_AUTH_PSK) {
             ret = load_shared(vc, name, tun, sub);
@@ -640,26 +643,28 @@ vici_client_unload_tenant(struct vici_client *vc, const struct config_tenant *t,
         int ret;
 
         conn_name(name, t->name, tun->name);
-        /* Tear the SAs down without waiting for the peer's answer. */
+        /* The connection first, so that a peer restarting the tunnel finds none; then its SAs,
+         * without waiting for the peer's answer. */
+        ret = simple_request(vc, "unload-conn", "name", name, sub);
+        if (ret && !strstr(sub, "not found") && !first) {
+            first = fail(err, ret, "tenant \"%s\" tunnel \"%s\": %s", t->name, tun->name, sub);
+        }
         req = vici_begin(S("terminate"));
         vici_add_key_valuef(req, S("ike"), S("%s"), name);
         vici_add_key_valuef(req, S("force"), S("yes"));
         vici_add_key_valuef(req, S("timeout"), S("-1"));
         submit(vc, req, "terminate", NULL, sub);
 
-        ret = simple_request(vc, "unload-conn", "name", name, sub);
-        if (ret && !strstr(sub, "not found") && !first) {
-            first = fail(err, ret, "tenant \"%s\" tunnel \"%s\": %s", t->name, tun->name, sub);
-        }
         pthread_mutex_lock(&vc->lock);
         r = find_ref(vc, name);
         if (r) {
             shared = r->has_shared;
             SET(keyid, r->keyid);
-            *r = vc->refs[--vc->n_refs];
+            r->loaded = r->has_shared = false;
+            r->keyid[0] = '\0';
         }
         for (size_t k = 0; keyid[0] && k < vc->n_refs; k++) {
-            key_in_use |= !strcmp(vc->refs[k].keyid, keyid);
+            key_in_use |= vc->refs[k].loaded && !strcmp(vc->refs[k].keyid, keyid);
         }
         pthread_mutex_unlock(&vc->lock);
         if (shared || (!r && tun->auth == CONFIG_VPN_AUTH_PSK)) {

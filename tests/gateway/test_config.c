@@ -834,6 +834,12 @@ static const struct bad_case bad_cases[] = {
     {"vpn_remote_any_initiate", VPN_CFG("      remote_address = \"%any\" #<<\n" TUN_PSK TUN_RTS),
      "tenant \"contoso\" vpn tunnel \"site1\" remote_address: %any needs start_action = respond",
      -1},
+    {"vpn_remote_any_psk_needs_id",
+     NAT_BASE TENANT_A_NAT(VPN("    tunnel site1 { #<<\n      remote_address = \"%any\"\n" TUN_PSK
+                               "      start_action = respond\n" TUN_RTS "    }\n")),
+     "tenant \"contoso\" vpn tunnel \"site1\" remote_id: is required with remote_address = "
+     "\"%any\" and auth = psk",
+     -1},
     {"vpn_local_id_empty", VPN_CFG_MIN("      local_id = \"\" #<<\n"),
      "tenant \"contoso\" vpn tunnel \"site1\" local_id: an identity is 1..255 characters", -1},
     {"vpn_remote_id_quote", VPN_CFG_MIN("      remote_id = 'C=DE, CN=\"x\"' #<<\n"),
@@ -1981,6 +1987,7 @@ test_vpn_full(void **state)
                                            "    }\n"
                                            "    tunnel \"roadwarrior-hub\" {\n"
                                            "      remote_address = \"%%any\"\n"
+                                           "      remote_id = \"hub.example\"\n"
                                            "      psk = \"Zx8-kQ2!mP5#tR7w\"\n"
                                            "      start_action = respond\n"
                                            "      remote_ts = {\"172.17.0.0/16\"}\n"
@@ -2028,7 +2035,7 @@ test_vpn_full(void **state)
     assert_int_equal(u->reqid, 18);
     assert_true(u->remote_any);
     assert_int_equal(u->remote_address.family, 0);
-    assert_string_equal(u->remote_id, "%any");
+    assert_string_equal(u->remote_id, "hub.example");
     assert_int_equal(u->start_action, CONFIG_VPN_START_RESPOND);
 
     r = &cfg->tenants[1].vpn->tunnels[0];

@@ -248,6 +248,7 @@ static const char config_fmt[] =
     "      start_action = respond\n      remote_ts = {\"172.16.1.0/24\"}\n"
     "      child_life_bytes = 1073741824\n    }\n"
     "    tunnel dc {\n      remote_address = \"%%any\"\n      psk = \"" PSK "\"\n"
+    "      remote_id = \"branch.example\"\n"
     "      start_action = respond\n      mode = route\n      routes = {\"172.20.0.0/16\"}\n"
     "    }\n  }\n}\n"
     "tenant \"peer\" {\n  id = 2\n"
@@ -533,7 +534,7 @@ test_load_and_list_conns(void **state)
     c = find_conn(&l, "contoso-dc", &ch);
     assert_non_null(c);
     assert_string_equal(c->remote_addr, "%any");
-    assert_string_equal(c->remote_id, "%any");
+    assert_string_equal(c->remote_id, "branch.example");
     assert_int_equal(ch->n_local_ts, 1);
     assert_string_equal(ch->local_ts[0], "0.0.0.0/0");
     assert_string_equal(ch->remote_ts[0], "0.0.0.0/0");
@@ -627,6 +628,55 @@ test_tunnel_up(void **state)
     assert_int_equal(vici_client_events_dropped(env.vc), 0);
 }
 
+/* Waits up to 'ms' for a log event whose line has 'needle'. */
+static bool
+wait_log(struct vici_client *vc, const char *needle, int ms, struct vici_event *out)
+{
+    for (int waited = 0; waited < ms; waited += 100) {
+        while (vici_client_read_event(vc, out) == 1) {
+            printf("    event: %s\n", out->line);
+            if (out->kind == VICI_EV_LOG && strstr(out->line, needle)) {
+                return true;
+            }
+        }
+        usleep(100 * 1000);
+    }
+    return false;
+}
+
+/* An impostor at the peer's address with another identity: the gateway finds no tunnel for it,
+ * and the journal hears about it through the log event. */
+static void
+test_auth_failure_logged(void **state)
+{
+    char err[VICI_ERR_MAX];
+    struct config_tenant t;
+    struct config_vpn v;
+    struct config_vpn_tunnel tun;
+    struct vici_event ev;
+
+    (void)state;
+    NEED_ENV();
+    assert_non_null(env.vp);
+    t = *tenant("peer");
+    v = *t.vpn;
+    tun = v.tunnels[0];
+    snprintf(tun.name, sizeof tun.name, "impostor");
+    snprintf(tun.local_id, sizeof tun.local_id, "impostor.example");
+    tun.reqid = 2 * 16 + 2;
+    v.tunnels = &tun;
+    v.n_tunnels = 1;
+    t.vpn = &v;
+    if (vici_client_load_tenant(env.vp, &t, err)) {
+        fail_msg("%s", err);
+    }
+    if (!wait_log(env.vc, "no matching peer config found", 10000, &ev)) {
+        fail_msg("no log event about the impostor; see %s", env.gw.log);
+    }
+    assert_true(!strncmp(ev.line, "vpn: ", 5));
+    assert_int_equal(vici_client_unload_tenant(env.vp, &t, err), 0);
+}
+
 /* northwind initiates towards a peer that does not exist: the IKE_SA is CONNECTING, with the
  * tenant's if_id; terminating it removes it. */
 static void
@@ -695,8 +745,15 @@ test_unload(void **state)
     }
     assert_true(wait_event(env.vc, VICI_EV_IKE_UPDOWN, "contoso-site1", false, 5000, &ev));
     assert_true(!strncmp(ev.line, "vpn: tenant contoso tunnel site1 ike down", 41));
-    memset(&s, 0, sizeof s);
-    assert_int_equal(vici_client_list_sas(env.vc, NULL, collect_sa, &s, err), 0);
+    /* The peer restarts (close_action), but the gateway has no connection for it any more. */
+    for (int i = 0; i < 40; i++) {
+        memset(&s, 0, sizeof s);
+        assert_int_equal(vici_client_list_sas(env.vc, NULL, collect_sa, &s, err), 0);
+        if (!s.n) {
+            break;
+        }
+        usleep(50 * 1000);
+    }
     assert_int_equal(s.n, 0);
     memset(&l, 0, sizeof l);
     assert_int_equal(vici_client_list_conns(env.vc, NULL, collect_conn, &l, err), 0);
@@ -722,8 +779,11 @@ int
 main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_refused), cmocka_unit_test(test_load_and_list_conns),
-        cmocka_unit_test(test_tunnel_up),    cmocka_unit_test(test_initiate_unreachable),
+        cmocka_unit_test(test_open_refused),
+        cmocka_unit_test(test_load_and_list_conns),
+        cmocka_unit_test(test_tunnel_up),
+        cmocka_unit_test(test_auth_failure_logged),
+        cmocka_unit_test(test_initiate_unreachable),
         cmocka_unit_test(test_unload),
     };
 
