@@ -38,6 +38,9 @@ port_owns(const struct dp *dp, const struct dp_port *port, uint32_t ip)
     if (port->conf.kind == DP_PORT_EXTERNAL && dp->nat && nat_ip_index(dp->nat, ip) >= 0) {
         return true; /* A NAT public address on the uplink's own network. */
     }
+    if (port->conf.kind == DP_PORT_EXTERNAL && esp_is_local(dp->esp, ip)) {
+        return true; /* A tunnel address, likewise. */
+    }
     return port->conf.ip == ip;
 }
 

@@ -33,6 +33,12 @@
     X(tx, sent, "frames handed to a port for transmission")                                        \
     X(tx, neigh_punted, "packets held while their next hop is resolved by ARP")                    \
     X(nat, in2out, "packets translated inside to outside")                                         \
+    X(esp, rx, "packets to a local tunnel address (ESP, IKE, ping)")                               \
+    X(esp, udp_decapsulated, "ESP packets that came in UDP 4500 (NAT-T)")                          \
+    X(esp, decrypted, "ESP packets authenticated, decrypted and routed in their tenant")           \
+    X(esp, encrypted, "tenant packets encrypted into a tunnel")                                    \
+    X(esp, ike_punted, "IKE and ICMP for tunnel addresses handed to the IKE compartment")          \
+    X(esp, ike_sent, "IKE packets from the IKE compartment sent out of the external port")         \
     X(nat, out2in, "packets translated outside to inside")                                         \
     X(nat, hairpinned, "packets from a tenant to a NAT public address, turned around inside")      \
     X(nat, sessions_created, "NAT sessions created")                                               \
@@ -112,6 +118,17 @@
     X(nat, handoff_full, "the owning worker's hand-off ring was full")                             \
     X(nat, reassembly_failed, "fragment not reassembled (table full, timeout or bad fragment)")    \
     X(nat, log_lost, "mapping-log records lost: the log ring was full")                            \
+    X(esp, unknown_spi, "ESP with an SPI of no inbound SA for that tunnel address")                \
+    X(esp, auth_failed, "ESP that failed authentication (ICV) or decryption")                      \
+    X(esp, replay, "ESP replayed, or older than the anti-replay window")                           \
+    X(esp, selector_mismatch, "decrypted packet outside the SA's traffic selectors")               \
+    X(esp, no_sa, "tenant packet for a tunnel with no SA (tunnel down): never sent in clear")      \
+    X(esp, crypto_error, "encryption failed (no room for ESP headers or trailer)")                 \
+    X(esp, bad_packet, "ESP or UDP 4500 packet truncated or fragmented")                           \
+    X(esp, bad_inner, "decrypted payload is not IPv4")                                             \
+    X(esp, not_esp, "packet to a tunnel address that is neither ESP, IKE nor ICMP")                \
+    X(esp, no_ike_compartment, "IKE for a tunnel address with no IKE compartment")                 \
+    X(esp, ike_bad_source, "IKE compartment packet from an address that is no tunnel address")     \
     X(exception, runt, "compartment frame shorter than its headers")                               \
     X(exception, unsupported, "compartment frame that is neither ARP nor IPv4")                    \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \

@@ -149,6 +149,9 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         set_err(err, "cannot create the NAT tables: %s", strerror(ret));
         goto fail;
     }
+    if (esp_create(dp, err)) {
+        goto fail;
+    }
     *out = dp;
     return 0;
 
@@ -483,6 +486,7 @@ dp_destroy(struct dp *dp)
         }
     }
     nat_destroy(dp->nat);
+    esp_destroy(dp);
     rte_fib6_free(dp->fib);
     rte_hash_free(dp->nh_index);
     rcu_table_destroy(dp->lookups);

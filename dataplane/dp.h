@@ -43,6 +43,7 @@ struct dp_params {
     bool host_role;            /* Local VM ports. */
     uint32_t max_nat_sessions; /* NAT session capacity of the node (0: no NAT). */
     uint16_t nat_port_block;   /* Ports per NAT port block (power of 2, 8..4096). */
+    uint32_t max_esp_sas;      /* IPsec: non-zero creates the ESP tables and crypto devices. */
 };
 
 enum dp_port_kind {

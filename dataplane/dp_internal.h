@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "esp_internal.h"
 #include "nat_internal.h"
 #include "rcu_table.h"
 #include "trace.h"
@@ -162,6 +163,7 @@ struct dp {
     uint32_t neigh_gen;       /* Bumped on every neighbor change (invalidates the worker caches). */
     uint32_t subnet_gen;      /* Bumped on every subnet change (invalidates the VSID caches). */
     struct nat *nat;          /* NAT44 state, NULL when the node has no NAT. */
+    struct esp *esp;          /* IPsec state, NULL when the node has no tunnels. */
     uint16_t *exception_port; /* Routing domain -> its exception port id + 1 (0: none). */
     volatile bool stop;       /* Asks workers to exit. */
     bool started;             /* dp_start() succeeded. */

@@ -93,6 +93,10 @@ dp_exception_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port
         dp_drop(w, m, DP_route_bad_ipv4);
         return;
     }
+    if (port->conf.tenant == 0) {
+        dp_esp_ike_output(w, m); /* The IKE compartment's: straight out of the uplink. */
+        return;
+    }
     /* The gateway originates these: give back the hop that routing will take. */
     if (ip->time_to_live < 255) {
         uint32_t sum = (uint32_t)(uint16_t)~ip->hdr_checksum + rte_cpu_to_be_16(0x0100);

@@ -56,7 +56,8 @@ external_check(struct dp_worker *w, struct rte_mbuf *m, unsigned *l2)
     return ip;
 }
 
-/* Strips the L2 header and the Ethernet padding of a packet for a NAT public address. */
+/* Strips the L2 header and the Ethernet padding of a packet for a NAT public address or a tunnel
+ * address. */
 static inline void
 external_to_nat(struct rte_mbuf *m, unsigned l2, const struct rte_ipv4_hdr *ip)
 {
@@ -87,6 +88,11 @@ dp_external_input(struct dp_worker *w, struct rte_mbuf *m)
     const struct dp_nexthop *nh;
 
     if (!ip) {
+        return;
+    }
+    if (esp_is_local(w->dp->esp, ip->dst_addr)) {
+        external_to_nat(m, l2, ip); /* The same L2 strip and trim. */
+        dp_esp_input(w, m);
         return;
     }
     nh = dp_fib_lookup(w->dp, 0, ip->dst_addr);
@@ -124,6 +130,11 @@ dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         }
         ips[k] = external_check(w, m, &l2);
         if (!ips[k]) {
+            continue;
+        }
+        if (unlikely(esp_is_local(dp->esp, ips[k]->dst_addr))) {
+            external_to_nat(m, l2, ips[k]);
+            dp_esp_input(w, m);
             continue;
         }
         l2s[k] = (uint8_t)l2;

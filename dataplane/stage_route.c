@@ -131,6 +131,37 @@ dp_route_to_ca(struct dp_worker *w, struct rte_mbuf *m, const struct dp_subnet *
     ca_output(w, m, sn, rec);
 }
 
+/* Sends a tenant's packet into tunnel 'reqid': fragments first what would not fit the uplink
+ * once encrypted (the ESP stage adds at most DP_ESP_OVERHEAD_MAX bytes), so that no outer packet
+ * is ever fragmented. */
+static void
+route_to_tunnel(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t reqid,
+                const struct dp_subnet *in_subnet)
+{
+    struct dp *dp = w->dp;
+    uint16_t mtu;
+    enum mtu_fit fit;
+
+    if (dp->external_port < 0) {
+        dp_drop(w, m, DP_route_no_external_port);
+        return;
+    }
+    mtu = (uint16_t)(dp->ports[dp->external_port].conf.mtu - DP_ESP_OVERHEAD_MAX);
+    fit = mtu_check(w, m, mtu, tenant, in_subnet);
+    if (fit == MTU_CONSUMED) {
+        return;
+    }
+    if (fit == MTU_FRAGMENT) {
+        struct rte_mbuf *frags[MAX_FRAGMENTS];
+        int n = fragment(w, m, mtu, frags, MAX_FRAGMENTS);
+        for (int i = 0; i < n; i++) {
+            dp_esp_output(w, frags[i], tenant, reqid);
+        }
+        return;
+    }
+    dp_esp_output(w, m, tenant, reqid);
+}
+
 void
 dp_route_send_external(struct dp_worker *w, struct rte_mbuf *m, uint32_t next)
 {
@@ -229,6 +260,9 @@ dp_route_input(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant,
             return;
         }
         dp_route_send_external(w, m, nh->ip ? nh->ip : ip->dst_addr);
+        return;
+    case DP_NH_IPSEC:
+        route_to_tunnel(w, m, tenant, nh->reqid, in_subnet);
         return;
     default:
         dp_drop(w, m, DP_route_blackhole);

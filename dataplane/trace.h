@@ -27,6 +27,7 @@
     X(vm, dp_trace_fmt_vm)                                                                         \
     X(external, dp_trace_fmt_external)                                                             \
     X(nat, dp_trace_fmt_nat)                                                                       \
+    X(esp, dp_trace_fmt_esp)                                                                       \
     X(exception, dp_trace_fmt_exception)                                                           \
     X(tx, dp_trace_fmt_tx)                                                                         \
     X(drop, dp_trace_fmt_drop)
