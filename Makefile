@@ -14,7 +14,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror
 # strongSwan's libvici (gateway/vici.c): Debian ships it in /usr/lib/ipsec, without a header or
 # an unversioned link.
 VICI_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0
-LDLIBS  += $(DPDK_LIBS) -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm $(VICI_LIBS)
+LDLIBS  += $(DPDK_LIBS) -lrte_bus_vdev -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm $(VICI_LIBS)
 
 DP_SRCS   := $(wildcard dataplane/*.c)
 GW_SRCS   := $(filter-out gateway/hnvgwd.c gateway/hnvgwctl.c,$(wildcard gateway/*.c)) \
@@ -33,8 +33,8 @@ SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check clean
 
-all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(UNIT_BINS) $(BUILD)/bench_pipeline $(BUILD)/bench_nat \
-     $(BUILD)/bench_fpm
+all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
+     $(BUILD)/bench_nat $(BUILD)/bench_fpm
 
 deps:
 	@bash scripts/deps.sh
@@ -55,6 +55,31 @@ $(SAN_BUILD)/%.o: %.c
 $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# hnvgw-iked: compiled against the headers of exactly the installed strongSwan (fetched and
+# configured by scripts/strongswan-src.sh, which refuses another version), linked with Debian's
+# libcharon and libstrongswan. Not DPDK's flags: only vpn/ and the ESP API header.
+SWAN      := $(BUILD)/strongswan
+SWAN_STAMP := $(SWAN)/.stamp
+IKED_SRCS := vpn/iked.c vpn/kernel_hnvgw.c vpn/kipsec_client.c
+IKED_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+               -include $(SWAN)/config.h -isystem $(SWAN)/src/libstrongswan \
+               -isystem $(SWAN)/src/libcharon
+IKED_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libcharon.so.0 -l:libstrongswan.so.0 \
+             -lpthread
+
+$(SWAN_STAMP): scripts/strongswan-src.sh
+	@echo "  SWAN    strongSwan headers"
+	@bash scripts/strongswan-src.sh $(BUILD)
+
+$(BUILD)/vpn/%.o: vpn/%.c $(SWAN_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(IKED_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hnvgw-iked: $(IKED_SRCS:%.c=$(BUILD)/%.o)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(IKED_LIBS)
 
 $(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/natview.o
 	@echo "  LD      $@"
@@ -115,4 +140,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/strongswan -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -536,6 +536,7 @@ commit(struct gw_state *gw, struct hnvgw_config *next, char *err)
     }
     /* Learned routes borrow the config: switch them before the old one goes. */
     tenant_routing_reconfigure(&gw->routing, next);
+    vpn_reconfigure(&gw->vpn, next);
     config_destroy(gw->cfg);
     gw->cfg = next;
     return 0;

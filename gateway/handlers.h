@@ -8,6 +8,7 @@
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/tenant_routing.h"
+#include "gateway/vpn.h"
 
 /* The daemon's state as the handlers see it. */
 struct gw_state {
@@ -18,6 +19,7 @@ struct gw_state {
     time_t started;                /* Start time, for "show status". */
     unsigned reloads;              /* Successful reloads. */
     struct tenant_routing routing; /* Compartments, FPM and FRR of the tenants. */
+    struct vpn_service vpn;        /* The IKE daemon and its SAs. */
 };
 
 /* Registers every command on gw->ctl. */

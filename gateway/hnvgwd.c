@@ -19,6 +19,7 @@
 #include "gateway/log.h"
 #include "gateway/natlog.h"
 #include "gateway/policy.h"
+#include "gateway/vpn.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -152,7 +153,13 @@ main(int argc, char **argv)
         ret = tenant_routing_add_ports(dp, cfg, dperr);
     }
     if (ret == 0) {
+        ret = vpn_add_ports(dp, cfg, dperr);
+    }
+    if (ret == 0) {
         ret = policy_nat_setup(dp, cfg, dperr);
+    }
+    if (ret == 0) {
+        ret = vpn_dp_setup(dp, cfg, dperr);
     }
     /* The policy goes in before the workers start, so that the first packets find it. */
     if (ret == 0) {
@@ -182,6 +189,12 @@ main(int argc, char **argv)
     }
     handlers_register(&gw);
     ret = tenant_routing_start(&gw.routing, dp, cfg, err);
+    if (ret == 0) {
+        ret = vpn_start(&gw.vpn, dp, cfg, err);
+        if (ret) {
+            tenant_routing_stop(&gw.routing);
+        }
+    }
     if (ret) {
         log_err("%s", err);
         ctl_server_destroy(gw.ctl);
@@ -210,6 +223,7 @@ main(int argc, char **argv)
         ctl_server_poll(gw.ctl, 2);
         dp_control_poll(dp);
         tenant_routing_poll(&gw.routing);
+        vpn_poll(&gw.vpn);
         nat_log_drain(&gw);
         if (reload_requested) {
             reload_requested = 0;
@@ -223,6 +237,7 @@ main(int argc, char **argv)
     log_info("stopping");
     nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
+    vpn_stop(&gw.vpn);
     tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
     dp_destroy(dp);

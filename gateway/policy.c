@@ -54,6 +54,10 @@ policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *p)
             /* Session tables only when some tenant uses NAT. */
             p->max_nat_sessions = cfg->max_nat_sessions;
         }
+        if (cfg->tenants[i].vpn) {
+            /* SA tables and crypto devices only when some tenant has tunnels. */
+            p->max_esp_sas = DP_ESP_SA_MAX;
+        }
     }
     p->nat_port_block = (uint16_t)cfg->nat_port_block;
 }
@@ -341,6 +345,28 @@ mask_of(uint8_t plen)
     return plen ? htonl(~0u << (32 - plen)) : 0;
 }
 
+/* Writes the routes into tunnel 'tun' of tenant 'id' at 'r' and returns how many: its remote
+ * selectors (policy mode; a route mode tunnel's are 0.0.0.0/0, which its routes replace). They
+ * stay while the tunnel is down, so that its traffic is dropped rather than sent in clear by a
+ * shorter route. */
+static size_t
+vpn_routes(const struct config_vpn_tunnel *tun, uint16_t id, struct policy_route *r)
+{
+    const struct hnvgw_prefix *p =
+        tun->mode == CONFIG_VPN_MODE_POLICY ? tun->remote_ts : tun->routes;
+    size_t n = tun->mode == CONFIG_VPN_MODE_POLICY ? tun->n_remote_ts : tun->n_routes;
+
+    for (size_t i = 0; i < n; i++) {
+        r[i] = (struct policy_route){.tenant = id,
+                                     .prefix = p[i].addr.v4 & mask_of(p[i].plen),
+                                     .plen = p[i].plen,
+                                     .distance = POLICY_DIST_STATIC,
+                                     .source = POLICY_SRC_VPN,
+                                     .nh = {.type = DP_NH_IPSEC, .reqid = tun->reqid}};
+    }
+    return n;
+}
+
 struct policy_route *
 policy_routes(const struct hnvgw_config *cfg, size_t *n)
 {
@@ -353,6 +379,10 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
                cfg->tenants[i].n_forward_prefixes;
         if (cfg->tenants[i].nat) {
             cap += cfg->tenants[i].nat->n_destinations + cfg->tenants[i].nat->n_public_ips;
+        }
+        for (size_t j = 0; cfg->tenants[i].vpn && j < cfg->tenants[i].vpn->n_tunnels; j++) {
+            const struct config_vpn_tunnel *tun = &cfg->tenants[i].vpn->tunnels[j];
+            cap += tun->n_remote_ts + tun->n_routes;
         }
     }
     r = calloc(cap, sizeof *r);
@@ -412,6 +442,9 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
                                            .source = POLICY_SRC_NAT_PUBLIC,
                                            .nh = {.type = DP_NH_NAT_PUBLIC}};
         }
+        for (size_t j = 0; gateway && t->vpn && j < t->vpn->n_tunnels; j++) {
+            k += vpn_routes(&t->vpn->tunnels[j], id, &r[k]);
+        }
         for (size_t j = 0; gateway && j < t->n_forward_prefixes; j++) {
             const struct hnvgw_prefix *p = &t->forward_prefixes[j];
             r[k++] = (struct policy_route){.tenant = 0,
@@ -453,8 +486,8 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
 const char *
 policy_source_name(enum policy_source src)
 {
-    static const char *const names[] = {"connected", "local", "customer",  "external",
-                                        "forward",   "nat",   "nat-public"};
+    static const char *const names[] = {"connected", "local", "customer",   "external",
+                                        "forward",   "nat",   "nat-public", "vpn"};
     return src < sizeof names / sizeof names[0] ? names[src] : "?";
 }
 

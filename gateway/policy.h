@@ -28,6 +28,7 @@ enum policy_source {
     POLICY_SRC_FORWARD,    /* Tenant classifier entry on the external port (routing domain 0). */
     POLICY_SRC_NAT,        /* A tenant's NAT destination: source-NAT out of the external port. */
     POLICY_SRC_NAT_PUBLIC, /* A NAT public address on the external port (routing domain 0). */
+    POLICY_SRC_VPN,        /* Into a site-to-site tunnel: its remote selectors or routes. */
 };
 
 /* One candidate or selected route. */

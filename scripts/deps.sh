@@ -10,6 +10,7 @@ PKGS=(
   openvswitch-switch openvswitch-common
   frr bird2
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
+  libstrongswan-standard-plugins dpkg-dev bzip2 python3-cryptography
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,357 @@
+/* The node's site-to-site VPN service (see vpn.h). */
+#include "gateway/vpn.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/log.h"
+#include "gateway/vici.h"
+#include "routing/compartment.h"
+
+#define VPN_BACKOFF_MIN_MS 1000
+#define VPN_BACKOFF_MAX_MS 30000
+#define VPN_KIPSEC_SOCKET  VPN_STATE_DIR "/kipsec.sock"
+#define VPN_VICI_SOCKET    VPN_STATE_DIR "/charon.vici"
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* True when some tenant of 'cfg' has a vpn section. */
+static bool
+has_vpn(const struct hnvgw_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        if (cfg->tenants[i].vpn) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The MACs of the IKE compartment's exception port: the data plane's side and the kernel's. */
+static void
+exception_mac(bool peer, uint8_t mac[6])
+{
+    const uint8_t m[6] = {0x02, 0x00, 0xee, peer, 0x00, 0x00};
+    memcpy(mac, m, 6);
+}
+
+int
+vpn_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+{
+    struct dp_port_conf pc;
+    uint16_t id;
+
+    if (!has_vpn(cfg)) {
+        return 0;
+    }
+    memset(&pc, 0, sizeof pc);
+    pc.kind = DP_PORT_EXCEPTION;
+    snprintf(pc.name, sizeof pc.name, "exc-ike");
+    snprintf(pc.devargs, sizeof pc.devargs, "net_tap_x0,iface=" VPN_IFNAME);
+    exception_mac(false, pc.mac);
+    exception_mac(true, pc.peer_mac);
+    pc.tenant = 0;
+    pc.mtu = 1500;
+    return dp_port_add(dp, &pc, &id, err);
+}
+
+int
+vpn_dp_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+{
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const struct config_tenant *t = &cfg->tenants[i];
+        int ret;
+
+        if (!t->vpn) {
+            continue;
+        }
+        ret = dp_esp_local_add(dp, t->vpn->local_address.v4);
+        if (ret) {
+            snprintf(err, DP_ERR_MAX, "tenant %s: vpn local_address: %s", t->name, strerror(ret));
+            return ret;
+        }
+    }
+    return 0;
+}
+
+/* Writes the IKE daemon's strongswan.conf. */
+static int
+write_strongswan_conf(char *err)
+{
+    FILE *f = fopen(VPN_STATE_DIR "/strongswan.conf", "w");
+
+    if (!f) {
+        snprintf(err, 256, "%s/strongswan.conf: %s", VPN_STATE_DIR, strerror(errno));
+        return errno;
+    }
+    /* Routes and virtual IPs are the data plane's business, not the compartment kernel's. */
+    fprintf(f, "charon {\n"
+               "  install_routes = no\n"
+               "  install_virtual_ip = no\n"
+               "  retransmit_tries = 3\n"
+               "  plugins {\n"
+               "    vici { socket = unix://" VPN_VICI_SOCKET " }\n"
+               "  }\n"
+               "  filelog {\n"
+               "    stderr { path = /dev/stderr\n"
+               "      default = 0\n"
+               "      ike = 1\n"
+               "      cfg = 1\n"
+               "      knl = 1\n"
+               "      ike_name = yes }\n"
+               "  }\n"
+               "}\n");
+    if (fclose(f)) {
+        snprintf(err, 256, "%s/strongswan.conf: %s", VPN_STATE_DIR, strerror(errno));
+        return EIO;
+    }
+    return 0;
+}
+
+/* The IKE daemon binary: next to our own (build/ in the tree, /usr/sbin when installed). */
+static void
+find_iked(char *buf, size_t len)
+{
+    char self[240];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, len, "%s/hnvgw-iked", self);
+            return;
+        }
+    }
+    snprintf(buf, len, "hnvgw-iked");
+}
+
+/* Hands the kipsec server the (if_id, reqid) pairs the configuration declares. */
+static int
+set_tunnels(struct vpn_service *vs)
+{
+    struct kipsec_tunnel *tun;
+    size_t n = 0, max = 0;
+    int ret;
+
+    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
+        max += vs->cfg->tenants[i].vpn ? vs->cfg->tenants[i].vpn->n_tunnels : 0;
+    }
+    tun = calloc(max ? max : 1, sizeof *tun);
+    if (!tun) {
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
+        const struct config_tenant *t = &vs->cfg->tenants[i];
+        for (size_t j = 0; t->vpn && j < t->vpn->n_tunnels; j++) {
+            tun[n].if_id = t->vpn->tunnels[j].if_id;
+            tun[n].reqid = t->vpn->tunnels[j].reqid;
+            tun[n++].tenant = (uint16_t)t->id;
+        }
+    }
+    ret = kipsec_server_set_tunnels(vs->kipsec, tun, n);
+    free(tun);
+    return ret;
+}
+
+int
+vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg, char *err)
+{
+    struct hnvgw_prefix addrs[64];
+    size_t n_addrs = 0;
+    uint8_t mac[6];
+    int ret;
+
+    memset(vs, 0, sizeof *vs);
+    vs->dp = dp;
+    vs->cfg = cfg;
+    if (!has_vpn(cfg)) {
+        return 0;
+    }
+    vs->enabled = true;
+    vs->backoff_ms = VPN_BACKOFF_MIN_MS;
+    find_iked(vs->iked, sizeof vs->iked);
+    if ((mkdir("/run/hnvgw", 0755) && errno != EEXIST) ||
+        (mkdir(VPN_STATE_DIR, 0700) && errno != EEXIST)) {
+        snprintf(err, 256, "%s: %s", VPN_STATE_DIR, strerror(errno));
+        return errno;
+    }
+    ret = write_strongswan_conf(err);
+    if (!ret) {
+        ret = kipsec_server_open(VPN_KIPSEC_SOCKET, dp, &vs->kipsec, err);
+    }
+    if (!ret) {
+        ret = set_tunnels(vs);
+    }
+    if (!ret) {
+        ret = compartment_create(VPN_COMPARTMENT, vs->netns, err);
+    }
+    if (!ret) {
+        /* The kernel side carries every tenant's tunnel address: charon binds IKE to them. */
+        for (size_t i = 0; i < cfg->n_tenants && n_addrs < 64; i++) {
+            if (cfg->tenants[i].vpn) {
+                addrs[n_addrs].addr = cfg->tenants[i].vpn->local_address;
+                addrs[n_addrs++].plen = 32;
+            }
+        }
+        exception_mac(true, mac);
+        ret = compartment_adopt_link(vs->netns, VPN_IFNAME, mac, addrs, n_addrs, err);
+        if (ret) {
+            compartment_destroy(VPN_COMPARTMENT);
+        }
+    }
+    if (ret) {
+        kipsec_server_destroy(vs->kipsec);
+        memset(vs, 0, sizeof *vs);
+        return ret;
+    }
+    log_info("vpn: IKE compartment %s, daemon %s, SAs through %s", vs->netns, vs->iked,
+             VPN_KIPSEC_SOCKET);
+    return 0;
+}
+
+/* Starts the IKE daemon in the compartment. */
+static void
+start_daemon(struct vpn_service *vs)
+{
+    char *argv[] = {
+        vs->iked, "--socket", VPN_KIPSEC_SOCKET, "--conf", VPN_STATE_DIR "/strongswan.conf", NULL};
+
+    vs->pid = compartment_spawn(vs->netns, argv);
+    if (vs->pid < 0) {
+        log_err("vpn: cannot start %s: %s", vs->iked, strerror(errno));
+        vs->pid = 0;
+        vs->next_start_ms = now_ms() + vs->backoff_ms;
+        return;
+    }
+    vs->loaded = false;
+    vs->next_vici_ms = now_ms() + 200;
+    log_info("vpn: IKE daemon started (pid %d)", (int)vs->pid);
+}
+
+/* Connects to the daemon's VICI socket and loads every tenant's tunnels into it. */
+static void
+load_tunnels(struct vpn_service *vs)
+{
+    char err[256];
+    size_t loaded = 0;
+
+    if (!vs->vici) {
+        if (vici_client_open("unix://" VPN_VICI_SOCKET, &vs->vici, err)) {
+            vs->next_vici_ms = now_ms() + 200; /* Not up yet. */
+            return;
+        }
+        if (vici_client_watch(vs->vici, VICI_EV_ALL, err)) {
+            log_warn("vpn: no IKE events: %s", err);
+        }
+    }
+    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
+        const struct config_tenant *t = &vs->cfg->tenants[i];
+
+        if (!t->vpn) {
+            continue;
+        }
+        if (vici_client_load_tenant(vs->vici, t, err)) {
+            log_err("vpn: tenant %s: %s", t->name, err);
+            continue;
+        }
+        loaded++;
+    }
+    vs->loaded = true;
+    log_info("vpn: tunnels of %zu tenant(s) loaded into the IKE daemon", loaded);
+}
+
+/* Logs the IKE daemon's events (tunnels up and down, rekeys, authentication failures). */
+static void
+log_events(struct vpn_service *vs)
+{
+    struct vici_event ev;
+
+    while (vs->vici && vici_client_read_event(vs->vici, &ev) == 1) {
+        bool down = (ev.kind == VICI_EV_IKE_UPDOWN || ev.kind == VICI_EV_CHILD_UPDOWN) && !ev.up;
+
+        if (ev.kind == VICI_EV_LOG || down) {
+            log_warn("%s", ev.line);
+        } else {
+            log_info("%s", ev.line);
+        }
+    }
+}
+
+/* Forgets the daemon's VICI connections (it died). */
+static void
+drop_vici(struct vpn_service *vs)
+{
+    vici_client_close(vs->vici);
+    vs->vici = NULL;
+    vs->loaded = false;
+}
+
+void
+vpn_poll(struct vpn_service *vs)
+{
+    uint64_t now;
+    int status;
+
+    if (!vs->enabled) {
+        return;
+    }
+    kipsec_server_poll(vs->kipsec);
+    log_events(vs);
+    now = now_ms();
+    if (vs->pid && waitpid(vs->pid, &status, WNOHANG) == vs->pid) {
+        log_err("vpn: IKE daemon (pid %d) %s %d; restart in %u ms", (int)vs->pid,
+                WIFSIGNALED(status) ? "killed by signal" : "exited with",
+                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), vs->backoff_ms);
+        vs->pid = 0;
+        vs->restarts++;
+        vs->next_start_ms = now + vs->backoff_ms;
+        vs->backoff_ms =
+            vs->backoff_ms * 2 > VPN_BACKOFF_MAX_MS ? VPN_BACKOFF_MAX_MS : vs->backoff_ms * 2;
+        drop_vici(vs);
+        /* Its SAs died with it: the next one's HELLO would flush them, but not a second later. */
+        kipsec_server_flush(vs->kipsec);
+    }
+    if (!vs->pid && now >= vs->next_start_ms) {
+        start_daemon(vs);
+    }
+    if (vs->pid && !vs->loaded && now >= vs->next_vici_ms) {
+        load_tunnels(vs);
+    }
+}
+
+void
+vpn_reconfigure(struct vpn_service *vs, const struct hnvgw_config *cfg)
+{
+    vs->cfg = cfg;
+}
+
+void
+vpn_stop(struct vpn_service *vs)
+{
+    if (!vs->enabled) {
+        return;
+    }
+    drop_vici(vs);
+    if (vs->pid) {
+        kill(vs->pid, SIGTERM);
+        waitpid(vs->pid, NULL, 0);
+    }
+    kipsec_server_destroy(vs->kipsec);
+    compartment_destroy(VPN_COMPARTMENT);
+    memset(vs, 0, sizeof *vs);
+}

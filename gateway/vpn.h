@@ -1,0 +1,73 @@
+/* The node's site-to-site VPN service, as the daemon runs it: the IKE compartment (network
+ * namespace "hnvgw-ike") behind the exception port of routing domain 0, the IKE daemon
+ * (hnvgw-iked, charon on libcharon) inside it, the kipsec socket through which its SAs reach the
+ * data plane, and the VICI connection that loads every tenant's tunnels and follows their events.
+ *
+ * The module promises:
+ * - vpn_start() builds all of it or nothing (an error leaves no compartment, socket or process).
+ * - The IKE daemon is restarted with back-off when it exits; its SAs die with it (HELLO flushes
+ *   them) and the tunnels are loaded again once its VICI socket answers.
+ * - vpn_poll() never blocks for long: VICI requests are the only synchronous calls, and only
+ *   after the daemon (re)starts or when the operator asks.
+ * - Tenant traffic for a tunnel whose SA is gone is dropped by the data plane (DP_NH_IPSEC with no
+ *   SA), never routed in clear. Control thread only. */
+#ifndef HNVGW_VPN_H
+#define HNVGW_VPN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dataplane/dp.h"
+#include "gateway/config.h"
+#include "gateway/kipsec_server.h"
+
+#define VPN_STATE_DIR   "/run/hnvgw/ike"
+#define VPN_COMPARTMENT "hnvgw-ike"
+#define VPN_IFNAME      "hnvx0"
+
+struct vici_client;
+
+/* The VPN service of a node. */
+struct vpn_service {
+    bool enabled;                   /* Some tenant has a vpn section. */
+    struct dp *dp;                  /* The data plane. */
+    const struct hnvgw_config *cfg; /* Running configuration (not owned; vpn_reconfigure()). */
+    struct kipsec_server *kipsec;   /* SAs from the IKE daemon. */
+    struct vici_client *vici;       /* Requests to and events from the IKE daemon, NULL until
+                                     * it answers. */
+    char netns[128];                /* The IKE compartment's path. */
+    char iked[256];                 /* The IKE daemon binary. */
+    pid_t pid;                      /* The daemon's pid, 0 when not running. */
+    unsigned restarts;              /* Restarts after an exit. */
+    unsigned backoff_ms;            /* Wait before the next restart. */
+    uint64_t next_start_ms;         /* When it may start again. */
+    uint64_t next_vici_ms;          /* When to try its VICI socket again. */
+    bool loaded;                    /* The tunnels are loaded into the running daemon. */
+};
+
+/* Adds the exception port of routing domain 0 (TAP "hnvx0", whose kernel side becomes the IKE
+ * compartment's) when some tenant has a vpn section. Before dp_start(). Returns 0 or a positive
+ * errno with a message in 'err' (DP_ERR_MAX bytes). */
+int vpn_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
+/* Declares every tenant's tunnel address to the data plane and routes each tunnel's remote
+ * selectors (policy mode) or routes (route mode) into it. Part of the policy, applied before
+ * dp_start() like the rest. Returns 0 or a positive errno with a message in 'err'. */
+int vpn_dp_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
+/* Starts the service of 'cfg' on 'dp' into '*vs' (a node without vpn sections gets nothing).
+ * Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg, char *err);
+
+/* Serves the kipsec socket, supervises the daemon, loads tunnels, logs VICI events. */
+void vpn_poll(struct vpn_service *vs);
+
+/* After a reload: the new running configuration (the vpn sections are unchanged: a change there
+ * needs a restart). */
+void vpn_reconfigure(struct vpn_service *vs, const struct hnvgw_config *cfg);
+
+/* Stops the daemon, removes its SAs, the compartment and the sockets. Accepts a zeroed struct. */
+void vpn_stop(struct vpn_service *vs);
+
+#endif
