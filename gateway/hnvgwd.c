@@ -20,6 +20,7 @@
 #include "gateway/natlog.h"
 #include "gateway/policy.h"
 #include "gateway/vpn.h"
+#include "gateway/vpncli.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -188,6 +189,7 @@ main(int argc, char **argv)
         return 1;
     }
     handlers_register(&gw);
+    vpncli_register(&gw);
     ret = tenant_routing_start(&gw.routing, dp, cfg, err);
     if (ret == 0) {
         ret = vpn_start(&gw.vpn, dp, cfg, err);

@@ -168,6 +168,119 @@ set_tunnels(struct vpn_service *vs)
     return ret;
 }
 
+/* (Re)builds the tunnel state table of vs->cfg, keeping the state of tunnels that remain. */
+static int
+tunnels_build(struct vpn_service *vs)
+{
+    size_t n = 0, k = 0;
+    struct vpn_tunnel_state *t;
+
+    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
+        n += vs->cfg->tenants[i].vpn ? vs->cfg->tenants[i].vpn->n_tunnels : 0;
+    }
+    t = calloc(n ? n : 1, sizeof *t);
+    if (!t) {
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
+        const struct config_tenant *tn = &vs->cfg->tenants[i];
+        for (size_t j = 0; tn->vpn && j < tn->vpn->n_tunnels; j++, k++) {
+            struct vpn_tunnel_state *old = vpn_find_tunnel(vs, tn->name, tn->vpn->tunnels[j].name);
+            if (old) {
+                t[k] = *old;
+            } else {
+                snprintf(t[k].ike_state, sizeof t[k].ike_state, "DOWN");
+                snprintf(t[k].child_state, sizeof t[k].child_state, "DOWN");
+            }
+            t[k].tenant = tn;
+            t[k].conf = &tn->vpn->tunnels[j];
+        }
+    }
+    free(vs->tunnels);
+    vs->tunnels = t;
+    vs->n_tunnels = n;
+    return 0;
+}
+
+struct vpn_tunnel_state *
+vpn_find_tunnel(struct vpn_service *vs, const char *tenant, const char *name)
+{
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        if (!strcmp(vs->tunnels[i].tenant->name, tenant) &&
+            !strcmp(vs->tunnels[i].conf->name, name)) {
+            return &vs->tunnels[i];
+        }
+    }
+    return NULL;
+}
+
+int
+vpn_initiate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err)
+{
+    if (!vs->vici) {
+        snprintf(err, 256, "the IKE daemon is not running");
+        return ENOTCONN;
+    }
+    return vici_client_initiate(vs->vici, t->tenant->name, t->conf->name, -1, err);
+}
+
+int
+vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err)
+{
+    if (!vs->vici) {
+        snprintf(err, 256, "the IKE daemon is not running");
+        return ENOTCONN;
+    }
+    return vici_client_terminate(vs->vici, t->tenant->name, t->conf->name, -1, err);
+}
+
+/* Follows one event in the tunnel state table. */
+static void
+tunnel_event(struct vpn_service *vs, const struct vici_event *ev)
+{
+    struct vpn_tunnel_state *t = vpn_find_tunnel(vs, ev->tenant, ev->tunnel);
+    time_t now = time(NULL);
+
+    if (!t) {
+        return;
+    }
+    switch (ev->kind) {
+    case VICI_EV_IKE_UPDOWN:
+        snprintf(t->ike_state, sizeof t->ike_state, "%s", ev->up ? ev->state : "DOWN");
+        if (ev->up) {
+            t->ike_since = now;
+            t->ike_ups++;
+        } else {
+            snprintf(t->child_state, sizeof t->child_state, "DOWN");
+            t->spi_in = t->spi_out = 0;
+        }
+        break;
+    case VICI_EV_CHILD_UPDOWN:
+        snprintf(t->child_state, sizeof t->child_state, "%s", ev->up ? ev->state : "DOWN");
+        if (ev->up) {
+            t->spi_in = ev->spi_in;
+            t->spi_out = ev->spi_out;
+            t->child_since = now;
+        } else if (ev->spi_in == t->spi_in) {
+            t->spi_in = t->spi_out = 0;
+        }
+        break;
+    case VICI_EV_CHILD_REKEY:
+        t->child_rekeys++;
+        t->spi_in = ev->spi_in;
+        t->spi_out = ev->spi_out;
+        t->child_since = now;
+        snprintf(t->child_state, sizeof t->child_state, "INSTALLED");
+        break;
+    case VICI_EV_IKE_REKEY:
+        t->ike_rekeys++;
+        t->ike_since = now;
+        break;
+    default:
+        break;
+    }
+}
+
 int
 vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg, char *err)
 {
@@ -198,6 +311,9 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg,
         ret = set_tunnels(vs);
     }
     if (!ret) {
+        ret = tunnels_build(vs);
+    }
+    if (!ret) {
         ret = compartment_create(VPN_COMPARTMENT, vs->netns, err);
     }
     if (!ret) {
@@ -216,6 +332,7 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg,
     }
     if (ret) {
         kipsec_server_destroy(vs->kipsec);
+        free(vs->tunnels);
         memset(vs, 0, sizeof *vs);
         return ret;
     }
@@ -284,6 +401,7 @@ log_events(struct vpn_service *vs)
     while (vs->vici && vici_client_read_event(vs->vici, &ev) == 1) {
         bool down = (ev.kind == VICI_EV_IKE_UPDOWN || ev.kind == VICI_EV_CHILD_UPDOWN) && !ev.up;
 
+        tunnel_event(vs, &ev);
         if (ev.kind == VICI_EV_LOG || down) {
             log_warn("%s", ev.line);
         } else {
@@ -323,6 +441,11 @@ vpn_poll(struct vpn_service *vs)
         vs->backoff_ms =
             vs->backoff_ms * 2 > VPN_BACKOFF_MAX_MS ? VPN_BACKOFF_MAX_MS : vs->backoff_ms * 2;
         drop_vici(vs);
+        for (size_t i = 0; i < vs->n_tunnels; i++) {
+            snprintf(vs->tunnels[i].ike_state, sizeof vs->tunnels[i].ike_state, "DOWN");
+            snprintf(vs->tunnels[i].child_state, sizeof vs->tunnels[i].child_state, "DOWN");
+            vs->tunnels[i].spi_in = vs->tunnels[i].spi_out = 0;
+        }
         /* Its SAs died with it: the next one's HELLO would flush them, but not a second later. */
         kipsec_server_flush(vs->kipsec);
     }
@@ -338,6 +461,9 @@ void
 vpn_reconfigure(struct vpn_service *vs, const struct hnvgw_config *cfg)
 {
     vs->cfg = cfg;
+    if (vs->enabled && tunnels_build(vs)) {
+        log_err("vpn: out of memory for the tunnel table");
+    }
 }
 
 void
@@ -347,11 +473,21 @@ vpn_stop(struct vpn_service *vs)
         return;
     }
     drop_vici(vs);
+    /* The SAs go first, and with them the socket: a charon that deletes its CHILD_SAs on the way
+     * out then meets a closed door at once instead of waiting for answers no one gives. */
+    kipsec_server_destroy(vs->kipsec);
     if (vs->pid) {
         kill(vs->pid, SIGTERM);
-        waitpid(vs->pid, NULL, 0);
+        for (unsigned i = 0; i < 50 && waitpid(vs->pid, NULL, WNOHANG) == 0; i++) {
+            struct timespec ts = {.tv_nsec = 20000000};
+            nanosleep(&ts, NULL);
+        }
+        if (waitpid(vs->pid, NULL, WNOHANG) == 0) {
+            kill(vs->pid, SIGKILL);
+            waitpid(vs->pid, NULL, 0);
+        }
     }
-    kipsec_server_destroy(vs->kipsec);
     compartment_destroy(VPN_COMPARTMENT);
+    free(vs->tunnels);
     memset(vs, 0, sizeof *vs);
 }

@@ -28,22 +28,41 @@
 
 struct vici_client;
 
+/* What the service knows of one tunnel, from the IKE daemon's events (never asked for
+ * synchronously: charon's answers to a listing need hnvgwd's counters, which this thread serves).
+ */
+struct vpn_tunnel_state {
+    const struct config_tenant *tenant;   /* Its tenant (the running configuration's). */
+    const struct config_vpn_tunnel *conf; /* Its configuration. */
+    char ike_state[24];                   /* IKE_SA: DOWN, CONNECTING, ESTABLISHED, ... */
+    char child_state[24];                 /* CHILD_SA: DOWN, INSTALLED, ... */
+    uint32_t spi_in;                      /* Current CHILD_SA's SPIs (host order), 0: none. */
+    uint32_t spi_out;                     /* */
+    time_t ike_since;                     /* When the IKE_SA was last established. */
+    time_t child_since;                   /* When the current CHILD_SA was installed. */
+    unsigned ike_ups;                     /* IKE_SAs established. */
+    unsigned child_rekeys;                /* CHILD_SA rekeys. */
+    unsigned ike_rekeys;                  /* IKE_SA rekeys. */
+};
+
 /* The VPN service of a node. */
 struct vpn_service {
-    bool enabled;                   /* Some tenant has a vpn section. */
-    struct dp *dp;                  /* The data plane. */
-    const struct hnvgw_config *cfg; /* Running configuration (not owned; vpn_reconfigure()). */
-    struct kipsec_server *kipsec;   /* SAs from the IKE daemon. */
-    struct vici_client *vici;       /* Requests to and events from the IKE daemon, NULL until
-                                     * it answers. */
-    char netns[128];                /* The IKE compartment's path. */
-    char iked[256];                 /* The IKE daemon binary. */
-    pid_t pid;                      /* The daemon's pid, 0 when not running. */
-    unsigned restarts;              /* Restarts after an exit. */
-    unsigned backoff_ms;            /* Wait before the next restart. */
-    uint64_t next_start_ms;         /* When it may start again. */
-    uint64_t next_vici_ms;          /* When to try its VICI socket again. */
-    bool loaded;                    /* The tunnels are loaded into the running daemon. */
+    bool enabled;                     /* Some tenant has a vpn section. */
+    struct dp *dp;                    /* The data plane. */
+    const struct hnvgw_config *cfg;   /* Running configuration (not owned; vpn_reconfigure()). */
+    struct kipsec_server *kipsec;     /* SAs from the IKE daemon. */
+    struct vici_client *vici;         /* Requests to and events from the IKE daemon, NULL until
+                                       * it answers. */
+    char netns[128];                  /* The IKE compartment's path. */
+    char iked[256];                   /* The IKE daemon binary. */
+    pid_t pid;                        /* The daemon's pid, 0 when not running. */
+    unsigned restarts;                /* Restarts after an exit. */
+    unsigned backoff_ms;              /* Wait before the next restart. */
+    uint64_t next_start_ms;           /* When it may start again. */
+    uint64_t next_vici_ms;            /* When to try its VICI socket again. */
+    bool loaded;                      /* The tunnels are loaded into the running daemon. */
+    struct vpn_tunnel_state *tunnels; /* Owned: one per configured tunnel. */
+    size_t n_tunnels;                 /* Entries. */
 };
 
 /* Adds the exception port of routing domain 0 (TAP "hnvx0", whose kernel side becomes the IKE
@@ -62,6 +81,15 @@ int vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *
 
 /* Serves the kipsec socket, supervises the daemon, loads tunnels, logs VICI events. */
 void vpn_poll(struct vpn_service *vs);
+
+/* The tunnel 'name' of tenant 'tenant' (names), or NULL. */
+struct vpn_tunnel_state *vpn_find_tunnel(struct vpn_service *vs, const char *tenant,
+                                         const char *name);
+
+/* Asks the IKE daemon to bring a tunnel up or down, without waiting for the outcome (the events
+ * tell it). Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int vpn_initiate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err);
+int vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err);
 
 /* After a reload: the new running configuration (the vpn sections are unchanged: a change there
  * needs a restart). */

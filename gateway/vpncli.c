@@ -1,0 +1,212 @@
+/* The VPN commands of the control socket (see vpncli.h). */
+#include "gateway/vpncli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gateway/log.h"
+
+static const char *
+arg(json_t *args, const char *key)
+{
+    json_t *v = json_object_get(args, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *
+cipher_text(const struct dp_esp_sa *sa)
+{
+    if (sa->cipher == DP_ESP_AES_GCM_16) {
+        return sa->key_len == 36 ? "aes256gcm16" : "aes128gcm16";
+    }
+    return sa->key_len == 32 ? "aes256-sha256" : "aes128-sha256";
+}
+
+/* dp_esp_sa_iterate() callback: one row per data-plane SA, or the counters of one SPI. */
+struct sa_rows {
+    json_t *arr;               /* Rows, or NULL when looking for 'spi'. */
+    const struct gw_state *gw; /* For tenant names. */
+    uint32_t spi;              /* Looked for. */
+    struct dp_esp_sa_stats st; /* Its counters. */
+    bool found;                /* It exists. */
+};
+
+static bool
+sa_row(const struct dp_esp_sa *sa, const struct dp_esp_sa_stats *st, void *aux)
+{
+    struct sa_rows *r = aux;
+    const struct config_tenant *t;
+    char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], spi[12];
+    json_t *o;
+
+    if (!r->arr) {
+        if (sa->spi == r->spi) {
+            r->st = *st;
+            r->found = true;
+            return false;
+        }
+        return true;
+    }
+    t = config_find_tenant(r->gw->cfg, sa->tenant);
+    inet_ntop(AF_INET, &sa->local, local, sizeof local);
+    inet_ntop(AF_INET, &sa->remote, remote, sizeof remote);
+    snprintf(spi, sizeof spi, "%08x", sa->spi);
+    o = json_object();
+    json_object_set_new(o, "spi", json_string(spi));
+    json_object_set_new(o, "dir", json_string(sa->inbound ? "in" : "out"));
+    json_object_set_new(o, "tenant", json_string(t ? t->name : "?"));
+    json_object_set_new(o, "reqid", json_integer(sa->reqid));
+    json_object_set_new(o, "local", json_string(local));
+    json_object_set_new(o, "remote", json_string(remote));
+    json_object_set_new(o, "cipher", json_string(cipher_text(sa)));
+    json_object_set_new(o, "udp_encap", json_boolean(sa->encap_local_port != 0));
+    json_object_set_new(o, "esn", json_boolean(sa->esn));
+    json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+    json_object_set_new(o, "drops", json_integer((json_int_t)st->drops));
+    json_array_append_new(r->arr, o);
+    return true;
+}
+
+/* The data plane's counters of SA 'spi' (zeros when it has none). */
+static struct dp_esp_sa_stats
+sa_counters(struct gw_state *gw, uint32_t spi)
+{
+    struct sa_rows r = {.gw = gw, .spi = spi};
+
+    if (spi) {
+        dp_esp_sa_iterate(gw->dp, sa_row, &r);
+    }
+    return r.st;
+}
+
+static int
+show_vpn(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const char *tenant = arg(args, "tenant");
+    time_t now = time(NULL);
+    json_t *arr = json_array();
+
+    (void)err;
+    for (size_t i = 0; i < gw->vpn.n_tunnels; i++) {
+        const struct vpn_tunnel_state *t = &gw->vpn.tunnels[i];
+        struct dp_esp_sa_stats in = sa_counters(gw, t->spi_in), out = sa_counters(gw, t->spi_out);
+        char remote[48], spi_in[12], spi_out[12];
+        json_t *o;
+
+        if (tenant && strcmp(tenant, t->tenant->name)) {
+            continue;
+        }
+        if (t->conf->remote_any) {
+            snprintf(remote, sizeof remote, "%%any");
+        } else {
+            inet_ntop(AF_INET, &t->conf->remote_address.v4, remote, sizeof remote);
+        }
+        snprintf(spi_in, sizeof spi_in, "%08x", t->spi_in);
+        snprintf(spi_out, sizeof spi_out, "%08x", t->spi_out);
+        o = json_object();
+        json_object_set_new(o, "tenant", json_string(t->tenant->name));
+        json_object_set_new(o, "tunnel", json_string(t->conf->name));
+        json_object_set_new(o, "remote", json_string(remote));
+        json_object_set_new(o, "mode", json_string(config_vpn_mode_name(t->conf->mode)));
+        json_object_set_new(o, "ike", json_string(t->ike_state));
+        json_object_set_new(o, "child", json_string(t->child_state));
+        json_object_set_new(o, "reqid", json_integer(t->conf->reqid));
+        json_object_set_new(o, "spi_in", json_string(spi_in));
+        json_object_set_new(o, "spi_out", json_string(spi_out));
+        json_object_set_new(o, "packets_in", json_integer((json_int_t)in.packets));
+        json_object_set_new(o, "bytes_in", json_integer((json_int_t)in.bytes));
+        json_object_set_new(o, "packets_out", json_integer((json_int_t)out.packets));
+        json_object_set_new(o, "bytes_out", json_integer((json_int_t)out.bytes));
+        json_object_set_new(o, "child_age_s",
+                            json_integer(t->spi_in ? (json_int_t)(now - t->child_since) : 0));
+        /* charon rekeys a little before this, by up to its jitter (10% by default). */
+        json_object_set_new(
+            o, "child_rekey_in_s",
+            json_integer(t->spi_in ? (json_int_t)(t->child_since + t->conf->child_lifetime - now)
+                                   : 0));
+        json_object_set_new(o, "child_rekeys", json_integer(t->child_rekeys));
+        json_object_set_new(o, "ike_rekeys", json_integer(t->ike_rekeys));
+        json_array_append_new(arr, o);
+    }
+    *result = arr;
+    return 0;
+}
+
+static int
+show_vpn_sas(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct sa_rows r = {.gw = aux, .arr = json_array()};
+
+    (void)args;
+    (void)err;
+    dp_esp_sa_iterate(((struct gw_state *)aux)->dp, sa_row, &r);
+    *result = r.arr;
+    return 0;
+}
+
+/* The tunnel named by tenant= and tunnel=, or NULL with 'err' written. */
+static const struct vpn_tunnel_state *
+tunnel_arg(struct gw_state *gw, json_t *args, char *err)
+{
+    const char *tenant = arg(args, "tenant"), *name = arg(args, "tunnel");
+    const struct vpn_tunnel_state *t =
+        tenant && name ? vpn_find_tunnel(&gw->vpn, tenant, name) : NULL;
+
+    if (!t) {
+        snprintf(err, CTL_ERR_MAX, "tenant=%s tunnel=%s: no such tunnel", tenant ? tenant : "?",
+                 name ? name : "?");
+    }
+    return t;
+}
+
+static int
+vpn_up(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const struct vpn_tunnel_state *t = tunnel_arg(gw, args, err);
+    int ret = t ? vpn_initiate(&gw->vpn, t, err) : ENOENT;
+
+    if (!ret) {
+        log_info("vpn: tenant %s tunnel %s: initiate requested", t->tenant->name, t->conf->name);
+        *result = json_pack("{s:s}", "initiating", t->conf->name);
+    }
+    return ret;
+}
+
+static int
+vpn_down(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const struct vpn_tunnel_state *t = tunnel_arg(gw, args, err);
+    int ret = t ? vpn_terminate(&gw->vpn, t, err) : ENOENT;
+
+    if (!ret) {
+        log_info("vpn: tenant %s tunnel %s: terminate requested", t->tenant->name, t->conf->name);
+        *result = json_pack("{s:s}", "terminating", t->conf->name);
+    }
+    return ret;
+}
+
+void
+vpncli_register(struct gw_state *gw)
+{
+    ctl_server_register(gw->ctl, "show vpn",
+                        "site-to-site tunnels: IKE and CHILD state, SPIs, counters, rekey times "
+                        "[tenant=NAME]",
+                        show_vpn, gw);
+    ctl_server_register(gw->ctl, "show vpn sas",
+                        "the data plane's ESP SAs: SPI, tenant, tunnel, cipher, counters",
+                        show_vpn_sas, gw);
+    ctl_server_register(gw->ctl, "vpn initiate", "bring a tunnel up: tenant=NAME tunnel=NAME",
+                        vpn_up, gw);
+    ctl_server_register(gw->ctl, "vpn terminate",
+                        "tear a tunnel down (it comes back if it initiates): tenant=NAME "
+                        "tunnel=NAME",
+                        vpn_down, gw);
+}
