@@ -34,7 +34,7 @@ SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check clean
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
-     $(BUILD)/bench_nat $(BUILD)/bench_fpm
+     $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp
 
 deps:
 	@bash scripts/deps.sh
@@ -90,6 +90,10 @@ $(BUILD)/bench_pipeline: $(BUILD)/tests/bench/bench_pipeline.o $(DP_OBJS)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_nat: $(BUILD)/tests/bench/bench_nat.o $(DP_OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_esp: $(BUILD)/tests/bench/bench_esp.o $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

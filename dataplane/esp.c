@@ -12,11 +12,12 @@
 
 #include "dp_internal.h"
 
-#define ESP_IV_OFFSET   (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
-#define ESP_SESSIONS    (DP_ESP_SA_MAX + 64) /* Cryptodev sessions: one per SA, some slack. */
-#define ESP_DEV_GCM     "crypto_aesni_gcm_hnvgw"
-#define ESP_DEV_MB      "crypto_aesni_mb_hnvgw"
-#define ESP_DEV_OPENSSL "crypto_openssl_hnvgw"
+#define ESP_IV_OFFSET      (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+#define ESP_SESSIONS       (DP_ESP_SA_MAX + 64) /* Cryptodev sessions: one per SA, some slack. */
+#define ESP_REPLAY_DEFAULT 64                   /* RFC 4303 3.4.3: the default window. */
+#define ESP_DEV_GCM        "crypto_aesni_gcm_hnvgw"
+#define ESP_DEV_MB         "crypto_aesni_mb_hnvgw"
+#define ESP_DEV_OPENSSL    "crypto_openssl_hnvgw"
 
 /* Probes crypto vdev 'name' (its driver is the name's prefix); returns its id or -1. */
 static int
@@ -288,7 +289,10 @@ sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s)
     prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
     prm.ipsec_xform.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
     prm.ipsec_xform.options.esn = c->esn;
-    prm.ipsec_xform.replay_win_sz = c->inbound ? c->replay_window : 0;
+    /* Anti-replay is always on: rte_ipsec has no inbound SA without a window, and an SA that
+     * asked for none (replay_window 0) gets the RFC 4303 default of 64 packets. */
+    prm.ipsec_xform.replay_win_sz =
+        c->inbound ? (c->replay_window ? c->replay_window : ESP_REPLAY_DEFAULT) : 0;
     prm.crypto_xform = &x[0];
     outer->version_ihl = 0x45;
     outer->time_to_live = 64;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # make bench: the nvgre_hairpin scenario against dpdk-testpmd io-forwarding on the same vdevs in the
-# same run, then NAT44 on one worker. Prints one BENCH line per scenario; never fails on a number.
+# same run, then NAT44, FPM and ESP on one worker. Prints one BENCH line per scenario; never fails
+# on a number.
 #   BENCH name=<scenario> mpps=<x> cycles_per_pkt=<y> ratio_vs_testpmd=<r> table_mib=<m>
 # Scale: BENCH_TENANTS, BENCH_RECORDS, BENCH_ROUTES, BENCH_FLOWS; BENCH_SECONDS per measurement;
 # BENCH_NAT_SESSIONS, BENCH_NAT_PASSES and BENCH_NAT_HUGE=1 (hugepages) for NAT44, see
-# tests/bench/bench_nat.c.
+# tests/bench/bench_nat.c; BENCH_ESP_SECONDS for ESP (tests/bench/bench_esp.c).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${BENCH_DIR:-$top/build/bench}
@@ -133,3 +134,11 @@ if with=$(fib_instr "$fib_routes") && without=$(fib_instr 0); then
 else
   echo "bench: callgrind of bench_pipeline failed (see $out/callgrind_fib.log)"
 fi
+
+# 8. ESP with AES-GCM-128 on one worker (intel-ipsec-mb through rte_ipsec), on hugepages: tunnel
+#    traffic encrypted (NVGRE in, ESP in UDP out) and decrypted (the reverse), at 1400-byte and
+#    64-byte inner packets; Gbit/s per core over the inner packets. BENCH_ESP_SECONDS per line.
+if ! "$top/build/bench_esp" "${BENCH_ESP_SECONDS:-3}" huge >"$out/bench_esp.log" 2>&1; then
+  echo "bench: bench_esp reported a problem (see $out/bench_esp.log)"
+fi
+grep -E '^(BENCH|bench:) ' "$out/bench_esp.log" || true

@@ -506,6 +506,26 @@ test_replay(void **state)
     check_delivered(5001, pkt, n);
 }
 
+/* An SA that asks for no replay window (charon's replay_window = 0) still gets one, the RFC's
+ * 64 packets: rte_ipsec has no inbound SA without. */
+static void
+test_replay_window_zero(void **state)
+{
+    struct dp_esp_sa sa = sa_gcm(0x2006, true, 1, KEY_GCM128);
+    uint8_t pkt[1500], esp[2048];
+    size_t n = inner_packet(pkt, "172.16.1.10", "10.1.1.10", 64);
+    int len = vector("seal", "gcm", KEY_GCM128, 0x2006, 1, pkt, n, esp);
+
+    (void)state;
+    sa.replay_window = 0;
+    add_sa(&sa);
+    send_external("198.18.2.2", "198.18.0.100", false, esp, (size_t)len, false);
+    check_delivered(5001, pkt, n);
+    send_external("198.18.2.2", "198.18.0.100", false, esp, (size_t)len, false);
+    assert_int_equal(w->stats.drop[DP_esp_replay], 1);
+    assert_int_equal(w->tx[PROVIDER].n, 0);
+}
+
 /* A flipped bit fails authentication; a packet for an SPI the node does not have, or for the
  * wrong tunnel address, goes nowhere; nothing of these reaches a tenant. */
 static void
@@ -673,6 +693,7 @@ main(void)
         cmocka_unit_test_setup(test_inbound_gcm128, reset),
         cmocka_unit_test_setup(test_inbound_cbc_sha256, reset),
         cmocka_unit_test_setup(test_replay, reset),
+        cmocka_unit_test_setup(test_replay_window_zero, reset),
         cmocka_unit_test_setup(test_forged_and_unknown, reset),
         cmocka_unit_test_setup(test_selector_mismatch, reset),
         cmocka_unit_test_setup(test_no_sa_and_rekey, reset),
