@@ -309,6 +309,12 @@ nh_text(const struct gw_state *gw, const struct dp_nexthop *n, char *nh, size_t 
     case DP_NH_ECMP:
         snprintf(nh, len, "ecmp over %u next hops", n->n_members);
         break;
+    case DP_NH_IPSEC: {
+        const struct config_tenant *t = NULL;
+        const struct config_vpn_tunnel *tun = config_find_vpn_tunnel(gw->cfg, n->reqid, &t);
+        snprintf(nh, len, "tunnel %s (reqid %u)", tun ? tun->name : "?", n->reqid);
+        break;
+    }
     default:
         snprintf(nh, len, "drop");
     }

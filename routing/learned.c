@@ -133,7 +133,8 @@ in_prefix(uint32_t ip, uint32_t prefix, uint8_t plen)
 }
 
 /* One next hop of a learned route as the data plane sees it; false when it resolves to neither
- * a CA of the tenant nor the external network. */
+ * a CA of the tenant, the tenant's route-based tunnels (a gateway inside one of a tunnel's
+ * configured routes, e.g. the on-premises BGP peer's address) nor the external network. */
 static bool
 resolve_one(const struct learned *l, const struct config_tenant *t, const struct hnvgw_ip *gw,
             struct dp_nexthop *nh)
@@ -149,6 +150,16 @@ resolve_one(const struct learned *l, const struct config_tenant *t, const struct
             nh->vsid = sn->vsid;
             nh->ip = gw->v4;
             return true;
+        }
+    }
+    for (size_t i = 0; t->vpn && i < t->vpn->n_tunnels; i++) {
+        const struct config_vpn_tunnel *tun = &t->vpn->tunnels[i];
+        for (size_t r = 0; tun->mode == CONFIG_VPN_MODE_ROUTE && r < tun->n_routes; r++) {
+            if (in_prefix(gw->v4, tun->routes[r].addr.v4, tun->routes[r].plen)) {
+                nh->type = DP_NH_IPSEC;
+                nh->reqid = tun->reqid;
+                return true;
+            }
         }
     }
     for (size_t p = 0; p < l->cfg->n_ports; p++) {

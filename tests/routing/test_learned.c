@@ -296,6 +296,42 @@ test_ecmp(void **state)
     assert_int_equal(fib("192.168.60.1").type, DP_NH_NONE);
 }
 
+/* With a route-based tunnel whose routes hold the on-premises BGP peer (172.16.255.1/32),
+ * routes learned from that peer go into the tunnel; the tunnel's own route is there from the
+ * configuration, before any BGP. */
+static void
+test_tunnel_next_hop(void **state)
+{
+    static const char *const vpn =
+        "  vpn { local_address = \"198.18.0.100\"\n"
+        "    tunnel \"siteA\" { remote_address = \"198.18.2.2\" auth = \"psk\"\n"
+        "      psk = \"contoso-site-a-0123456789\" mode = \"route\"\n"
+        "      routes = {\"172.16.255.1/32\"} } }\n";
+    char text[4096];
+    const char *at = strstr(CONF, "  external_route");
+    struct hnvgw_config *with;
+    char err[DP_ERR_MAX];
+    struct fpm_route r = op(true, "192.168.91.0", 24, "172.16.255.1");
+
+    (void)state;
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - CONF), CONF, vpn, at);
+    with = load(text);
+    assert_int_equal(policy_apply(dp, cfg, with, err), 0);
+    assert_int_equal(learned_set_config(learned, with), 0);
+    assert_int_equal(fib("172.16.255.1").type, DP_NH_IPSEC);
+    assert_int_equal(fib("172.16.255.1").reqid, 17);
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("192.168.91.10").type, DP_NH_IPSEC);
+    assert_int_equal(fib("192.168.91.10").reqid, 17);
+    /* Without the tunnel, the same route resolves to nothing and leaves the FIB. */
+    assert_int_equal(policy_apply(dp, with, cfg, err), 0);
+    assert_int_equal(learned_set_config(learned, cfg), 0);
+    assert_int_equal(fib("192.168.91.10").type, DP_NH_NONE);
+    r.add = false;
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    config_destroy(with);
+}
+
 /* A replay after zebra reconnects renews what it sends; the sweep removes the rest. */
 static void
 test_replay_sweep(void **state)
@@ -473,6 +509,7 @@ main(void)
         cmocka_unit_test(test_next_hop_kinds),    cmocka_unit_test(test_kinds_and_refusals),
         cmocka_unit_test(test_config_precedence), cmocka_unit_test(test_replay_sweep),
         cmocka_unit_test(test_fpm_listener),      cmocka_unit_test(test_ecmp),
+        cmocka_unit_test(test_tunnel_next_hop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
