@@ -8,6 +8,8 @@ DPDK or intel-ipsec-mb. It builds and opens tunnel-mode ESP payloads (RFC 4303, 
   esp_vector.py open cbc KEY:AUTHKEY SPI SEQ ESP
 
 KEY is hex (for GCM the 4-byte salt at its end, RFC 4106); packets are hex; SPI and SEQ decimal.
+ALG gcm-esn is GCM with extended sequence numbers (RFC 4106 5: the AAD is SPI, high and low
+halves of the 64-bit sequence number; SEQ may exceed 2^32, the packet carries its low half).
 Exits 1 when authentication or the trailer check fails."""
 import hashlib
 import hmac
@@ -33,18 +35,22 @@ def untrailer(plain):
 def main():
     op, alg, key, spi, seq, data = sys.argv[1:7]
     spi, seq, data = int(spi), int(seq), bytes.fromhex(data)
-    head = struct.pack("!II", spi, seq)
+    head = struct.pack("!II", spi, seq & 0xffffffff)
+    aad = head
+    if alg == "gcm-esn":
+        aad = struct.pack("!III", spi, seq >> 32, seq & 0xffffffff)
+        alg = "gcm"
     if alg == "gcm":
         key = bytes.fromhex(key)
         aead, salt = AESGCM(key[:-4]), key[-4:]
         if op == "seal":
-            iv = struct.pack("!Q", 0x1122334400000000 | seq)
-            ct = aead.encrypt(salt + iv, trailer(data, 4), head)
+            iv = struct.pack("!Q", 0x1122334400000000 | (seq & 0xffffffff))
+            ct = aead.encrypt(salt + iv, trailer(data, 4), aad)
             out = head + iv + ct
         else:
             iv, ct = data[8:16], data[16:]
             try:
-                out = untrailer(aead.decrypt(salt + iv, ct, data[:8]))
+                out = untrailer(aead.decrypt(salt + iv, ct, aad))
             except Exception:
                 sys.exit("authentication failed")
     else:

@@ -437,6 +437,37 @@ check_delivered(uint32_t vsid, const uint8_t *inner, size_t n)
     rte_pktmbuf_free(m);
 }
 
+/* Extended sequence numbers (RFC 4304): the ICV covers the sequence number's high half too. */
+static void
+test_esn(void **state)
+{
+    struct dp_esp_sa out_sa = sa_gcm(0x1004, false, 1, KEY_GCM128);
+    struct dp_esp_sa in_sa = sa_gcm(0x1005, true, 1, KEY_GCM128);
+    uint8_t out_pkt[1500], in_pkt[1500], esp[2048];
+    size_t n_out = inner_packet(out_pkt, "10.1.1.10", "172.16.1.10", 50);
+    size_t n_in = inner_packet(in_pkt, "172.16.1.10", "10.1.1.10", 50);
+    struct rte_mbuf *m;
+    int len;
+
+    (void)state;
+    out_sa.esn = in_sa.esn = true;
+    add_sa(&out_sa);
+    add_sa(&in_sa);
+    send_tenant(1, out_pkt, n_out);
+    m = sent_one(EXTERNAL);
+    check_encrypted(m, "198.18.0.100", "198.18.2.2", false, 0x1004, 1, "gcm-esn", KEY_GCM128,
+                    out_pkt, n_out);
+    rte_pktmbuf_free(m);
+    /* A packet sealed without the high half in its ICV fails; with it, it passes. */
+    len = vector("seal", "gcm", KEY_GCM128, 0x1005, 1, in_pkt, n_in, esp);
+    send_external("198.18.2.2", "198.18.0.100", false, esp, (size_t)len, false);
+    assert_int_equal(w->tx[PROVIDER].n, 0);
+    assert_int_equal(w->stats.drop[DP_esp_auth_failed], 1);
+    len = vector("seal", "gcm-esn", KEY_GCM128, 0x1005, 2, in_pkt, n_in, esp);
+    send_external("198.18.2.2", "198.18.0.100", false, esp, (size_t)len, false);
+    check_delivered(5001, in_pkt, n_in);
+}
+
 static void
 test_inbound_gcm128(void **state)
 {
@@ -690,6 +721,7 @@ main(void)
         cmocka_unit_test_setup(test_outbound_gcm128, reset),
         cmocka_unit_test_setup(test_outbound_natt_gcm256, reset),
         cmocka_unit_test_setup(test_outbound_cbc_sha256, reset),
+        cmocka_unit_test_setup(test_esn, reset),
         cmocka_unit_test_setup(test_inbound_gcm128, reset),
         cmocka_unit_test_setup(test_inbound_cbc_sha256, reset),
         cmocka_unit_test_setup(test_replay, reset),
