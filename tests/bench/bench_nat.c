@@ -38,6 +38,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/dp_internal.h"
+#include "tests/bench/bench_util.h"
 
 #define PROVIDER     0
 #define EXTERNAL     1
@@ -298,31 +299,6 @@ run_passes(struct dp_worker *w, const struct bflow *flows, size_t n, unsigned pa
     return rte_rdtsc() - t0;
 }
 
-static void
-start_null_port(struct dp *dp, uint16_t port)
-{
-    struct rte_eth_conf conf;
-
-    memset(&conf, 0, sizeof conf);
-    if (rte_eth_dev_configure(port, 1, 1, &conf) ||
-        rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, dp->pool) ||
-        rte_eth_tx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL) || rte_eth_dev_start(port)) {
-        die("cannot start a net_null port");
-    }
-}
-
-static void
-add_port(struct dp *dp, uint16_t id, enum dp_port_kind kind, const uint8_t *mac, uint32_t ip)
-{
-    dp->ports[id] = (struct dp_port){.conf = {.kind = kind, .mtu = 1500, .ip = ip, .plen = 24},
-                                     .port_id = id,
-                                     .mask = htonl(0xffffff00),
-                                     .used = true};
-    memcpy(dp->ports[id].conf.mac, mac, 6);
-    memcpy(dp->ports[id].mac.addr_bytes, mac, 6);
-    dp->port_order[dp->n_ports++] = id;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -387,12 +363,16 @@ main(int argc, char **argv)
     w = &dp->workers[0];
     w->dp = dp;
     w->icmp_tokens = 100;
-    add_port(dp, PROVIDER, DP_PORT_PROVIDER, PROV_MAC, ip4("10.0.0.1"));
-    add_port(dp, EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, ip4("10.99.0.1"));
+    bench_add_port(dp, PROVIDER, DP_PORT_PROVIDER, PROV_MAC, ip4("10.0.0.1"), 1500);
+    bench_add_port(dp, EXTERNAL, DP_PORT_EXTERNAL, EXT_MAC, ip4("10.99.0.1"), 1500);
     dp->provider_port = PROVIDER;
     dp->external_port = EXTERNAL;
-    start_null_port(dp, PROVIDER);
-    start_null_port(dp, EXTERNAL);
+    if (!bench_start_null_port(dp, PROVIDER)) {
+        die("cannot start a net_null port");
+    }
+    if (!bench_start_null_port(dp, EXTERNAL)) {
+        die("cannot start a net_null port");
+    }
     if (dp_neigh_set_static(dp, PROVIDER, ip4("10.0.0.2"), PEER_MAC) ||
         dp_neigh_set_static(dp, EXTERNAL, ip4("10.99.0.2"), ROUTER_MAC)) {
         die("cannot add neighbors");

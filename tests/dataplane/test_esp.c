@@ -265,6 +265,20 @@ sent_one(unsigned port)
     return w->tx[port].pkts[0];
 }
 
+/* Writes the bytes of hex string 'hex' into 'out'; returns how many. */
+static size_t
+unhex(const char *hex, uint8_t *out)
+{
+    size_t n = strlen(hex) / 2;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+    return n;
+}
+
 static struct dp_esp_sa
 sa_gcm(uint32_t spi, bool inbound, uint16_t tenant, const char *key_hex)
 {
@@ -273,14 +287,8 @@ sa_gcm(uint32_t spi, bool inbound, uint16_t tenant, const char *key_hex)
                            .tenant = tenant,
                            .cipher = DP_ESP_AES_GCM_16,
                            .replay_window = 64};
-    size_t n = strlen(key_hex) / 2;
 
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        sscanf(key_hex + 2 * i, "%2x", &v);
-        sa.key[i] = (uint8_t)v;
-    }
-    sa.key_len = (uint8_t)n;
+    sa.key_len = (uint8_t)unhex(key_hex, sa.key);
     sa.reqid = tenant == 1 ? REQID_A : REQID_B;
     sa.local = ip4(tenant == 1 ? "198.18.0.100" : "198.18.0.101");
     sa.remote = ip4(tenant == 1 ? "198.18.2.2" : "198.18.3.2");
@@ -393,12 +401,7 @@ test_outbound_cbc_sha256(void **state)
 
     (void)state;
     sa.cipher = DP_ESP_AES_CBC_HMAC_SHA256;
-    for (size_t i = 0; i < 32; i++) {
-        unsigned v;
-        sscanf(KEY_HMAC + 2 * i, "%2x", &v);
-        sa.auth_key[i] = (uint8_t)v;
-    }
-    sa.auth_key_len = 32;
+    sa.auth_key_len = (uint8_t)unhex(KEY_HMAC, sa.auth_key);
     add_sa(&sa);
     send_tenant(1, pkt, n);
     m = sent_one(EXTERNAL);
@@ -499,12 +502,7 @@ test_inbound_cbc_sha256(void **state)
 
     (void)state;
     sa.cipher = DP_ESP_AES_CBC_HMAC_SHA256;
-    for (size_t i = 0; i < 32; i++) {
-        unsigned v;
-        sscanf(KEY_HMAC + 2 * i, "%2x", &v);
-        sa.auth_key[i] = (uint8_t)v;
-    }
-    sa.auth_key_len = 32;
+    sa.auth_key_len = (uint8_t)unhex(KEY_HMAC, sa.auth_key);
     add_sa(&sa);
     snprintf(key, sizeof key, "%s:%s", KEY_CBC, KEY_HMAC);
     site_sends("cbc", key, 0x2002, 1, pkt, n, false, false);
