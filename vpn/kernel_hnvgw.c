@@ -12,7 +12,7 @@
 
 #include "vpn/kipsec_client.h"
 
-#define VOLUME_POLL_S 5 /* How often volume limits are checked against hnvgwd's counters. */
+#define VOLUME_POLL_S 2 /* How often volume limits are checked against hnvgwd's counters. */
 
 static char socket_path[108] = "/run/hnvgw/ike/kipsec.sock";
 
@@ -34,6 +34,7 @@ typedef struct {
     uint64_t soft_packets; /* */
     uint64_t hard_packets; /* */
     bool soft_raised;      /* The soft (rekey) expire was raised. */
+    unsigned raised_poll;  /* The volume poll that raised it: one step per SA and poll. */
     uint64_t last_packets; /* Packets at the last query. */
     time_t last_use;       /* Monotonic time packets were last seen to grow, 0: never. */
 } sa_rec_t;
@@ -132,7 +133,10 @@ schedule_expire(uint32_t spi, uint64_t gen, bool hard, uint64_t seconds)
 static job_requeue_t
 volume_cb(void *data)
 {
+    static unsigned poll;
+
     (void)data;
+    poll++;
     for (;;) {
         struct kipsec_request req = {.op = KIPSEC_QUERY_SA};
         struct kipsec_reply rep;
@@ -146,7 +150,8 @@ volume_cb(void *data)
         backend->mutex->lock(backend->mutex);
         e = backend->sas->create_enumerator(backend->sas);
         while (!due && e->enumerate(e, &r)) {
-            if (!r->soft_bytes && !r->hard_bytes && !r->soft_packets && !r->hard_packets) {
+            if ((!r->soft_bytes && !r->hard_bytes && !r->soft_packets && !r->hard_packets) ||
+                r->raised_poll == poll) {
                 continue;
             }
             req.id.spi = r->spi;
@@ -154,19 +159,26 @@ volume_cb(void *data)
             if (call(backend, &req, &rep)) {
                 continue;
             }
-            hard = (r->hard_bytes && rep.stats.bytes >= r->hard_bytes) ||
-                   (r->hard_packets && rep.stats.packets >= r->hard_packets);
-            if (hard ||
-                (!r->soft_raised && ((r->soft_bytes && rep.stats.bytes >= r->soft_bytes) ||
-                                     (r->soft_packets && rep.stats.packets >= r->soft_packets)))) {
-                due = r;
+            bool over_soft = (r->soft_bytes && rep.stats.bytes >= r->soft_bytes) ||
+                             (r->soft_packets && rep.stats.packets >= r->soft_packets);
+            bool over_hard = (r->hard_bytes && rep.stats.bytes >= r->hard_bytes) ||
+                             (r->hard_packets && rep.stats.packets >= r->hard_packets);
+
+            /* Soft first, always: an SA that blew through both limits between two polls is
+             * rekeyed, and only deleted if it is still in use at the next poll. */
+            if ((over_soft || over_hard) && !r->soft_raised) {
+                hard = false;
                 r->soft_raised = true;
-                if (hard) {
-                    r->soft_bytes = r->hard_bytes = r->soft_packets = r->hard_packets = 0;
-                }
-                spi = r->spi;
-                dst = r->dst->clone(r->dst);
+            } else if (over_hard) {
+                hard = true;
+                r->soft_bytes = r->hard_bytes = r->soft_packets = r->hard_packets = 0;
+            } else {
+                continue;
             }
+            r->raised_poll = poll;
+            due = r;
+            spi = r->spi;
+            dst = r->dst->clone(r->dst);
         }
         e->destroy(e);
         backend->mutex->unlock(backend->mutex);

@@ -66,6 +66,7 @@ vpn = {
       private_key = "%s/gw.key"
       ca_certificate = "%s/ca.pem"
       remote_ts = {"172.16.1.0/24"}
+      child_life_bytes = 1048576
     }
   }
 ''' % (pki, pki, pki)}
@@ -220,6 +221,15 @@ ok "two rekeys (site A's, then the gateway's) under 50 pps lose at most 1% (got 
 ok "the tunnel has new SPIs and counted its rekeys" rekeyed "$spi_before"
 contoso_sas_are() { [ "$(contoso_sas)" = "$1" ]; }
 ok "the old SAs are removed from the data plane" lab_wait_for contoso_sas_are 2
+
+# Rekey by volume: fabrikam's CHILD_SA is good for 1 MiB; hnvgw-iked reads the data plane's
+# counters (query_sa) and raises the soft expiry, and charon rekeys.
+fab_rekeys=$(vpn_field fabrikam child_rekeys)
+ok "1 MiB through fabrikam's tunnel" vm vmb1 ping -q -c 1000 -s 1300 -i 0.005 -W 1 $HOST
+fab_rekeyed() { [ "$(vpn_field fabrikam child_rekeys)" -gt "$fab_rekeys" ]; }
+ok "fabrikam's CHILD_SA was rekeyed by volume" lab_wait_for fab_rekeyed
+ok "the journal says which SA reached its limit" lab_wait_for grep -q 'reached its soft volume limit' "$LAB_DIR/gw.log"
+ok "fabrikam's tunnel carries traffic after the volume rekey" vm vmb1 ping -c 2 -i 0.2 -W 2 $HOST
 
 # Tunnel down: contoso's traffic to site A is dropped and counted, never sent in clear (though
 # contoso's default route is NAT to the internet).
