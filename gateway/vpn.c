@@ -111,7 +111,8 @@ write_strongswan_conf(char *err)
                "      ike = 1\n"
                "      cfg = 1\n"
                "      knl = 1\n"
-               "      ike_name = yes }\n"
+               "      ike_name = yes\n"
+               "      flush_line = yes }\n"
                "  }\n"
                "}\n");
     if (fclose(f)) {
