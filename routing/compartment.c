@@ -5,6 +5,7 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_arp.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -271,10 +273,17 @@ compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t
 pid_t
 compartment_spawn(const char *netns_path, char *const argv[])
 {
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
 
     if (pid == 0) {
-        int fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+        int fd;
+
+        /* A helper daemon dies with hnvgwd: a successor would otherwise meet an orphan holding
+         * its sockets (FRR's FPM connection, charon's IKE ports) in the compartment. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
+            _exit(127);
+        }
+        fd = open(netns_path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
             _exit(127);
         }

@@ -33,8 +33,9 @@ int compartment_destroy(const char *name);
 int compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
                            const struct hnvgw_prefix *addrs, size_t n_addrs, char *err);
 
-/* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full path).
- * Returns the child's pid, or -1 with errno set. */
+/* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full
+ * path); the child gets SIGTERM when the calling process dies. Returns the child's pid, or -1
+ * with errno set. */
 pid_t compartment_spawn(const char *netns_path, char *const argv[]);
 
 #endif

@@ -263,4 +263,14 @@ ctl gw vpn initiate tenant=contoso tunnel=siteA >/dev/null
 ok "with the right PSK again, the tunnel comes back and carries traffic" \
   lab_wait_for vm vma1 ping -c 1 -W 1 $HOST
 
+# hnvgwd killed outright: its IKE daemon goes with it, leaving no charon to hold the IKE ports of
+# the next one.
+GW_PID=$(cat "$LAB_DIR/gw.pid")
+IKED_PID=$(ps -o pid=,comm= --ppid "$GW_PID" | awk '$2 == "hnvgw-iked" {print $1}')
+ok "hnvgwd runs the IKE daemon" test -n "$IKED_PID"
+[ -n "$IKED_PID" ] && lab_track_pid "$IKED_PID"
+kill -KILL "$GW_PID"
+iked_gone() { ! kill -0 "$IKED_PID" 2>/dev/null; }
+ok "killed with hnvgwd (SIGKILL), the IKE daemon exits too" lab_wait_for iked_gone
+
 lab_done
