@@ -426,16 +426,13 @@ dp_esp_sa_update(struct dp *dp, uint32_t spi, uint32_t local, uint32_t remote,
     struct esp *esp = dp->esp;
     int i = esp ? sa_index(esp, spi) : -1;
     struct esp_sa *s;
-    struct rte_ipv4_hdr *outer;
 
     if (i < 0) {
         return ENOENT;
     }
-    /* Addresses are read per packet from the template and conf: both are plain words, so a
-     * worker sees the old or the new tunnel, never a torn one worth worrying about for one
-     * packet during a MOBIKE move. */
+    /* Workers read the addresses and ports from conf for every packet; each is one plain word,
+     * so a packet during a MOBIKE move goes to the old tunnel or the new one. */
     s = esp->sas[i];
-    outer = (struct rte_ipv4_hdr *)s->outer;
     if ((encap_local_port != 0) != (s->conf.encap_local_port != 0)) {
         return EINVAL; /* Moving into or out of UDP changes the SA's overhead: re-add it. */
     }
@@ -443,8 +440,6 @@ dp_esp_sa_update(struct dp *dp, uint32_t spi, uint32_t local, uint32_t remote,
     __atomic_store_n(&s->conf.remote, remote, __ATOMIC_RELAXED);
     __atomic_store_n(&s->conf.encap_local_port, encap_local_port, __ATOMIC_RELAXED);
     __atomic_store_n(&s->conf.encap_remote_port, encap_remote_port, __ATOMIC_RELAXED);
-    __atomic_store_n(&outer->src_addr, local, __ATOMIC_RELAXED);
-    __atomic_store_n(&outer->dst_addr, remote, __ATOMIC_RELAXED);
     return 0;
 }
 

@@ -252,13 +252,17 @@ dp_esp_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t
         return;
     }
     ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    /* rte_ipsec keeps its own copy of the header template: the addresses come from the SA as
+     * dp_esp_sa_update() last left them (MOBIKE, NAT rebinding). */
+    ip->src_addr = __atomic_load_n(&s->conf.local, __ATOMIC_RELAXED);
+    ip->dst_addr = __atomic_load_n(&s->conf.remote, __ATOMIC_RELAXED);
     ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
     ip->hdr_checksum = 0;
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     sa_count(w, s, inner_len);
     dp_count(w, DP_esp_encrypted);
     DP_TRACE(w, m, esp, 1, s->conf.spi, reqid, tenant);
-    dp_tx_ip(w, m, (uint16_t)dp->external_port, external_next_hop(dp, s->conf.remote));
+    dp_tx_ip(w, m, (uint16_t)dp->external_port, external_next_hop(dp, ip->dst_addr));
 }
 
 void

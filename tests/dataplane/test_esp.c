@@ -637,6 +637,35 @@ test_no_sa_and_rekey(void **state)
     assert_int_equal(w->tx[EXTERNAL].n, 0);
 }
 
+/* MOBIKE or a NAT rebinding moves an SA (update_sa): the next packets leave to the new address
+ * and port, with the sequence numbers going on. Moving into or out of UDP needs a new SA. */
+static void
+test_update_sa(void **state)
+{
+    struct dp_esp_sa sa = sa_gcm(0x3003, false, 1, KEY_GCM128);
+    uint8_t pkt[1500];
+    size_t n = inner_packet(pkt, "10.1.1.10", "172.16.1.10", 64);
+    struct rte_mbuf *m;
+
+    (void)state;
+    sa.encap_local_port = sa.encap_remote_port = 4500;
+    add_sa(&sa);
+    send_tenant(1, pkt, n);
+    rte_pktmbuf_free(sent_one(EXTERNAL));
+    assert_int_equal(
+        dp_esp_sa_update(dp, 0x3003, ip4("198.18.0.100"), ip4("198.18.4.4"), 4500, 31000), 0);
+    send_tenant(1, pkt, n);
+    m = sent_one(EXTERNAL);
+    assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port), 31000);
+    /* The rest as usual (check_encrypted() expects port 4500 on both sides). */
+    rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port = htons(4500);
+    check_encrypted(m, "198.18.0.100", "198.18.4.4", true, 0x3003, 2, "gcm", KEY_GCM128, pkt, n);
+    rte_pktmbuf_free(m);
+    assert_int_equal(dp_esp_sa_update(dp, 0x3003, ip4("198.18.0.100"), ip4("198.18.4.4"), 0, 0),
+                     EINVAL);
+    assert_int_equal(dp_esp_sa_update(dp, 0x9999, 0, 0, 0, 0), ENOENT);
+}
+
 /* Two tenants with the same inside and the same remote prefix: each tenant's packets take its
  * own SA, and each SA's packets reach only its own tenant. */
 static void
@@ -727,6 +756,7 @@ main(void)
         cmocka_unit_test_setup(test_forged_and_unknown, reset),
         cmocka_unit_test_setup(test_selector_mismatch, reset),
         cmocka_unit_test_setup(test_no_sa_and_rekey, reset),
+        cmocka_unit_test_setup(test_update_sa, reset),
         cmocka_unit_test_setup(test_tenants_apart, reset),
         cmocka_unit_test_setup(test_ike_punt, reset),
     };
