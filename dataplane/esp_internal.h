@@ -91,6 +91,11 @@ esp_is_local(const struct esp *esp, uint32_t addr)
  * compartment, ping is answered, the rest dropped. Consumes m. */
 void dp_esp_input(struct dp_worker *w, struct rte_mbuf *m);
 
+/* stage_esp.c: dp_esp_input() for a burst (n <= DP_BURST): packets of one SA that arrive
+ * together are authenticated and decrypted in one rte_ipsec call, and routed in bulk. Consumes
+ * the packets. */
+void dp_esp_input_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
 /* stage_esp.c: encrypts the IPv4 packet at m's data (routed in 'tenant' to DP_NH_IPSEC 'reqid')
  * with the tunnel's current outbound SA and sends it out of the external port. Consumes m. */
 void dp_esp_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t reqid);

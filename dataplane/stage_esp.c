@@ -86,8 +86,11 @@ sa_count(struct dp_worker *w, struct esp_sa *s, uint32_t bytes)
     st->last_tsc = rte_rdtsc();
 }
 
-void
-dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
+/* First half of inbound: IKE and ICMP go to the IKE compartment, ESP in UDP loses its UDP
+ * header, and an ESP packet finds its SA by SPI. Returns the SA, with m ready for rte_ipsec and
+ * its sequence number in the mbuf's private area (nh_ip); NULL when m was consumed. */
+static struct esp_sa *
+esp_classify(struct dp_worker *w, struct rte_mbuf *m)
 {
     struct esp *esp = w->dp->esp;
     struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -95,7 +98,6 @@ dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
     uint32_t len = rte_pktmbuf_data_len(m), spi, seq;
     const struct rte_esp_hdr *esph;
     struct esp_sa *s;
-    uint16_t k;
 
     dp_count(w, DP_esp_rx);
     if (ip->next_proto_id == IPPROTO_UDP) {
@@ -104,25 +106,25 @@ dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
 
         if (len < ihl + sizeof *u) {
             dp_drop(w, m, DP_esp_bad_packet);
-            return;
+            return NULL;
         }
         if (u->dst_port == rte_cpu_to_be_16(ESP_IKE_PORT)) {
             ike_punt(w, m);
-            return;
+            return NULL;
         }
         if (u->dst_port != rte_cpu_to_be_16(ESP_NATT_PORT)) {
             dp_drop(w, m, DP_esp_not_esp);
-            return;
+            return NULL;
         }
         /* RFC 3948: a zero first word is IKE (non-ESP marker), anything else an SPI. */
         if (len < ihl + sizeof *u + 4) {
             dp_drop(w, m, DP_esp_bad_packet);
-            return;
+            return NULL;
         }
         memcpy(&marker, u + 1, 4);
         if (marker == 0) {
             ike_punt(w, m);
-            return;
+            return NULL;
         }
         /* Strip the UDP header: ESP follows the outer IPv4 header as rte_ipsec expects. */
         memmove((uint8_t *)ip + sizeof *u, ip, ihl);
@@ -134,14 +136,14 @@ dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
         dp_count(w, DP_esp_udp_decapsulated);
     } else if (ip->next_proto_id == IPPROTO_ICMP) {
         ike_punt(w, m); /* The compartment's kernel answers ping and reads PMTU errors. */
-        return;
+        return NULL;
     } else if (ip->next_proto_id != IPPROTO_ESP) {
         dp_drop(w, m, DP_esp_not_esp);
-        return;
+        return NULL;
     }
     if (len < ihl + sizeof *esph + 16 || dp_ipv4_is_fragment(ip)) {
         dp_drop(w, m, DP_esp_bad_packet);
-        return;
+        return NULL;
     }
     esph = (const struct rte_esp_hdr *)((uint8_t *)ip + ihl);
     spi = rte_be_to_cpu_32(esph->spi);
@@ -150,44 +152,120 @@ dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
     if (!s || !s->conf.inbound || s->conf.local != ip->dst_addr) {
         DP_TRACE(w, m, esp, 2, spi, seq, 0);
         dp_drop(w, m, DP_esp_unknown_spi);
-        return;
+        return NULL;
     }
     m->l2_len = 0;
     m->l3_len = ihl;
+    ((struct dp_mbuf_priv *)rte_mbuf_to_priv(m))->nh_ip = seq;
+    return s;
+}
+
+/* The sequence number esp_classify() left in m. */
+static inline uint32_t
+esp_seq(struct rte_mbuf *m)
+{
+    return ((struct dp_mbuf_priv *)rte_mbuf_to_priv(m))->nh_ip;
+}
+
+/* Authenticates, checks replay and decrypts the 'n' packets of SA 's' in 'pkts' (all of the
+ * same SA) in one rte_ipsec call. Returns how many succeeded, now first in 'pkts'; the others,
+ * after them, are dropped and counted here. */
+static uint16_t
+esp_decrypt_run(struct dp_worker *w, struct esp_sa *s, struct rte_mbuf **pkts, uint16_t n)
+{
+    uint16_t k;
+
     rte_spinlock_lock(&s->inbound_lock);
-    k = rte_ipsec_pkt_cpu_prepare(&s->ss, &m, 1);
-    if (k == 1) {
-        k = rte_ipsec_pkt_process(&s->ss, &m, 1);
+    k = rte_ipsec_pkt_cpu_prepare(&s->ss, pkts, n);
+    if (k) {
+        k = rte_ipsec_pkt_process(&s->ss, pkts, k);
     }
-    if (k == 1 && seq > s->highest_seq) {
-        s->highest_seq = seq;
+    for (uint16_t i = 0; i < k; i++) {
+        if (esp_seq(pkts[i]) > s->highest_seq) {
+            s->highest_seq = esp_seq(pkts[i]);
+        }
     }
     rte_spinlock_unlock(&s->inbound_lock);
-    if (k != 1) {
+    for (uint16_t i = k; i < n; i++) {
+        uint32_t seq = esp_seq(pkts[i]);
+
         /* rte_ipsec does not say why; a sequence number at or below the highest authenticated
          * one is a replay (or too old for the window), anything else failed authentication. */
         s->st[w->id].drops++;
-        DP_TRACE(w, m, esp, 3, spi, seq, s->conf.tenant);
-        dp_drop(w, m, s->highest_seq && seq <= s->highest_seq ? DP_esp_replay : DP_esp_auth_failed);
-        return;
+        DP_TRACE(w, pkts[i], esp, 3, s->conf.spi, seq, s->conf.tenant);
+        dp_drop(w, pkts[i],
+                s->highest_seq && seq <= s->highest_seq ? DP_esp_replay : DP_esp_auth_failed);
     }
-    ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+    return k;
+}
+
+/* Last half of inbound: a decrypted packet of SA 's' must be IPv4 inside the SA's selectors.
+ * Returns true when it may be routed in the SA's tenant; false when it was dropped. */
+static bool
+esp_accept(struct dp_worker *w, struct esp_sa *s, struct rte_mbuf *m)
+{
+    const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
     if (rte_pktmbuf_data_len(m) < sizeof *ip || (ip->version_ihl >> 4) != 4) {
         s->st[w->id].drops++;
         dp_drop(w, m, DP_esp_bad_inner);
-        return;
+        return false;
     }
     /* Only what the SA was negotiated for may come out of it (RFC 4301 5.2). */
     if (!ts_match(s->conf.remote_ts, s->conf.n_remote_ts, ip->src_addr) ||
         !ts_match(s->conf.local_ts, s->conf.n_local_ts, ip->dst_addr)) {
         s->st[w->id].drops++;
         dp_drop(w, m, DP_esp_selector_mismatch);
-        return;
+        return false;
     }
     sa_count(w, s, rte_be_to_cpu_16(ip->total_length));
     dp_count(w, DP_esp_decrypted);
-    DP_TRACE(w, m, esp, 0, spi, seq, s->conf.tenant);
-    dp_route_input(w, m, s->conf.tenant, NULL);
+    DP_TRACE(w, m, esp, 0, s->conf.spi, esp_seq(m), s->conf.tenant);
+    return true;
+}
+
+void
+dp_esp_input(struct dp_worker *w, struct rte_mbuf *m)
+{
+    struct esp_sa *s = esp_classify(w, m);
+
+    if (s && esp_decrypt_run(w, s, &m, 1) == 1 && esp_accept(w, s, m)) {
+        dp_route_input(w, m, s->conf.tenant, NULL);
+    }
+}
+
+void
+dp_esp_input_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+    struct rte_mbuf *run[DP_BURST], *routed[DP_BURST];
+    struct esp_sa *sas[DP_BURST];
+    uint16_t tenants[DP_BURST], k = 0, nr = 0;
+
+    for (uint16_t i = 0; i < n; i++) {
+        sas[k] = esp_classify(w, pkts[i]);
+        if (sas[k]) {
+            pkts[k++] = pkts[i];
+        }
+    }
+    /* Runs of packets of one SA (a tunnel's packets arrive together) share one rte_ipsec call. */
+    for (uint16_t i = 0; i < k;) {
+        struct esp_sa *s = sas[i];
+        uint16_t cnt = 0, good;
+
+        while (i < k && sas[i] == s) {
+            run[cnt++] = pkts[i++];
+        }
+        good = esp_decrypt_run(w, s, run, cnt);
+        for (uint16_t j = 0; j < good; j++) {
+            if (esp_accept(w, s, run[j])) {
+                tenants[nr] = s->conf.tenant;
+                routed[nr++] = run[j];
+            }
+        }
+    }
+    if (nr) {
+        dp_route_burst(w, routed, tenants, nr);
+    }
 }
 
 /* Wraps the ESP packet at m's data (outer IPv4 first) in UDP for NAT-T (RFC 3948). */

@@ -108,8 +108,8 @@ void
 dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
     struct dp *dp = w->dp;
-    struct rte_mbuf *live[DP_BURST], *nat_pkts[DP_BURST];
-    uint16_t pub_idx[DP_BURST];
+    struct rte_mbuf *live[DP_BURST], *nat_pkts[DP_BURST], *esp_pkts[DP_BURST];
+    uint16_t pub_idx[DP_BURST], ne = 0;
     struct rte_ipv4_hdr *ips[DP_BURST];
     uint8_t l2s[DP_BURST];
     uint8_t keys[DP_BURST][16];
@@ -134,12 +134,15 @@ dp_external_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         }
         if (unlikely(esp_is_local(dp->esp, ips[k]->dst_addr))) {
             external_to_nat(m, l2, ips[k]);
-            dp_esp_input(w, m);
+            esp_pkts[ne++] = m;
             continue;
         }
         l2s[k] = (uint8_t)l2;
         dp_fib_key(keys[k], 0, ips[k]->dst_addr);
         live[k++] = m;
+    }
+    if (ne) {
+        dp_esp_input_burst(w, esp_pkts, ne);
     }
     if (!k) {
         return;

@@ -219,10 +219,9 @@ send_tenant(uint16_t tenant, const uint8_t *pkt, size_t n)
 }
 
 /* An Ethernet frame on the external port: IPv4 'src' -> 'dst' carrying 'esp' (n bytes) as ESP,
- * or in UDP 4500 -> 'dport' when 'natt'. Returns the frame length; goes through the burst path
- * when 'burst'. */
-static void
-send_external(const char *src, const char *dst, bool natt, const uint8_t *esp, size_t n, bool burst)
+ * or in UDP 4500 when 'natt'. */
+static struct rte_mbuf *
+external_frame(const char *src, const char *dst, bool natt, const uint8_t *esp, size_t n)
 {
     struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
     uint16_t l4 = natt ? 8 : 0, total = (uint16_t)(20 + l4 + n);
@@ -249,6 +248,15 @@ send_external(const char *src, const char *dst, bool natt, const uint8_t *esp, s
     }
     memcpy(f + 14 + 20 + l4, esp, n);
     m->port = EXTERNAL;
+    return m;
+}
+
+/* external_frame(), received alone, through the burst path when 'burst'. */
+static void
+send_external(const char *src, const char *dst, bool natt, const uint8_t *esp, size_t n, bool burst)
+{
+    struct rte_mbuf *m = external_frame(src, dst, natt, esp, n);
+
     if (burst) {
         dp_external_burst(w, &m, 1);
     } else {
@@ -637,6 +645,56 @@ test_no_sa_and_rekey(void **state)
     assert_int_equal(w->tx[EXTERNAL].n, 0);
 }
 
+/* One burst mixing two tenants' SAs, a replay within the burst, a forgery and IKE: each packet
+ * meets its own fate, as if it had come alone. */
+static void
+test_mixed_burst(void **state)
+{
+    struct dp_esp_sa sa_a = sa_gcm(0x6001, true, 1, KEY_GCM128);
+    struct dp_esp_sa sa_b = sa_gcm(0x6002, true, 2, KEY_GCM256);
+    uint8_t pkt[1500], esp[2048], ike[16] = {0};
+    size_t n = inner_packet(pkt, "172.16.1.10", "10.1.1.10", 100);
+    struct rte_mbuf *burst[8];
+    unsigned nb = 0, to_a = 0, to_b = 0;
+    int len;
+
+    (void)state;
+    add_sa(&sa_a);
+    add_sa(&sa_b);
+    for (uint32_t seq = 1; seq <= 3; seq++) {
+        len = vector("seal", "gcm", KEY_GCM128, 0x6001, seq, pkt, n, esp);
+        burst[nb++] = external_frame("198.18.2.2", "198.18.0.100", seq == 2, esp, (size_t)len);
+    }
+    len = vector("seal", "gcm", KEY_GCM128, 0x6001, 2, pkt, n, esp); /* A replay of seq 2. */
+    burst[nb++] = external_frame("198.18.2.2", "198.18.0.100", false, esp, (size_t)len);
+    len = vector("seal", "gcm", KEY_GCM128, 0x6001, 9, pkt, n, esp);
+    esp[len - 1] ^= 0x80; /* A forged ICV. */
+    burst[nb++] = external_frame("198.18.2.2", "198.18.0.100", false, esp, (size_t)len);
+    for (uint32_t seq = 1; seq <= 2; seq++) {
+        len = vector("seal", "gcm", KEY_GCM256, 0x6002, seq, pkt, n, esp);
+        burst[nb++] = external_frame("198.18.3.2", "198.18.0.101", true, esp, (size_t)len);
+    }
+    burst[nb++] = external_frame("198.18.2.2", "198.18.0.100", true, ike, sizeof ike);
+    dp_external_burst(w, burst, (uint16_t)nb);
+    assert_int_equal(w->tx[PROVIDER].n, 5);
+    for (unsigned i = 0; i < w->tx[PROVIDER].n; i++) {
+        uint8_t *f = rte_pktmbuf_mtod(w->tx[PROVIDER].pkts[i], uint8_t *);
+        uint32_t key;
+
+        memcpy(&key, f + 14 + 20 + 4, 4);
+        to_a += ntohl(key) >> 8 == 5001;
+        to_b += ntohl(key) >> 8 == 6001;
+        assert_memory_equal(f + NVGRE_HDR + 12, pkt + 12, n - 12);
+    }
+    assert_int_equal(to_a, 3);
+    assert_int_equal(to_b, 2);
+    assert_int_equal(w->stats.drop[DP_esp_replay], 1);
+    assert_int_equal(w->stats.drop[DP_esp_auth_failed], 1);
+    assert_int_equal(w->stats.counter[DP_esp_ike_punted], 1);
+    assert_int_equal(w->stats.counter[DP_esp_decrypted], 5);
+    rte_pktmbuf_free(sent_one(EXCEPTION));
+}
+
 /* MOBIKE or a NAT rebinding moves an SA (update_sa): the next packets leave to the new address
  * and port, with the sequence numbers going on. Moving into or out of UDP needs a new SA. */
 static void
@@ -756,6 +814,7 @@ main(void)
         cmocka_unit_test_setup(test_forged_and_unknown, reset),
         cmocka_unit_test_setup(test_selector_mismatch, reset),
         cmocka_unit_test_setup(test_no_sa_and_rekey, reset),
+        cmocka_unit_test_setup(test_mixed_burst, reset),
         cmocka_unit_test_setup(test_update_sa, reset),
         cmocka_unit_test_setup(test_tenants_apart, reset),
         cmocka_unit_test_setup(test_ike_punt, reset),
