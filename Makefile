@@ -17,11 +17,11 @@ VICI_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0
 LDLIBS  += $(DPDK_LIBS) -lrte_bus_vdev -lconfuse -ljansson -lmnl -lsystemd -lpthread -lm $(VICI_LIBS)
 
 DP_SRCS   := $(wildcard dataplane/*.c)
-GW_SRCS   := $(filter-out gateway/hnvgwd.c gateway/hnvgwctl.c,$(wildcard gateway/*.c)) \
-             $(wildcard routing/*.c)
+GW_SRCS   := $(filter-out gateway/hnvgwd.c,$(wildcard gateway/*.c gateway/*/*.c)) \
+             $(wildcard routing/*.c vpn/*.c)
 DP_OBJS   := $(DP_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/%.o)
-UNIT_SRCS := $(wildcard tests/dataplane/test_*.c tests/gateway/test_*.c tests/routing/test_*.c)
+UNIT_SRCS := $(wildcard tests/*/test_*.c tests/*/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
 # Sanitizer build of the unit tests: same sources, separate object tree.
@@ -31,7 +31,7 @@ SAN_DP_OBJS := $(DP_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_GW_OBJS := $(GW_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
-.PHONY: all deps hugepages check unit unit-san lab demo bench format format-check clean
+.PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
      $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp
@@ -58,10 +58,11 @@ $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 
 # hnvgw-iked: compiled against the headers of exactly the installed strongSwan (fetched and
 # configured by scripts/strongswan-src.sh, which refuses another version), linked with Debian's
-# libcharon and libstrongswan. Not DPDK's flags: only vpn/ and the ESP API header.
+# libcharon and libstrongswan. Not DPDK's flags: only vpn/iked/, vpn/kipsec_msg.h and the ESP API
+# header.
 SWAN      := $(BUILD)/strongswan
 SWAN_STAMP := $(SWAN)/.stamp
-IKED_SRCS := vpn/iked.c vpn/kernel_hnvgw.c vpn/kipsec_client.c
+IKED_SRCS := $(wildcard vpn/iked/*.c)
 IKED_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -I. \
                -include $(SWAN)/config.h -isystem $(SWAN)/src/libstrongswan \
                -isystem $(SWAN)/src/libcharon
@@ -72,7 +73,7 @@ $(SWAN_STAMP): scripts/strongswan-src.sh
 	@echo "  SWAN    strongSwan headers"
 	@bash scripts/strongswan-src.sh $(BUILD)
 
-$(BUILD)/vpn/%.o: vpn/%.c $(SWAN_STAMP)
+$(BUILD)/vpn/iked/%.o: vpn/iked/%.c $(SWAN_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(IKED_CFLAGS) -MMD -MP -c $< -o $@
@@ -81,7 +82,7 @@ $(BUILD)/hnvgw-iked: $(IKED_SRCS:%.c=$(BUILD)/%.o)
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(IKED_LIBS)
 
-$(BUILD)/hnvgwctl: $(BUILD)/gateway/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/natview.o
+$(BUILD)/hnvgwctl: $(BUILD)/cli/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/nat/nat_view.o
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
@@ -135,11 +136,17 @@ bench: deps
 	@$(MAKE) --no-print-directory all hugepages
 	@bash tests/bench/run.sh
 
+C_FILES := $(shell find dataplane gateway routing vpn lib cli tests -name '*.[ch]' 2>/dev/null)
+
 format:
-	clang-format -i $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] vpn/*.[ch] tests/*/*.[ch])
+	clang-format -i $(C_FILES)
 
 format-check:
-	@clang-format --dry-run --Werror $(wildcard dataplane/*.[ch] gateway/*.[ch] routing/*.[ch] vpn/*.[ch] tests/*/*.[ch])
+	@clang-format --dry-run --Werror $(C_FILES)
+
+# The layering of the folders (README, "Architecture"), read from the includes.
+layering:
+	@bash scripts/check-layering.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "dataplane/addr.h"
+#include "routing/routing_config.h"
+#include "vpn/vpn_config.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hnvgw/hnvgw.conf"
-#define CONFIG_NAME_MAX     32  /* Names of ports, tenants and subnets, including the NUL. */
-#define CONFIG_EAL_ARGS_MAX 32  /* EAL arguments passed through to rte_eal_init(). */
-#define CONFIG_PAS_MAX      16  /* Provider addresses of one node. */
-#define CONFIG_ERR_MAX      512 /* One error message, "file:line: field: what is wrong". */
+#define CONFIG_NAME_MAX     VPN_NAME_MAX /* Names of ports, tenants, subnets, with the NUL. */
+#define CONFIG_EAL_ARGS_MAX 32           /* EAL arguments passed through to rte_eal_init(). */
+#define CONFIG_PAS_MAX      16           /* Provider addresses of one node. */
+#define CONFIG_ERR_MAX      512          /* One error message, "file:line: field: what is wrong". */
 
 /* VSIDs 0-4095 are reserved and 0xFFFFFF is reserved for vendor use ([MS-NVGREE] 2.2.1). */
 #define CONFIG_VSID_MIN 4096u
@@ -127,106 +129,6 @@ struct config_nat {
     enum config_nat_log log;           /* What the mapping log records. */
     struct config_nat_static *statics; /* Owned: static inbound mappings. */
     size_t n_statics;                  /* Number of statics. */
-    int line;                          /* Line of the section. */
-};
-
-#define CONFIG_BGP_NEIGHBORS_MAX 16
-
-/* A BGP neighbor of a tenant's FRR. */
-struct config_bgp_neighbor {
-    struct hnvgw_ip address; /* Peer address (IPv4 or IPv6). */
-    uint32_t remote_as;      /* 1..4294967295. */
-    char password[81];       /* TCP MD5 password, "" for none. */
-    unsigned keepalive;      /* Seconds, default 60. */
-    unsigned hold;           /* Seconds, default 180. */
-    bool ebgp_multihop;      /* Peer more than one hop away. */
-    int line;                /* Line of the section. */
-};
-
-/* A tenant's dynamic routing ("routing" section): its FRR instance. */
-struct config_routing {
-    uint32_t asn;                          /* Required. */
-    struct hnvgw_ip router_id;             /* Required, IPv4. */
-    struct config_bgp_neighbor *neighbors; /* Owned: BGP neighbors. */
-    size_t n_neighbors;                    /* Entries. */
-    struct hnvgw_prefix *networks;         /* Owned: prefixes advertised beyond the subnets. */
-    size_t n_networks;                     /* Entries. */
-    char *extra_config;                    /* Owned, or NULL: FRR config appended verbatim. */
-    uint16_t fpm_port;                     /* Where zebra connects in the compartment (2620). */
-    int line;                              /* Line of the section. */
-};
-
-#define CONFIG_VPN_TUNNELS_MAX   15  /* Tunnels of one tenant: reqid = id * 16 + 1..15. */
-#define CONFIG_VPN_TS_MAX        8   /* Traffic selectors per side (DP_ESP_TS_MAX). */
-#define CONFIG_VPN_PROPOSALS_MAX 8   /* IKE or ESP proposals of one tunnel. */
-#define CONFIG_VPN_PROPOSAL_LEN  128 /* One proposal string, including the NUL. */
-#define CONFIG_VPN_ID_LEN        256 /* An IKE identity, including the NUL. */
-#define CONFIG_VPN_PSK_LEN       256 /* A pre-shared key, including the NUL. */
-#define CONFIG_VPN_PATH_LEN      256 /* A certificate or key path, including the NUL. */
-#define CONFIG_VPN_ROUTES_MAX    256 /* Static routes of one route-mode tunnel. */
-
-enum config_vpn_auth {
-    CONFIG_VPN_AUTH_PSK,    /* Pre-shared key. */
-    CONFIG_VPN_AUTH_PUBKEY, /* X.509 certificate and private key, peer checked against a CA. */
-};
-
-enum config_vpn_start {
-    CONFIG_VPN_START_INITIATE, /* The gateway brings the tunnel up and keeps it up. */
-    CONFIG_VPN_START_RESPOND,  /* The gateway waits for the peer. */
-};
-
-enum config_vpn_mode {
-    CONFIG_VPN_MODE_POLICY, /* Traffic selectors decide what enters the tunnel. */
-    CONFIG_VPN_MODE_ROUTE,  /* Selectors 0.0.0.0/0 both ways; routes decide (static or BGP). */
-};
-
-/* One site-to-site tunnel of a tenant ("tunnel NAME" in its vpn section): one IKE connection
- * with one CHILD_SA configuration, both named "<tenant>-<tunnel>" in charon.
- *
- * Compared with memcmp() by policy.c (minus 'routes'): every byte, padding and the tails of the
- * strings included, is zeroed before it is filled. */
-struct config_vpn_tunnel {
-    char name[CONFIG_NAME_MAX];            /* Section title, unique in the tenant. */
-    uint32_t reqid;                        /* Tenant id * 16 + index in the tenant (1..15): the
-                                            * CHILD_SA's reqid, the data plane's tunnel key. */
-    uint32_t if_id;                        /* The tenant id: the CHILD_SA's if_id_in/if_id_out,
-                                            * which hnvgwd maps back to the tenant. */
-    bool remote_any;                       /* remote_address is "%any" (responders only). */
-    struct hnvgw_ip remote_address;        /* The peer's tunnel address, unset with remote_any. */
-    char local_id[CONFIG_VPN_ID_LEN];      /* Our IKE identity (default: local_address). */
-    char remote_id[CONFIG_VPN_ID_LEN];     /* The peer's (default: remote_address, or %any). */
-    enum config_vpn_auth auth;             /* How both sides authenticate. */
-    char psk[CONFIG_VPN_PSK_LEN];          /* psk: the secret, >= 16 characters; else "". */
-    char certificate[CONFIG_VPN_PATH_LEN]; /* pubkey: our certificate (PEM file); else "". */
-    char private_key[CONFIG_VPN_PATH_LEN]; /* pubkey: its private key (PEM file); else "". */
-    char ca_certificate[CONFIG_VPN_PATH_LEN]; /* pubkey: the CA the peer's certificate must
-                                               * chain to (PEM file); else "". */
-    char ike_proposals[CONFIG_VPN_PROPOSALS_MAX][CONFIG_VPN_PROPOSAL_LEN]; /* strongSwan syntax. */
-    size_t n_ike_proposals;                                                /* 1..8. */
-    char esp_proposals[CONFIG_VPN_PROPOSALS_MAX][CONFIG_VPN_PROPOSAL_LEN]; /* Only ciphers the
-                                                                            * data plane has. */
-    size_t n_esp_proposals;                                                /* 1..8. */
-    uint32_t ike_lifetime;              /* IKE_SA rekey time, seconds. */
-    uint32_t child_lifetime;            /* CHILD_SA rekey time, seconds. */
-    uint64_t child_life_bytes;          /* CHILD_SA rekey volume, bytes; 0 for none. */
-    uint32_t dpd_delay;                 /* Dead peer detection interval, seconds; 0 off. */
-    enum config_vpn_start start_action; /* Initiate or respond. */
-    enum config_vpn_mode mode;          /* Policy or route based. */
-    struct hnvgw_prefix local_ts[CONFIG_VPN_TS_MAX];  /* Our side's selectors (route: 0/0). */
-    size_t n_local_ts;                                /* Entries in local_ts, >= 1. */
-    struct hnvgw_prefix remote_ts[CONFIG_VPN_TS_MAX]; /* The peer's selectors (route: 0/0). */
-    size_t n_remote_ts;                               /* Entries in remote_ts, >= 1. */
-    struct hnvgw_prefix *routes; /* Owned: route mode: static routes into the tunnel, or NULL. */
-    size_t n_routes;             /* Entries in routes. */
-    int line;                    /* Line of the section. */
-};
-
-/* A tenant's site-to-site VPN ("vpn" section). */
-struct config_vpn {
-    struct hnvgw_ip local_address;     /* The tenant's tunnel address on the external network:
-                                        * IKE and ESP endpoint; no other tenant's. */
-    struct config_vpn_tunnel *tunnels; /* Owned array of n_tunnels. */
-    size_t n_tunnels;                  /* 1..CONFIG_VPN_TUNNELS_MAX. */
     int line;                          /* Line of the section. */
 };
 

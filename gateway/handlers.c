@@ -10,8 +10,8 @@
 #include <arpa/inet.h>
 #include <rte_ethdev.h>
 
-#include "gateway/log.h"
-#include "gateway/natcli.h"
+#include "lib/log.h"
+#include "gateway/nat/nat_cli.h"
 #include "gateway/policy.h"
 
 static const char *
@@ -542,7 +542,13 @@ commit(struct gw_state *gw, struct hnvgw_config *next, char *err)
     }
     /* Learned routes borrow the config: switch them before the old one goes. */
     tenant_routing_reconfigure(&gw->routing, next);
-    vpn_reconfigure(&gw->vpn, next);
+    struct vpn_tenant *vt = gw_vpn_tenants(next);
+    if (vt) {
+        vpn_reconfigure(&gw->vpn, vt, next->n_tenants);
+    } else {
+        log_err("vpn: out of memory for the tenant table");
+    }
+    free(vt);
     config_destroy(gw->cfg);
     gw->cfg = next;
     return 0;
@@ -792,6 +798,19 @@ remove_route(json_t *args, json_t **result, char *err, void *aux)
         *result = json_sprintf("%zu customer route(s) removed", removed);
     }
     return ret;
+}
+
+struct vpn_tenant *
+gw_vpn_tenants(const struct hnvgw_config *cfg)
+{
+    struct vpn_tenant *vt = calloc(cfg->n_tenants ? cfg->n_tenants : 1, sizeof *vt);
+
+    for (size_t i = 0; vt && i < cfg->n_tenants; i++) {
+        snprintf(vt[i].name, sizeof vt[i].name, "%s", cfg->tenants[i].name);
+        vt[i].id = cfg->tenants[i].id;
+        vt[i].vpn = cfg->tenants[i].vpn;
+    }
+    return vt;
 }
 
 int

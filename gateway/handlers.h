@@ -8,7 +8,7 @@
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/tenant_routing.h"
-#include "gateway/vpn.h"
+#include "vpn/vpn_service.h"
 
 /* The daemon's state as the handlers see it. */
 struct gw_state {
@@ -21,6 +21,10 @@ struct gw_state {
     struct tenant_routing routing; /* Compartments, FPM and FRR of the tenants. */
     struct vpn_service vpn;        /* The IKE daemon and its SAs. */
 };
+
+/* The tenants of 'cfg' as the VPN service takes them: a malloc'd array of cfg->n_tenants (free
+ * it), borrowing their vpn sections from 'cfg'. NULL on allocation failure. */
+struct vpn_tenant *gw_vpn_tenants(const struct hnvgw_config *cfg);
 
 /* Registers every command on gw->ctl. */
 void handlers_register(struct gw_state *gw);

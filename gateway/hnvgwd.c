@@ -16,11 +16,11 @@
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
-#include "gateway/log.h"
-#include "gateway/natlog.h"
+#include "lib/log.h"
+#include "gateway/nat/nat_log.h"
 #include "gateway/policy.h"
-#include "gateway/vpn.h"
-#include "gateway/vpncli.h"
+#include "vpn/vpn_service.h"
+#include "vpn/vpn_cli.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -113,6 +113,7 @@ main(int argc, char **argv)
     struct dp_params params;
     struct gw_state gw;
     struct dp *dp = NULL;
+    struct vpn_tenant *vpn_tenants = NULL;
     int c, ret;
 
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -144,6 +145,12 @@ main(int argc, char **argv)
         return 0;
     }
 
+    vpn_tenants = gw_vpn_tenants(cfg);
+    if (!vpn_tenants) {
+        log_err("out of memory");
+        config_destroy(cfg);
+        return 1;
+    }
     policy_dp_params(cfg, &params);
     int eargc = eal_argv(cfg, eargv, lcores, sizeof lcores);
     ret = dp_create(eargc, eargv, &params, &dp, dperr);
@@ -154,13 +161,13 @@ main(int argc, char **argv)
         ret = tenant_routing_add_ports(dp, cfg, dperr);
     }
     if (ret == 0) {
-        ret = vpn_add_ports(dp, cfg, dperr);
+        ret = vpn_add_ports(dp, vpn_tenants, cfg->n_tenants, dperr);
     }
     if (ret == 0) {
         ret = policy_nat_setup(dp, cfg, dperr);
     }
     if (ret == 0) {
-        ret = vpn_dp_setup(dp, cfg, dperr);
+        ret = vpn_dp_setup(dp, vpn_tenants, cfg->n_tenants, dperr);
     }
     /* The policy goes in before the workers start, so that the first packets find it. */
     if (ret == 0) {
@@ -173,6 +180,7 @@ main(int argc, char **argv)
         log_err("%s", dperr);
         dp_destroy(dp);
         config_destroy(cfg);
+        free(vpn_tenants);
         return 1;
     }
 
@@ -186,17 +194,22 @@ main(int argc, char **argv)
         log_err("cannot open control socket %s: %s", cfg->control_socket, strerror(ret));
         dp_destroy(dp);
         config_destroy(cfg);
+        free(vpn_tenants);
         return 1;
     }
     handlers_register(&gw);
-    vpncli_register(&gw);
+    for (size_t i = 0; i < vpn_cli_n_commands; i++) {
+        ctl_server_register(gw.ctl, vpn_cli_commands[i].name, vpn_cli_commands[i].help,
+                            vpn_cli_commands[i].fn, &gw.vpn);
+    }
     ret = tenant_routing_start(&gw.routing, dp, cfg, err);
     if (ret == 0) {
-        ret = vpn_start(&gw.vpn, dp, cfg, err);
+        ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, err);
         if (ret) {
             tenant_routing_stop(&gw.routing);
         }
     }
+    free(vpn_tenants);
     if (ret) {
         log_err("%s", err);
         ctl_server_destroy(gw.ctl);

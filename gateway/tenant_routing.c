@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/log.h"
+#include "lib/log.h"
 #include "gateway/policy.h"
 #include "routing/compartment.h"
 
@@ -110,8 +110,21 @@ tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvg
                 fpm_server_listen(tr->fpm, (uint16_t)t->id, path, t->routing->fpm_port, NULL, err);
         }
         if (!ret) {
-            frr_init(fi, t, path);
-            ret = frr_write_config(fi, t, err);
+            struct hnvgw_prefix *subnets = calloc(t->n_subnets + 1, sizeof *subnets);
+            struct routing_tenant rt = {.name = t->name,
+                                        .id = t->id,
+                                        .routing = t->routing,
+                                        .subnets = subnets,
+                                        .n_subnets = t->n_subnets};
+            for (size_t s = 0; subnets && s < t->n_subnets; s++) {
+                subnets[s] = t->subnets[s].prefix;
+            }
+            frr_init(fi, &rt, path);
+            ret = subnets ? frr_write_config(fi, &rt, err) : ENOMEM;
+            if (!subnets) {
+                snprintf(err, 256, "tenant %s: out of memory", t->name);
+            }
+            free(subnets);
         }
         if (ret) {
             compartment_destroy(name);

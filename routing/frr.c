@@ -26,7 +26,7 @@ now_ms(void)
 }
 
 void
-frr_init(struct frr_instance *fi, const struct config_tenant *t, const char *netns)
+frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns)
 {
     static const char *const names[FRR_N_DAEMONS] = {"zebra", "staticd", "bgpd"};
 
@@ -63,7 +63,7 @@ prefix_str(const struct hnvgw_prefix *p, char buf[HNVGW_PFX_STRLEN])
 }
 
 static void
-write_bgp(FILE *f, const struct config_tenant *t)
+write_bgp(FILE *f, const struct routing_tenant *t)
 {
     const struct config_routing *r = t->routing;
     char a[HNVGW_IP_STRLEN], p[HNVGW_PFX_STRLEN];
@@ -88,7 +88,7 @@ write_bgp(FILE *f, const struct config_tenant *t)
     for (int family = HNVGW_AF_INET; family <= HNVGW_AF_INET6; family += 2) {
         fprintf(f, " address-family %s unicast\n", family == HNVGW_AF_INET ? "ipv4" : "ipv6");
         for (size_t i = 0; family == HNVGW_AF_INET && i < t->n_subnets; i++) {
-            fprintf(f, "  network %s\n", prefix_str(&t->subnets[i].prefix, p));
+            fprintf(f, "  network %s\n", prefix_str(&t->subnets[i], p));
         }
         for (size_t i = 0; i < r->n_networks; i++) {
             if (r->networks[i].addr.family == family) {
@@ -107,7 +107,7 @@ write_bgp(FILE *f, const struct config_tenant *t)
 }
 
 int
-frr_write_config(struct frr_instance *fi, const struct config_tenant *t, char *err)
+frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *err)
 {
     const struct config_routing *r = t->routing;
     struct passwd *pw = getpwnam("frr");

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "gateway/config.h"
+#include "routing/routing_config.h"
 
 #define FRR_STATE_ROOT "/run/hnvgw/frr"
 #define FRR_BIN_DIR    "/usr/lib/frr"
@@ -35,7 +35,7 @@ struct frr_daemon {
 /* One tenant's instance. */
 struct frr_instance {
     uint16_t tenant;                          /* Routing domain. */
-    char tenant_name[CONFIG_NAME_MAX];        /* For logs. */
+    char tenant_name[32];                     /* For logs. */
     char netns[128];                          /* Compartment path. */
     char dir[160];                            /* State dir: configs, pids, sockets. */
     struct frr_daemon daemons[FRR_N_DAEMONS]; /* zebra first: the others need its socket. */
@@ -45,11 +45,11 @@ struct frr_instance {
 typedef void frr_log_fn(const char *msg);
 
 /* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started). */
-void frr_init(struct frr_instance *fi, const struct config_tenant *t, const char *netns);
+void frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns);
 
 /* Writes the three daemon configs of 't' into fi->dir. Returns 0 or a positive errno with a
  * message in 'err' (256 bytes). */
-int frr_write_config(struct frr_instance *fi, const struct config_tenant *t, char *err);
+int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *err);
 
 /* Starts the daemons that are due; reaps and schedules the restart of those that exited. */
 void frr_poll(struct frr_instance *fi, frr_log_fn *log);

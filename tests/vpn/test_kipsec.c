@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "dataplane/dp_internal.h"
-#include "gateway/kipsec_server.h"
+#include "vpn/kipsec_server.h"
 
 static struct dp *dp;
 static struct kipsec_server *srv;

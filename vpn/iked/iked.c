@@ -16,7 +16,7 @@
 #include <library.h>
 #include <plugins/plugin_feature.h>
 
-#include "vpn/kernel_hnvgw.h"
+#include "vpn/iked/kernel_hnvgw.h"
 
 /* What charon needs for IKEv2 with PSK or X.509, AES-GCM/CBC and SHA-2, sockets and addresses
  * (kernel-netlink: its net part; our feature replaces its ipsec part), and VICI. */

@@ -1,5 +1,5 @@
 /* Unit tests of the NAT44 operator commands without a data plane: argument parsing and the JSON
- * rows (gateway/natcli.c), and the tables hnvgwctl makes of them (gateway/natview.c). */
+ * rows (gateway/nat/nat_cli.c), and the tables hnvgwctl makes of them (gateway/nat/nat_view.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +14,8 @@
 #include <netinet/in.h>
 
 #include "gateway/ctl.h"
-#include "gateway/natcli.h"
-#include "gateway/natview.h"
+#include "gateway/nat/nat_cli.h"
+#include "gateway/nat/nat_view.h"
 
 /* contoso(1) and "42"(7) have NAT, fabrikam(2) has not. */
 static struct config_nat nat;

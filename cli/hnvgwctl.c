@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "gateway/ctl.h"
-#include "gateway/natview.h"
+#include "gateway/nat/nat_view.h"
 
 #define DEFAULT_SOCKET "/run/hnvgw/hnvgwd.sock"
 

@@ -1,11 +1,11 @@
 /* Our own declarations of the parts of strongSwan's libvici (libvici.so.0, package
- * strongswan-swanctl, in /usr/lib/ipsec) that gateway/vici.c uses. Debian ships the library but no
+ * strongswan-swanctl, in /usr/lib/ipsec) that vpn/vici.c uses. Debian ships the library but no
  * header; these prototypes follow the API of strongSwan 5.9.8's libvici.h, which is stable across
  * 5.x. Link with -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0.
  *
  * The library's own rules that matter here:
  * - vici_init() initializes libstrongswan and starts its thread pool; vici_deinit() stops both.
- *   Both are process-wide: gateway/vici.c counts its clients and calls each once.
+ *   Both are process-wide: vpn/vici.c counts its clients and calls each once.
  * - One thread at a time per connection. vici_submit() consumes the request, whether or not it
  *   succeeds, and returns NULL with errno set on failure.
  * - Event callbacks run on a libstrongswan pool thread. They must not call vici_submit() and

@@ -1,4 +1,4 @@
-/* Tests of the VICI client (gateway/vici.c) against stock strongSwan charons.
+/* Tests of the VICI client (vpn/vici.c) against stock strongSwan charons.
  *
  * The group setup starts two charons (/usr/lib/ipsec/charon) in a private network namespace, each
  * in its own mount namespace (so each has its own /run for its pid file and stroke socket):
@@ -38,7 +38,7 @@
 #include <cmocka.h>
 
 #include "gateway/config.h"
-#include "gateway/vici.h"
+#include "vpn/vici.h"
 
 #define CHARON "/usr/lib/ipsec/charon"
 #define PSK    "Zx8-kQ2!mP5#tR7w"
@@ -349,12 +349,21 @@ group_teardown(void **state)
     return 0;
 }
 
-static const struct config_tenant *
+/* The tenant 'name' of the test config, as the VPN service takes it (one of a few buffers, so
+ * that two calls in one expression do not overwrite each other). */
+static const struct vpn_tenant *
 tenant(const char *name)
 {
+    static struct vpn_tenant ring[4];
+    static unsigned next;
+
     for (size_t i = 0; i < env.cfg->n_tenants; i++) {
         if (!strcmp(env.cfg->tenants[i].name, name)) {
-            return &env.cfg->tenants[i];
+            struct vpn_tenant *t = &ring[next++ % 4];
+            snprintf(t->name, sizeof t->name, "%s", name);
+            t->id = env.cfg->tenants[i].id;
+            t->vpn = env.cfg->tenants[i].vpn;
+            return t;
         }
     }
     fail_msg("no tenant %s", name);
@@ -499,7 +508,7 @@ test_load_and_list_conns(void **state)
     }
     /* A tenant without a vpn section is refused. */
     {
-        struct config_tenant bare = *tenant("contoso");
+        struct vpn_tenant bare = *tenant("contoso");
         bare.vpn = NULL;
         assert_int_equal(vici_client_load_tenant(env.vc, &bare, err), EINVAL);
     }
@@ -650,7 +659,7 @@ static void
 test_auth_failure_logged(void **state)
 {
     char err[VICI_ERR_MAX];
-    struct config_tenant t;
+    struct vpn_tenant t;
     struct config_vpn v;
     struct config_vpn_tunnel tun;
     struct vici_event ev;

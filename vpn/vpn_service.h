@@ -19,8 +19,8 @@
 #include <sys/types.h>
 
 #include "dataplane/dp.h"
-#include "gateway/config.h"
-#include "gateway/kipsec_server.h"
+#include "vpn/vpn_config.h"
+#include "vpn/kipsec_server.h"
 
 #define VPN_STATE_DIR   "/run/hnvgw/ike"
 #define VPN_COMPARTMENT "hnvgw-ike"
@@ -32,7 +32,7 @@ struct vici_client;
  * synchronously: charon's answers to a listing need hnvgwd's counters, which this thread serves).
  */
 struct vpn_tunnel_state {
-    const struct config_tenant *tenant;   /* Its tenant (the running configuration's). */
+    const struct vpn_tenant *tenant;      /* Its tenant (in vpn_service.tenants). */
     const struct config_vpn_tunnel *conf; /* Its configuration. */
     char ike_state[24];                   /* IKE_SA: DOWN, CONNECTING, ESTABLISHED, ... */
     char child_state[24];                 /* CHILD_SA: DOWN, INSTALLED, ... */
@@ -49,7 +49,9 @@ struct vpn_tunnel_state {
 struct vpn_service {
     bool enabled;                     /* Some tenant has a vpn section. */
     struct dp *dp;                    /* The data plane. */
-    const struct hnvgw_config *cfg;   /* Running configuration (not owned; vpn_reconfigure()). */
+    struct vpn_tenant *tenants;       /* Owned copy: the tenants, with their vpn sections
+                                       * borrowed from the running config (vpn_reconfigure()). */
+    size_t n_tenants;                 /* Entries in tenants. */
     struct kipsec_server *kipsec;     /* SAs from the IKE daemon. */
     struct vici_client *vici;         /* Requests to and events from the IKE daemon, NULL until
                                        * it answers. */
@@ -68,16 +70,17 @@ struct vpn_service {
 /* Adds the exception port of routing domain 0 (TAP "hnvx0", whose kernel side becomes the IKE
  * compartment's) when some tenant has a vpn section. Before dp_start(). Returns 0 or a positive
  * errno with a message in 'err' (DP_ERR_MAX bytes). */
-int vpn_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+int vpn_add_ports(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err);
 
 /* Declares every tenant's tunnel address to the data plane and routes each tunnel's remote
  * selectors (policy mode) or routes (route mode) into it. Part of the policy, applied before
  * dp_start() like the rest. Returns 0 or a positive errno with a message in 'err'. */
-int vpn_dp_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err);
+int vpn_dp_setup(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err);
 
-/* Starts the service of 'cfg' on 'dp' into '*vs' (a node without vpn sections gets nothing).
- * Returns 0 or a positive errno with a message in 'err' (256 bytes). */
-int vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg, char *err);
+/* Starts the service of the 'n_tenants' 'tenants' on 'dp' into '*vs' (a node without vpn sections
+ * gets nothing). Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants,
+              size_t n_tenants, char *err);
 
 /* Serves the kipsec socket, supervises the daemon, loads tunnels, logs VICI events. */
 void vpn_poll(struct vpn_service *vs);
@@ -93,7 +96,7 @@ int vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char
 
 /* After a reload: the new running configuration (the vpn sections are unchanged: a change there
  * needs a restart). */
-void vpn_reconfigure(struct vpn_service *vs, const struct hnvgw_config *cfg);
+void vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n_tenants);
 
 /* Stops the daemon, removes its SAs, the compartment and the sockets. Accepts a zeroed struct. */
 void vpn_stop(struct vpn_service *vs);

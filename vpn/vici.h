@@ -28,11 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gateway/config.h"
+#include "vpn/vpn_config.h"
 
 #define VICI_ERR_MAX     256                           /* One error line. */
 #define VICI_DEFAULT_URI "unix:///var/run/charon.vici" /* charon's default socket. */
-#define VICI_NAME_LEN    (2 * CONFIG_NAME_MAX)         /* "<tenant>-<tunnel>" and NUL. */
+#define VICI_NAME_LEN    (2 * VPN_NAME_MAX)            /* "<tenant>-<tunnel>" and NUL. */
 #define VICI_TS_LEN      48                            /* A selector as charon prints it. */
 #define VICI_LIST_TS_MAX 8                             /* Selectors kept per side. */
 #define VICI_EVENT_LINE  400                           /* One journal line. */
@@ -49,11 +49,11 @@ void vici_client_close(struct vici_client *vc);
 /* Loads every tunnel of 't' (which must have a vpn section): secrets, keys, then connections.
  * Loading again replaces them. Stops at the first failure (what was loaded stays loaded: unload
  * the tenant to clean up). Tunnels with start_action = initiate start at once. */
-int vici_client_load_tenant(struct vici_client *vc, const struct config_tenant *t, char *err);
+int vici_client_load_tenant(struct vici_client *vc, const struct vpn_tenant *t, char *err);
 
 /* Terminates the SAs of every tunnel of 't', then unloads its connections, PSKs and private keys
  * (a key that another loaded tunnel also uses stays). Missing pieces are not errors. */
-int vici_client_unload_tenant(struct vici_client *vc, const struct config_tenant *t, char *err);
+int vici_client_unload_tenant(struct vici_client *vc, const struct vpn_tenant *t, char *err);
 
 /* Brings tunnel 'tunnel' of tenant 'tenant' up (its CHILD_SA, and the IKE_SA if needed).
  * 'timeout_ms' as in VICI: 0 waits for the outcome, -1 returns at once. */
@@ -94,8 +94,8 @@ struct vici_child_info {
 /* An IKE_SA with its CHILD_SAs, as charon lists it. */
 struct vici_ike_info {
     char name[VICI_NAME_LEN];         /* Connection name, "<tenant>-<tunnel>". */
-    char tenant[CONFIG_NAME_MAX];     /* The tenant, when this client loaded the connection. */
-    char tunnel[CONFIG_NAME_MAX];     /* The tunnel, likewise; "" otherwise. */
+    char tenant[VPN_NAME_MAX];        /* The tenant, when this client loaded the connection. */
+    char tunnel[VPN_NAME_MAX];        /* The tunnel, likewise; "" otherwise. */
     unsigned uniqueid;                /* charon's id of the IKE_SA. */
     char state[24];                   /* CONNECTING, ESTABLISHED, ... */
     char local_host[48];              /* Our IKE address. */
@@ -173,15 +173,15 @@ enum vici_event_kind {
 
 /* One event, as read from the pipe. */
 struct vici_event {
-    enum vici_event_kind kind;    /* What happened. */
-    bool up;                      /* *_UPDOWN: up (true) or down. */
-    char ike[VICI_NAME_LEN];      /* Connection name, or "" (a log line without an IKE_SA). */
-    char tenant[CONFIG_NAME_MAX]; /* The tenant and tunnel, when this client loaded the */
-    char tunnel[CONFIG_NAME_MAX]; /* connection; "" otherwise. */
-    uint32_t reqid;               /* CHILD_* events: the CHILD_SA's (the new one's on rekey). */
-    uint32_t spi_in, spi_out;     /* CHILD_* events: its SPIs. */
-    char state[24];               /* IKE_SA (or CHILD_SA) state. */
-    char line[VICI_EVENT_LINE];   /* For the journal: "vpn: tenant contoso tunnel site1 ...". */
+    enum vici_event_kind kind;  /* What happened. */
+    bool up;                    /* *_UPDOWN: up (true) or down. */
+    char ike[VICI_NAME_LEN];    /* Connection name, or "" (a log line without an IKE_SA). */
+    char tenant[VPN_NAME_MAX];  /* The tenant and tunnel, when this client loaded the */
+    char tunnel[VPN_NAME_MAX];  /* connection; "" otherwise. */
+    uint32_t reqid;             /* CHILD_* events: the CHILD_SA's (the new one's on rekey). */
+    uint32_t spi_in, spi_out;   /* CHILD_* events: its SPIs. */
+    char state[24];             /* IKE_SA (or CHILD_SA) state. */
+    char line[VICI_EVENT_LINE]; /* For the journal: "vpn: tenant contoso tunnel site1 ...". */
 };
 
 /* Opens the event connection and registers the 'events' (enum vici_event_kind bits). Once only. */

@@ -1,5 +1,5 @@
 /* The IKE daemon's end of the kipsec socket (see kipsec_client.h). */
-#include "vpn/kipsec_client.h"
+#include "vpn/iked/kipsec_client.h"
 
 #include <errno.h>
 #include <pthread.h>

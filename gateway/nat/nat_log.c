@@ -1,5 +1,5 @@
 /* NAT44 mapping-log lines (see natlog.h). */
-#include "natlog.h"
+#include "gateway/nat/nat_log.h"
 
 #include <stdio.h>
 #include <time.h>

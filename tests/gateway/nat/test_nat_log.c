@@ -1,4 +1,4 @@
-/* Unit tests of the NAT44 mapping-log lines (gateway/natlog.c): the exact text of every event,
+/* Unit tests of the NAT44 mapping-log lines (gateway/nat/nat_log.c): the exact text of every event,
  * the UTC timestamp with milliseconds, unknown tenants, protocols and events, and truncation. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "gateway/natlog.h"
+#include "gateway/nat/nat_log.h"
 
 /* 2026-11-23T22:41:07.123456789Z in nanoseconds since the epoch. */
 #define T_NS (1795473667ull * 1000000000ull + 123456789ull)

@@ -6,7 +6,7 @@
  * loaded connections, under 'lock', and writes to the event pipe. list-sas and list-conns stream
  * their answers as events on the request connection: those callbacks also run on a pool thread,
  * collect into a list under 'lock', and the caller's function runs after vici_submit() returns. */
-#include "gateway/vici.h"
+#include "vpn/vici.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/libvici_decl.h"
+#include "vpn/libvici_decl.h"
 
 #define S(x)       ((char *)(x)) /* libvici takes 'char *' for strings it only reads. */
 #define PEM_MAX    (256 * 1024)  /* Largest certificate or key file read. */
@@ -28,10 +28,10 @@
 
 /* A connection this client loaded. */
 struct conn_ref {
-    char name[VICI_NAME_LEN];     /* "<tenant>-<tunnel>". */
-    char tenant[CONFIG_NAME_MAX]; /* Its tenant. */
-    char tunnel[CONFIG_NAME_MAX]; /* Its tunnel. */
-    uint32_t reqid, if_id;        /* As configured. */
+    char name[VICI_NAME_LEN];  /* "<tenant>-<tunnel>". */
+    char tenant[VPN_NAME_MAX]; /* Its tenant. */
+    char tunnel[VPN_NAME_MAX]; /* Its tunnel. */
+    uint32_t reqid, if_id;     /* As configured. */
     bool loaded;     /* Loaded now. Entries stay after an unload, so that late events (the SAs
                       * going down) still name the tunnel. */
     bool has_shared; /* A PSK with id 'name' was loaded. */
@@ -491,7 +491,7 @@ add_auth(vici_req_t *req, const char *side, const struct config_vpn_tunnel *tun,
     int ret = 0;
 
     vici_begin_section(req, S(side));
-    vici_add_key_valuef(req, S("auth"), S("%s"), config_vpn_auth_name(tun->auth));
+    vici_add_key_valuef(req, S("auth"), S("%s"), vpn_auth_name(tun->auth));
     vici_add_key_valuef(req, S("id"), S("%s"), local ? tun->local_id : tun->remote_id);
     if (tun->auth == CONFIG_VPN_AUTH_PUBKEY) {
         ret = local ? add_pem_list(req, "certs", tun->certificate, err)
@@ -576,7 +576,7 @@ load_conn(struct vici_client *vc, const char *name, const struct config_vpn *vpn
 }
 
 int
-vici_client_load_tenant(struct vici_client *vc, const struct config_tenant *t, char *err)
+vici_client_load_tenant(struct vici_client *vc, const struct vpn_tenant *t, char *err)
 {
     if (!t->vpn) {
         return fail(err, EINVAL, "tenant \"%s\" has no vpn section", t->name);
@@ -630,7 +630,7 @@ simple_request(struct vici_client *vc, const char *cmd, const char *key, const c
 }
 
 int
-vici_client_unload_tenant(struct vici_client *vc, const struct config_tenant *t, char *err)
+vici_client_unload_tenant(struct vici_client *vc, const struct vpn_tenant *t, char *err)
 {
     int first = 0;
 

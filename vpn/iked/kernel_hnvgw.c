@@ -1,5 +1,5 @@
 /* hnvgw-iked's kernel_ipsec_t (see kernel_hnvgw.h). */
-#include "vpn/kernel_hnvgw.h"
+#include "vpn/iked/kernel_hnvgw.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <processing/jobs/callback_job.h>
 #include <threading/mutex.h>
 
-#include "vpn/kipsec_client.h"
+#include "vpn/iked/kipsec_client.h"
 
 #define VOLUME_POLL_S 2 /* How often volume limits are checked against hnvgwd's counters. */
 

@@ -1,5 +1,5 @@
 /* The node's site-to-site VPN service (see vpn.h). */
-#include "gateway/vpn.h"
+#include "vpn/vpn_service.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/log.h"
-#include "gateway/vici.h"
+#include "lib/log.h"
+#include "vpn/vici.h"
 #include "routing/compartment.h"
 
 #define VPN_BACKOFF_MIN_MS 1000
@@ -28,12 +28,12 @@ now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* True when some tenant of 'cfg' has a vpn section. */
+/* True when some of the 'n' tenants has a vpn section. */
 static bool
-has_vpn(const struct hnvgw_config *cfg)
+has_vpn(const struct vpn_tenant *tenants, size_t n)
 {
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        if (cfg->tenants[i].vpn) {
+    for (size_t i = 0; i < n; i++) {
+        if (tenants[i].vpn) {
             return true;
         }
     }
@@ -49,12 +49,12 @@ exception_mac(bool peer, uint8_t mac[6])
 }
 
 int
-vpn_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+vpn_add_ports(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err)
 {
     struct dp_port_conf pc;
     uint16_t id;
 
-    if (!has_vpn(cfg)) {
+    if (!has_vpn(tenants, n_tenants)) {
         return 0;
     }
     memset(&pc, 0, sizeof pc);
@@ -69,10 +69,10 @@ vpn_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
 }
 
 int
-vpn_dp_setup(struct dp *dp, const struct hnvgw_config *cfg, char *err)
+vpn_dp_setup(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err)
 {
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        const struct config_tenant *t = &cfg->tenants[i];
+    for (size_t i = 0; i < n_tenants; i++) {
+        const struct vpn_tenant *t = &tenants[i];
         int ret;
 
         if (!t->vpn) {
@@ -149,15 +149,15 @@ set_tunnels(struct vpn_service *vs)
     size_t n = 0, max = 0;
     int ret;
 
-    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
-        max += vs->cfg->tenants[i].vpn ? vs->cfg->tenants[i].vpn->n_tunnels : 0;
+    for (size_t i = 0; i < vs->n_tenants; i++) {
+        max += vs->tenants[i].vpn ? vs->tenants[i].vpn->n_tunnels : 0;
     }
     tun = calloc(max ? max : 1, sizeof *tun);
     if (!tun) {
         return ENOMEM;
     }
-    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
-        const struct config_tenant *t = &vs->cfg->tenants[i];
+    for (size_t i = 0; i < vs->n_tenants; i++) {
+        const struct vpn_tenant *t = &vs->tenants[i];
         for (size_t j = 0; t->vpn && j < t->vpn->n_tunnels; j++) {
             tun[n].if_id = t->vpn->tunnels[j].if_id;
             tun[n].reqid = t->vpn->tunnels[j].reqid;
@@ -169,22 +169,22 @@ set_tunnels(struct vpn_service *vs)
     return ret;
 }
 
-/* (Re)builds the tunnel state table of vs->cfg, keeping the state of tunnels that remain. */
+/* (Re)builds the tunnel state table of vs->tenants, keeping the state of tunnels that remain. */
 static int
 tunnels_build(struct vpn_service *vs)
 {
     size_t n = 0, k = 0;
     struct vpn_tunnel_state *t;
 
-    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
-        n += vs->cfg->tenants[i].vpn ? vs->cfg->tenants[i].vpn->n_tunnels : 0;
+    for (size_t i = 0; i < vs->n_tenants; i++) {
+        n += vs->tenants[i].vpn ? vs->tenants[i].vpn->n_tunnels : 0;
     }
     t = calloc(n ? n : 1, sizeof *t);
     if (!t) {
         return ENOMEM;
     }
-    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
-        const struct config_tenant *tn = &vs->cfg->tenants[i];
+    for (size_t i = 0; i < vs->n_tenants; i++) {
+        const struct vpn_tenant *tn = &vs->tenants[i];
         for (size_t j = 0; tn->vpn && j < tn->vpn->n_tunnels; j++, k++) {
             struct vpn_tunnel_state *old = vpn_find_tunnel(vs, tn->name, tn->vpn->tunnels[j].name);
             if (old) {
@@ -282,8 +282,27 @@ tunnel_event(struct vpn_service *vs, const struct vici_event *ev)
     }
 }
 
+/* Replaces vs->tenants with a copy of the 'n' 'tenants'. Returns 0 or ENOMEM (nothing changed). */
+static int
+set_tenants(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n)
+{
+    struct vpn_tenant *copy = calloc(n ? n : 1, sizeof *copy);
+
+    if (!copy) {
+        return ENOMEM;
+    }
+    if (n) {
+        memcpy(copy, tenants, n * sizeof *copy);
+    }
+    free(vs->tenants);
+    vs->tenants = copy;
+    vs->n_tenants = n;
+    return 0;
+}
+
 int
-vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg, char *err)
+vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants,
+          char *err)
 {
     struct hnvgw_prefix addrs[64];
     size_t n_addrs = 0;
@@ -292,9 +311,12 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg,
 
     memset(vs, 0, sizeof *vs);
     vs->dp = dp;
-    vs->cfg = cfg;
-    if (!has_vpn(cfg)) {
+    if (!has_vpn(tenants, n_tenants)) {
         return 0;
+    }
+    if (set_tenants(vs, tenants, n_tenants)) {
+        snprintf(err, 256, "vpn: out of memory");
+        return ENOMEM;
     }
     vs->enabled = true;
     vs->backoff_ms = VPN_BACKOFF_MIN_MS;
@@ -319,9 +341,9 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct hnvgw_config *cfg,
     }
     if (!ret) {
         /* The kernel side carries every tenant's tunnel address: charon binds IKE to them. */
-        for (size_t i = 0; i < cfg->n_tenants && n_addrs < 64; i++) {
-            if (cfg->tenants[i].vpn) {
-                addrs[n_addrs].addr = cfg->tenants[i].vpn->local_address;
+        for (size_t i = 0; i < vs->n_tenants && n_addrs < 64; i++) {
+            if (vs->tenants[i].vpn) {
+                addrs[n_addrs].addr = vs->tenants[i].vpn->local_address;
                 addrs[n_addrs++].plen = 32;
             }
         }
@@ -377,8 +399,8 @@ load_tunnels(struct vpn_service *vs)
             log_warn("vpn: no IKE events: %s", err);
         }
     }
-    for (size_t i = 0; i < vs->cfg->n_tenants; i++) {
-        const struct config_tenant *t = &vs->cfg->tenants[i];
+    for (size_t i = 0; i < vs->n_tenants; i++) {
+        const struct vpn_tenant *t = &vs->tenants[i];
 
         if (!t->vpn) {
             continue;
@@ -459,10 +481,12 @@ vpn_poll(struct vpn_service *vs)
 }
 
 void
-vpn_reconfigure(struct vpn_service *vs, const struct hnvgw_config *cfg)
+vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n_tenants)
 {
-    vs->cfg = cfg;
-    if (vs->enabled && tunnels_build(vs)) {
+    if (!vs->enabled) {
+        return;
+    }
+    if (set_tenants(vs, tenants, n_tenants) || tunnels_build(vs)) {
         log_err("vpn: out of memory for the tunnel table");
     }
 }
@@ -490,5 +514,6 @@ vpn_stop(struct vpn_service *vs)
     }
     compartment_destroy(VPN_COMPARTMENT);
     free(vs->tunnels);
+    free(vs->tenants);
     memset(vs, 0, sizeof *vs);
 }

@@ -1,5 +1,5 @@
 /* Tables of the NAT commands for hnvgwctl (see natview.h). */
-#include "natview.h"
+#include "gateway/nat/nat_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>

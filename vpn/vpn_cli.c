@@ -1,14 +1,15 @@
-/* The VPN commands of the control socket (see vpncli.h). */
-#include "gateway/vpncli.h"
+/* The VPN commands of the control socket (see vpn_cli.h). */
+#include "vpn/vpn_cli.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
-#include "gateway/log.h"
+#include "lib/log.h"
 
 static const char *
 arg(json_t *args, const char *key)
@@ -28,18 +29,18 @@ cipher_text(const struct dp_esp_sa *sa)
 
 /* dp_esp_sa_iterate() callback: one row per data-plane SA, or the counters of one SPI. */
 struct sa_rows {
-    json_t *arr;               /* Rows, or NULL when looking for 'spi'. */
-    const struct gw_state *gw; /* For tenant names. */
-    uint32_t spi;              /* Looked for. */
-    struct dp_esp_sa_stats st; /* Its counters. */
-    bool found;                /* It exists. */
+    json_t *arr;                  /* Rows, or NULL when looking for 'spi'. */
+    const struct vpn_service *vs; /* For tenant names. */
+    uint32_t spi;                 /* Looked for. */
+    struct dp_esp_sa_stats st;    /* Its counters. */
+    bool found;                   /* It exists. */
 };
 
 static bool
 sa_row(const struct dp_esp_sa *sa, const struct dp_esp_sa_stats *st, void *aux)
 {
     struct sa_rows *r = aux;
-    const struct config_tenant *t;
+    const struct vpn_tenant *t = NULL;
     char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], spi[12];
     json_t *o;
 
@@ -51,7 +52,9 @@ sa_row(const struct dp_esp_sa *sa, const struct dp_esp_sa_stats *st, void *aux)
         }
         return true;
     }
-    t = config_find_tenant(r->gw->cfg, sa->tenant);
+    for (size_t i = 0; i < r->vs->n_tenants && !t; i++) {
+        t = r->vs->tenants[i].id == sa->tenant ? &r->vs->tenants[i] : NULL;
+    }
     inet_ntop(AF_INET, &sa->local, local, sizeof local);
     inet_ntop(AF_INET, &sa->remote, remote, sizeof remote);
     snprintf(spi, sizeof spi, "%08x", sa->spi);
@@ -74,12 +77,12 @@ sa_row(const struct dp_esp_sa *sa, const struct dp_esp_sa_stats *st, void *aux)
 
 /* The data plane's counters of SA 'spi' (zeros when it has none). */
 static struct dp_esp_sa_stats
-sa_counters(struct gw_state *gw, uint32_t spi)
+sa_counters(const struct vpn_service *vs, uint32_t spi)
 {
-    struct sa_rows r = {.gw = gw, .spi = spi};
+    struct sa_rows r = {.vs = vs, .spi = spi};
 
     if (spi) {
-        dp_esp_sa_iterate(gw->dp, sa_row, &r);
+        dp_esp_sa_iterate(vs->dp, sa_row, &r);
     }
     return r.st;
 }
@@ -87,15 +90,15 @@ sa_counters(struct gw_state *gw, uint32_t spi)
 static int
 show_vpn(json_t *args, json_t **result, char *err, void *aux)
 {
-    struct gw_state *gw = aux;
+    struct vpn_service *vs = aux;
     const char *tenant = arg(args, "tenant");
     time_t now = time(NULL);
     json_t *arr = json_array();
 
     (void)err;
-    for (size_t i = 0; i < gw->vpn.n_tunnels; i++) {
-        const struct vpn_tunnel_state *t = &gw->vpn.tunnels[i];
-        struct dp_esp_sa_stats in = sa_counters(gw, t->spi_in), out = sa_counters(gw, t->spi_out);
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        const struct vpn_tunnel_state *t = &vs->tunnels[i];
+        struct dp_esp_sa_stats in = sa_counters(vs, t->spi_in), out = sa_counters(vs, t->spi_out);
         char remote[48], spi_in[12], spi_out[12];
         json_t *o;
 
@@ -113,7 +116,7 @@ show_vpn(json_t *args, json_t **result, char *err, void *aux)
         json_object_set_new(o, "tenant", json_string(t->tenant->name));
         json_object_set_new(o, "tunnel", json_string(t->conf->name));
         json_object_set_new(o, "remote", json_string(remote));
-        json_object_set_new(o, "mode", json_string(config_vpn_mode_name(t->conf->mode)));
+        json_object_set_new(o, "mode", json_string(vpn_mode_name(t->conf->mode)));
         json_object_set_new(o, "ike", json_string(t->ike_state));
         json_object_set_new(o, "child", json_string(t->child_state));
         json_object_set_new(o, "reqid", json_integer(t->conf->reqid));
@@ -141,25 +144,25 @@ show_vpn(json_t *args, json_t **result, char *err, void *aux)
 static int
 show_vpn_sas(json_t *args, json_t **result, char *err, void *aux)
 {
-    struct sa_rows r = {.gw = aux, .arr = json_array()};
+    const struct vpn_service *vs = aux;
+    struct sa_rows r = {.vs = vs, .arr = json_array()};
 
     (void)args;
     (void)err;
-    dp_esp_sa_iterate(((struct gw_state *)aux)->dp, sa_row, &r);
+    dp_esp_sa_iterate(vs->dp, sa_row, &r);
     *result = r.arr;
     return 0;
 }
 
 /* The tunnel named by tenant= and tunnel=, or NULL with 'err' written. */
 static const struct vpn_tunnel_state *
-tunnel_arg(struct gw_state *gw, json_t *args, char *err)
+tunnel_arg(struct vpn_service *vs, json_t *args, char *err)
 {
     const char *tenant = arg(args, "tenant"), *name = arg(args, "tunnel");
-    const struct vpn_tunnel_state *t =
-        tenant && name ? vpn_find_tunnel(&gw->vpn, tenant, name) : NULL;
+    const struct vpn_tunnel_state *t = tenant && name ? vpn_find_tunnel(vs, tenant, name) : NULL;
 
     if (!t) {
-        snprintf(err, CTL_ERR_MAX, "tenant=%s tunnel=%s: no such tunnel", tenant ? tenant : "?",
+        snprintf(err, VPN_CLI_ERR_MAX, "tenant=%s tunnel=%s: no such tunnel", tenant ? tenant : "?",
                  name ? name : "?");
     }
     return t;
@@ -168,9 +171,9 @@ tunnel_arg(struct gw_state *gw, json_t *args, char *err)
 static int
 vpn_up(json_t *args, json_t **result, char *err, void *aux)
 {
-    struct gw_state *gw = aux;
-    const struct vpn_tunnel_state *t = tunnel_arg(gw, args, err);
-    int ret = t ? vpn_initiate(&gw->vpn, t, err) : ENOENT;
+    struct vpn_service *vs = aux;
+    const struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
+    int ret = t ? vpn_initiate(vs, t, err) : ENOENT;
 
     if (!ret) {
         log_info("vpn: tenant %s tunnel %s: initiate requested", t->tenant->name, t->conf->name);
@@ -182,9 +185,9 @@ vpn_up(json_t *args, json_t **result, char *err, void *aux)
 static int
 vpn_down(json_t *args, json_t **result, char *err, void *aux)
 {
-    struct gw_state *gw = aux;
-    const struct vpn_tunnel_state *t = tunnel_arg(gw, args, err);
-    int ret = t ? vpn_terminate(&gw->vpn, t, err) : ENOENT;
+    struct vpn_service *vs = aux;
+    const struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
+    int ret = t ? vpn_terminate(vs, t, err) : ENOENT;
 
     if (!ret) {
         log_info("vpn: tenant %s tunnel %s: terminate requested", t->tenant->name, t->conf->name);
@@ -193,20 +196,14 @@ vpn_down(json_t *args, json_t **result, char *err, void *aux)
     return ret;
 }
 
-void
-vpncli_register(struct gw_state *gw)
-{
-    ctl_server_register(gw->ctl, "show vpn",
-                        "site-to-site tunnels: IKE and CHILD state, SPIs, counters, rekey times "
-                        "[tenant=NAME]",
-                        show_vpn, gw);
-    ctl_server_register(gw->ctl, "show vpn sas",
-                        "the data plane's ESP SAs: SPI, tenant, tunnel, cipher, counters",
-                        show_vpn_sas, gw);
-    ctl_server_register(gw->ctl, "vpn initiate", "bring a tunnel up: tenant=NAME tunnel=NAME",
-                        vpn_up, gw);
-    ctl_server_register(gw->ctl, "vpn terminate",
-                        "tear a tunnel down (it comes back if it initiates): tenant=NAME "
-                        "tunnel=NAME",
-                        vpn_down, gw);
-}
+const struct vpn_cli_command vpn_cli_commands[] = {
+    {"show vpn",
+     "site-to-site tunnels: IKE and CHILD state, SPIs, counters, rekey times [tenant=NAME]",
+     show_vpn},
+    {"show vpn sas", "the data plane's ESP SAs: SPI, tenant, tunnel, cipher, counters",
+     show_vpn_sas},
+    {"vpn initiate", "bring a tunnel up: tenant=NAME tunnel=NAME", vpn_up},
+    {"vpn terminate", "tear a tunnel down (it comes back if it initiates): tenant=NAME tunnel=NAME",
+     vpn_down},
+};
+const size_t vpn_cli_n_commands = sizeof vpn_cli_commands / sizeof vpn_cli_commands[0];

@@ -1,5 +1,5 @@
 /* hnvgwd's end of the IKE daemon's kernel_ipsec_t (see kipsec_server.h). */
-#include "gateway/kipsec_server.h"
+#include "vpn/kipsec_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "dataplane/esp.h"
-#include "gateway/log.h"
+#include "lib/log.h"
 
 #define KIPSEC_SPIS_MAX (2 * DP_ESP_SA_MAX) /* Allocated, not yet installed SPIs. */
 

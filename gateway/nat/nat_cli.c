@@ -1,5 +1,5 @@
 /* NAT44 operator commands: arguments and rows (see natcli.h). */
-#include "natcli.h"
+#include "gateway/nat/nat_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 
 #include "gateway/ctl.h"
-#include "gateway/natlog.h"
+#include "gateway/nat/nat_log.h"
 
 int
 natcli_find_tenant(const struct hnvgw_config *cfg, const char *s, bool need_nat,
