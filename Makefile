@@ -123,6 +123,7 @@ lab: all hugepages
 
 check: deps
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory layering
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san

@@ -335,28 +335,64 @@ learned_row(const struct learned_info *in, void *aux)
     char p[HNVGW_PFX_STRLEN], nh[64], b[HNVGW_IP_STRLEN];
     json_t *o;
 
-    if (lr->tname && strcmp(lr->tname, name)) {
+    /* Those in the FIB are the RIB's rows already. */
+    if (in->state == LEARNED_INSTALLED || (lr->tname && strcmp(lr->tname, name))) {
         return true;
     }
-    if (in->state == LEARNED_INSTALLED && in->n_paths > 1) {
-        snprintf(nh, sizeof nh, "ecmp over %u next hops", in->n_paths);
-    } else if (in->state == LEARNED_INSTALLED) {
-        nh_text(lr->gw, &in->nh, nh, sizeof nh);
-    } else {
-        snprintf(nh, sizeof nh, "%s (%s)",
-                 in->route.n_nexthops ? hnvgw_ip_format(&in->route.nh[0].gateway, b) : "-",
-                 learned_state_name(in->state));
-    }
+    snprintf(nh, sizeof nh, "%s (%s)",
+             in->route.n_nexthops ? hnvgw_ip_format(&in->route.nh[0].gateway, b) : "-",
+             learned_state_name(in->state));
     o = json_object();
     json_object_set_new(o, "tenant", json_string(name));
     json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&in->route.prefix, p)));
-    json_object_set_new(o, "source", json_string("frr"));
-    json_object_set_new(o, "distance", json_integer(LEARNED_DISTANCE));
+    json_object_set_new(o, "source", json_string(rib_source_name(RIB_SRC_LEARNED)));
+    json_object_set_new(o, "distance", json_integer(rib_distance(RIB_SRC_LEARNED)));
     json_object_set_new(o, "metric", json_integer(in->route.metric));
     json_object_set_new(o, "next_hop", json_string(nh));
-    json_object_set_new(o, "installed", json_boolean(in->state == LEARNED_INSTALLED));
+    json_object_set_new(o, "installed", json_boolean(false));
     json_array_append_new(lr->arr, o);
     return true;
+}
+
+/* The best routes of the RIB, gathered for sorting. */
+struct best_rows {
+    struct rib_route *r; /* Owned array. */
+    size_t n, cap;       /* Entries used and allocated. */
+    int tenant;          /* Filter (-1: all). */
+    bool oom;            /* An allocation failed. */
+};
+
+static bool
+best_row(const struct rib_route *best, void *aux)
+{
+    struct best_rows *br = aux;
+
+    if (br->n == br->cap) {
+        size_t cap = br->cap ? br->cap * 2 : 256;
+        struct rib_route *grown = realloc(br->r, cap * sizeof *grown);
+        if (!grown) {
+            br->oom = true;
+            return false;
+        }
+        br->r = grown;
+        br->cap = cap;
+    }
+    br->r[br->n++] = *best;
+    return true;
+}
+
+static int
+best_cmp(const void *a, const void *b)
+{
+    const struct rib_route *x = a, *y = b;
+
+    if (x->tenant != y->tenant) {
+        return x->tenant < y->tenant ? -1 : 1;
+    }
+    if (x->prefix != y->prefix) {
+        return ntohl(x->prefix) < ntohl(y->prefix) ? -1 : 1;
+    }
+    return x->plen < y->plen ? -1 : x->plen > y->plen;
 }
 
 static int
@@ -364,36 +400,52 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
     const char *tname = arg(args, "tenant");
-    size_t n;
-    struct policy_route *r = policy_routes(gw->cfg, &n);
+    struct best_rows br = {.tenant = -1};
     json_t *arr = json_array();
 
-    if (!r) {
-        snprintf(err, CTL_ERR_MAX, "out of memory");
+    if (tname) {
+        br.tenant = -2; /* No such tenant: no rows. */
+        for (size_t i = 0; i < gw->cfg->n_tenants; i++) {
+            if (!strcmp(gw->cfg->tenants[i].name, tname)) {
+                br.tenant = (int)gw->cfg->tenants[i].id;
+            }
+        }
+        if (!strcmp(tname, "(external)")) {
+            br.tenant = 0;
+        }
+    }
+    if (br.tenant != -2) {
+        rib_iterate_best(gw->rib, br.tenant, best_row, &br);
+    }
+    if (br.oom) {
+        free(br.r);
         json_decref(arr);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
         return ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        const char *name = tenant_name(gw->cfg, r[i].tenant);
+    qsort(br.r, br.n, sizeof *br.r, best_cmp);
+    for (size_t i = 0; i < br.n; i++) {
+        const struct rib_route *r = &br.r[i];
         char p[HNVGW_PFX_STRLEN], nh[64];
-        struct hnvgw_prefix pfx = {.addr = hnvgw_ip4(r[i].prefix), .plen = r[i].plen};
+        struct hnvgw_prefix pfx = {.addr = hnvgw_ip4(r->prefix), .plen = r->plen};
         json_t *o;
 
-        if (tname && strcmp(tname, name)) {
-            continue;
+        if (r->n_nh > 1) {
+            snprintf(nh, sizeof nh, "ecmp over %u next hops", r->n_nh);
+        } else {
+            nh_text(gw, &r->nh[0], nh, sizeof nh);
         }
-        nh_text(gw, &r[i].nh, nh, sizeof nh);
         o = json_object();
-        json_object_set_new(o, "tenant", json_string(name));
+        json_object_set_new(o, "tenant", json_string(tenant_name(gw->cfg, r->tenant)));
         json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&pfx, p)));
-        json_object_set_new(o, "source", json_string(policy_source_name(r[i].source)));
-        json_object_set_new(o, "distance", json_integer(r[i].distance));
-        json_object_set_new(o, "metric", json_integer(r[i].metric));
+        json_object_set_new(o, "source", json_string(rib_source_name(r->source)));
+        json_object_set_new(o, "distance", json_integer(rib_distance(r->source)));
+        json_object_set_new(o, "metric", json_integer(r->metric));
         json_object_set_new(o, "next_hop", json_string(nh));
         json_object_set_new(o, "installed", json_true());
         json_array_append_new(arr, o);
     }
-    free(r);
+    free(br.r);
     if (gw->routing.learned) {
         struct learned_rows lr = {.gw = gw, .tname = tname, .arr = arr};
         learned_iterate(gw->routing.learned, 0, learned_row, &lr);
@@ -528,20 +580,21 @@ show_neighbors(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
-/* Replaces the running config with 'next' after applying the difference; frees the loser. */
+/* Replaces the running config with 'next' after the store applied the difference; frees the
+ * loser. */
 static int
 commit(struct gw_state *gw, struct hnvgw_config *next, char *err)
 {
     char dperr[DP_ERR_MAX];
-    int ret = policy_apply(gw->dp, gw->cfg, next, dperr);
+    int ret = store_apply_config(gw->store, next, dperr);
 
     if (ret) {
         snprintf(err, CTL_ERR_MAX, "%s", dperr);
         config_destroy(next);
         return ret;
     }
-    /* Learned routes borrow the config: switch them before the old one goes. */
-    tenant_routing_reconfigure(&gw->routing, next);
+    /* Subnets and tunnels may have moved: learned next hops resolve again. */
+    tenant_routing_reconfigure(&gw->routing);
     struct vpn_tenant *vt = gw_vpn_tenants(next);
     if (vt) {
         vpn_reconfigure(&gw->vpn, vt, next->n_tenants);
@@ -609,32 +662,52 @@ static int
 add_lookup(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
-    struct config_lookup rec;
-    struct hnvgw_config *next;
-    struct config_lookup *grown;
+    struct config_lookup rec, old;
+    char b[HNVGW_IP_STRLEN];
     int ret;
 
     if (!parse_lookup(args, &rec, err)) {
         return EINVAL;
     }
-    ret = config_check_lookup(gw->cfg, &rec, err);
-    if (ret) {
-        return ret;
+    if (store_lookup_get(gw->store, rec.vsid, rec.ca.v4, &old, NULL)) {
+        snprintf(err, CTL_ERR_MAX,
+                 "vsid %u ca %s already has a lookup record (move lookup changes it)", rec.vsid,
+                 hnvgw_ip_format(&rec.ca, b));
+        return EEXIST;
     }
-    next = policy_config_clone(gw->cfg);
-    grown = next ? realloc(next->lookups, (next->n_lookups + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        config_destroy(next);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    next->lookups = grown;
-    next->lookups[next->n_lookups++] = rec;
-    ret = commit(gw, next, err);
+    ret = store_lookup_set(gw->store, &rec, STORE_ORIGIN_CLI, err);
     if (!ret) {
-        char b[HNVGW_IP_STRLEN];
         log_info("lookup record added: vsid %u ca %s", rec.vsid, hnvgw_ip_format(&rec.ca, b));
         *result = json_string("lookup record added");
+    }
+    return ret;
+}
+
+/* "move lookup": the CA of an existing record moves to a new PA and MAC in one update. */
+static int
+move_lookup(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    struct config_lookup rec, old;
+    enum store_origin origin;
+    char b[HNVGW_IP_STRLEN], p[HNVGW_IP_STRLEN];
+    int ret;
+
+    if (!parse_lookup(args, &rec, err)) {
+        return EINVAL;
+    }
+    if (!store_lookup_get(gw->store, rec.vsid, rec.ca.v4, &old, &origin)) {
+        snprintf(err, CTL_ERR_MAX, "no lookup record for vsid %u ca %s", rec.vsid,
+                 hnvgw_ip_format(&rec.ca, b));
+        return ENOENT;
+    }
+    /* The move keeps the record's origin: a file record moved by hand is still the file's,
+     * and the next reload puts it back where the file says. */
+    ret = store_lookup_set(gw->store, &rec, origin, err);
+    if (!ret) {
+        log_info("lookup record moved: vsid %u ca %s to pa %s", rec.vsid,
+                 hnvgw_ip_format(&rec.ca, b), hnvgw_ip_format(&rec.pa, p));
+        *result = json_string("lookup record moved");
     }
     return ret;
 }
@@ -645,10 +718,8 @@ remove_lookup(json_t *args, json_t **result, char *err, void *aux)
     struct gw_state *gw = aux;
     const char *ca = arg(args, "ca");
     struct hnvgw_ip ip = {0};
-    struct hnvgw_config *next;
     uint32_t vsid;
     bool has_vsid;
-    size_t i;
 
     if (!arg_uint(args, "vsid", &vsid, &has_vsid, err)) {
         return EINVAL;
@@ -657,29 +728,13 @@ remove_lookup(json_t *args, json_t **result, char *err, void *aux)
         snprintf(err, CTL_ERR_MAX, "remove lookup needs vsid= and an IPv4 ca=");
         return EINVAL;
     }
-    for (i = 0; i < gw->cfg->n_lookups; i++) {
-        if (gw->cfg->lookups[i].vsid == vsid && gw->cfg->lookups[i].ca.v4 == ip.v4) {
-            break;
-        }
-    }
-    if (i == gw->cfg->n_lookups) {
+    if (store_lookup_del(gw->store, vsid, ip.v4)) {
         snprintf(err, CTL_ERR_MAX, "no lookup record for vsid %u ca %s", vsid, ca);
         return ENOENT;
     }
-    next = policy_config_clone(gw->cfg);
-    if (!next) {
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    memmove(&next->lookups[i], &next->lookups[i + 1],
-            (next->n_lookups - i - 1) * sizeof next->lookups[0]);
-    next->n_lookups--;
-    int ret = commit(gw, next, err);
-    if (!ret) {
-        log_info("lookup record removed: vsid %u ca %s", vsid, ca);
-        *result = json_string("lookup record removed");
-    }
-    return ret;
+    log_info("lookup record removed: vsid %u ca %s", vsid, ca);
+    *result = json_string("lookup record removed");
+    return 0;
 }
 
 /* Parses "add route"/"remove route" arguments; 'need_nh' requires next_hop. */
@@ -734,27 +789,12 @@ add_route(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
     struct config_route rt;
-    struct hnvgw_config *next;
-    struct config_route *grown;
     int ret;
 
     if (!parse_route(gw, args, &rt, true, err)) {
         return EINVAL;
     }
-    ret = config_check_route(gw->cfg, &rt, err);
-    if (ret) {
-        return ret;
-    }
-    next = policy_config_clone(gw->cfg);
-    grown = next ? realloc(next->routes, (next->n_routes + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        config_destroy(next);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    next->routes = grown;
-    next->routes[next->n_routes++] = rt;
-    ret = commit(gw, next, err);
+    ret = store_route_add(gw->store, &rt, err);
     if (!ret) {
         *result = json_string("customer route added");
     }
@@ -766,38 +806,19 @@ remove_route(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
     struct config_route rt;
-    struct hnvgw_config *next;
-    size_t kept = 0, removed;
+    size_t removed;
 
     if (!parse_route(gw, args, &rt, false, err)) {
         return EINVAL;
     }
-    next = policy_config_clone(gw->cfg);
-    if (!next) {
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    for (size_t i = 0; i < next->n_routes; i++) {
-        const struct config_route *c = &next->routes[i];
-        bool match = c->tenant_id == rt.tenant_id && c->prefix.plen == rt.prefix.plen &&
-                     c->prefix.addr.v4 == rt.prefix.addr.v4 &&
-                     (!rt.next_hop.family || c->next_hop.v4 == rt.next_hop.v4);
-        if (!match) {
-            next->routes[kept++] = *c;
-        }
-    }
-    removed = next->n_routes - kept;
-    next->n_routes = kept;
+    removed = store_route_del(gw->store, rt.tenant_id, &rt.prefix,
+                              rt.next_hop.family ? &rt.next_hop : NULL);
     if (!removed) {
-        config_destroy(next);
         snprintf(err, CTL_ERR_MAX, "no such customer route");
         return ENOENT;
     }
-    int ret = commit(gw, next, err);
-    if (!ret) {
-        *result = json_sprintf("%zu customer route(s) removed", removed);
-    }
-    return ret;
+    *result = json_sprintf("%zu customer route(s) removed", removed);
+    return 0;
 }
 
 struct vpn_tenant *
@@ -1099,6 +1120,10 @@ handlers_register(struct gw_state *gw)
     ctl_server_register(gw->ctl, "add lookup",
                         "vsid= ca= pa= mac= [rule=encap|nat] [type=static|...]", add_lookup, gw);
     ctl_server_register(gw->ctl, "remove lookup", "vsid= ca=", remove_lookup, gw);
+    ctl_server_register(gw->ctl, "move lookup",
+                        "a CA moves to a new PA/MAC in one update: vsid= ca= pa= mac= [rule=] "
+                        "[type=]",
+                        move_lookup, gw);
     ctl_server_register(gw->ctl, "add route", "tenant= vsid= prefix= next_hop= [metric=]",
                         add_route, gw);
     ctl_server_register(gw->ctl, "remove route", "tenant= prefix= [next_hop=]", remove_route, gw);

@@ -7,15 +7,19 @@
 #include "dataplane/dp.h"
 #include "gateway/config.h"
 #include "gateway/ctl.h"
+#include "gateway/store.h"
 #include "gateway/tenant_routing.h"
 #include "vpn/vpn_service.h"
 
 /* The daemon's state as the handlers see it. */
 struct gw_state {
     struct dp *dp;                 /* The data plane. */
-    struct hnvgw_config *cfg;      /* Running configuration, including run-time adds; owned. */
+    struct hnvgw_config *cfg;      /* The file's configuration (run-time adds are in the store);
+                                    * owned. */
     const char *path;              /* Config file, for reload. */
     struct ctl_server *ctl;        /* Control socket. */
+    struct rib *rib;               /* Every route, from every source; programs the FIB. */
+    struct store *store;           /* Lookup records, subnets and customer routes. */
     time_t started;                /* Start time, for "show status". */
     unsigned reloads;              /* Successful reloads. */
     struct tenant_routing routing; /* Compartments, FPM and FRR of the tenants. */

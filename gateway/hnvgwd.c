@@ -19,6 +19,8 @@
 #include "lib/log.h"
 #include "gateway/nat/nat_log.h"
 #include "gateway/policy.h"
+#include "gateway/store.h"
+#include "routing/rib.h"
 #include "vpn/vpn_service.h"
 #include "vpn/vpn_cli.h"
 
@@ -114,6 +116,8 @@ main(int argc, char **argv)
     struct gw_state gw;
     struct dp *dp = NULL;
     struct vpn_tenant *vpn_tenants = NULL;
+    struct rib *rib = NULL;
+    struct store *store = NULL;
     int c, ret;
 
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -171,13 +175,22 @@ main(int argc, char **argv)
     }
     /* The policy goes in before the workers start, so that the first packets find it. */
     if (ret == 0) {
-        ret = policy_apply(dp, NULL, cfg, dperr);
+        rib = rib_create(dp, cfg->max_routes * 2);
+        store = rib ? store_create(dp, rib, cfg->max_lookups) : NULL;
+        ret = store ? 0 : ENOMEM;
+        snprintf(dperr, sizeof dperr, "out of memory for the policy store");
+    }
+    if (ret == 0) {
+        policy_external_networks(cfg, rib);
+        ret = store_apply_config(store, cfg, dperr);
     }
     if (ret == 0) {
         ret = dp_start(dp, dperr);
     }
     if (ret) {
         log_err("%s", dperr);
+        store_destroy(store);
+        rib_destroy(rib);
         dp_destroy(dp);
         config_destroy(cfg);
         free(vpn_tenants);
@@ -187,6 +200,8 @@ main(int argc, char **argv)
     memset(&gw, 0, sizeof gw);
     gw.dp = dp;
     gw.cfg = cfg;
+    gw.rib = rib;
+    gw.store = store;
     gw.path = path;
     gw.started = time(NULL);
     ret = ctl_server_open(cfg->control_socket, &gw.ctl);
@@ -202,7 +217,7 @@ main(int argc, char **argv)
         ctl_server_register(gw.ctl, vpn_cli_commands[i].name, vpn_cli_commands[i].help,
                             vpn_cli_commands[i].fn, &gw.vpn);
     }
-    ret = tenant_routing_start(&gw.routing, dp, cfg, err);
+    ret = tenant_routing_start(&gw.routing, rib, cfg, err);
     if (ret == 0) {
         ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, err);
         if (ret) {
@@ -255,6 +270,8 @@ main(int argc, char **argv)
     vpn_stop(&gw.vpn);
     tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
+    store_destroy(store);
+    rib_destroy(rib);
     dp_destroy(dp);
     config_destroy(gw.cfg);
     return 0;

@@ -1,6 +1,8 @@
 /* The policy agent: desired data-plane state computed from a configuration, and the difference
  * between two such states applied to the data plane. See policy.h. */
-#include "policy.h"
+#include "gateway/policy.h"
+
+#include "gateway/store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,24 +15,7 @@
  * devices probed by the EAL come first, so ids need not follow config order). Ports are fixed
  * for the life of the process; until policy_add_ports() runs, ids are taken to be the index. */
 static uint16_t port_ids[64];
-static policy_fallback_fn *route_fallback; /* See policy_set_fallback(). */
-static void *route_fallback_aux;           /* Its argument. */
-
-void
-policy_set_fallback(policy_fallback_fn *fn, void *aux)
-{
-    route_fallback = fn;
-    route_fallback_aux = aux;
-}
 static bool port_ids_known;
-
-/* True when the IPv4 address 'ip' (network order) is one of this node's PAs. */
-static bool
-is_my_pa(const struct hnvgw_config *cfg, uint32_t ip)
-{
-    struct hnvgw_ip a = hnvgw_ip4(ip);
-    return config_is_my_pa(cfg, &a);
-}
 
 void
 policy_dp_params(const struct hnvgw_config *cfg, struct dp_params *p)
@@ -178,165 +163,22 @@ policy_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
 
 /* ---- Desired state ---- */
 
-/* A lookup record as the data plane stores it, with its key. */
-struct want_lookup {
-    uint32_t vsid;      /* Key part. */
-    uint32_t ca;        /* Key part (0 for wildcard records). */
-    struct dp_lookup v; /* Value. */
-};
-
-static int
-want_lookup_cmp(const void *a, const void *b)
-{
-    const struct want_lookup *x = a, *y = b;
-
-    if (x->vsid != y->vsid) {
-        return x->vsid < y->vsid ? -1 : 1;
-    }
-    if (x->ca != y->ca) {
-        return ntohl(x->ca) < ntohl(y->ca) ? -1 : 1;
-    }
-    return 0;
-}
-
-static uint16_t
-port_id_of(size_t config_index)
+uint16_t
+policy_port_id(size_t config_index)
 {
     return port_ids_known && config_index < 64 ? port_ids[config_index] : (uint16_t)config_index;
 }
 
-/* DPDK port id of the VM port bound to (vsid, ca), or -1. */
-static int
-vm_port_of(const struct hnvgw_config *cfg, uint32_t vsid, uint32_t ca)
+int
+policy_vm_port_of(const struct hnvgw_config *cfg, uint32_t vsid, uint32_t ca)
 {
     for (size_t i = 0; i < cfg->n_ports; i++) {
         const struct config_port *p = &cfg->ports[i];
         if (p->kind == CONFIG_PORT_VM && p->vsid == vsid && p->ca.v4 == ca) {
-            return port_id_of(i);
+            return policy_port_id(i);
         }
     }
     return -1;
-}
-
-static struct want_lookup *
-want_lookups(const struct hnvgw_config *cfg, size_t *n)
-{
-    struct want_lookup *w = calloc(cfg->n_lookups + cfg->n_ports + 1, sizeof *w);
-    size_t k = 0;
-
-    if (!w) {
-        return NULL;
-    }
-    for (size_t i = 0; i < cfg->n_lookups; i++) {
-        const struct config_lookup *l = &cfg->lookups[i];
-        struct want_lookup *e = &w[k++];
-
-        e->vsid = l->vsid;
-        e->ca =
-            l->type == CONFIG_TYPE_L2ONLY || l->type == CONFIG_TYPE_GATEWAY_WILDCARD ? 0 : l->ca.v4;
-        e->v.pa = l->pa.v4;
-        memcpy(e->v.mac, l->mac.b, 6);
-        e->v.type = l->type == CONFIG_TYPE_STATIC    ? DP_LK_STATIC
-                    : l->type == CONFIG_TYPE_DYNAMIC ? DP_LK_DYNAMIC
-                    : l->type == CONFIG_TYPE_L2ONLY  ? DP_LK_L2ONLY
-                                                     : DP_LK_WILDCARD;
-        e->v.rule = l->rule == CONFIG_RULE_NAT ? DP_LK_NAT : DP_LK_ENCAP;
-        e->v.local_port =
-            is_my_pa(cfg, l->pa.v4) ? (int16_t)vm_port_of(cfg, l->vsid, l->ca.v4) : -1;
-    }
-    /* A local VM port is policy too: its binding is the lookup record of its CA. */
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        const struct config_port *p = &cfg->ports[i];
-        bool listed = false;
-
-        if (p->kind != CONFIG_PORT_VM) {
-            continue;
-        }
-        for (size_t j = 0; j < cfg->n_lookups && !listed; j++) {
-            listed = cfg->lookups[j].vsid == p->vsid && cfg->lookups[j].ca.v4 == p->ca.v4;
-        }
-        if (!listed) {
-            struct want_lookup *e = &w[k++];
-            e->vsid = p->vsid;
-            e->ca = p->ca.v4;
-            e->v.pa = cfg->n_pas ? cfg->pas[0].v4 : 0;
-            memcpy(e->v.mac, p->mac.b, 6);
-            e->v.type = DP_LK_STATIC;
-            e->v.rule = DP_LK_ENCAP;
-            e->v.local_port = (int16_t)port_id_of(i);
-        }
-    }
-    qsort(w, k, sizeof *w, want_lookup_cmp);
-    *n = k;
-    return w;
-}
-
-/* Builds the data-plane view of subnet 's' of 'tenant'. 'wl' is the configuration's lookup
- * records sorted by VSID (want_lookups()), from which the broadcast replication list comes. */
-static void
-subnet_build(const struct hnvgw_config *cfg, const struct config_tenant *t,
-             const struct config_subnet *s, const struct want_lookup *wl, size_t n_wl,
-             struct dp_subnet *out)
-{
-    size_t lo = 0, hi = n_wl;
-
-    memset(out, 0, sizeof *out);
-    out->vsid = s->vsid;
-    out->tenant = (uint16_t)t->id;
-    out->prefix = s->prefix.addr.v4;
-    out->plen = s->prefix.plen;
-    out->gw_ip = s->gateway_ip.v4;
-    memcpy(out->gw_mac, s->gateway_mac.b, 6);
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        if (cfg->ports[i].kind == CONFIG_PORT_VM && cfg->ports[i].vsid == s->vsid) {
-            out->local_ports |= 1ull << port_id_of(i);
-        }
-    }
-    /* Binary search for the first record of this VSID. */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (wl[mid].vsid < s->vsid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    /* Every distinct remote PA with a record in this VSID gets a copy of its broadcast. */
-    for (size_t i = lo; i < n_wl && wl[i].vsid == s->vsid && out->n_flood < DP_FLOOD_MAX; i++) {
-        bool dup = false;
-
-        if (wl[i].v.local_port >= 0 || is_my_pa(cfg, wl[i].v.pa) ||
-            wl[i].v.type == DP_LK_WILDCARD) {
-            continue;
-        }
-        for (unsigned k = 0; k < out->n_flood && !dup; k++) {
-            dup = out->flood_pa[k] == wl[i].v.pa;
-        }
-        if (!dup) {
-            out->flood_pa[out->n_flood++] = wl[i].v.pa;
-        }
-    }
-}
-
-static int route_key_cmp(const struct policy_route *x, const struct policy_route *y);
-
-/* Orders candidates by key, then best first: lower distance, then lower metric. */
-static int
-route_cmp(const void *a, const void *b)
-{
-    const struct policy_route *x = a, *y = b;
-    int c = route_key_cmp(x, y);
-
-    if (c) {
-        return c;
-    }
-    if (x->distance != y->distance) {
-        return x->distance < y->distance ? -1 : 1;
-    }
-    if (x->metric != y->metric) {
-        return x->metric < y->metric ? -1 : 1;
-    }
-    return 0;
 }
 
 static uint32_t
@@ -345,33 +187,58 @@ mask_of(uint8_t plen)
     return plen ? htonl(~0u << (32 - plen)) : 0;
 }
 
+/* One candidate with a single next hop. */
+static struct rib_route
+one(uint16_t tenant, uint32_t prefix, uint8_t plen, enum rib_source source, uint32_t id,
+    uint32_t metric, struct dp_nexthop nh)
+{
+    struct rib_route r;
+
+    memset(&r, 0, sizeof r);
+    r.tenant = tenant;
+    r.prefix = prefix & mask_of(plen);
+    r.plen = plen;
+    r.source = (uint8_t)source;
+    r.id = id;
+    r.metric = metric;
+    r.n_nh = 1;
+    r.nh[0] = nh;
+    return r;
+}
+
+void
+policy_customer_route(const struct config_route *c, struct rib_route *out)
+{
+    *out = one((uint16_t)c->tenant_id, c->prefix.addr.v4, c->prefix.plen, RIB_SRC_CUSTOMER,
+               store_route_id(c), c->metric,
+               c->on_link
+                   ? (struct dp_nexthop){.type = DP_NH_CONNECTED, .vsid = c->vsid}
+                   : (struct dp_nexthop){.type = DP_NH_CA, .vsid = c->vsid, .ip = c->next_hop.v4});
+}
+
 /* Writes the routes into tunnel 'tun' of tenant 'id' at 'r' and returns how many: its remote
  * selectors (policy mode; a route mode tunnel's are 0.0.0.0/0, which its routes replace). They
  * stay while the tunnel is down, so that its traffic is dropped rather than sent in clear by a
- * shorter route. */
+ * shorter route. The tunnel's reqid tells two tunnels' routes to one prefix apart. */
 static size_t
-vpn_routes(const struct config_vpn_tunnel *tun, uint16_t id, struct policy_route *r)
+vpn_routes(const struct config_vpn_tunnel *tun, uint16_t id, struct rib_route *r)
 {
     const struct hnvgw_prefix *p =
         tun->mode == CONFIG_VPN_MODE_POLICY ? tun->remote_ts : tun->routes;
     size_t n = tun->mode == CONFIG_VPN_MODE_POLICY ? tun->n_remote_ts : tun->n_routes;
 
     for (size_t i = 0; i < n; i++) {
-        r[i] = (struct policy_route){.tenant = id,
-                                     .prefix = p[i].addr.v4 & mask_of(p[i].plen),
-                                     .plen = p[i].plen,
-                                     .distance = POLICY_DIST_STATIC,
-                                     .source = POLICY_SRC_VPN,
-                                     .nh = {.type = DP_NH_IPSEC, .reqid = tun->reqid}};
+        r[i] = one(id, p[i].addr.v4, p[i].plen, RIB_SRC_VPN, tun->reqid, 0,
+                   (struct dp_nexthop){.type = DP_NH_IPSEC, .reqid = tun->reqid});
     }
     return n;
 }
 
-struct policy_route *
+struct rib_route *
 policy_routes(const struct hnvgw_config *cfg, size_t *n)
 {
-    size_t cap = cfg->n_routes + 1, k = 0, out = 0;
-    struct policy_route *r;
+    size_t cap = cfg->n_routes + 1, k = 0;
+    struct rib_route *r;
     bool gateway = cfg->roles & CONFIG_ROLE_GATEWAY;
 
     for (size_t i = 0; i < cfg->n_tenants; i++) {
@@ -395,295 +262,62 @@ policy_routes(const struct hnvgw_config *cfg, size_t *n)
 
         for (size_t j = 0; j < t->n_subnets; j++) {
             const struct config_subnet *s = &t->subnets[j];
-            r[k++] = (struct policy_route){.tenant = id,
-                                           .prefix = s->prefix.addr.v4,
-                                           .plen = s->prefix.plen,
-                                           .distance = POLICY_DIST_CONNECTED,
-                                           .source = POLICY_SRC_CONNECTED,
-                                           .nh = {.type = DP_NH_CONNECTED, .vsid = s->vsid}};
-            memcpy(r[k - 1].nh.mac, s->gateway_mac.b, 6);
+            struct dp_nexthop nh = {.type = DP_NH_CONNECTED, .vsid = s->vsid};
+
+            memcpy(nh.mac, s->gateway_mac.b, 6);
+            r[k++] = one(id, s->prefix.addr.v4, s->prefix.plen, RIB_SRC_CONNECTED, 0, 0, nh);
             if (gateway) {
-                r[k++] = (struct policy_route){.tenant = id,
-                                               .prefix = s->gateway_ip.v4,
-                                               .plen = 32,
-                                               .distance = POLICY_DIST_CONNECTED,
-                                               .source = POLICY_SRC_LOCAL,
-                                               .nh = {.type = DP_NH_LOCAL}};
+                r[k++] = one(id, s->gateway_ip.v4, 32, RIB_SRC_LOCAL, 0, 0,
+                             (struct dp_nexthop){.type = DP_NH_LOCAL});
             }
         }
         for (size_t j = 0; gateway && j < t->n_ext_routes; j++) {
             const struct config_external_route *e = &t->ext_routes[j];
-            r[k++] = (struct policy_route){
-                .tenant = id,
-                .prefix = e->prefix.addr.v4,
-                .plen = e->prefix.plen,
-                .distance = POLICY_DIST_STATIC,
-                .source = POLICY_SRC_EXTERNAL,
-                .metric = e->metric,
-                .nh = {.type = DP_NH_EXTERNAL, .ip = e->on_link ? 0 : e->next_hop.v4}};
+            uint32_t via = e->on_link ? 0 : e->next_hop.v4;
+            r[k++] = one(id, e->prefix.addr.v4, e->prefix.plen, RIB_SRC_EXTERNAL, ntohl(via),
+                         e->metric, (struct dp_nexthop){.type = DP_NH_EXTERNAL, .ip = via});
         }
         for (size_t j = 0; gateway && t->nat && j < t->nat->n_destinations; j++) {
             const struct hnvgw_prefix *p = &t->nat->destinations[j];
             /* The highest metric: an explicit route to the same prefix wins over NAT. */
-            r[k++] =
-                (struct policy_route){.tenant = id,
-                                      .prefix = p->addr.v4 & mask_of(p->plen),
-                                      .plen = p->plen,
-                                      .distance = POLICY_DIST_STATIC,
-                                      .source = POLICY_SRC_NAT,
-                                      .metric = UINT32_MAX,
-                                      .nh = {.type = DP_NH_NAT, .ip = nat_next_hop(cfg, t->nat)}};
+            r[k++] = one(id, p->addr.v4, p->plen, RIB_SRC_NAT, 0, UINT32_MAX,
+                         (struct dp_nexthop){.type = DP_NH_NAT, .ip = nat_next_hop(cfg, t->nat)});
         }
         for (size_t j = 0; gateway && t->nat && j < t->nat->n_public_ips; j++) {
-            r[k++] = (struct policy_route){.tenant = 0,
-                                           .prefix = t->nat->public_ips[j].v4,
-                                           .plen = 32,
-                                           .distance = POLICY_DIST_STATIC,
-                                           .source = POLICY_SRC_NAT_PUBLIC,
-                                           .nh = {.type = DP_NH_NAT_PUBLIC}};
+            r[k++] = one(0, t->nat->public_ips[j].v4, 32, RIB_SRC_NAT_PUBLIC, id, 0,
+                         (struct dp_nexthop){.type = DP_NH_NAT_PUBLIC});
         }
         for (size_t j = 0; gateway && t->vpn && j < t->vpn->n_tunnels; j++) {
             k += vpn_routes(&t->vpn->tunnels[j], id, &r[k]);
         }
         for (size_t j = 0; gateway && j < t->n_forward_prefixes; j++) {
             const struct hnvgw_prefix *p = &t->forward_prefixes[j];
-            r[k++] = (struct policy_route){.tenant = 0,
-                                           .prefix = p->addr.v4,
-                                           .plen = p->plen,
-                                           .distance = POLICY_DIST_STATIC,
-                                           .source = POLICY_SRC_FORWARD,
-                                           .nh = {.type = DP_NH_TENANT, .tenant = id}};
+            r[k++] = one(0, p->addr.v4, p->plen, RIB_SRC_FORWARD, id, 0,
+                         (struct dp_nexthop){.type = DP_NH_TENANT, .tenant = id});
         }
     }
     for (size_t i = 0; i < cfg->n_routes; i++) {
-        const struct config_route *c = &cfg->routes[i];
-        const struct config_subnet *sn = NULL;
-
-        config_find_vsid(cfg, c->vsid, &sn);
-        r[k++] = (struct policy_route){
-            .tenant = (uint16_t)c->tenant_id,
-            .prefix = c->prefix.addr.v4 & mask_of(c->prefix.plen),
-            .plen = c->prefix.plen,
-            .distance = POLICY_DIST_STATIC,
-            .source = POLICY_SRC_CUSTOMER,
-            .metric = c->metric,
-            .nh = c->on_link ? (struct dp_nexthop){.type = DP_NH_CONNECTED, .vsid = c->vsid}
-                             : (struct dp_nexthop){
-                                   .type = DP_NH_CA, .vsid = c->vsid, .ip = c->next_hop.v4}};
+        policy_customer_route(&cfg->routes[i], &r[k++]);
     }
-    qsort(r, k, sizeof *r, route_cmp);
-    /* Keep the best candidate of each prefix: the first after sorting. */
-    for (size_t i = 0; i < k; i++) {
-        if (out && route_key_cmp(&r[out - 1], &r[i]) == 0) {
-            continue;
-        }
-        r[out++] = r[i];
-    }
-    *n = out;
+    *n = k;
     return r;
 }
 
-const char *
-policy_source_name(enum policy_source src)
+void
+policy_external_networks(const struct hnvgw_config *cfg, struct rib *rib)
 {
-    static const char *const names[] = {"connected", "local", "customer",   "external",
-                                        "forward",   "nat",   "nat-public", "vpn"};
-    return src < sizeof names / sizeof names[0] ? names[src] : "?";
-}
-
-/* ---- Applying a difference ---- */
-
-/* Everything one configuration wants installed. */
-struct want {
-    struct want_lookup *lookups; /* Sorted by key. */
-    size_t n_lookups;            /* Entries. */
-    struct dp_subnet *subnets;   /* Sorted by VSID (config order is not). */
-    size_t n_subnets;            /* Entries. */
-    struct policy_route *routes; /* Sorted by (tenant, prefix, plen). */
-    size_t n_routes;             /* Entries. */
-};
-
-static int
-subnet_cmp(const void *a, const void *b)
-{
-    const struct dp_subnet *x = a, *y = b;
-    return x->vsid < y->vsid ? -1 : x->vsid > y->vsid;
-}
-
-static void
-want_free(struct want *w)
-{
-    free(w->lookups);
-    free(w->subnets);
-    free(w->routes);
-    memset(w, 0, sizeof *w);
-}
-
-static int
-want_build(const struct hnvgw_config *cfg, struct want *w)
-{
+    uint32_t prefixes[4];
+    uint8_t plens[4];
     size_t n = 0;
 
-    memset(w, 0, sizeof *w);
-    if (!cfg) {
-        return 0;
-    }
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        n += cfg->tenants[i].n_subnets;
-    }
-    w->subnets = calloc(n + 1, sizeof *w->subnets);
-    w->lookups = want_lookups(cfg, &w->n_lookups);
-    w->routes = policy_routes(cfg, &w->n_routes);
-    if (!w->subnets || !w->lookups || !w->routes) {
-        want_free(w);
-        return ENOMEM;
-    }
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        for (size_t j = 0; j < cfg->tenants[i].n_subnets; j++) {
-            subnet_build(cfg, &cfg->tenants[i], &cfg->tenants[i].subnets[j], w->lookups,
-                         w->n_lookups, &w->subnets[w->n_subnets++]);
+    for (size_t p = 0; p < cfg->n_ports && n < 4; p++) {
+        const struct config_port *port = &cfg->ports[p];
+        if (port->kind == CONFIG_PORT_EXTERNAL && port->has_address) {
+            prefixes[n] = port->address.addr.v4;
+            plens[n++] = port->address.plen;
         }
     }
-    qsort(w->subnets, w->n_subnets, sizeof *w->subnets, subnet_cmp);
-    return 0;
-}
-
-/* Orders routes by (tenant, prefix, plen) alone. */
-static int
-route_key_cmp(const struct policy_route *x, const struct policy_route *y)
-{
-    if (x->tenant != y->tenant) {
-        return x->tenant < y->tenant ? -1 : 1;
-    }
-    if (x->prefix != y->prefix) {
-        return ntohl(x->prefix) < ntohl(y->prefix) ? -1 : 1;
-    }
-    return x->plen < y->plen ? -1 : x->plen > y->plen;
-}
-
-/* Installs what 'to' has and 'from' lacks or has differently ('adds'), or removes what 'from' has
- * and 'to' lacks ('!adds'). The same merge walk serves both phases and the rollback. */
-static int
-apply_phase(struct dp *dp, const struct want *from, const struct want *to, bool adds,
-            const char **failed)
-{
-    size_t i = 0, j = 0;
-    int ret;
-
-    /* Subnets first on add (routes and records refer to them), last on delete. */
-    if (adds) {
-        for (i = 0, j = 0; j < to->n_subnets; j++) {
-            while (i < from->n_subnets && from->subnets[i].vsid < to->subnets[j].vsid) {
-                i++;
-            }
-            if (i < from->n_subnets && from->subnets[i].vsid == to->subnets[j].vsid &&
-                !memcmp(&from->subnets[i], &to->subnets[j], sizeof to->subnets[j])) {
-                continue;
-            }
-            if ((ret = dp_subnet_set(dp, &to->subnets[j])) != 0) {
-                *failed = "the VSID table";
-                return ret;
-            }
-        }
-    }
-    for (i = 0, j = 0; i < from->n_lookups || j < to->n_lookups;) {
-        int c = i == from->n_lookups ? 1
-                : j == to->n_lookups ? -1
-                                     : want_lookup_cmp(&from->lookups[i], &to->lookups[j]);
-        if (c < 0) {
-            if (!adds) {
-                dp_lookup_del(dp, from->lookups[i].vsid, from->lookups[i].ca);
-            }
-            i++;
-        } else if (c > 0 ||
-                   memcmp(&from->lookups[i].v, &to->lookups[j].v, sizeof(struct dp_lookup))) {
-            if (adds && (ret = dp_lookup_set(dp, to->lookups[j].vsid, to->lookups[j].ca,
-                                             &to->lookups[j].v)) != 0) {
-                *failed = "the lookup-record table";
-                return ret;
-            }
-            i += c == 0;
-            j++;
-        } else {
-            i++;
-            j++;
-        }
-    }
-    for (i = 0, j = 0; i < from->n_routes || j < to->n_routes;) {
-        const struct policy_route *f = i < from->n_routes ? &from->routes[i] : NULL;
-        const struct policy_route *t = j < to->n_routes ? &to->routes[j] : NULL;
-        int c = !f ? 1 : !t ? -1 : route_key_cmp(f, t);
-
-        if (c < 0) {
-            if (!adds) {
-                struct dp_nexthop nh;
-                /* A route FRR learned for the prefix takes over from the config's. */
-                if (route_fallback &&
-                    route_fallback(f->tenant, f->prefix, f->plen, &nh, route_fallback_aux)) {
-                    dp_route_set(dp, f->tenant, f->prefix, f->plen, &nh);
-                } else {
-                    dp_route_del(dp, f->tenant, f->prefix, f->plen);
-                }
-            }
-            i++;
-        } else if (c > 0 || memcmp(&f->nh, &t->nh, sizeof t->nh)) {
-            if (adds && (ret = dp_route_set(dp, t->tenant, t->prefix, t->plen, &t->nh)) != 0) {
-                *failed = "the FIB (raise node max_routes)";
-                return ret;
-            }
-            i += c == 0;
-            j++;
-        } else {
-            i++;
-            j++;
-        }
-    }
-    if (!adds) {
-        for (i = 0, j = 0; i < from->n_subnets; i++) {
-            while (j < to->n_subnets && to->subnets[j].vsid < from->subnets[i].vsid) {
-                j++;
-            }
-            if (j == to->n_subnets || to->subnets[j].vsid != from->subnets[i].vsid) {
-                dp_subnet_del(dp, from->subnets[i].vsid);
-            }
-        }
-    }
-    return 0;
-}
-
-int
-policy_apply(struct dp *dp, const struct hnvgw_config *old, const struct hnvgw_config *new,
-             char *err)
-{
-    struct want a, b;
-    const char *failed = "";
-    int ret;
-
-    if ((ret = want_build(old, &a)) != 0 || (ret = want_build(new, &b)) != 0) {
-        want_free(&a);
-        snprintf(err, DP_ERR_MAX, "out of memory computing the policy difference");
-        return ret;
-    }
-    if (b.n_lookups > new->max_lookups) {
-        snprintf(err, DP_ERR_MAX, "%zu lookup records exceed the table capacity %u", b.n_lookups,
-                 new->max_lookups);
-        ret = ENOSPC;
-        goto out;
-    }
-    ret = apply_phase(dp, &a, &b, true, &failed);
-    if (ret) {
-        /* Undo: put back what 'old' had, then remove what only 'new' added. */
-        snprintf(err, DP_ERR_MAX, "cannot install the new policy: %s: %s; previous policy kept",
-                 failed, strerror(ret));
-        apply_phase(dp, &b, &a, true, &failed);
-        apply_phase(dp, &b, &a, false, &failed);
-        goto out;
-    }
-    apply_phase(dp, &a, &b, false, &failed);
-out:
-    want_free(&a);
-    want_free(&b);
-    return ret;
+    rib_set_external_networks(rib, prefixes, plens, n);
 }
 
 /* True when two nat sections (either may be NULL) configure the same NAT. */

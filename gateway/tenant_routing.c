@@ -61,7 +61,7 @@ tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *er
 }
 
 int
-tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvgw_config *cfg,
+tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
                      char *err)
 {
     size_t n = 0;
@@ -70,15 +70,14 @@ tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvg
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         n += cfg->tenants[i].routing != NULL;
     }
-    tr->learned = learned_create(dp, cfg->max_routes);
+    tr->learned = learned_create(rib, cfg->max_routes);
     tr->fpm = fpm_server_create(tr->learned, TENANT_ROUTING_SETTLE_MS, TENANT_ROUTING_HOLD_MS);
     tr->frr = calloc(n ? n : 1, sizeof *tr->frr);
-    if (!tr->learned || !tr->fpm || !tr->frr || learned_set_config(tr->learned, cfg)) {
+    if (!tr->learned || !tr->fpm || !tr->frr) {
         snprintf(err, 256, "out of memory for dynamic routing");
         tenant_routing_stop(tr);
         return ENOMEM;
     }
-    policy_set_fallback(learned_fallback, tr->learned);
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         const struct config_tenant *t = &cfg->tenants[i];
         char name[64], path[COMPARTMENT_PATH_MAX];
@@ -185,10 +184,12 @@ tenant_routing_poll(struct tenant_routing *tr)
     }
 }
 
-int
-tenant_routing_reconfigure(struct tenant_routing *tr, const struct hnvgw_config *cfg)
+void
+tenant_routing_reconfigure(struct tenant_routing *tr)
 {
-    return tr->learned ? learned_set_config(tr->learned, cfg) : 0;
+    if (tr->learned) {
+        learned_resolve_again(tr->learned);
+    }
 }
 
 void
@@ -200,7 +201,6 @@ tenant_routing_stop(struct tenant_routing *tr)
         snprintf(name, sizeof name, "hnvgw-%s", tr->frr[i].tenant_name);
         compartment_destroy(name);
     }
-    policy_set_fallback(NULL, NULL);
     fpm_server_destroy(tr->fpm);
     learned_destroy(tr->learned);
     free(tr->frr);

@@ -33,17 +33,18 @@ struct tenant_routing {
  * positive errno with a message in 'err' (DP_ERR_MAX bytes). */
 int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
 
-/* Builds the dynamic routing of 'cfg' on 'dp' into '*out' (a node without routing sections gets
- * a learned table and nothing else). Returns 0 or a positive errno with a message in 'err'
+/* Builds the dynamic routing of 'cfg', feeding 'rib', into '*out' (a node without routing sections
+ * gets a learned table and nothing else). Returns 0 or a positive errno with a message in 'err'
  * (256 bytes). */
-int tenant_routing_start(struct tenant_routing *tr, struct dp *dp, const struct hnvgw_config *cfg,
+int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
                          char *err);
 
 /* Serves FPM connections and supervises FRR. */
 void tenant_routing_poll(struct tenant_routing *tr);
 
-/* After a reload: judges learned routes by the new configuration. */
-int tenant_routing_reconfigure(struct tenant_routing *tr, const struct hnvgw_config *cfg);
+/* After a reload: resolves the learned routes' next hops again (subnets, tunnels may have
+ * changed). */
+void tenant_routing_reconfigure(struct tenant_routing *tr);
 
 /* Stops everything tenant_routing_start() built. Accepts a zeroed struct. */
 void tenant_routing_stop(struct tenant_routing *tr);

@@ -10,8 +10,6 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
-#include "gateway/policy.h"
-
 /* Key of the table: a tenant's prefix. 24 bytes, padding zeroed. */
 struct learned_key {
     uint16_t tenant;  /* Routing domain. */
@@ -27,37 +25,14 @@ struct learned_entry {
     uint32_t gen;             /* Generation of its last add (mark and sweep). */
 };
 
-/* A prefix the configuration routes (what shadows a learned route). */
-struct cfg_key {
-    uint16_t tenant; /* Routing domain. */
-    uint8_t plen;    /* Prefix length. */
-    uint32_t prefix; /* Network address, network order. */
-};
-
 struct learned {
-    struct dp *dp;                  /* Where routes are installed. */
-    struct rte_hash *table;         /* struct learned_key -> struct learned_entry *. */
-    const struct hnvgw_config *cfg; /* Borrowed: judges next hops and precedence. */
-    struct cfg_key *cfg_routes;     /* Owned: the prefixes cfg routes, sorted. */
-    size_t n_cfg_routes;            /* Entries. */
-    uint32_t *gen;                  /* Owned: current generation per routing domain. */
+    struct rib *rib;        /* Where routes go, as source RIB_SRC_LEARNED. */
+    struct rte_hash *table; /* struct learned_key -> struct learned_entry *. */
+    uint32_t *gen;          /* Owned: current generation per routing domain. */
 };
-
-static int
-cfg_key_cmp(const void *a, const void *b)
-{
-    const struct cfg_key *x = a, *y = b;
-    if (x->tenant != y->tenant) {
-        return x->tenant < y->tenant ? -1 : 1;
-    }
-    if (x->prefix != y->prefix) {
-        return x->prefix < y->prefix ? -1 : 1;
-    }
-    return x->plen < y->plen ? -1 : x->plen > y->plen;
-}
 
 struct learned *
-learned_create(struct dp *dp, uint32_t capacity)
+learned_create(struct rib *rib, uint32_t capacity)
 {
     static unsigned instance;
     struct learned *l = calloc(1, sizeof *l);
@@ -74,7 +49,7 @@ learned_create(struct dp *dp, uint32_t capacity)
         .hash_func = rte_hash_crc,
         .socket_id = SOCKET_ID_ANY,
     };
-    l->dp = dp;
+    l->rib = rib;
     l->table = rte_hash_create(&hp);
     l->gen = calloc(DP_MAX_TENANTS, sizeof *l->gen);
     if (!l->table || !l->gen) {
@@ -98,7 +73,6 @@ learned_destroy(struct learned *l)
         free(data);
     }
     rte_hash_free(l->table);
-    free(l->cfg_routes);
     free(l->gen);
     free(l);
 }
@@ -117,70 +91,13 @@ key_of(uint16_t tenant, const struct hnvgw_prefix *p)
     return k;
 }
 
-static bool
-shadowed(const struct learned *l, uint16_t tenant, uint32_t prefix, uint8_t plen)
-{
-    struct cfg_key k = {.tenant = tenant, .plen = plen, .prefix = prefix};
-    return l->n_cfg_routes &&
-           bsearch(&k, l->cfg_routes, l->n_cfg_routes, sizeof k, cfg_key_cmp) != NULL;
-}
-
-static bool
-in_prefix(uint32_t ip, uint32_t prefix, uint8_t plen)
-{
-    uint32_t mask = plen ? htonl(~0u << (32 - plen)) : 0;
-    return (ip & mask) == (prefix & mask);
-}
-
-/* One next hop of a learned route as the data plane sees it; false when it resolves to neither
- * a CA of the tenant, the tenant's route-based tunnels (a gateway inside one of a tunnel's
- * configured routes, e.g. the on-premises BGP peer's address) nor the external network. */
-static bool
-resolve_one(const struct learned *l, const struct config_tenant *t, const struct hnvgw_ip *gw,
-            struct dp_nexthop *nh)
-{
-    memset(nh, 0, sizeof *nh);
-    if (gw->family != HNVGW_AF_INET) {
-        return false;
-    }
-    for (size_t s = 0; s < t->n_subnets; s++) {
-        const struct config_subnet *sn = &t->subnets[s];
-        if (in_prefix(gw->v4, sn->prefix.addr.v4, sn->prefix.plen)) {
-            nh->type = DP_NH_CA;
-            nh->vsid = sn->vsid;
-            nh->ip = gw->v4;
-            return true;
-        }
-    }
-    for (size_t i = 0; t->vpn && i < t->vpn->n_tunnels; i++) {
-        const struct config_vpn_tunnel *tun = &t->vpn->tunnels[i];
-        for (size_t r = 0; tun->mode == CONFIG_VPN_MODE_ROUTE && r < tun->n_routes; r++) {
-            if (in_prefix(gw->v4, tun->routes[r].addr.v4, tun->routes[r].plen)) {
-                nh->type = DP_NH_IPSEC;
-                nh->reqid = tun->reqid;
-                return true;
-            }
-        }
-    }
-    for (size_t p = 0; p < l->cfg->n_ports; p++) {
-        const struct config_port *port = &l->cfg->ports[p];
-        if (port->kind == CONFIG_PORT_EXTERNAL &&
-            in_prefix(gw->v4, port->address.addr.v4, port->address.plen)) {
-            nh->type = DP_NH_EXTERNAL;
-            nh->ip = gw->v4;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The data-plane next hops of an IPv4 learned route in 'tenant' (ECMP: up to DP_ECMP_MAX, in
- * zebra's order, duplicates dropped); returns how many (0: none resolves). */
+/* The data-plane next hops of an IPv4 learned route in 'tenant', each resolved through the RIB
+ * (ECMP: up to DP_ECMP_MAX, in zebra's order, duplicates dropped); returns how many (0: none
+ * resolves). */
 static unsigned
 resolve(const struct learned *l, uint16_t tenant, const struct fpm_route *r,
         struct dp_nexthop nhs[DP_ECMP_MAX])
 {
-    const struct config_tenant *t = l->cfg ? config_find_tenant(l->cfg, tenant) : NULL;
     unsigned n = 0;
 
     if (r->kind == FPM_ROUTE_BLACKHOLE || r->kind == FPM_ROUTE_UNREACHABLE) {
@@ -188,10 +105,11 @@ resolve(const struct learned *l, uint16_t tenant, const struct fpm_route *r,
         nhs[0].type = r->kind == FPM_ROUTE_BLACKHOLE ? DP_NH_BLACKHOLE : DP_NH_UNREACHABLE;
         return 1;
     }
-    for (unsigned i = 0; t && i < r->n_nexthops && n < DP_ECMP_MAX; i++) {
+    for (unsigned i = 0; i < r->n_nexthops && n < DP_ECMP_MAX; i++) {
         bool dup = false;
 
-        if (!resolve_one(l, t, &r->nh[i].gateway, &nhs[n])) {
+        if (r->nh[i].gateway.family != HNVGW_AF_INET ||
+            !rib_resolve(l->rib, tenant, r->nh[i].gateway.v4, &nhs[n])) {
             continue;
         }
         for (unsigned j = 0; j < n; j++) {
@@ -202,45 +120,47 @@ resolve(const struct learned *l, uint16_t tenant, const struct fpm_route *r,
     return n;
 }
 
-/* Puts 'e' where it belongs: into the FIB, or only into the table with the reason. */
+/* Puts 'e' where it belongs: into the RIB (which decides whether it beats the configuration's
+ * route to the prefix), or only into this table with the reason. */
 static void
 install(struct learned *l, struct learned_entry *e)
 {
     struct learned_info *in = &e->info;
     const struct hnvgw_prefix *p = &in->route.prefix;
     bool was = in->state == LEARNED_INSTALLED;
-    struct dp_nexthop nhs[DP_ECMP_MAX];
-    unsigned n;
+    struct rib_route r;
 
     if (p->addr.family != HNVGW_AF_INET) {
         in->state = LEARNED_IPV6;
         return;
     }
-    if (shadowed(l, in->tenant, p->addr.v4, p->plen)) {
-        in->state = LEARNED_SHADOWED; /* The config's route already sits in the FIB. */
-        return;
-    }
-    n = resolve(l, in->tenant, &in->route, nhs);
-    if (!n) {
+    memset(&r, 0, sizeof r);
+    r.n_nh = (uint8_t)resolve(l, in->tenant, &in->route, r.nh);
+    if (!r.n_nh) {
         if (was) {
-            dp_route_del(l->dp, in->tenant, p->addr.v4, p->plen);
+            rib_del(l->rib, in->tenant, p->addr.v4, p->plen, RIB_SRC_LEARNED, 0);
         }
         in->state = LEARNED_NO_NEXTHOP;
         return;
     }
-    if (dp_route_set_multi(l->dp, in->tenant, p->addr.v4, p->plen, nhs, n) != 0) {
+    r.tenant = in->tenant;
+    r.prefix = p->addr.v4;
+    r.plen = p->plen;
+    r.source = RIB_SRC_LEARNED;
+    r.metric = in->route.metric;
+    if (rib_set(l->rib, &r) != 0) {
         if (was) {
-            dp_route_del(l->dp, in->tenant, p->addr.v4, p->plen);
+            rib_del(l->rib, in->tenant, p->addr.v4, p->plen, RIB_SRC_LEARNED, 0);
         }
         in->state = LEARNED_FIB_FULL;
         return;
     }
-    in->nh = nhs[0];
-    in->n_paths = (uint8_t)n;
+    in->nh = r.nh[0];
+    in->n_paths = r.n_nh;
     in->state = LEARNED_INSTALLED;
 }
 
-/* Removes 'e' (found under 'k') from the table, and from the FIB unless 'keep_fib' (a
+/* Removes 'e' (found under 'k') from the table, and from the RIB unless 'keep_fib' (a
  * replacement follows). */
 static void
 remove_entry(struct learned *l, const struct learned_key *k, struct learned_entry *e, bool keep_fib)
@@ -248,7 +168,7 @@ remove_entry(struct learned *l, const struct learned_key *k, struct learned_entr
     const struct hnvgw_prefix *p = &e->info.route.prefix;
 
     if (e->info.state == LEARNED_INSTALLED && !keep_fib) {
-        dp_route_del(l->dp, e->info.tenant, p->addr.v4, p->plen);
+        rib_del(l->rib, e->info.tenant, p->addr.v4, p->plen, RIB_SRC_LEARNED, 0);
     }
     rte_hash_del_key(l->table, k);
     free(e);
@@ -335,58 +255,16 @@ learned_sweep(struct learned *l, uint16_t tenant, uint32_t gen)
     return n;
 }
 
-int
-learned_set_config(struct learned *l, const struct hnvgw_config *cfg)
+void
+learned_resolve_again(struct learned *l)
 {
-    size_t n = 0;
-    struct policy_route *r = cfg ? policy_routes(cfg, &n) : NULL;
-    struct cfg_key *keys = calloc(n + 1, sizeof *keys);
     const void *key;
     void *data;
     uint32_t iter = 0;
 
-    if ((cfg && !r) || !keys) {
-        free(r);
-        free(keys);
-        return ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = (struct cfg_key){.tenant = r[i].tenant, .plen = r[i].plen, .prefix = r[i].prefix};
-    }
-    free(r);
-    qsort(keys, n, sizeof *keys, cfg_key_cmp);
-    free(l->cfg_routes);
-    l->cfg_routes = keys;
-    l->n_cfg_routes = n;
-    l->cfg = cfg;
     while (rte_hash_iterate(l->table, &key, &data, &iter) >= 0) {
-        struct learned_entry *e = data;
-        if (e->info.state == LEARNED_SHADOWED) {
-            e->info.state = LEARNED_NO_NEXTHOP; /* Not in the FIB: nothing to delete. */
-        }
-        install(l, e);
+        install(l, data);
     }
-    return 0;
-}
-
-bool
-learned_fallback(uint16_t tenant, uint32_t prefix, uint8_t plen, struct dp_nexthop *nh, void *aux)
-{
-    struct learned *l = aux;
-    struct hnvgw_prefix p = {.addr = hnvgw_ip4(prefix), .plen = plen};
-    struct learned_key k = key_of(tenant, &p);
-    void *data;
-
-    if (!l || rte_hash_lookup_data(l->table, &k, &data) < 0) {
-        return false;
-    }
-    /* policy_apply() installs one next hop; the next update of the route restores ECMP. */
-    struct dp_nexthop nhs[DP_ECMP_MAX];
-    if (!resolve(l, tenant, &((struct learned_entry *)data)->info.route, nhs)) {
-        return false;
-    }
-    *nh = nhs[0];
-    return true;
 }
 
 void
@@ -399,7 +277,19 @@ learned_iterate(const struct learned *l, uint16_t tenant,
 
     while (rte_hash_iterate(l->table, &key, &data, &iter) >= 0) {
         const struct learned_entry *e = data;
-        if ((!tenant || e->info.tenant == tenant) && !fn(&e->info, aux)) {
+        struct learned_info in = e->info;
+        struct rib_route best;
+
+        if (tenant && in.tenant != tenant) {
+            continue;
+        }
+        /* In the RIB, but a route of lower distance is the one in the FIB. */
+        if (in.state == LEARNED_INSTALLED &&
+            rib_best(l->rib, in.tenant, in.route.prefix.addr.v4, in.route.prefix.plen, &best) &&
+            best.source != RIB_SRC_LEARNED) {
+            in.state = LEARNED_SHADOWED;
+        }
+        if (!fn(&in, aux)) {
             return;
         }
     }

@@ -4,13 +4,12 @@
  * The module promises:
  * - learned_apply() takes one FPM frame's operations and applies their net effect per prefix at
  *   the end, so zebra's DEL+NEW of an update replaces the route in one FIB write (no gap).
- * - Precedence (README, "Route precedence"): learned routes have distance 20 and lose to every
- *   route of the configuration (connected 0, static 1). A learned route for a prefix the
- *   configuration also routes is kept, not installed, and installed when that route goes
- *   (learned_fallback()).
- * - Next hops are classified against the tenant's configuration: inside one of its virtual
- *   subnets, a CA (NVGRE); on the external port's network, the forwarding gateway. ECMP routes
- *   install up to DP_ECMP_MAX of them, spread by flow.
+ * - Precedence is the RIB's (routing/rib.h): learned routes are source RIB_SRC_LEARNED, distance
+ *   20, and lose to every route of the configuration (connected 0, static 1). A learned route
+ *   under a config route stays in the RIB and takes the FIB, ECMP and all, when that route goes.
+ * - Next hops resolve through the RIB (rib_resolve()): inside one of the tenant's virtual
+ *   subnets, a CA (NVGRE); inside a VPN route, the tunnel; on the external port's network, the
+ *   forwarding gateway. ECMP routes install up to DP_ECMP_MAX of them, spread by flow.
  * - IPv6 routes are kept (shown, swept) but not installed: the data plane forwards IPv4 only.
  * - Mark and sweep: learned_replay_begin() starts a generation; routes the replay does not
  *   renew are removed by learned_sweep().
@@ -23,10 +22,8 @@
 #include <stdint.h>
 
 #include "dataplane/dp.h"
-#include "gateway/config.h"
 #include "routing/fpm.h"
-
-#define LEARNED_DISTANCE 20 /* Administrative distance of FRR-learned routes. */
+#include "routing/rib.h"
 
 struct learned;
 
@@ -48,17 +45,16 @@ struct learned_info {
     uint8_t n_paths;        /* Equal-cost paths installed. */
 };
 
-/* Creates a table for up to 'capacity' routes over all tenants, installing into 'dp'. Returns
- * NULL on allocation failure. */
-struct learned *learned_create(struct dp *dp, uint32_t capacity);
+/* Creates a table for up to 'capacity' routes over all tenants, feeding 'rib' (borrowed; it
+ * must outlive the table). Returns NULL on allocation failure. */
+struct learned *learned_create(struct rib *rib, uint32_t capacity);
 
 /* Frees it and everything it owns (routes stay in the FIB). Accepts NULL. */
 void learned_destroy(struct learned *l);
 
-/* Sets the configuration that next hops and precedence are judged by (borrowed; call again
- * after every reload, before the config it replaces is freed). Re-evaluates every route:
- * those a config route no longer shadows are installed. Returns 0 or ENOMEM. */
-int learned_set_config(struct learned *l, const struct hnvgw_config *cfg);
+/* Resolves every route's next hops again through the RIB, after the routes they resolve
+ * through (connected subnets, VPN routes, the external network) changed: a reload. */
+void learned_resolve_again(struct learned *l);
 
 /* Applies one FPM frame's operations for routing domain 'tenant'. Returns 0, or ENOSPC when the
  * table is full (the routes that fit are applied). */
@@ -71,12 +67,6 @@ uint32_t learned_replay_begin(struct learned *l, uint16_t tenant);
 /* Removes the routes of 'tenant' older than generation 'gen' (not renewed by the replay), from
  * the FIB too. Returns how many. */
 size_t learned_sweep(struct learned *l, uint16_t tenant, uint32_t gen);
-
-/* A policy_fallback_fn (policy_set_fallback(learned_fallback, l)): when the configuration stops
- * routing (tenant, prefix/plen), the learned route to install instead. Returns true and fills
- * '*nh' if there is one. 'l' is the struct learned. */
-bool learned_fallback(uint16_t tenant, uint32_t prefix, uint8_t plen, struct dp_nexthop *nh,
-                      void *l);
 
 /* Calls 'fn' for every learned route of 'tenant' (0: all) until it returns false. */
 void learned_iterate(const struct learned *l, uint16_t tenant,

@@ -17,6 +17,8 @@
 
 #include "dataplane/dp.h"
 #include "gateway/policy.h"
+#include "gateway/store.h"
+#include "routing/rib.h"
 #include "routing/fpm.h"
 #include "routing/learned.h"
 
@@ -101,6 +103,8 @@ main(int argc, char **argv)
     struct hnvgw_config *cfg = NULL;
     struct fpm_decoder dec = {0};
     struct learned *learned;
+    struct rib *rib;
+    struct store *store;
     struct dp *dp;
     uint8_t *stream;
     size_t len = 0;
@@ -120,13 +124,22 @@ main(int argc, char **argv)
     }
     fputs(CONF, f);
     fclose(f);
-    if (config_load(path, &cfg, err) || policy_apply(dp, NULL, cfg, err)) {
+    if (config_load(path, &cfg, err)) {
+        die(err);
+    }
+    rib = rib_create(dp, n + 1024);
+    store = rib ? store_create(dp, rib, 1024) : NULL;
+    if (!store) {
+        die("out of memory");
+    }
+    policy_external_networks(cfg, rib);
+    if (store_apply_config(store, cfg, err)) {
         die(err);
     }
     unlink(path);
-    learned = learned_create(dp, n + 1024);
+    learned = learned_create(rib, n + 1024);
     stream = malloc((size_t)n * 64);
-    if (!learned || !stream || learned_set_config(learned, cfg)) {
+    if (!learned || !stream) {
         die("out of memory");
     }
     for (uint32_t i = 0; i < n; i++) {

@@ -15,6 +15,8 @@
 
 #include "dataplane/dp.h"
 #include "gateway/policy.h"
+#include "gateway/store.h"
+#include "routing/rib.h"
 #include "routing/fpm_server.h"
 #include "routing/learned.h"
 
@@ -26,6 +28,8 @@
 
 static struct dp *dp;
 static struct learned *learned;
+static struct rib *rib;
+static struct store *store;
 static struct hnvgw_config *cfg;
 
 /* contoso (1): subnet 10.1.1.0/24 (VSID 5001), a forwarding-gateway route 10.99.0.0/24 and a
@@ -91,11 +95,14 @@ setup(void **state)
     p.pas[0] = ip4("10.0.0.1");
     assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
     cfg = load(CONF);
-    assert_int_equal(policy_apply(dp, NULL, cfg, err), 0);
-    learned = learned_create(dp, 1024);
+    rib = rib_create(dp, 2048);
+    assert_non_null(rib);
+    store = store_create(dp, rib, 1024);
+    assert_non_null(store);
+    policy_external_networks(cfg, rib);
+    assert_int_equal(store_apply_config(store, cfg, err), 0);
+    learned = learned_create(rib, 1024);
     assert_non_null(learned);
-    assert_int_equal(learned_set_config(learned, cfg), 0);
-    policy_set_fallback(learned_fallback, learned);
     return 0;
 }
 
@@ -104,6 +111,8 @@ teardown(void **state)
 {
     (void)state;
     learned_destroy(learned);
+    store_destroy(store);
+    rib_destroy(rib);
     config_destroy(cfg);
     dp_destroy(dp);
     return 0;
@@ -241,13 +250,13 @@ test_config_precedence(void **state)
 
     without = load(text);
     free(text);
-    assert_int_equal(policy_apply(dp, cfg, without, err), 0);
-    assert_int_equal(learned_set_config(learned, without), 0);
+    assert_int_equal(store_apply_config(store, without, err), 0);
+    learned_resolve_again(learned);
     assert_int_equal(fib("172.16.5.1").type, DP_NH_EXTERNAL);
     assert_int_equal(state_of("172.16.5.0"), LEARNED_INSTALLED);
 
-    assert_int_equal(policy_apply(dp, without, cfg, err), 0);
-    assert_int_equal(learned_set_config(learned, cfg), 0);
+    assert_int_equal(store_apply_config(store, cfg, err), 0);
+    learned_resolve_again(learned);
     config_destroy(without);
     assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
     assert_int_equal(state_of("172.16.5.0"), LEARNED_SHADOWED);
@@ -316,16 +325,16 @@ test_tunnel_next_hop(void **state)
     (void)state;
     snprintf(text, sizeof text, "%.*s%s%s", (int)(at - CONF), CONF, vpn, at);
     with = load(text);
-    assert_int_equal(policy_apply(dp, cfg, with, err), 0);
-    assert_int_equal(learned_set_config(learned, with), 0);
+    assert_int_equal(store_apply_config(store, with, err), 0);
+    learned_resolve_again(learned);
     assert_int_equal(fib("172.16.255.1").type, DP_NH_IPSEC);
     assert_int_equal(fib("172.16.255.1").reqid, 17);
     assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
     assert_int_equal(fib("192.168.91.10").type, DP_NH_IPSEC);
     assert_int_equal(fib("192.168.91.10").reqid, 17);
     /* Without the tunnel, the same route resolves to nothing and leaves the FIB. */
-    assert_int_equal(policy_apply(dp, with, cfg, err), 0);
-    assert_int_equal(learned_set_config(learned, cfg), 0);
+    assert_int_equal(store_apply_config(store, cfg, err), 0);
+    learned_resolve_again(learned);
     assert_int_equal(fib("192.168.91.10").type, DP_NH_NONE);
     r.add = false;
     assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
