@@ -22,6 +22,7 @@
     X(route, to_external, "packets routed out of the external port")                               \
     X(route, icmp_sent, "ICMP errors generated")                                                   \
     X(route, fragmented, "packets fragmented to fit the path MTU (no DF)")                         \
+    X(route, fib_rebuilds, "FIBs rebuilt to recover reservations DPDK's TRIE leaks on delete")     \
     X(encap, nvgre, "frames encapsulated into NVGRE")                                              \
     X(vm, rx, "frames received from local VM ports")                                               \
     X(vm, arp_replied, "VM ARP requests answered from policy")                                     \

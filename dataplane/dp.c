@@ -31,8 +31,9 @@ set_err(char *err, const char *fmt, ...)
  * so that 4,096 routing domains cost memory in proportion to their routes rather than a 64 MiB
  * DIR24_8 table each. */
 static struct rte_fib6 *
-fib_create(uint32_t max_routes)
+fib_create(uint32_t max_routes, unsigned generation)
 {
+    char name[32];
     struct rte_fib6_conf conf = {
         .type = RTE_FIB6_TRIE,
         .default_nh = 0,
@@ -42,7 +43,8 @@ fib_create(uint32_t max_routes)
          * (tenant, /32) key of 48 bits. Size for the worst case so that max_routes holds. */
         .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = 3 * max_routes + 1024},
     };
-    return rte_fib6_create("hnvgw_fib", SOCKET_ID_ANY, &conf);
+    snprintf(name, sizeof name, "hnvgw_fib%u", generation);
+    return rte_fib6_create(name, SOCKET_ID_ANY, &conf);
 }
 
 int
@@ -119,7 +121,8 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
         .socket_id = SOCKET_ID_ANY,
     };
     dp->nh_index = rte_hash_create(&hp);
-    dp->fib = fib_create(params->max_routes);
+    dp->fib_max_routes = params->max_routes;
+    dp->fib = fib_create(params->max_routes, dp->fib_generation++);
     if (!dp->nh_index || !dp->fib) {
         set_err(err, "cannot create the FIB: %s (are there enough hugepages?)",
                 rte_strerror(rte_errno));
@@ -654,6 +657,43 @@ fib_exact(struct dp *dp, const uint8_t key[16], uint8_t depth)
     return (uint32_t)nh;
 }
 
+/* Copies every route into a fresh FIB and swaps it in. Returns 0, or ENOSPC when the routes
+ * do not fit a fresh FIB either (the old one stays).
+ *
+ * Why: DPDK 22.11's TRIE reserves tbl8 groups when a route longer than 24 bits is added, but
+ * computes what to give back on delete against its RIB with the route still in it, so a delete
+ * returns nothing. A FIB that churns (BGP) then refuses routes though it holds few. A rebuilt
+ * TRIE's reservations are exact again. Next-hop indexes do not change, so no reference moves. */
+static int
+fib_rebuild(struct dp *dp)
+{
+    struct rte_fib6 *old = dp->fib, *neu = fib_create(dp->fib_max_routes, dp->fib_generation++);
+    struct rte_rib6 *rib = rte_fib6_get_rib(old);
+    struct rte_rib6_node *node = NULL;
+    uint8_t zero[RTE_FIB6_IPV6_ADDR_SIZE] = {0};
+
+    if (!neu) {
+        return ENOSPC;
+    }
+    while ((node = rte_rib6_get_nxt(rib, zero, 0, node, RTE_RIB6_GET_NXT_ALL)) != NULL) {
+        uint8_t ip[RTE_FIB6_IPV6_ADDR_SIZE], depth;
+        uint64_t nh;
+
+        rte_rib6_get_ip(node, ip);
+        rte_rib6_get_depth(node, &depth);
+        rte_rib6_get_nh(node, &nh);
+        if (rte_fib6_add(neu, ip, depth, nh) != 0) {
+            rte_fib6_free(neu);
+            return ENOSPC;
+        }
+    }
+    __atomic_store_n(&dp->fib, neu, __ATOMIC_RELEASE);
+    rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+    rte_fib6_free(old);
+    dp->control_stats.counter[DP_route_fib_rebuilds]++;
+    return 0;
+}
+
 /* Points (tenant, prefix/plen) at next hop 'idx', whose reference the caller took and this
  * consumes (released on failure). */
 static int
@@ -664,7 +704,8 @@ route_install(struct dp *dp, uint16_t tenant, uint32_t prefix, uint8_t plen, uin
 
     dp_fib_key(key, tenant, prefix & (plen ? rte_cpu_to_be_32(~0u << (32 - plen)) : 0));
     old = fib_exact(dp, key, 16 + plen);
-    if (rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0) {
+    if (rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0 &&
+        (fib_rebuild(dp) != 0 || rte_fib6_add(dp->fib, key, 16 + plen, idx) != 0)) {
         nh_unref(dp, idx);
         return ENOSPC;
     }

@@ -143,7 +143,10 @@ struct dp {
     struct rcu_table *lookups;          /* (vsid, ca) -> struct dp_lookup. */
     struct rcu_table *subnets;          /* struct dp_vsid_key -> struct dp_subnet. */
     struct rcu_table *neighbors;        /* (port, ip) -> struct dp_neigh. */
-    struct rte_fib6 *fib;               /* (tenant, IPv4) -> next-hop index, see fib.c. */
+    struct rte_fib6 *fib;               /* (tenant, IPv4) -> next-hop index, see fib.c. Swapped
+                                         * whole by fib_rebuild() (workers load it per lookup). */
+    uint32_t fib_max_routes;            /* The FIB's size, for fib_rebuild(). */
+    unsigned fib_generation;            /* Names the next rebuilt FIB (memzone names are unique). */
     struct dp_nexthop *nh;              /* Next-hop table, DP_NH_MAX entries; index 0 unused. */
     uint32_t *nh_refcnt;                /* Routes using each next hop (control only). */
     struct rte_hash *nh_index;          /* struct dp_nexthop -> index (control only). */
