@@ -202,13 +202,14 @@ show_tenants(json_t *args, json_t **result, char *err, void *aux)
 
 /* Filter and output state for "show lookup". */
 struct lookup_show {
-    json_t *arr;      /* Rows. */
-    bool has_vsid;    /* Filter by vsid. */
-    uint32_t vsid;    /* The VSID filter. */
-    bool has_ca;      /* Filter by CA. */
-    uint32_t ca;      /* The CA filter. */
-    uint32_t limit;   /* Rows at most. */
-    uint32_t matched; /* Rows matching the filter, shown or not. */
+    json_t *arr;               /* Rows. */
+    bool has_vsid;             /* Filter by vsid. */
+    uint32_t vsid;             /* The VSID filter. */
+    bool has_ca;               /* Filter by CA. */
+    uint32_t ca;               /* The CA filter. */
+    uint32_t limit;            /* Rows at most. */
+    uint32_t matched;          /* Rows matching the filter, shown or not. */
+    const struct store *store; /* Where each record's origin is. */
 };
 
 static bool
@@ -233,6 +234,12 @@ lookup_row(uint32_t vsid, uint32_t ca, const struct dp_lookup *rec, void *aux)
     json_object_set_new(o, "rule", json_string(rec->rule == DP_LK_NAT ? "NAT" : "Encap"));
     json_object_set_new(o, "type", json_string(types[rec->type & 3]));
     json_object_set_new(o, "local", json_string(rec->local_port >= 0 ? "yes" : "no"));
+    struct config_lookup held;
+    enum store_origin origin;
+    json_object_set_new(o, "origin",
+                        json_string(store_lookup_get(ls->store, vsid, ca, &held, &origin)
+                                        ? store_origin_name(origin)
+                                        : "?"));
     json_array_append_new(ls->arr, o);
     return true;
 }
@@ -241,7 +248,7 @@ static int
 show_lookup(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
-    struct lookup_show ls = {.limit = 1000};
+    struct lookup_show ls = {.limit = 1000, .store = gw->store};
     const char *ca = arg(args, "ca");
     bool has_limit;
 
