@@ -13,9 +13,9 @@
 
 /* The key of a lookup record. */
 struct lk_key {
-    uint32_t vsid; /* Virtual subnet. */
-    uint32_t ca;   /* Customer address, network order (0: wildcard). */
-};
+    uint32_t vsid;             /* Virtual subnet. */
+    uint32_t ca;               /* Customer address, network order (0: wildcard). */
+} __attribute__((aligned(8))); /* rte_hash_crc reads keys 8 bytes at a time. */
 
 /* One lookup record held. */
 struct lk_entry {
@@ -24,6 +24,13 @@ struct lk_entry {
     uint8_t origin;           /* enum store_origin. */
     bool floods;              /* Counted in its VSID's replication list (a remote PA). */
     uint32_t gen;             /* Generation of the last config that had it. */
+};
+
+/* The key of a VSID, padded to 16 bytes like lk_key. */
+struct vsid_key {
+    uint32_t vsid;  /* The VSID. */
+    uint32_t zero;  /* Always 0. */
+    uint64_t zero2; /* Always 0. */
 };
 
 /* A provider address hosting some of a VSID's records, with how many. */
@@ -43,12 +50,13 @@ struct vsid_entry {
 
 /* How to undo one change. */
 struct undo {
-    bool is_subnet;       /* A subnet (else a lookup record). */
-    bool had_old;         /* Something was there before. */
-    struct lk_key key;    /* The record's key (vsid alone for a subnet). */
-    struct lk_entry old;  /* The record before. */
-    bool old_configured;  /* The subnet before: configured, */
-    struct dp_subnet osn; /* and as installed. */
+    bool is_subnet;        /* A subnet (else a lookup record). */
+    bool had_old;          /* Something was there before. */
+    struct lk_key key;     /* The record's key (vsid alone for a subnet). */
+    struct lk_entry old;   /* The record before. */
+    bool old_configured;   /* The subnet before: configured, */
+    struct dp_subnet *osn; /* and as installed (owned; subnets only, which are few: a record's
+                            * undo stays small, as a reload may record a million). */
 };
 
 struct store {
@@ -56,7 +64,7 @@ struct store {
     struct rib *rib;                /* Routes go here. */
     const struct hnvgw_config *cfg; /* The file's config (borrowed), NULL before the first. */
     struct rte_hash *lookups;       /* struct lk_key -> struct lk_entry *. */
-    struct rte_hash *vsids;         /* uint32_t vsid -> struct vsid_entry *. */
+    struct rte_hash *vsids;         /* struct vsid_key -> struct vsid_entry *. */
     uint32_t gen;                   /* Current config generation. */
     bool recording;                 /* Inside a batch. */
     struct undo *undo;              /* Owned: the batch's record, oldest first. */
@@ -74,9 +82,12 @@ store_origin_name(enum store_origin origin)
 uint32_t
 store_route_id(const struct config_route *rt)
 {
-    uint32_t words[3] = {rt->vsid, rt->on_link ? 0 : rt->next_hop.v4, rt->on_link};
-    return rte_hash_crc(words, sizeof words, 0x9e3779b9);
+    uint32_t h = rte_hash_crc_4byte(rt->vsid, 0x9e3779b9);
+    h = rte_hash_crc_4byte(rt->on_link ? 0 : rt->next_hop.v4, h);
+    return rte_hash_crc_4byte(rt->on_link, h);
 }
+
+static void forget(struct store *st);
 
 struct store *
 store_create(struct dp *dp, struct rib *rib, uint32_t max_lookups)
@@ -102,7 +113,7 @@ store_create(struct dp *dp, struct rib *rib, uint32_t max_lookups)
     struct rte_hash_parameters vp = {
         .name = n2,
         .entries = 65536,
-        .key_len = sizeof(uint32_t),
+        .key_len = sizeof(struct vsid_key),
         .hash_func = rte_hash_crc,
         .socket_id = SOCKET_ID_ANY,
     };
@@ -138,6 +149,7 @@ store_destroy(struct store *st)
     }
     rte_hash_free(st->lookups);
     rte_hash_free(st->vsids);
+    forget(st);
     free(st->undo);
     free(st);
 }
@@ -145,25 +157,27 @@ store_destroy(struct store *st)
 static struct vsid_entry *
 vsid_find(const struct store *st, uint32_t vsid, bool create)
 {
+    struct vsid_key key = {.vsid = vsid};
     void *data = NULL;
     struct vsid_entry *ve;
 
-    if (rte_hash_lookup_data(st->vsids, &vsid, &data) >= 0) {
+    if (rte_hash_lookup_data(st->vsids, &key, &data) >= 0) {
         return data;
     }
     if (!create || !(ve = calloc(1, sizeof *ve))) {
         return NULL;
     }
     ve->sn.vsid = vsid;
-    if (rte_hash_add_key_data(st->vsids, &vsid, ve) < 0) {
+    if (rte_hash_add_key_data(st->vsids, &key, ve) < 0) {
         free(ve);
         return NULL;
     }
     return ve;
 }
 
+/* Appends 'u' to the batch's record; for a subnet, 'osn' is copied. */
 static int
-record(struct store *st, const struct undo *u)
+record(struct store *st, const struct undo *u, const struct dp_subnet *osn)
 {
     if (!st->recording) {
         return 0;
@@ -177,8 +191,31 @@ record(struct store *st, const struct undo *u)
         st->undo = grown;
         st->cap_undo = cap;
     }
-    st->undo[st->n_undo++] = *u;
+    st->undo[st->n_undo] = *u;
+    if (osn) {
+        st->undo[st->n_undo].osn = malloc(sizeof *osn);
+        if (!st->undo[st->n_undo].osn) {
+            return ENOMEM;
+        }
+        *st->undo[st->n_undo].osn = *osn;
+    }
+    st->n_undo++;
     return 0;
+}
+
+/* Forgets the batch's record; a large one (a reload of many records) gives its memory back. */
+static void
+forget(struct store *st)
+{
+    for (size_t i = 0; i < st->n_undo; i++) {
+        free(st->undo[i].osn);
+    }
+    st->n_undo = 0;
+    if (st->cap_undo > 4096) {
+        free(st->undo);
+        st->undo = NULL;
+        st->cap_undo = 0;
+    }
 }
 
 /* Installs the subnet of 've' with its replication list rebuilt from its PA counts, when it is
@@ -293,7 +330,7 @@ lk_put(struct store *st, const struct lk_key *k, const struct lk_entry *neu)
     if (neu && !(copy = malloc(sizeof *copy))) {
         return ENOMEM;
     }
-    if (record(st, &u)) {
+    if (record(st, &u, NULL)) {
         free(copy);
         return ENOMEM;
     }
@@ -463,7 +500,7 @@ void
 store_begin(struct store *st)
 {
     st->recording = true;
-    st->n_undo = 0;
+    forget(st);
     rib_begin(st->rib);
 }
 
@@ -471,7 +508,7 @@ void
 store_commit(struct store *st)
 {
     st->recording = false;
-    st->n_undo = 0;
+    forget(st);
     rib_commit(st->rib);
 }
 
@@ -491,7 +528,7 @@ store_rollback(struct store *st)
             if (u->old_configured) {
                 ve->configured = true;
                 ve->sn.vsid = 0; /* Forces the write. */
-                subnet_sync(st, ve, &u->osn);
+                subnet_sync(st, ve, u->osn);
             } else if (ve->configured) {
                 dp_subnet_del(st->dp, u->key.vsid);
                 ve->configured = false;
@@ -499,6 +536,7 @@ store_rollback(struct store *st)
         } else {
             lk_put(st, &u->key, u->had_old ? &u->old : NULL);
         }
+        free(u->osn);
     }
 }
 
@@ -541,8 +579,7 @@ apply_subnets(struct store *st, const char **failed)
             }
             u.key.vsid = t->subnets[j].vsid;
             u.old_configured = ve->configured;
-            u.osn = ve->sn;
-            if (record(st, &u)) {
+            if (record(st, &u, &ve->sn)) {
                 return ENOMEM;
             }
             subnet_base(cfg, t, &t->subnets[j], &base);
@@ -684,8 +721,7 @@ sweep_subnets(struct store *st)
             continue;
         }
         u.key.vsid = *(const uint32_t *)key;
-        u.osn = ve->sn;
-        if (record(st, &u)) {
+        if (record(st, &u, &ve->sn)) {
             return ENOMEM;
         }
         dp_subnet_del(st->dp, u.key.vsid);
@@ -726,6 +762,12 @@ store_apply_config(struct store *st, const struct hnvgw_config *cfg, char *err)
     int ret;
 
     store_begin(st);
+    /* The first config has nothing to go back to: a daemon that cannot apply it exits. Not
+     * recording saves an undo entry per record at start-up (a million of them at scale). */
+    st->recording = old != NULL;
+    if (!old) {
+        rib_commit(st->rib); /* The RIB likewise. */
+    }
     st->gen++;
     st->cfg = cfg;
     /* Subnets first (records and routes refer to them), their removal last. */

@@ -45,7 +45,8 @@ void store_destroy(struct store *st);
 /* Makes 'cfg' (borrowed: it must stay until the next call or store_destroy()) the node's policy:
  * its subnets, lookup records, VM ports and every route it implies, replacing what the previous
  * file and the CLI had put there. All or nothing: returns 0, or a positive errno with a message
- * in 'err' (DP_ERR_MAX bytes) and everything as it was. */
+ * in 'err' (DP_ERR_MAX bytes) and everything as it was. The very first call keeps no undo
+ * record (there is nothing to go back to): after its failure, destroy the store. */
 int store_apply_config(struct store *st, const struct hnvgw_config *cfg, char *err);
 
 /* Adds a lookup record, or moves an existing one to a new PA/MAC (one update). The record is

@@ -14,11 +14,11 @@
 
 /* The hash key of a prefix: 8 bytes, no padding left unset. */
 struct rib_key {
-    uint16_t tenant; /* Routing domain. */
-    uint8_t plen;    /* Prefix length. */
-    uint8_t zero;    /* Always 0. */
-    uint32_t prefix; /* Network address, network order. */
-};
+    uint16_t tenant;           /* Routing domain. */
+    uint8_t plen;              /* Prefix length. */
+    uint8_t zero;              /* Always 0. */
+    uint32_t prefix;           /* Network address, network order. */
+} __attribute__((aligned(8))); /* rte_hash_crc reads keys 8 bytes at a time. */
 
 /* One candidate of a prefix. */
 struct rib_cand {
@@ -82,10 +82,11 @@ rib_source_name(enum rib_source source)
     return source < RIB_N_SOURCES ? source_names[source] : "?";
 }
 
+/* The netmask of 'plen' (a length past 32, which rib_set() refuses, masks nothing). */
 static uint32_t
 mask_of(uint8_t plen)
 {
-    return plen ? htonl(~0u << (32 - plen)) : 0;
+    return plen > 32 ? ~0u : plen ? htonl(~0u << (32 - plen)) : 0;
 }
 
 struct rib *
