@@ -34,7 +34,7 @@ SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
-     $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp
+     $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp $(BUILD)/bench_policy
 
 deps:
 	@bash scripts/deps.sh
@@ -99,6 +99,10 @@ $(BUILD)/bench_esp: $(BUILD)/tests/bench/bench_esp.o $(DP_OBJS)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_fpm: $(BUILD)/tests/bench/bench_fpm.o $(GW_OBJS) $(DP_OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_policy: $(BUILD)/tests/bench/bench_policy.o $(GW_OBJS) $(DP_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -142,3 +142,20 @@ if ! "$top/build/bench_esp" "${BENCH_ESP_SECONDS:-3}" huge >"$out/bench_esp.log"
   echo "bench: bench_esp reported a problem (see $out/bench_esp.log)"
 fi
 grep -E '^(BENCH|bench:) ' "$out/bench_esp.log" || true
+
+# 9. The policy store at BENCH_POLICY_RECORDS lookup records (default 1,000,000) while traffic
+#    flows (tests/bench/bench_policy.c): 10,000 single moves, each timed, then one batch of 100,000,
+#    with a second lcore pushing NVGRE through the provider path to the records being moved. On
+#    hugepages, as hnvgwd runs, unless BENCH_POLICY_HUGE=0. make bench fails when it could not
+#    measure, or when a packet or a record ended wrong.
+policy_huge=huge
+[ "${BENCH_POLICY_HUGE:-1}" = 0 ] && policy_huge=""
+bench_failed=${bench_failed:-0}
+"$top/build/bench_policy" "${BENCH_POLICY_RECORDS:-1000000}" 10000 100000 $policy_huge \
+  >"$out/bench_policy.log" 2>&1 || bench_failed=1
+grep -E '^(BENCH|bench:|bench_policy:) ' "$out/bench_policy.log" || true
+if ! grep -q '^BENCH name=policy_update ' "$out/bench_policy.log"; then
+  echo "bench: policy_update could not measure: bench_policy failed (see $out/bench_policy.log)"
+  bench_failed=1
+fi
+[ "$bench_failed" = 0 ] || exit 1
