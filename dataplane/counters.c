@@ -1,5 +1,6 @@
 /* Names and help texts of the counters, generated from the X-macro lists. */
 #include "counters.h"
+#include "dp.h" /* Constants quoted in help texts. */
 
 #define DP_NAME(stage, name, help) #stage "." #name,
 #define DP_HELP(stage, name, help) help,

@@ -60,7 +60,12 @@
     X(exception, punted, "control packets for the gateway's addresses sent to the compartment")    \
     X(worker, idle_sleeps, "times an idle worker slept")
 
-/* Drop reasons: X(stage, name, help). */
+/* A macro's value as a string literal. */
+#define DP_STR(x)  #x
+#define DP_XSTR(x) DP_STR(x)
+
+/* Drop reasons: X(stage, name, help). Help texts may quote dp.h's constants: the list is expanded
+ * into strings only in counters.c, which includes dp.h. */
 #define DP_DROP_LIST(X)                                                                            \
     X(provider, runt, "frame shorter than its headers")                                            \
     X(provider, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
@@ -72,7 +77,7 @@
     X(provider, bad_arp, "malformed or foreign ARP")                                               \
     X(decap, bad_gre_flags, "GRE word is not 0x2000 (only K set, version 0)")                      \
     X(decap, bad_gre_proto, "GRE protocol is not 0x6558 (transparent Ethernet)")                   \
-    X(decap, vsid_out_of_range, "VSID outside 4096..16777214")                                     \
+    X(decap, vsid_out_of_range, "VSID outside " DP_XSTR(DP_VSID_MIN) ".." DP_XSTR(DP_VSID_MAX))    \
     X(decap, unknown_vsid, "VSID not configured on this node")                                     \
     X(decap, inner_runt, "inner frame shorter than an Ethernet header")                            \
     X(decap, inner_vlan, "inner frame carries an 802.1Q tag")                                      \

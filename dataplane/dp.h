@@ -27,6 +27,13 @@ struct dp;
 #define DP_MAX_TENANTS 65536 /* Routing domain ids 1..65535; 0 is the external classifier. */
 #define DP_ERR_MAX     256   /* Error message buffer size. */
 
+/* The VSIDs NVGRE may carry: 0-4095 are reserved, and 0xFFFFFF is reserved for vendor use
+ * ([MS-NVGREE] 2.2.1). The only definition of the range: the data plane drops the rest, and the
+ * config refuses them. Plain decimal literals, because counters.h spells them into a drop
+ * reason's help text. */
+#define DP_VSID_MIN 4096
+#define DP_VSID_MAX 16777214
+
 /* Sizing and behaviour, fixed at creation. */
 struct dp_params {
     unsigned n_workers;        /* Worker lcores, 1..DP_MAX_WORKERS. */

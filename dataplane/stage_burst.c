@@ -23,28 +23,25 @@ struct burst_pkt {
 };
 
 /* Checks the outer headers of a frame from the provider port; returns its VSID, or 0 when the frame
- * is not plain NVGRE to one of our PAs (the scalar path decides what it is). */
+ * is not plain NVGRE to one of our PAs (the per-packet path then decides what it is, and counts
+ * the drop). The NVGRE check is the per-packet path's own function. */
 static inline uint32_t
 outer_vsid(const struct dp *dp, const struct dp_port *port, struct rte_mbuf *m, uint32_t *outer_src)
 {
     const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
     const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-    const uint8_t *gre = (const uint8_t *)(ip + 1);
-    uint32_t len = rte_pktmbuf_data_len(m), vsid;
+    uint32_t len = rte_pktmbuf_data_len(m), key;
+    enum dp_drop why;
 
     if (m->nb_segs != 1 || dp_traced(m) || port->conf.vlan || len < 14 + 20 + 8 + 14 + 20 ||
         eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
         ip->next_proto_id != IPPROTO_GRE || dp_ipv4_is_fragment(ip) ||
         rte_be_to_cpu_16(ip->total_length) != len - 14 || !dp_is_my_pa(dp, ip->dst_addr) ||
-        gre[0] != 0x20 || gre[1] != 0 || gre[2] != 0x65 || gre[3] != 0x58) {
-        return 0;
-    }
-    vsid = (uint32_t)gre[4] << 16 | (uint32_t)gre[5] << 8 | gre[6];
-    if (vsid < 4096 || vsid > 16777214) {
+        !dp_nvgre_check((const uint8_t *)(ip + 1), len - 14 - 20, &key, &why)) {
         return 0;
     }
     *outer_src = ip->src_addr;
-    return vsid;
+    return key >> 8;
 }
 
 /* Finishes a packet whose whole path is known: the same work as decap -> tenant -> route ->

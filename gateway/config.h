@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dataplane/addr.h"
+#include "dataplane/dp.h"
 #include "routing/routing_config.h"
 #include "vpn/vpn_config.h"
 
@@ -21,8 +22,8 @@
 #define CONFIG_ERR_MAX      512          /* One error message, "file:line: field: what is wrong". */
 
 /* VSIDs 0-4095 are reserved and 0xFFFFFF is reserved for vendor use ([MS-NVGREE] 2.2.1). */
-#define CONFIG_VSID_MIN 4096u
-#define CONFIG_VSID_MAX 16777214u
+#define CONFIG_VSID_MIN ((uint32_t)DP_VSID_MIN)
+#define CONFIG_VSID_MAX ((uint32_t)DP_VSID_MAX)
 
 /* What a node does. A node may be both. */
 enum config_role {

@@ -590,6 +590,125 @@ test_truncated_outer_ipv4(void **state)
     expect_only_drop(DP_provider_bad_ipv4);
 }
 
+/* ---- NVGRE header validation, on both provider paths ---- */
+
+/* Hands m to the burst path (as a burst of one) or to the per-packet path. */
+static void
+provider_rx(struct rte_mbuf *m, bool burst)
+{
+    if (burst) {
+        dp_provider_burst(w, &m, 1);
+    } else {
+        dp_provider_input(w, m);
+    }
+}
+
+/* The validator itself, at the edges of what it accepts. */
+static void
+test_nvgre_validator(void **state)
+{
+    static const struct {
+        uint16_t word, proto;
+        uint32_t vsid;
+        bool ok;
+        enum dp_drop why;
+    } cases[] = {
+        {0x2000, 0x6558, DP_VSID_MIN, true, 0},
+        {0x2000, 0x6558, DP_VSID_MAX, true, 0},
+        {0x2000, 0x6558, DP_VSID_MIN - 1, false, DP_decap_vsid_out_of_range},
+        {0x2000, 0x6558, DP_VSID_MAX + 1, false, DP_decap_vsid_out_of_range},
+        {0x2000, 0x6558, 0, false, DP_decap_vsid_out_of_range},
+        {0x3000, 0x6558, 5001, false, DP_decap_bad_gre_flags}, /* C and K. */
+        {0x2001, 0x6558, 5001, false, DP_decap_bad_gre_flags}, /* Version 1. */
+        {0x0000, 0x6558, 5001, false, DP_decap_bad_gre_flags}, /* No key. */
+        {0x3000, 0x0800, 5001, false, DP_decap_bad_gre_flags}, /* The word is checked first. */
+        {0x2000, 0x0800, 5001, false, DP_decap_bad_gre_proto},
+        {0x2000, 0x6559, 5001, false, DP_decap_bad_gre_proto},
+    };
+    char help[64];
+
+    (void)state;
+    /* [MS-NVGREE] 2.2.1: 0x000-0xFFF and 0xFFFFFF are reserved. */
+    assert_int_equal(DP_VSID_MIN, 0x1000);
+    assert_int_equal(DP_VSID_MAX, 0xfffffe);
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t key = cases[i].vsid << 8 | 0x42;
+        uint8_t gre[8] = {cases[i].word >> 8,
+                          cases[i].word & 0xff,
+                          cases[i].proto >> 8,
+                          cases[i].proto & 0xff,
+                          key >> 24,
+                          key >> 16,
+                          key >> 8,
+                          key & 0xff};
+        uint32_t got = 0;
+        enum dp_drop why = DP_N_DROPS;
+
+        assert_int_equal(dp_nvgre_check(gre, sizeof gre, &got, &why), cases[i].ok);
+        if (cases[i].ok) {
+            assert_int_equal(got, key);
+            assert_int_equal(why, DP_N_DROPS);
+        } else {
+            assert_int_equal(why, cases[i].why);
+        }
+    }
+    {
+        const uint8_t gre[8] = {0x20, 0, 0x65, 0x58, 0, 0x13, 0x89, 0};
+        uint32_t got;
+        enum dp_drop why = DP_N_DROPS;
+
+        assert_true(dp_nvgre_check(gre, 8, &got, &why));
+        assert_false(dp_nvgre_check(gre, 7, &got, &why));
+        assert_int_equal(why, DP_provider_runt);
+    }
+    /* The drop reason's help text quotes the same constants. */
+    snprintf(help, sizeof help, "VSID outside %u..%u", DP_VSID_MIN, DP_VSID_MAX);
+    assert_string_equal(dp_drop_help[DP_decap_vsid_out_of_range], help);
+}
+
+/* A frame whose GRE header is cut short: 4 of its 8 bytes. */
+static struct rte_mbuf *
+nvgre_gre_runt(void)
+{
+    struct rte_mbuf *m = nvgre("10.0.0.1", 0x2000, 0x6558, 5001u << 8);
+
+    assert_int_equal(rte_pktmbuf_trim(m, 4), 0);
+    return nvgre_done(m);
+}
+
+/* Every NVGRE reject is counted under its own reason whichever path the frame takes. */
+static void
+test_nvgre_rejects_on_both_paths(void **state)
+{
+    static const struct {
+        uint16_t word, proto;
+        uint32_t vsid;
+        enum dp_drop why;
+    } cases[] = {
+        {0x3000, 0x6558, 5001, DP_decap_bad_gre_flags},
+        {0x2001, 0x6558, 5001, DP_decap_bad_gre_flags},
+        {0x2000, 0x0800, 5001, DP_decap_bad_gre_proto},
+        {0x2000, 0x6558, 100, DP_decap_vsid_out_of_range},
+        {0x2000, 0x6558, DP_VSID_MIN - 1, DP_decap_vsid_out_of_range},
+        {0x2000, 0x6558, DP_VSID_MAX + 1, DP_decap_vsid_out_of_range},
+        {0x2000, 0x6558, 7777, DP_decap_unknown_vsid},
+    };
+
+    (void)state;
+    for (int burst = 0; burst < 2; burst++) {
+        for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            reset(NULL);
+            provider_rx(
+                nvgre_inner(nvgre("10.0.0.1", cases[i].word, cases[i].proto, cases[i].vsid << 8)),
+                burst);
+            expect_only_drop(cases[i].why);
+        }
+        reset(NULL);
+        provider_rx(nvgre_gre_runt(), burst);
+        expect_only_drop(DP_provider_runt);
+    }
+}
+
 static void
 test_pa_ping_answered(void **state)
 {
@@ -814,7 +933,7 @@ test_lookup_table_replace_and_capacity(void **state)
 static struct rte_mbuf *
 mixed_frame(unsigned i)
 {
-    switch (i % 6) {
+    switch (i % 7) {
     case 0:
         return nvgre_ping("10.1.2.10", 64, 32 + i, false); /* Routed: the common case. */
     case 1:
@@ -825,8 +944,10 @@ mixed_frame(unsigned i)
         return nvgre_ping("10.1.1.40", 64, 8, false); /* Routed to the local VM. */
     case 4:
         return nvgre_ping("10.99.0.2", 64, 8, false); /* Out of the external port. */
-    default:
+    case 5:
         return nvgre_ping("10.1.2.10", 64, 1472, true); /* Too big. */
+    default:
+        return nvgre_inner(nvgre("10.0.0.1", 0x2000, 0x6558, (DP_VSID_MAX + 1u) << 8));
     }
 }
 
@@ -849,12 +970,12 @@ normalise(struct dp_txbuf *tx)
 static void
 test_burst_path_matches_scalar(void **state)
 {
-    struct rte_mbuf *burst[24];
+    struct rte_mbuf *burst[32];
     struct dp_txbuf scalar_tx[DP_MAX_PORTS];
     struct dp_stats scalar_stats;
 
     (void)state;
-    for (unsigned i = 0; i < 24; i++) {
+    for (unsigned i = 0; i < 32; i++) {
         dp_provider_input(w, mixed_frame(i));
     }
     memcpy(scalar_tx, w->tx, sizeof scalar_tx);
@@ -863,10 +984,10 @@ test_burst_path_matches_scalar(void **state)
     memset(&w->stats, 0, sizeof w->stats);
     w->icmp_tokens = 1000;
 
-    for (unsigned i = 0; i < 24; i++) {
+    for (unsigned i = 0; i < 32; i++) {
         burst[i] = mixed_frame(i);
     }
-    dp_provider_burst(w, burst, 24);
+    dp_provider_burst(w, burst, 32);
     normalise(scalar_tx);
     normalise(w->tx);
     assert_memory_equal(&scalar_stats, &w->stats, sizeof scalar_stats);
@@ -892,6 +1013,7 @@ test_burst_path_matches_scalar(void **state)
         }
     }
     assert_true(w->stats.counter[DP_route_routed] >= 4);
+    assert_int_equal(w->stats.drop[DP_decap_vsid_out_of_range], 4); /* i % 7 == 6 */
 }
 
 /* A marked packet leaves one trace record per stage, each read by its stage's formatter. */
@@ -1121,6 +1243,8 @@ main(void)
         cmocka_unit_test_setup(test_not_my_pa, reset),
         cmocka_unit_test_setup(test_outer_fragment, reset),
         cmocka_unit_test_setup(test_truncated_outer_ipv4, reset),
+        cmocka_unit_test_setup(test_nvgre_validator, reset),
+        cmocka_unit_test_setup(test_nvgre_rejects_on_both_paths, reset),
         cmocka_unit_test_setup(test_pa_ping_answered, reset),
         cmocka_unit_test_setup(test_arp_goes_to_control, reset),
         cmocka_unit_test_setup(test_vm_anti_spoofing, reset),
