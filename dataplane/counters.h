@@ -70,6 +70,7 @@
     X(provider, runt, "frame shorter than its headers")                                            \
     X(provider, bad_vlan, "VLAN tag absent, unexpected or wrong")                                  \
     X(provider, bad_ipv4, "malformed outer IPv4 header")                                           \
+    X(provider, bad_ip_checksum, "outer IPv4 header checksum wrong (by the NIC or in software)")   \
     X(provider, not_my_pa, "outer destination is not one of this node's PAs")                      \
     X(provider, outer_fragment, "outer IPv4 fragment (NVGRE is not reassembled)")                  \
     X(provider, not_gre, "IPv4 to a PA that is neither GRE nor ICMP echo")                         \

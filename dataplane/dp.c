@@ -241,6 +241,12 @@ port_setup(struct dp *dp, struct dp_port *p, char *err)
                 info.max_rx_queues, info.max_tx_queues);
         return EINVAL;
     }
+    /* The provider stages verify every outer IPv4 checksum: let the NIC do it where it can (its
+     * verdict comes in the mbuf's flags; dp_ipv4_rx_cksum_ok() sums the header without one). */
+    if (p->conf.kind == DP_PORT_PROVIDER &&
+        (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)) {
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    }
     ret = rte_eth_dev_configure(p->port_id, nrx, ntx, &conf);
     if (ret != 0) {
         set_err(err, "port %s: configure failed: %s", p->conf.name, rte_strerror(-ret));

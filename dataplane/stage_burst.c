@@ -23,8 +23,9 @@ struct burst_pkt {
 };
 
 /* Checks the outer headers of a frame from the provider port; returns its VSID, or 0 when the frame
- * is not plain NVGRE to one of our PAs (the per-packet path then decides what it is, and counts
- * the drop). The NVGRE check is the per-packet path's own function. */
+ * is not plain NVGRE to one of our PAs with a correct outer checksum (the per-packet path then
+ * decides what it is, and counts the drop). The checksum and NVGRE checks are the per-packet
+ * path's own functions. */
 static inline uint32_t
 outer_vsid(const struct dp *dp, const struct dp_port *port, struct rte_mbuf *m, uint32_t *outer_src)
 {
@@ -37,6 +38,7 @@ outer_vsid(const struct dp *dp, const struct dp_port *port, struct rte_mbuf *m, 
         eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
         ip->next_proto_id != IPPROTO_GRE || dp_ipv4_is_fragment(ip) ||
         rte_be_to_cpu_16(ip->total_length) != len - 14 || !dp_is_my_pa(dp, ip->dst_addr) ||
+        !dp_ipv4_rx_cksum_ok(m, ip, sizeof *ip) ||
         !dp_nvgre_check((const uint8_t *)(ip + 1), len - 14 - 20, &key, &why)) {
         return 0;
     }
@@ -151,7 +153,7 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
         if (!b[i].known || !rte_is_same_ether_addr(&eth->dst_addr, &b[i].gw_mac) ||
             eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != 0x45 ||
             rte_be_to_cpu_16(ip->total_length) != avail || ip->time_to_live <= 1 ||
-            dp_ipv4_sum20(ip) != 0xffff) {
+            !dp_ipv4_hdr20_ok(ip)) {
             dp_provider_input(w, m);
             continue;
         }

@@ -1,6 +1,6 @@
-/* Provider-port input: the PA network. Accepts NVGRE to our PAs, answers ping to them (the HNV
- * "ping -p" check), and hands ARP to the control thread, which learns and answers it. Everything
- * else is dropped under a named reason. */
+/* Provider-port input: the PA network. Accepts NVGRE to our PAs (outer IPv4 checksum verified),
+ * answers ping to them (the HNV "ping -p" check), and hands ARP to the control thread, which learns
+ * and answers it. Everything else is dropped under a named reason. */
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
@@ -41,6 +41,11 @@ dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
     ihl = dp_ipv4_check(ip, len - l2);
     if (!ihl) {
         dp_drop(w, m, DP_provider_bad_ipv4);
+        return;
+    }
+    /* A corrupt header may name any destination or protocol: checked before any of it is read. */
+    if (!dp_ipv4_rx_cksum_ok(m, ip, ihl)) {
+        dp_drop(w, m, DP_provider_bad_ip_checksum);
         return;
     }
     DP_TRACE(w, m, provider, ip->next_proto_id, ip->src_addr, ip->dst_addr, len);

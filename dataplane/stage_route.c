@@ -293,7 +293,7 @@ dp_route_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t *tena
         if (m->nb_segs != 1 || dp_traced(m) || len < sizeof *ip || ip->version_ihl != 0x45 ||
             rte_be_to_cpu_16(ip->total_length) < sizeof *ip ||
             rte_be_to_cpu_16(ip->total_length) > len || ip->time_to_live <= 1 ||
-            dp_ipv4_sum20(ip) != 0xffff) {
+            !dp_ipv4_hdr20_ok(ip)) {
             dp_route_input(w, m, tenants[i], NULL);
             continue;
         }

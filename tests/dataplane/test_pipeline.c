@@ -590,7 +590,22 @@ test_truncated_outer_ipv4(void **state)
     expect_only_drop(DP_provider_bad_ipv4);
 }
 
-/* ---- NVGRE header validation, on both provider paths ---- */
+/* ---- Outer IPv4 checksum and NVGRE header validation, on both provider paths ---- */
+
+/* The outer IPv4 header of the frame at m's data. */
+static struct rte_ipv4_hdr *
+outer_ip(struct rte_mbuf *m)
+{
+    return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+}
+
+/* Makes the outer IPv4 checksum of m wrong (never into its other zero, 0x0000 <-> 0xffff). */
+static struct rte_mbuf *
+corrupt_outer_cksum(struct rte_mbuf *m)
+{
+    outer_ip(m)->hdr_checksum ^= htons(0x0101);
+    return m;
+}
 
 /* Hands m to the burst path (as a burst of one) or to the per-packet path. */
 static void
@@ -601,6 +616,149 @@ provider_rx(struct rte_mbuf *m, bool burst)
     } else {
         dp_provider_input(w, m);
     }
+}
+
+/* Checks that one routed frame (VM A -> VM B) left, and nothing was dropped. */
+static void
+expect_routed(void)
+{
+    uint32_t vsid;
+
+    assert_int_equal(total_drops(), 0);
+    parse_nvgre(only_tx(PROVIDER), "10.0.0.2", &vsid);
+    assert_int_equal(vsid, 5002);
+    assert_int_equal(w->stats.counter[DP_route_routed], 1);
+}
+
+static void
+test_bad_outer_checksum_dropped(void **state)
+{
+    struct rte_mbuf *m;
+
+    (void)state;
+    for (int burst = 0; burst < 2; burst++) {
+        reset(NULL);
+        provider_rx(corrupt_outer_cksum(nvgre_ping("10.1.2.10", 64, 32, false)), burst);
+        expect_only_drop(DP_provider_bad_ip_checksum);
+        assert_int_equal(w->stats.counter[DP_decap_nvgre], 0);
+
+        reset(NULL);
+        provider_rx(nvgre_ping("10.1.2.10", 64, 32, false), burst);
+        expect_routed();
+
+        /* A ping to our PA with a wrong checksum is not answered either. */
+        reset(NULL);
+        m = rte_pktmbuf_alloc(dp->pool);
+        assert_non_null(m);
+        m->port = PROVIDER;
+        put_eth(m, PROV_MAC, PEER_MAC, RTE_ETHER_TYPE_IPV4);
+        put_ipv4_icmp(m, "10.0.0.2", "10.0.0.1", 64, 8, false);
+        provider_rx(corrupt_outer_cksum(m), burst);
+        expect_only_drop(DP_provider_bad_ip_checksum);
+        assert_int_equal(w->stats.counter[DP_provider_ping_replied], 0);
+    }
+}
+
+/* With checksum offload the NIC's verdict decides: it is not summed again. */
+static void
+test_outer_checksum_rx_offload_verdict(void **state)
+{
+    struct rte_mbuf *m;
+
+    (void)state;
+    for (int burst = 0; burst < 2; burst++) {
+        reset(NULL);
+        m = nvgre_ping("10.1.2.10", 64, 32, false); /* Sums right, but the NIC says BAD. */
+        m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+        provider_rx(m, burst);
+        expect_only_drop(DP_provider_bad_ip_checksum);
+
+        reset(NULL);
+        m = corrupt_outer_cksum(nvgre_ping("10.1.2.10", 64, 32, false));
+        m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+        provider_rx(m, burst);
+        expect_routed();
+
+        /* NONE: the NIC checked the header, though the field is not filled in. */
+        reset(NULL);
+        m = corrupt_outer_cksum(nvgre_ping("10.1.2.10", 64, 32, false));
+        m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_NONE;
+        provider_rx(m, burst);
+        expect_routed();
+    }
+}
+
+/* An NVGRE frame whose outer IPv4 header carries 4 bytes of options (four NOPs). */
+static struct rte_mbuf *
+nvgre_ping_with_options(void)
+{
+    struct rte_mbuf *m = nvgre_ping("10.1.2.10", 64, 32, false);
+    uint8_t *frame;
+    struct rte_ipv4_hdr *ip;
+
+    assert_non_null(rte_pktmbuf_prepend(m, 4));
+    frame = rte_pktmbuf_mtod(m, uint8_t *);
+    memmove(frame, frame + 4, 14 + 20);
+    memset(frame + 14 + 20, 1, 4);
+    ip = outer_ip(m);
+    ip->version_ihl = 0x46;
+    ip->total_length = htons(ntohs(ip->total_length) + 4);
+    ip->hdr_checksum = 0;
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    return m;
+}
+
+/* Options are part of the checksummed header. */
+static void
+test_outer_checksum_covers_options(void **state)
+{
+    struct rte_mbuf *m;
+
+    (void)state;
+    for (int burst = 0; burst < 2; burst++) {
+        reset(NULL);
+        provider_rx(nvgre_ping_with_options(), burst);
+        expect_routed();
+
+        reset(NULL);
+        m = nvgre_ping_with_options();
+        rte_pktmbuf_mtod(m, uint8_t *)[14 + 20 + 3] = 0; /* An option byte changed in flight. */
+        provider_rx(m, burst);
+        expect_only_drop(DP_provider_bad_ip_checksum);
+    }
+}
+
+/* The fast check of a 20-byte header agrees with DPDK's checksum on any header. */
+static void
+test_ipv4_hdr20_check_matches_dpdk(void **state)
+{
+    uint8_t buf[2 + 20] __attribute__((aligned(4)));
+    struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)(buf + 2); /* As after an Ethernet header. */
+    uint32_t x = 2463534242u, valid = 0;
+
+    (void)state;
+    memset(h, 0, 20);
+    assert_false(dp_ipv4_hdr20_ok(h)); /* All zero: sums to 0, not 0xffff. */
+    memset(h, 0xff, 20);
+    assert_true(dp_ipv4_hdr20_ok(h)); /* All ones: 0xffff, the other zero. */
+    for (unsigned i = 0; i < 200000; i++) {
+        for (unsigned b = 0; b < 20; b++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32: the same headers each run. */
+            ((uint8_t *)h)[b] = (uint8_t)x;
+        }
+        h->version_ihl = 0x45;
+        if (i % 2) {
+            h->hdr_checksum = 0;
+            h->hdr_checksum = rte_ipv4_cksum(h);
+            if (i % 4 == 3) {
+                ((uint8_t *)h)[x % 20] ^= (uint8_t)(1u << ((x >> 8) % 8)); /* One bit flipped. */
+            }
+        }
+        assert_int_equal(dp_ipv4_hdr20_ok(h), rte_raw_cksum(h, 20) == 0xffff);
+        assert_int_equal(dp_ipv4_sum20(h), rte_raw_cksum(h, 20));
+        valid += dp_ipv4_hdr20_ok(h);
+    }
+    assert_true(valid >= 50000 && valid < 100000); /* Both outcomes were exercised. */
 }
 
 /* The validator itself, at the edges of what it accepts. */
@@ -933,7 +1091,7 @@ test_lookup_table_replace_and_capacity(void **state)
 static struct rte_mbuf *
 mixed_frame(unsigned i)
 {
-    switch (i % 7) {
+    switch (i % 8) {
     case 0:
         return nvgre_ping("10.1.2.10", 64, 32 + i, false); /* Routed: the common case. */
     case 1:
@@ -946,6 +1104,8 @@ mixed_frame(unsigned i)
         return nvgre_ping("10.99.0.2", 64, 8, false); /* Out of the external port. */
     case 5:
         return nvgre_ping("10.1.2.10", 64, 1472, true); /* Too big. */
+    case 6:
+        return corrupt_outer_cksum(nvgre_ping("10.1.2.10", 64, 8, false)); /* Bad outer sum. */
     default:
         return nvgre_inner(nvgre("10.0.0.1", 0x2000, 0x6558, (DP_VSID_MAX + 1u) << 8));
     }
@@ -1013,7 +1173,8 @@ test_burst_path_matches_scalar(void **state)
         }
     }
     assert_true(w->stats.counter[DP_route_routed] >= 4);
-    assert_int_equal(w->stats.drop[DP_decap_vsid_out_of_range], 4); /* i % 7 == 6 */
+    assert_int_equal(w->stats.drop[DP_provider_bad_ip_checksum], 4);
+    assert_int_equal(w->stats.drop[DP_decap_vsid_out_of_range], 4);
 }
 
 /* A marked packet leaves one trace record per stage, each read by its stage's formatter. */
@@ -1243,6 +1404,10 @@ main(void)
         cmocka_unit_test_setup(test_not_my_pa, reset),
         cmocka_unit_test_setup(test_outer_fragment, reset),
         cmocka_unit_test_setup(test_truncated_outer_ipv4, reset),
+        cmocka_unit_test_setup(test_bad_outer_checksum_dropped, reset),
+        cmocka_unit_test_setup(test_outer_checksum_rx_offload_verdict, reset),
+        cmocka_unit_test_setup(test_outer_checksum_covers_options, reset),
+        cmocka_unit_test_setup(test_ipv4_hdr20_check_matches_dpdk, reset),
         cmocka_unit_test_setup(test_nvgre_validator, reset),
         cmocka_unit_test_setup(test_nvgre_rejects_on_both_paths, reset),
         cmocka_unit_test_setup(test_pa_ping_answered, reset),
