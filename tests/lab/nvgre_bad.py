@@ -27,6 +27,13 @@ def gre(key_vsid=5001, **kw):
     return GRE(key_present=1, proto=0x6558, key=(key_vsid << 8) | 7, **kw)
 
 
+def bad_outer_checksum():
+    """A good NVGRE ping whose outer IPv4 checksum went wrong in flight (never 0 <-> 0xffff)."""
+    p = Ether(bytes(outer() / gre() / inner()))
+    p[IP].chksum ^= 0x0101
+    return p
+
+
 CASES = {
     # GRE word 0x3000: the checksum bit is set besides the key bit.
     "decap.bad_gre_flags": lambda: outer() / GRE(chksum_present=1, key_present=1, proto=0x6558,
@@ -45,6 +52,7 @@ CASES = {
     "provider.not_my_pa": lambda: outer(dst="10.0.0.77") / gre() / inner(),
     "provider.outer_fragment": lambda: outer(flags="MF") / gre() / inner(),
     "provider.bad_ipv4": lambda: outer(ihl=4) / gre() / inner(),
+    "provider.bad_ip_checksum": bad_outer_checksum,
     "provider.not_gre": lambda: outer() / UDP(sport=1, dport=4789) / Raw(b"x" * 16),
     "tenant.arp_no_policy": lambda: outer() / gre() /
     Ether(dst="ff:ff:ff:ff:ff:ff", src=VM_MAC) /
