@@ -33,7 +33,8 @@ cfg_opt_t config_route_opts[] = {
     CFG_END(),
 };
 
-/* Spellings of the enums in the file (and in messages). */
+/* Spellings of the enums in the file (and in messages). "l2only" is spelled so that it is
+ * refused by name (check_type()). */
 static const char *const rule_keys[] = {"encap", "nat"};
 static const char *const type_keys[] = {"static", "dynamic", "l2only", "gatewaywildcard"};
 
@@ -52,15 +53,23 @@ config_type_name(enum config_lookup_type type)
 
 /* ---- Per-entry checks, shared by config_load() and the run-time checks ---- */
 
-static bool
-is_wildcard_type(enum config_lookup_type type)
+/* Refuses the lookup-record types this gateway cannot honour. An L2Only record (CA 0.0.0.0)
+ * matches by MAC alone, but the data plane finds lookup records by (VSID, CA): stored there, it
+ * would silently take the place of the VSID's gatewaywildcard record. */
+static int
+check_type(const struct where *w, enum config_lookup_type type)
 {
-    return type == CONFIG_TYPE_L2ONLY || type == CONFIG_TYPE_GATEWAY_WILDCARD;
+    if (type == CONFIG_TYPE_L2ONLY) {
+        return config_report(w, EINVAL, "type", 0,
+                             "L2Only records are not supported (they would match by MAC; this "
+                             "gateway matches lookup records by CA)");
+    }
+    return 0;
 }
 
-/* Checks one lookup record on its own and against the ports of ck->cfg: VSID known, CA inside
- * its subnet (or 0.0.0.0 for the wildcard types), PA and MAC sane, and no clash with a local VM
- * port. Returns 0, EINVAL, or EEXIST for a clash. */
+/* Checks one lookup record on its own and against the ports of ck->cfg: type supported, VSID
+ * known, CA inside its subnet (or 0.0.0.0 for gatewaywildcard), PA and MAC sane, and no clash
+ * with a local VM port. Returns 0, EINVAL, or EEXIST for a clash. */
 static int
 check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, const struct where *w)
 {
@@ -68,7 +77,7 @@ check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, co
     const struct config_tenant *t;
     const struct config_subnet *sn;
     char b[HNVGW_IP_STRLEN], c[HNVGW_IP_STRLEN], m[HNVGW_MAC_STRLEN];
-    bool wild = is_wildcard_type(rec->type);
+    bool wild = rec->type == CONFIG_TYPE_GATEWAY_WILDCARD;
     int ret;
 
     if ((unsigned)rec->rule > CONFIG_RULE_NAT) {
@@ -77,7 +86,8 @@ check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, co
     if ((unsigned)rec->type > CONFIG_TYPE_GATEWAY_WILDCARD) {
         return config_report(w, EINVAL, "type", 0, "unknown type %d", (int)rec->type);
     }
-    if ((ret = config_check_vsid(ck, w, rec->vsid, &t, &sn)) != 0) {
+    if ((ret = check_type(w, rec->type)) != 0 ||
+        (ret = config_check_vsid(ck, w, rec->vsid, &t, &sn)) != 0) {
         return ret;
     }
     if (rec->ca.family == HNVGW_AF_INET6 || (!wild && rec->ca.family != HNVGW_AF_INET)) {
@@ -89,7 +99,7 @@ check_lookup_entry(const struct checker *ck, const struct config_lookup *rec, co
     }
     if (!wild && hnvgw_ip_is_zero(&rec->ca)) {
         return config_report(w, EINVAL, "ca", 0,
-                             "0.0.0.0 is only valid for l2only and gatewaywildcard records");
+                             "0.0.0.0 is only valid for gatewaywildcard records");
     }
     if (!wild && (ret = config_check_ca(w, "ca", sn, &rec->ca)) != 0) {
         return ret;
@@ -171,33 +181,19 @@ check_route_entry(const struct checker *ck, const struct config_route *rt, const
     return 0;
 }
 
-/* Duplicate keys of lookup records: class 0 is (vsid, ca), 1 the one gatewaywildcard of a VSID,
- * 2 is (vsid, mac) for l2only. */
+/* Duplicate keys of lookup records: class 0 is (vsid, ca), 1 the one gatewaywildcard of a
+ * VSID. */
 static unsigned
 lookup_class(const struct config_lookup *l)
 {
-    return l->type == CONFIG_TYPE_GATEWAY_WILDCARD ? 1 : l->type == CONFIG_TYPE_L2ONLY ? 2 : 0;
+    return l->type == CONFIG_TYPE_GATEWAY_WILDCARD;
 }
 
 /* The key of 'l' within its class and VSID. */
 static uint64_t
 lookup_key(const struct config_lookup *l)
 {
-    uint64_t k = 0;
-
-    switch (lookup_class(l)) {
-    case 0:
-        k = ntohl(l->ca.v4);
-        break;
-    case 2:
-        for (int i = 0; i < 6; i++) {
-            k = k << 8 | l->mac.b[i];
-        }
-        break;
-    default:
-        break;
-    }
-    return k;
+    return lookup_class(l) ? 0 : ntohl(l->ca.v4);
 }
 
 /* True when records 'a' and 'b' may not both exist. */
@@ -212,19 +208,14 @@ lookup_same_key(const struct config_lookup *a, const struct config_lookup *b)
 static int
 report_lookup_dup(const struct where *w, int ret, const struct config_lookup *later, const char *at)
 {
-    char b[HNVGW_IP_STRLEN], m[HNVGW_MAC_STRLEN];
+    char b[HNVGW_IP_STRLEN];
 
-    switch (lookup_class(later)) {
-    case 1:
+    if (lookup_class(later)) {
         return config_report(w, ret, "type", 0, "vsid %u already has a gatewaywildcard record%s",
                              later->vsid, at);
-    case 2:
-        return config_report(w, ret, "mac", 0, "vsid %u already has an l2only record for %s%s",
-                             later->vsid, hnvgw_mac_format(&later->mac, m), at);
-    default:
-        return config_report(w, ret, "ca", 0, "vsid %u already has a lookup record for %s%s",
-                             later->vsid, hnvgw_ip_format(&later->ca, b), at);
     }
+    return config_report(w, ret, "ca", 0, "vsid %u already has a lookup record for %s%s",
+                         later->vsid, hnvgw_ip_format(&later->ca, b), at);
 }
 
 /* True when routes 'a' and 'b' may not both exist: same tenant, prefix and next hop. */
@@ -492,7 +483,7 @@ get_vsid_raw(const struct where *w, uint32_t *vsid)
     return ret;
 }
 
-/* One lookup_record section. */
+/* One lookup_record section. An unsupported type is refused before the keys it would need. */
 static int
 load_lookup_section(struct loader *ld, const struct where *w, struct config_lookup *l)
 {
@@ -506,12 +497,13 @@ load_lookup_section(struct loader *ld, const struct where *w, struct config_look
             0 ||
         (ret = config_parse_enum(w, "type", 0, cfg_getstr(w->sec, "type"), type_keys, 4, &type)) !=
             0 ||
+        (ret = check_type(w, (enum config_lookup_type)type)) != 0 ||
         (ret = get_vsid_raw(w, &l->vsid)) != 0) {
         return ret;
     }
     l->rule = (enum config_lookup_rule)rule;
     l->type = (enum config_lookup_type)type;
-    if ((ret = config_get_str(w, "ca", !is_wildcard_type(l->type), &s)) != 0 ||
+    if ((ret = config_get_str(w, "ca", l->type != CONFIG_TYPE_GATEWAY_WILDCARD, &s)) != 0 ||
         (ret = s ? config_parse_ip4(w, "ca", 0, s, &l->ca) : 0) != 0) {
         return ret;
     }

@@ -15,6 +15,11 @@
 
 #include "tests/gateway/config/config_fixture.h"
 
+/* The one message for a refused L2Only record, after "FILE:LINE: lookup_record type: ". */
+#define L2ONLY_REFUSED                                                                             \
+    "L2Only records are not supported (they would match by MAC; this gateway matches lookup "      \
+    "records by CA)"
+
 /* ---- Invalid configurations: one case per rule ---- */
 
 static const struct bad_case bad_cases[] = {
@@ -35,7 +40,7 @@ static const struct bad_case bad_cases[] = {
      "lookup_record ca: 10.1.1.1 is the gateway address of subnet \"web\"", -1},
     {"lookup_ca_zero_static",
      BASE LREC(Q("0.0.0.0") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
-     "lookup_record ca: 0.0.0.0 is only valid for l2only and gatewaywildcard records", -1},
+     "lookup_record ca: 0.0.0.0 is only valid for gatewaywildcard records", -1},
     {"lookup_ca_ipv6",
      BASE LREC(Q("fd00::10") " #<<", "5001", Q("10.0.0.2"), Q("02:00:00:00:10:10")),
      "lookup_record ca: IPv6 is not supported yet", -1},
@@ -77,12 +82,24 @@ static const struct bad_case bad_cases[] = {
           "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.6\"\n  mac = \"02:00:00:00:50:02\"\n"
           "  type = \"gatewaywildcard\" #<<\n}\n",
      "lookup_record type: vsid 5001 already has a gatewaywildcard record, first at line 33", -1},
-    {"lookup_l2only_same_mac",
+    /* L2Only records match by MAC; this gateway finds records by CA, where one would take the
+     * place of the VSID's gatewaywildcard record. They are refused, whatever their other keys. */
+    {"lookup_l2only",
      BASE "lookup_record {\n  ca = \"0.0.0.0\"\n  vsid = 5001\n  pa = \"10.0.0.5\"\n"
-          "  mac = \"02:00:00:00:50:01\"\n  type = \"l2only\"\n}\n"
-          "lookup_record {\n  ca = \"0.0.0.0\"\n  vsid = 5001\n  pa = \"10.0.0.6\"\n"
-          "  mac = \"02:00:00:00:50:01\" #<<\n  type = \"L2Only\"\n}\n",
-     "lookup_record mac: vsid 5001 already has an l2only record for 02:00:00:00:50:01", -1},
+          "  mac = \"02:00:00:00:50:01\"\n  type = \"L2Only\" #<<\n}\n",
+     "lookup_record type: " L2ONLY_REFUSED, -1},
+    {"lookup_l2only_after_wildcard",
+     BASE "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.5\"\n  mac = \"02:00:00:00:50:01\"\n"
+          "  type = \"gatewaywildcard\"\n}\n"
+          "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.6\"\n  mac = \"02:00:00:00:50:02\"\n"
+          "  type = \"l2only\" #<<\n}\n",
+     "lookup_record type: " L2ONLY_REFUSED, -1},
+    {"lookup_l2only_without_keys", BASE "lookup_record {\n  type = \"l2only\" #<<\n}\n",
+     "lookup_record type: " L2ONLY_REFUSED, -1},
+    {"lookup_l2only_with_ca",
+     BASE LREC(Q("10.1.1.10"), "5001", Q("10.0.0.2"),
+               Q("02:00:00:00:10:10") "\n  type = \"l2only\" #<<"),
+     "lookup_record type: " L2ONLY_REFUSED, -1},
 
     /* customer_route */
     {"route_tenant_missing",
@@ -209,6 +226,37 @@ test_bulk_errors(void **state)
     free(rt);
 }
 
+/* An L2Only line of lookup_records_file is refused with one message naming the bulk file and its
+ * line, with the CA 0.0.0.0 and with a CA, next to a gatewaywildcard record of the same VSID. */
+static void
+test_bulk_l2only(void **state)
+{
+    static const char *const lines[] = {"5001 0.0.0.0 10.0.0.6 02:00:00:00:50:02 encap L2Only\n",
+                                        "5001 10.1.1.11 10.0.0.6 02:00:00:00:50:02 nat l2only\n"};
+    char text[1024], err[CONFIG_ERR_MAX], expect[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char body[256];
+        char *rec;
+        struct hnvgw_config *cfg = NULL;
+
+        snprintf(body, sizeof body, "5001 10.1.1.10 10.0.0.2 02:00:00:00:10:10\n%s", lines[i]);
+        rec = write_tmp(body);
+        snprintf(text, sizeof text,
+                 BASE "lookup_record {\n  vsid = 5001\n  pa = \"10.0.0.5\"\n"
+                      "  mac = \"02:00:00:00:50:01\"\n  type = \"gatewaywildcard\"\n}\n"
+                      "lookup_records_file = \"%s\"\n",
+                 rec);
+        assert_int_equal(load_text(text, &cfg, err, NULL), EINVAL);
+        assert_null(cfg);
+        snprintf(expect, sizeof expect, "%s:2: lookup_record type: " L2ONLY_REFUSED, rec);
+        assert_string_equal(err, expect);
+        unlink(rec);
+        free(rec);
+    }
+}
+
 /* ---- Run-time checks ---- */
 
 #define CHECK_BASE                                                                                 \
@@ -306,6 +354,33 @@ test_check_lookup_vm_port(void **state)
     config_destroy(cfg);
 }
 
+/* The CLI's "add lookup" of an L2Only record is refused before any other check, with or without
+ * a CA, and whether or not the VSID has a gatewaywildcard record it would replace. */
+static void
+test_check_lookup_l2only(void **state)
+{
+    struct hnvgw_config *cfg =
+        load_ok(CHECK_BASE "lookup_record {\n  vsid = 5002\n  pa = \"10.0.0.5\"\n"
+                           "  mac = \"02:00:00:00:50:01\"\n  type = \"gatewaywildcard\"\n}\n");
+    char err[CONFIG_ERR_MAX];
+    struct config_lookup l;
+
+    (void)state;
+    l = mk_lookup(5002, 0, 0x0a000006, 0x20, CONFIG_TYPE_L2ONLY);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "type: " L2ONLY_REFUSED);
+    l = mk_lookup(5001, 0, 0x0a000006, 0x21, CONFIG_TYPE_L2ONLY);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "type: " L2ONLY_REFUSED);
+    l = mk_lookup(5001, 0x0a01010b, 0x0a000002, 0x11, CONFIG_TYPE_L2ONLY);
+    assert_int_equal(config_check_lookup(cfg, &l, err), EINVAL);
+    assert_string_equal(err, "type: " L2ONLY_REFUSED);
+    /* The same record as Static is fine: the refusal is the type's. */
+    l.type = CONFIG_TYPE_STATIC;
+    assert_int_equal(config_check_lookup(cfg, &l, err), 0);
+    config_destroy(cfg);
+}
+
 static struct config_route
 mk_route(uint32_t tenant, uint32_t vsid, uint32_t prefix, uint8_t plen, uint32_t nh)
 {
@@ -364,8 +439,10 @@ main(void)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_bulk_files),
         cmocka_unit_test(test_bulk_errors),
+        cmocka_unit_test(test_bulk_l2only),
         cmocka_unit_test(test_check_lookup),
         cmocka_unit_test(test_check_lookup_vm_port),
+        cmocka_unit_test(test_check_lookup_l2only),
         cmocka_unit_test(test_check_route),
     };
     /* clang-format on */
