@@ -157,18 +157,18 @@ enum config_lookup_rule {
 enum config_lookup_type {
     CONFIG_TYPE_STATIC,           /* Configured by the operator. */
     CONFIG_TYPE_DYNAMIC,          /* Learned (CA learning). */
-    CONFIG_TYPE_L2ONLY,           /* MAC-only record: CA is 0.0.0.0, matches by MAC. */
+    CONFIG_TYPE_L2ONLY,           /* Windows' MAC-only record: refused (lookups are by CA). */
     CONFIG_TYPE_GATEWAY_WILDCARD, /* CA 0.0.0.0: where unknown CAs of the VSID go (a gateway). */
 };
 
 /* A lookup record: (VSID, CA) -> (PA, MAC), as New-NetVirtualizationLookupRecord. */
 struct config_lookup {
     uint32_t vsid;                /* Virtual subnet of the CA. */
-    struct hnvgw_ip ca;           /* Customer address; 0.0.0.0 for L2Only and GatewayWildcard. */
+    struct hnvgw_ip ca;           /* Customer address; 0.0.0.0 for GatewayWildcard. */
     struct hnvgw_ip pa;           /* Provider address hosting the CA. */
     struct hnvgw_mac mac;         /* The CA's MAC. */
     enum config_lookup_rule rule; /* Encap or NAT. */
-    enum config_lookup_type type; /* Static, Dynamic, L2Only or GatewayWildcard. */
+    enum config_lookup_type type; /* Static, Dynamic or GatewayWildcard. */
     bool bulk;                    /* Read from lookup_records_file (line counts there). */
     int line;                     /* Line of the entry. */
 };
@@ -224,9 +224,9 @@ int config_load(const char *path, struct hnvgw_config **out, char *err);
 /* Frees 'cfg' and everything it owns. Accepts NULL. */
 void config_destroy(struct hnvgw_config *cfg);
 
-/* Checks a lookup record or customer route against 'cfg' (VSID known, CA inside the subnet, no
- * conflict with an existing entry) the same way config_load() does, for run-time adds from the CLI.
- * Returns 0 or EINVAL/EEXIST with a message in 'err'. */
+/* Checks a lookup record or customer route against 'cfg' (type supported, VSID known, CA inside
+ * the subnet, no conflict with an existing entry) the same way config_load() does, for run-time
+ * adds from the CLI. Returns 0 or EINVAL/EEXIST with a message in 'err'. */
 int config_check_lookup(const struct hnvgw_config *cfg, const struct config_lookup *rec, char *err);
 int config_check_route(const struct hnvgw_config *cfg, const struct config_route *rt, char *err);
 
