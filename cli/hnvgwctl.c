@@ -42,7 +42,7 @@ usage(FILE *f)
             "  hnvgwctl show nat sessions [tenant=contoso|1] [address=IP] [limit=N]\n"
             "  hnvgwctl clear nat sessions [tenant=contoso|1] [address=IP]\n"
             "  hnvgwctl add lookup ca=10.1.1.20 vsid=5001 pa=10.0.0.3 mac=02:00:00:00:10:20 \\\n"
-            "           [rule=encap|nat] [type=static|dynamic|l2only|gatewaywildcard]\n"
+            "           [rule=encap|nat] [type=static|dynamic|gatewaywildcard]\n"
             "  hnvgwctl remove lookup vsid=5001 ca=10.1.1.20\n"
             "  hnvgwctl move lookup vsid=5001 ca=10.1.1.20 pa=10.0.0.4 mac=02:00:00:00:10:20\n"
             "  hnvgwctl add route tenant=contoso vsid=5001 prefix=172.16.0.0/16 "
