@@ -3,15 +3,13 @@
 #ifndef HNVGW_TESTS_FIXTURE_H
 #define HNVGW_TESTS_FIXTURE_H
 
-#include <arpa/inet.h>
+#include "tests/lib/dp_fixture.h"
 
 /* The IPv4 address 's' in network order; fails the test when 's' is not one. */
 static inline uint32_t
 ip4(const char *s)
 {
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
+    return test_ip4(s);
 }
 
 /* Makes DPDK port 'id' of 'dp' a port of 'kind' with 'mac' and address 'ip'/'plen' (NULL: none),

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dataplane/dp.h"
+#include "tests/lib/dp_fixture.h"
 #include "gateway/config.h"
 #include "gateway/policy.h"
 #include "gateway/store.h"
@@ -49,14 +50,6 @@ static const char *const CHANGED = NODE REC(5001, "10.1.1.10", "10.0.0.2", "02:0
     REC(5001, "10.1.1.12", "10.0.0.2", "02:00:00:00:10:12")
         REC(6001, "10.1.1.10", "10.0.0.4", "02:00:00:00:20:10");
 
-static uint32_t
-ip4(const char *s)
-{
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 static struct hnvgw_config *
 load(const char *text)
 {
@@ -78,24 +71,8 @@ load(const char *text)
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m",
-                           "256",  "--no-pci",  "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error"};
-    struct dp_params p = {.n_workers = 1,
-                          .max_lookups = 1024,
-                          .max_subnets = 64,
-                          .max_routes = 1024,
-                          .max_neighbors = 64,
-                          .n_mbufs = 2048,
-                          .icmp_rate = 100,
-                          .arp_timeout_s = 300,
-                          .n_pas = 1,
-                          .gateway_role = true};
-    char err[DP_ERR_MAX];
-
     (void)state;
-    p.pas[0] = ip4("10.0.0.1");
-    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    dp = test_dp_start((struct dp_params){.n_workers = 1});
     return 0;
 }
 
@@ -190,7 +167,7 @@ dp_find_one(uint32_t vsid, uint32_t ca, const struct dp_lookup *v, void *aux)
 static bool
 dp_record(uint32_t vsid, const char *ca, struct dp_lookup *out)
 {
-    struct dp_find f = {.vsid = vsid, .ca = ip4(ca)};
+    struct dp_find f = {.vsid = vsid, .ca = test_ip4(ca)};
     dp_lookup_iterate(dp, dp_find_one, &f);
     if (out) {
         *out = f.v;
@@ -205,8 +182,8 @@ cli_rec(uint32_t vsid, const char *ca, const char *pa, uint8_t mac_last)
 
     memset(&r, 0, sizeof r);
     r.vsid = vsid;
-    r.ca = hnvgw_ip4(ip4(ca));
-    r.pa = hnvgw_ip4(ip4(pa));
+    r.ca = hnvgw_ip4(test_ip4(ca));
+    r.pa = hnvgw_ip4(test_ip4(pa));
     r.mac = (struct hnvgw_mac){{0x02, 0, 0, 0, 0x30, mac_last}};
     r.type = CONFIG_TYPE_STATIC;
     r.rule = CONFIG_RULE_ENCAP;
@@ -219,7 +196,7 @@ floods_to(uint32_t vsid, const char *pa)
     struct dp_subnet sn;
     assert_int_equal(dp_subnet_get(dp, vsid, &sn), 0);
     for (unsigned i = 0; i < sn.n_flood; i++) {
-        if (sn.flood_pa[i] == ip4(pa)) {
+        if (sn.flood_pa[i] == test_ip4(pa)) {
             return true;
         }
     }
@@ -236,16 +213,16 @@ test_file_records(void **state)
 
     (void)state;
     assert_int_equal(store_lookup_count(env.st), 3);
-    assert_true(store_lookup_get(env.st, 5001, ip4("10.1.1.10"), &got, &origin));
+    assert_true(store_lookup_get(env.st, 5001, test_ip4("10.1.1.10"), &got, &origin));
     assert_int_equal(origin, STORE_ORIGIN_FILE);
     assert_true(dp_record(5001, "10.1.1.10", &v));
-    assert_int_equal(v.pa, ip4("10.0.0.2"));
+    assert_int_equal(v.pa, test_ip4("10.0.0.2"));
     assert_true(dp_record(6001, "10.1.1.10", &v));
-    assert_int_equal(v.pa, ip4("10.0.0.4"));
+    assert_int_equal(v.pa, test_ip4("10.0.0.4"));
     assert_true(floods_to(5001, "10.0.0.2"));
     assert_true(floods_to(5001, "10.0.0.3"));
     assert_false(floods_to(5001, "10.0.0.4")); /* Another tenant's host. */
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.16.5.9")).type, DP_NH_CA);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.16.5.9")).type, DP_NH_CA);
 }
 
 /* A move changes the PA and MAC in place: same count, new value, the origin it was given. */
@@ -262,9 +239,9 @@ test_move(void **state)
     assert_int_equal(store_lookup_set(env.st, &rec, STORE_ORIGIN_FILE, err), 0);
     assert_int_equal(dp_lookup_count(dp), before);
     assert_true(dp_record(5001, "10.1.1.11", &v));
-    assert_int_equal(v.pa, ip4("10.0.0.9"));
+    assert_int_equal(v.pa, test_ip4("10.0.0.9"));
     assert_int_equal(v.mac[5], 0x11);
-    assert_true(store_lookup_get(env.st, 5001, ip4("10.1.1.11"), &got, &origin));
+    assert_true(store_lookup_get(env.st, 5001, test_ip4("10.1.1.11"), &got, &origin));
     assert_int_equal(origin, STORE_ORIGIN_FILE);
     /* The replication list follows: 10.0.0.3 hosted nothing else of the VSID. */
     assert_true(floods_to(5001, "10.0.0.9"));
@@ -293,12 +270,12 @@ test_reload_truth(void **state)
     assert_true(dp_record(5001, "10.1.1.51", NULL));  /* The controller's: kept. */
     assert_false(dp_record(5001, "10.1.1.11", NULL)); /* Gone from the file. */
     assert_true(dp_record(5001, "10.1.1.12", NULL));  /* New in the file. */
-    assert_true(store_lookup_get(env.st, 5001, ip4("10.1.1.10"), &got, NULL));
-    assert_int_equal(got.pa.v4, ip4("10.0.0.2")); /* The file's PA again. */
+    assert_true(store_lookup_get(env.st, 5001, test_ip4("10.1.1.10"), &got, NULL));
+    assert_int_equal(got.pa.v4, test_ip4("10.0.0.2")); /* The file's PA again. */
     assert_false(floods_to(5001, "10.0.0.3"));
     assert_false(floods_to(5001, "10.0.0.5"));
     assert_true(floods_to(5001, "10.0.0.6"));
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.16.5.9")).type, DP_NH_NONE);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.16.5.9")).type, DP_NH_NONE);
     assert_int_equal(store_lookup_count(env.st), 4);
 }
 
@@ -328,7 +305,7 @@ test_reload_all_or_nothing(void **state)
     /* Everything as BASE left it. */
     assert_true(dp_record(5001, "10.1.1.11", NULL));
     assert_false(dp_record(5001, "10.1.1.12", NULL));
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.16.5.9")).type, DP_NH_CA);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.16.5.9")).type, DP_NH_CA);
     assert_int_equal(store_lookup_count(env.st), 3);
     assert_true(floods_to(5001, "10.0.0.3"));
     struct dp_subnet sn;
@@ -348,11 +325,11 @@ test_batch_rollback(void **state)
     store_begin(env.st);
     assert_int_equal(store_lookup_set(env.st, &a, STORE_ORIGIN_CLI, err), 0);
     assert_int_equal(store_lookup_set(env.st, &b, STORE_ORIGIN_CLI, err), 0);
-    assert_int_equal(store_lookup_del(env.st, 6001, ip4("10.1.1.10")), 0);
+    assert_int_equal(store_lookup_del(env.st, 6001, test_ip4("10.1.1.10")), 0);
     store_rollback(env.st);
     assert_false(dp_record(5001, "10.1.1.60", NULL));
     assert_true(dp_record(5001, "10.1.1.10", &v));
-    assert_int_equal(v.pa, ip4("10.0.0.2"));
+    assert_int_equal(v.pa, test_ip4("10.0.0.2"));
     assert_true(dp_record(6001, "10.1.1.10", NULL));
     assert_false(floods_to(5001, "10.0.0.8"));
     assert_int_equal(store_lookup_count(env.st), 3);
@@ -370,7 +347,7 @@ test_bad_records(void **state)
     assert_int_equal(store_lookup_set(env.st, &unknown, STORE_ORIGIN_CLI, err), EINVAL);
     assert_true(err[0] != 0);
     assert_int_equal(store_lookup_set(env.st, &outside, STORE_ORIGIN_CLI, err), EINVAL);
-    assert_int_equal(store_lookup_del(env.st, 5001, ip4("10.1.1.99")), ENOENT);
+    assert_int_equal(store_lookup_del(env.st, 5001, test_ip4("10.1.1.99")), ENOENT);
     assert_int_equal(store_lookup_count(env.st), 3);
 }
 
@@ -381,28 +358,28 @@ test_customer_routes(void **state)
 {
     char err[DP_ERR_MAX];
     struct config_route rt;
-    struct hnvgw_ip nh = hnvgw_ip4(ip4("10.1.1.11"));
+    struct hnvgw_ip nh = hnvgw_ip4(test_ip4("10.1.1.11"));
 
     (void)state;
     memset(&rt, 0, sizeof rt);
     rt.tenant_id = 1;
     rt.vsid = 5001;
-    rt.prefix = (struct hnvgw_prefix){.addr = hnvgw_ip4(ip4("172.20.0.0")), .plen = 16};
+    rt.prefix = (struct hnvgw_prefix){.addr = hnvgw_ip4(test_ip4("172.20.0.0")), .plen = 16};
     rt.next_hop = nh;
     assert_int_equal(store_route_add(env.st, &rt, err), 0);
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.20.1.1")).ip, ip4("10.1.1.11"));
-    assert_int_equal(dp_route_lookup(dp, 2, ip4("172.20.1.1")).type, DP_NH_NONE);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.20.1.1")).ip, test_ip4("10.1.1.11"));
+    assert_int_equal(dp_route_lookup(dp, 2, test_ip4("172.20.1.1")).type, DP_NH_NONE);
     assert_int_equal(store_route_add(env.st, &rt, err), EEXIST);
-    struct hnvgw_ip other = hnvgw_ip4(ip4("10.1.1.12"));
+    struct hnvgw_ip other = hnvgw_ip4(test_ip4("10.1.1.12"));
     assert_int_equal(store_route_del(env.st, 1, &rt.prefix, &other), 0);
     assert_int_equal(store_route_del(env.st, 1, &rt.prefix, &nh), 1);
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.20.1.1")).type, DP_NH_NONE);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.20.1.1")).type, DP_NH_NONE);
     assert_int_equal(store_route_add(env.st, &rt, err), 0);
     if (reload(BASE, err)) {
         fail_msg("%s", err);
     }
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.20.1.1")).type, DP_NH_NONE);
-    assert_int_equal(dp_route_lookup(dp, 1, ip4("172.16.5.9")).type, DP_NH_CA);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.20.1.1")).type, DP_NH_NONE);
+    assert_int_equal(dp_route_lookup(dp, 1, test_ip4("172.16.5.9")).type, DP_NH_CA);
 }
 
 int

@@ -16,6 +16,7 @@
 #include "dataplane/dp.h"
 #include "gateway/policy.h"
 #include "gateway/store.h"
+#include "tests/lib/dp_fixture.h"
 #include "routing/rib.h"
 #include "routing/fpm_server.h"
 #include "routing/learned.h"
@@ -52,9 +53,7 @@ static const char *const CONF = "node { name = \"t\" roles = {\"gateway\"} provi
 static uint32_t
 ip4(const char *s)
 {
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
+    return test_ip4(s);
 }
 
 static struct hnvgw_config *
@@ -76,24 +75,10 @@ load(const char *text)
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m",
-                           "256",  "--no-pci",  "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error"};
-    struct dp_params p = {.n_workers = 1,
-                          .max_lookups = 1024,
-                          .max_subnets = 64,
-                          .max_routes = 1024,
-                          .max_neighbors = 64,
-                          .n_mbufs = 2048,
-                          .icmp_rate = 100,
-                          .arp_timeout_s = 300,
-                          .n_pas = 1,
-                          .gateway_role = true};
     char err[DP_ERR_MAX];
 
     (void)state;
-    p.pas[0] = ip4("10.0.0.1");
-    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    dp = test_dp_start((struct dp_params){.n_workers = 1});
     cfg = load(CONF);
     rib = rib_create(dp, 2048);
     assert_non_null(rib);

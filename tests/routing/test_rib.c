@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dataplane/dp.h"
+#include "tests/lib/dp_fixture.h"
 #include "routing/rib.h"
 
 #define FIB_SLOTS 64 /* The data plane's FIB capacity in these tests. */
@@ -21,35 +22,11 @@
 static struct dp *dp;
 static struct rib *rib;
 
-static uint32_t
-ip4(const char *s)
-{
-    uint32_t a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m",
-                           "256",  "--no-pci",  "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error"};
-    struct dp_params p = {.n_workers = 1,
-                          .max_lookups = 1024,
-                          .max_subnets = 64,
-                          .max_routes = FIB_SLOTS,
-                          .max_neighbors = 64,
-                          .n_mbufs = 2048,
-                          .icmp_rate = 100,
-                          .arp_timeout_s = 300,
-                          .n_pas = 1,
-                          .gateway_role = true};
-    char err[DP_ERR_MAX];
-
     (void)state;
-    p.pas[0] = ip4("10.0.0.1");
-    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    dp = test_dp_start((struct dp_params){.max_routes = FIB_SLOTS});
     return 0;
 }
 
@@ -113,20 +90,20 @@ ca_route(uint16_t tenant, const char *prefix, uint8_t plen, enum rib_source sour
 
     memset(&r, 0, sizeof r);
     r.tenant = tenant;
-    r.prefix = ip4(prefix);
+    r.prefix = test_ip4(prefix);
     r.plen = plen;
     r.source = (uint8_t)source;
     r.id = id;
     r.metric = metric;
     r.n_nh = 1;
-    r.nh[0] = (struct dp_nexthop){.type = DP_NH_CA, .vsid = 5001, .ip = ip4(via)};
+    r.nh[0] = (struct dp_nexthop){.type = DP_NH_CA, .vsid = 5001, .ip = test_ip4(via)};
     return r;
 }
 
 static struct dp_nexthop
 fib(uint16_t tenant, const char *addr)
 {
-    return dp_route_lookup(dp, tenant, ip4(addr));
+    return dp_route_lookup(dp, tenant, test_ip4(addr));
 }
 
 /* Lower distance wins whatever the metric; the loser takes over, ECMP and all, when the winner
@@ -140,24 +117,24 @@ test_precedence_and_ecmp_back(void **state)
 
     (void)state;
     learned.n_nh = 2;
-    learned.nh[1] = (struct dp_nexthop){.type = DP_NH_CA, .vsid = 5001, .ip = ip4("10.1.1.8")};
+    learned.nh[1] = (struct dp_nexthop){.type = DP_NH_CA, .vsid = 5001, .ip = test_ip4("10.1.1.8")};
     assert_int_equal(rib_set(rib, &learned), 0);
     assert_int_equal(fib(1, "172.16.3.4").type, DP_NH_ECMP);
 
     assert_int_equal(rib_set(rib, &cust), 0);
     assert_int_equal(fib(1, "172.16.3.4").type, DP_NH_CA);
-    assert_int_equal(fib(1, "172.16.3.4").ip, ip4("10.1.1.9"));
-    assert_true(rib_best(rib, 1, ip4("172.16.0.0"), 16, &best));
+    assert_int_equal(fib(1, "172.16.3.4").ip, test_ip4("10.1.1.9"));
+    assert_true(rib_best(rib, 1, test_ip4("172.16.0.0"), 16, &best));
     assert_int_equal(best.source, RIB_SRC_CUSTOMER);
     assert_int_equal(rib_distance(RIB_SRC_CUSTOMER), 1);
     assert_int_equal(rib_distance(RIB_SRC_LEARNED), 20);
 
-    assert_int_equal(rib_del(rib, 1, ip4("172.16.0.0"), 16, RIB_SRC_CUSTOMER, 9), 0);
+    assert_int_equal(rib_del(rib, 1, test_ip4("172.16.0.0"), 16, RIB_SRC_CUSTOMER, 9), 0);
     assert_int_equal(fib(1, "172.16.3.4").type, DP_NH_ECMP);
     assert_int_equal(fib(1, "172.16.3.4").n_members, 2);
-    assert_int_equal(rib_del(rib, 1, ip4("172.16.0.0"), 16, RIB_SRC_CUSTOMER, 9), ENOENT);
+    assert_int_equal(rib_del(rib, 1, test_ip4("172.16.0.0"), 16, RIB_SRC_CUSTOMER, 9), ENOENT);
 
-    assert_int_equal(rib_del(rib, 1, ip4("172.16.0.0"), 16, RIB_SRC_LEARNED, 0), 0);
+    assert_int_equal(rib_del(rib, 1, test_ip4("172.16.0.0"), 16, RIB_SRC_LEARNED, 0), 0);
     assert_int_equal(fib(1, "172.16.3.4").type, DP_NH_NONE);
     assert_int_equal(rib_count(rib), 0);
 }
@@ -172,10 +149,10 @@ test_metric_and_ids(void **state)
     (void)state;
     assert_int_equal(rib_set(rib, &a), 0);
     assert_int_equal(rib_set(rib, &b), 0);
-    assert_int_equal(fib(1, "172.17.1.1").ip, ip4("10.1.1.10"));
+    assert_int_equal(fib(1, "172.17.1.1").ip, test_ip4("10.1.1.10"));
     b.metric = 30; /* A change of one candidate re-decides. */
     assert_int_equal(rib_set(rib, &b), 0);
-    assert_int_equal(fib(1, "172.17.1.1").ip, ip4("10.1.1.20"));
+    assert_int_equal(fib(1, "172.17.1.1").ip, test_ip4("10.1.1.20"));
     /* Another tenant's same prefix is another route. */
     assert_int_equal(fib(2, "172.17.1.1").type, DP_NH_NONE);
 }
@@ -193,26 +170,26 @@ test_rollback(void **state)
     assert_int_equal(rib_set(rib, &keep), 0);
     assert_int_equal(rib_set(rib, &gone), 0);
     rib_begin(rib);
-    keep.nh[0].ip = ip4("10.1.1.55");
+    keep.nh[0].ip = test_ip4("10.1.1.55");
     assert_int_equal(rib_set(rib, &keep), 0);
-    assert_int_equal(rib_del(rib, 1, ip4("10.51.0.0"), 16, RIB_SRC_CUSTOMER, 0), 0);
+    assert_int_equal(rib_del(rib, 1, test_ip4("10.51.0.0"), 16, RIB_SRC_CUSTOMER, 0), 0);
     assert_int_equal(rib_set(rib, &neu), 0);
-    assert_int_equal(fib(1, "10.50.0.1").ip, ip4("10.1.1.55"));
+    assert_int_equal(fib(1, "10.50.0.1").ip, test_ip4("10.1.1.55"));
     assert_int_equal(fib(1, "10.51.0.1").type, DP_NH_NONE);
     rib_rollback(rib);
-    assert_int_equal(fib(1, "10.50.0.1").ip, ip4("10.1.1.5"));
-    assert_int_equal(fib(1, "10.51.0.1").ip, ip4("10.1.1.6"));
+    assert_int_equal(fib(1, "10.50.0.1").ip, test_ip4("10.1.1.5"));
+    assert_int_equal(fib(1, "10.51.0.1").ip, test_ip4("10.1.1.6"));
     assert_int_equal(fib(1, "10.52.0.1").type, DP_NH_NONE);
-    assert_true(rib_get(rib, 1, ip4("10.50.0.0"), 16, RIB_SRC_CUSTOMER, 0, &got));
-    assert_int_equal(got.nh[0].ip, ip4("10.1.1.5"));
-    assert_false(rib_get(rib, 1, ip4("10.52.0.0"), 16, RIB_SRC_CUSTOMER, 0, &got));
+    assert_true(rib_get(rib, 1, test_ip4("10.50.0.0"), 16, RIB_SRC_CUSTOMER, 0, &got));
+    assert_int_equal(got.nh[0].ip, test_ip4("10.1.1.5"));
+    assert_false(rib_get(rib, 1, test_ip4("10.52.0.0"), 16, RIB_SRC_CUSTOMER, 0, &got));
     assert_int_equal(rib_count(rib), 2);
     /* After a commit, nothing is undone. */
     rib_begin(rib);
     assert_int_equal(rib_set(rib, &neu), 0);
     rib_commit(rib);
     rib_rollback(rib);
-    assert_int_equal(fib(1, "10.52.0.1").ip, ip4("10.1.1.7"));
+    assert_int_equal(fib(1, "10.52.0.1").ip, test_ip4("10.1.1.7"));
 }
 
 /* A sweep removes the config's candidates not set since the generation began, and leaves the
@@ -232,8 +209,9 @@ test_generation_sweep(void **state)
     gen = rib_next_generation(rib);
     assert_int_equal(rib_set(rib, &a), 0); /* Unchanged: only stamped. */
     assert_int_equal(rib_sweep(rib, RIB_CONFIG_SOURCES, gen), 1);
-    assert_int_equal(fib(1, "10.60.0.1").ip, ip4("10.1.1.5"));
-    assert_int_equal(fib(1, "10.61.0.1").ip, ip4("10.1.1.8")); /* The learned route took over. */
+    assert_int_equal(fib(1, "10.60.0.1").ip, test_ip4("10.1.1.5"));
+    assert_int_equal(fib(1, "10.61.0.1").ip,
+                     test_ip4("10.1.1.8")); /* The learned route took over. */
 }
 
 /* A full FIB refuses the route and changes nothing. */
@@ -259,7 +237,7 @@ test_fib_full(void **state)
     before = rib_count(rib);
     char p[32];
     snprintf(p, sizeof p, "10.%u.%u.0", 128 + added / 256, added % 256);
-    assert_false(rib_get(rib, 3, ip4(p), 24, RIB_SRC_CUSTOMER, 0, &got));
+    assert_false(rib_get(rib, 3, test_ip4(p), 24, RIB_SRC_CUSTOMER, 0, &got));
     assert_int_equal(rib_count(rib), before);
 
     /* Churn: what was deleted can be added again, as often as it likes (DPDK's TRIE keeps the
@@ -269,7 +247,7 @@ test_fib_full(void **state)
     for (unsigned round = 0; round < 3; round++) {
         for (unsigned i = 0; i < added; i++) {
             snprintf(p, sizeof p, "10.%u.%u.0", 128 + i / 256, i % 256);
-            assert_int_equal(rib_del(rib, 3, ip4(p), 24, RIB_SRC_CUSTOMER, 0), 0);
+            assert_int_equal(rib_del(rib, 3, test_ip4(p), 24, RIB_SRC_CUSTOMER, 0), 0);
         }
         assert_int_equal(rib_count(rib), 0);
         for (unsigned i = 0; i < added; i++) {
@@ -289,7 +267,7 @@ test_resolve(void **state)
 {
     struct rib_route sub = ca_route(1, "10.1.1.0", 24, RIB_SRC_CONNECTED, 0, 0, "0.0.0.0");
     struct rib_route vpn = ca_route(1, "192.168.0.0", 16, RIB_SRC_VPN, 17, 0, "0.0.0.0");
-    uint32_t ext = ip4("198.18.0.0");
+    uint32_t ext = test_ip4("198.18.0.0");
     uint8_t ext_plen = 24;
     struct dp_nexthop nh;
 
@@ -300,22 +278,22 @@ test_resolve(void **state)
     assert_int_equal(rib_set(rib, &vpn), 0);
     rib_set_external_networks(rib, &ext, &ext_plen, 1);
 
-    assert_true(rib_resolve(rib, 1, ip4("10.1.1.20"), &nh));
+    assert_true(rib_resolve(rib, 1, test_ip4("10.1.1.20"), &nh));
     assert_int_equal(nh.type, DP_NH_CA);
     assert_int_equal(nh.vsid, 5001);
-    assert_int_equal(nh.ip, ip4("10.1.1.20"));
-    assert_true(rib_resolve(rib, 1, ip4("192.168.4.4"), &nh));
+    assert_int_equal(nh.ip, test_ip4("10.1.1.20"));
+    assert_true(rib_resolve(rib, 1, test_ip4("192.168.4.4"), &nh));
     assert_int_equal(nh.type, DP_NH_IPSEC);
     assert_int_equal(nh.reqid, 17);
-    assert_true(rib_resolve(rib, 1, ip4("198.18.0.9"), &nh));
+    assert_true(rib_resolve(rib, 1, test_ip4("198.18.0.9"), &nh));
     assert_int_equal(nh.type, DP_NH_EXTERNAL);
-    assert_false(rib_resolve(rib, 1, ip4("8.8.8.8"), &nh));
+    assert_false(rib_resolve(rib, 1, test_ip4("8.8.8.8"), &nh));
     /* Another tenant has none of these subnets or tunnels. */
-    assert_false(rib_resolve(rib, 2, ip4("10.1.1.20"), &nh));
+    assert_false(rib_resolve(rib, 2, test_ip4("10.1.1.20"), &nh));
     /* A learned route is no way to resolve: only connected and VPN routes are. */
     struct rib_route l = ca_route(1, "8.8.0.0", 16, RIB_SRC_LEARNED, 0, 0, "10.1.1.9");
     assert_int_equal(rib_set(rib, &l), 0);
-    assert_false(rib_resolve(rib, 1, ip4("8.8.8.8"), &nh));
+    assert_false(rib_resolve(rib, 1, test_ip4("8.8.8.8"), &nh));
 }
 
 /* Malformed routes are refused and leave nothing behind. */
@@ -342,7 +320,7 @@ test_malformed(void **state)
     bad.nh[0].type = DP_NH_ECMP;
     assert_int_equal(rib_set(rib, &bad), EINVAL);
     assert_int_equal(rib_count(rib), 0);
-    assert_int_equal(rib_del(rib, 1, ip4("10.70.0.0"), 40, RIB_SRC_CUSTOMER, 0), ENOENT);
+    assert_int_equal(rib_del(rib, 1, test_ip4("10.70.0.0"), 40, RIB_SRC_CUSTOMER, 0), ENOENT);
     assert_string_equal(rib_source_name(RIB_SRC_LEARNED), "frr");
     assert_string_equal(rib_source_name(RIB_N_SOURCES), "?");
 }

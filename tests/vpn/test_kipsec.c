@@ -16,6 +16,7 @@
 
 #include "dataplane/dp_internal.h"
 #include "vpn/kipsec_server.h"
+#include "tests/lib/dp_fixture.h"
 
 static struct dp *dp;
 static struct kipsec_server *srv;
@@ -29,23 +30,16 @@ static const struct kipsec_tunnel TUNNELS[] = {{1, 17, 1}, {2, 33, 2}};
 static int
 setup(void **state)
 {
-    static char *argv[] = {"test", "--no-huge", "-m",
-                           "256",  "--no-pci",  "--no-shconf",
-                           "-l",   "0-1",       "--log-level=lib.eal:error"};
-    struct dp_params p = {.n_workers = 1,
-                          .max_lookups = 64,
-                          .max_subnets = 16,
-                          .max_routes = 64,
-                          .max_neighbors = 16,
-                          .n_mbufs = 1024,
-                          .icmp_rate = 10,
-                          .arp_timeout_s = 300,
-                          .gateway_role = true,
-                          .max_esp_sas = 16};
     char err[DP_ERR_MAX];
 
     (void)state;
-    assert_int_equal(dp_create(9, argv, &p, &dp, err), 0);
+    dp = test_dp_start((struct dp_params){.max_lookups = 64,
+                                          .max_subnets = 16,
+                                          .max_routes = 64,
+                                          .max_neighbors = 16,
+                                          .n_mbufs = 1024,
+                                          .icmp_rate = 10,
+                                          .max_esp_sas = 16});
     snprintf(sock_path, sizeof sock_path, "/tmp/hnvgw-kipsec-test-%d.sock", (int)getpid());
     assert_int_equal(kipsec_server_open(sock_path, dp, &srv, err), 0);
     assert_int_equal(kipsec_server_set_tunnels(srv, TUNNELS, 2), 0);
