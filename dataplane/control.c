@@ -1,7 +1,31 @@
 /* The control thread's share of the data plane: ARP on the provider and external ports (learning,
  * answering for our own addresses, resolving next hops while holding the packets that wait for
- * them), neighbor aging and RCU reclamation. It transmits on its own tx queue of each port. */
+ * them), neighbor aging and RCU reclamation. It transmits through worker 0's tx queues.
+ *
+ * Waking the control thread (dp_control_fd()): the control thread sleeps in its event loop, so a
+ * punt must wake it, but a syscall per punted packet would slow a punt storm down. The protocol is
+ * Dekker's: after draining the ring the control thread sets dp->control_armed, then (full fence)
+ * looks at the ring again; a worker enqueues, then (full fence) looks at control_armed and, if it
+ * is set, clears it and writes the eventfd. Either the control thread sees the packet or the worker
+ * sees the flag, so no punt is left waiting, and there is one write per wake-up. */
 #include "dp_internal.h"
+
+#include <unistd.h>
+
+/* Wakes the control thread if it drained the ring and may be asleep. Any thread. */
+static void
+control_wake(struct dp *dp)
+{
+    uint64_t one = 1;
+
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* The enqueue before the look at the flag. */
+    if (__atomic_load_n(&dp->control_armed, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&dp->control_armed, 0, __ATOMIC_ACQ_REL)) {
+        /* Cannot fail short of a bad fd: the counter is far from overflowing. */
+        ssize_t n = write(dp->control_fd, &one, sizeof one);
+        (void)n;
+    }
+}
 
 void
 dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
@@ -14,7 +38,15 @@ dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uin
     priv->nh_ip = nh_ip;
     if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
         dp_drop(w, m, DP_tx_neigh_queue_full);
+        return;
     }
+    control_wake(w->dp);
+}
+
+int
+dp_control_fd(const struct dp *dp)
+{
+    return dp->control_fd;
 }
 
 /* Sends one frame on 'port' through worker 0's queue (the control thread owns no tx queue). */
@@ -262,23 +294,42 @@ neigh_age_cb(const void *key, const void *val, void *aux)
     return a->n < RTE_DIM(a->expired);
 }
 
+/* Handles every punted packet, then arms the wake-up (see the top of the file). */
+static void
+punt_drain(struct dp *dp)
+{
+    struct rte_mbuf *pkts[DP_BURST];
+    uint64_t count;
+    unsigned n;
+
+    /* Consume the wake-up first: a punt after this point writes the eventfd again or is seen by
+     * the drain below. */
+    if (read(dp->control_fd, &count, sizeof count) < 0) {
+        count = 0; /* EAGAIN: woken by the timer, or nothing written. */
+    }
+    do {
+        __atomic_store_n(&dp->control_armed, 0, __ATOMIC_RELAXED); /* Awake: no writes needed. */
+        while ((n = rte_ring_sc_dequeue_burst(dp->punt, (void **)pkts, DP_BURST, NULL)) > 0) {
+            for (unsigned i = 0; i < n; i++) {
+                struct dp_mbuf_priv *priv = rte_mbuf_to_priv(pkts[i]);
+                if (priv->reason == DP_PUNT_ARP) {
+                    control_arp(dp, pkts[i]);
+                } else {
+                    control_neigh_miss(dp, pkts[i]);
+                }
+            }
+        }
+        __atomic_store_n(&dp->control_armed, 1, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* The flag before the look at the ring. */
+    } while (!rte_ring_empty(dp->punt));
+}
+
 void
 dp_control_poll(struct dp *dp)
 {
-    struct rte_mbuf *pkts[DP_BURST];
-    unsigned n;
     uint64_t now = rte_rdtsc();
 
-    while ((n = rte_ring_sc_dequeue_burst(dp->punt, (void **)pkts, DP_BURST, NULL)) > 0) {
-        for (unsigned i = 0; i < n; i++) {
-            struct dp_mbuf_priv *priv = rte_mbuf_to_priv(pkts[i]);
-            if (priv->reason == DP_PUNT_ARP) {
-                control_arp(dp, pkts[i]);
-            } else {
-                control_neigh_miss(dp, pkts[i]);
-            }
-        }
-    }
+    punt_drain(dp);
     pending_retry(dp, now);
     if (now - dp->last_age_tsc > rte_get_tsc_hz()) {
         struct neigh_age a = {.now = now,

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <sys/eventfd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -76,6 +79,15 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
     }
     dp->params = *params;
     dp->provider_port = dp->external_port = -1;
+    /* Armed from the start: the first punt wakes a control thread that has not polled yet. */
+    dp->control_armed = 1;
+    dp->control_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (dp->control_fd < 0) {
+        ret = errno;
+        set_err(err, "cannot create the control eventfd: %s", strerror(ret));
+        rte_free(dp);
+        return ret;
+    }
 
     qsbr_size = rte_rcu_qsbr_get_memsize(params->n_workers);
     dp->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
@@ -511,6 +523,7 @@ dp_destroy(struct dp *dp)
     rte_free(dp->qsbr);
     rte_mempool_free(dp->pool);
     rte_mempool_free(dp->indirect_pool);
+    close(dp->control_fd);
     rte_free(dp);
     rte_eal_cleanup();
 }

@@ -155,9 +155,18 @@ int dp_start(struct dp *dp, char *err);
 /* Stops workers and ports, frees everything. Accepts NULL. */
 void dp_destroy(struct dp *dp);
 
-/* Control-thread housekeeping: punted packets (ARP learning, held packets), neighbor aging and RCU
- * reclamation. Call it often (every few ms). */
+/* Control-thread housekeeping: punted packets (ARP learning, held packets), ARP retries, neighbor
+ * aging and RCU reclamation. Call it when dp_control_fd() is readable, and at least every
+ * DP_CONTROL_PERIOD_MS for the retries and the aging. */
 void dp_control_poll(struct dp *dp);
+
+/* An eventfd that becomes readable when workers punted packets since the last dp_control_poll().
+ * Owned by 'dp' (never close it). A worker writes it only when the ring was drained and the control
+ * thread may be asleep, so the forwarding path makes no syscall and a punt storm makes one write
+ * per control-thread wake-up, not per packet. dp_control_poll() empties it. */
+int dp_control_fd(const struct dp *dp);
+
+#define DP_CONTROL_PERIOD_MS 100 /* ARP retries are due within a second; aging runs once one. */
 
 int dp_subnet_set(struct dp *dp, const struct dp_subnet *subnet);
 int dp_subnet_del(struct dp *dp, uint32_t vsid);

@@ -168,6 +168,9 @@ struct dp {
     struct nat *nat;          /* NAT44 state, NULL when the node has no NAT. */
     struct esp *esp;          /* IPsec state, NULL when the node has no tunnels. */
     uint16_t *exception_port; /* Routing domain -> its exception port id + 1 (0: none). */
+    int control_fd;           /* eventfd: punted packets wait for the control thread. */
+    uint32_t control_armed;   /* 1 when the control thread drained the punt ring and may sleep:
+                               * the next punt writes control_fd (atomic, see control.c). */
     volatile bool stop;       /* Asks workers to exit. */
     bool started;             /* dp_start() succeeded. */
 };

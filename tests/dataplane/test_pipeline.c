@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <unistd.h>
 #include <rte_icmp.h>
 #include <rte_malloc.h>
 
@@ -1290,6 +1292,59 @@ test_control_resolves_holds_and_ages(void **state)
     assert_int_equal(dp_lookup_del(dp, 5002, ip4("10.1.2.12")), 0);
 }
 
+/* Returns the count the control eventfd holds (reading it resets it), 0 when it is not readable. */
+static uint64_t
+control_fd_count(void)
+{
+    struct pollfd pfd = {.fd = dp_control_fd(dp), .events = POLLIN};
+    uint64_t count = 0;
+    int ready = poll(&pfd, 1, 0);
+
+    assert_true(ready == 0 || ready == 1);
+    if (ready) {
+        assert_true(pfd.revents & POLLIN);
+        assert_int_equal(read(pfd.fd, &count, sizeof count), (ssize_t)sizeof count);
+    }
+    return count;
+}
+
+/* Punts a runt ARP frame on the provider port (the control thread drops it as bad ARP). */
+static void
+punt_runt(void)
+{
+    struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+
+    assert_non_null(m);
+    m->port = PROVIDER;
+    put_eth(m, PROV_MAC, PEER_MAC, RTE_ETHER_TYPE_ARP);
+    dp_punt(w, m, DP_PUNT_ARP, PROVIDER, 0);
+}
+
+/* The control eventfd: a punt into a drained ring wakes the control thread once, whatever the
+ * number of packets that follow until it runs; dp_control_poll() drains the ring and re-arms. */
+static void
+test_control_fd_wakes_once_per_drain(void **state)
+{
+    uint64_t bad = dp->control_stats.drop[DP_provider_bad_arp];
+
+    (void)state;
+    dp_control_poll(dp);
+    assert_int_equal(control_fd_count(), 0);
+    punt_runt();
+    punt_runt();
+    punt_runt();
+    assert_int_equal(control_fd_count(), 1); /* One write for three packets. */
+    assert_int_equal(rte_ring_count(dp->punt), 3);
+    dp_control_poll(dp);
+    assert_int_equal(rte_ring_count(dp->punt), 0);
+    assert_int_equal(dp->control_stats.drop[DP_provider_bad_arp], bad + 3);
+    assert_int_equal(control_fd_count(), 0);
+    punt_runt(); /* Drained and re-armed: the next punt wakes it again. */
+    assert_int_equal(control_fd_count(), 1);
+    dp_control_poll(dp);
+    assert_int_equal(control_fd_count(), 0);
+}
+
 /* Inserts an 802.1Q tag with 'vid' after the MAC addresses of m's frame. */
 static void
 add_vlan_tag(struct rte_mbuf *m, uint16_t vid)
@@ -1426,6 +1481,7 @@ main(void)
         cmocka_unit_test_setup(test_vsid_cache_follows_subnet_changes, reset),
         cmocka_unit_test_setup(test_provider_vlan, reset),
         cmocka_unit_test_setup(test_control_resolves_holds_and_ages, reset),
+        cmocka_unit_test_setup(test_control_fd_wakes_once_per_drain, reset),
     };
     return cmocka_run_group_tests_name("dataplane pipeline", tests, setup, teardown);
 }
