@@ -84,7 +84,7 @@ $(BUILD)/hnvgw-iked: $(IKED_SRCS:%.c=$(BUILD)/%.o)
 
 $(BUILD)/hnvgwctl: $(BUILD)/cli/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/nat/nat_view.o
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $^ -ljansson
+	@$(CC) $(CFLAGS) -o $@ $^ -ljansson -lsystemd
 
 $(BUILD)/bench_pipeline: $(BUILD)/tests/bench/bench_pipeline.o $(DP_OBJS)
 	@echo "  LD      $@"

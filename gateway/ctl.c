@@ -1,7 +1,9 @@
 /* The control socket server and client. See ctl.h for the wire protocol.
  *
  * The server is single-threaded and never blocks: the listener and every client are non-blocking
- * and multiplexed with poll(2) in ctl_server_poll(). Each connection has a bounded input buffer
+ * I/O sources of the control thread's sd-event loop, and each client has a timer source for its
+ * timeout. A client's I/O source waits for EPOLLOUT while it has output to send, else for EPOLLIN.
+ * Each connection has a bounded input buffer
  * (one request line may be at most CTL_MAX_REQUEST bytes, newline included) and an unbounded output
  * buffer that is flushed as the peer reads, so that a large result (say a million lookup records)
  * never stalls the control thread. While a connection has unsent output, no more of its input is
@@ -10,7 +12,6 @@
 #include "gateway/ctl.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,9 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include "lib/log.h"
 
 /* Connections served at once; more are refused with an error reply. */
 #define CTL_MAX_CLIENTS 64
@@ -35,8 +39,12 @@
 #define CTL_SEND_TIMEOUT_MS 10000
 /* An output buffer larger than this is freed once flushed rather than kept for the next reply. */
 #define CTL_OUT_KEEP (64 * 1024)
-/* Connections accepted in one ctl_server_poll() call, so that a flood cannot starve the others. */
+/* Connections accepted per wake-up of the listener, so that a flood cannot starve the others. */
 #define CTL_ACCEPT_BURST 16
+/* A listener out of descriptors rests this long before it accepts again. */
+#define CTL_ACCEPT_RETRY_MS 100
+/* How late a timeout may fire, so that the loop can batch wake-ups. */
+#define CTL_TIMER_ACCURACY_US (100 * 1000)
 /* The client gives up when the server sends nothing for this long. */
 #define CTL_CLIENT_TIMEOUT_S 60
 /* The largest reply the client accepts. */
@@ -52,15 +60,18 @@ struct ctl_command {
 
 /* One client connection. */
 struct ctl_conn {
-    int fd;          /* Non-blocking connected socket. */
-    char *in;        /* Received bytes not yet answered (owned). */
-    size_t in_len;   /* Bytes used in 'in'. */
-    size_t in_cap;   /* Bytes allocated for 'in', at most CTL_MAX_REQUEST. */
-    char *out;       /* Reply bytes to send (owned). */
-    size_t out_len;  /* Bytes used in 'out'. */
-    size_t out_ofs;  /* Bytes of 'out' already sent. */
-    size_t out_cap;  /* Bytes allocated for 'out'. */
-    bool eof;        /* The peer will send nothing more. */
+    struct ctl_server *srv; /* Its server. */
+    int fd;                 /* Non-blocking connected socket. */
+    sd_event_source *io;    /* I/O source of 'fd' (owned). */
+    sd_event_source *timer; /* Fires at the connection's deadline (owned). */
+    char *in;               /* Received bytes not yet answered (owned). */
+    size_t in_len;          /* Bytes used in 'in'. */
+    size_t in_cap;          /* Bytes allocated for 'in', at most CTL_MAX_REQUEST. */
+    char *out;              /* Reply bytes to send (owned). */
+    size_t out_len;         /* Bytes used in 'out'. */
+    size_t out_ofs;         /* Bytes of 'out' already sent. */
+    size_t out_cap;         /* Bytes allocated for 'out'. */
+    bool eof;               /* The peer will send nothing more. */
     bool closing;    /* Close once 'out' is flushed (after a protocol error or the last request). */
     int64_t last_ms; /* Monotonic time of the last progress (bytes in or out, a new request). */
 };
@@ -68,6 +79,9 @@ struct ctl_conn {
 /* The server. */
 struct ctl_server {
     int fd;                                  /* Listening socket, non-blocking. */
+    sd_event *event;                         /* The loop it is served from (a reference). */
+    sd_event_source *listen_src;             /* I/O source of 'fd' (owned). */
+    sd_event_source *retry_src;              /* Re-enables 'listen_src' after a pause, or NULL. */
     char *path;                              /* Socket file path (owned). */
     dev_t dev;                               /* Device of the socket file we bound. */
     ino_t ino;                               /* Inode of the socket file we bound. */
@@ -214,8 +228,10 @@ help_handler(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
+static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *srv_);
+
 int
-ctl_server_open(const char *path, struct ctl_server **out)
+ctl_server_open(const char *path, sd_event *event, struct ctl_server **out)
 {
     struct ctl_server *srv = NULL;
     struct sockaddr_un sun;
@@ -263,6 +279,13 @@ ctl_server_open(const char *path, struct ctl_server **out)
     srv->fd = fd;
     srv->dev = st.st_dev;
     srv->ino = st.st_ino;
+    ret = sd_event_add_io(event, &srv->listen_src, fd, EPOLLIN, on_listen, srv);
+    if (ret < 0) {
+        ret = -ret;
+        goto fail;
+    }
+    ret = 0;
+    srv->event = sd_event_ref(event);
     ctl_server_register(srv, "help", "list the commands", help_handler, srv);
     *out = srv;
     return 0;
@@ -317,22 +340,37 @@ ctl_server_register(struct ctl_server *srv, const char *cmd, const char *help, c
     srv->n_cmds++;
 }
 
-int
-ctl_server_fd(const struct ctl_server *srv)
-{
-    return srv->fd;
-}
-
-/* Closes 'c' and frees it. Accepts NULL. */
+/* Removes the event sources of 'c', closes it and frees it. Accepts NULL. */
 static void
 conn_destroy(struct ctl_conn *c)
 {
     if (c) {
-        close(c->fd);
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->timer);
+        if (c->fd >= 0) {
+            close(c->fd);
+        }
         free(c->in);
         free(c->out);
         free(c);
     }
+}
+
+/* Removes 'c' from the connections of its server, keeping their order, and destroys it. */
+static void
+conn_close(struct ctl_conn *c)
+{
+    struct ctl_server *srv = c->srv;
+
+    for (size_t i = 0; i < srv->n_conns; i++) {
+        if (srv->conns[i] == c) {
+            memmove(&srv->conns[i], &srv->conns[i + 1],
+                    (srv->n_conns - i - 1) * sizeof *srv->conns);
+            srv->n_conns--;
+            break;
+        }
+    }
+    conn_destroy(c);
 }
 
 void
@@ -346,6 +384,9 @@ ctl_server_destroy(struct ctl_server *srv)
     for (size_t i = 0; i < srv->n_conns; i++) {
         conn_destroy(srv->conns[i]);
     }
+    sd_event_source_disable_unref(srv->listen_src);
+    sd_event_source_disable_unref(srv->retry_src);
+    sd_event_unref(srv->event);
     close(srv->fd);
     /* Remove the file only if it is still ours: a newer server may have replaced it. */
     if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino) {
@@ -639,7 +680,7 @@ conn_run(struct ctl_server *srv, struct ctl_conn *c)
             return false;
         }
         if (c->out_len) {
-            return true; /* Wait for POLLOUT. */
+            return true; /* Wait for EPOLLOUT. */
         }
         if (c->closing) {
             return false;
@@ -661,7 +702,7 @@ conn_run(struct ctl_server *srv, struct ctl_conn *c)
             c->in_len = 0;
             c->closing = true;
         } else {
-            return true; /* Wait for POLLIN. */
+            return true; /* Wait for EPOLLIN. */
         }
     }
 }
@@ -697,12 +738,12 @@ conn_read(struct ctl_conn *c)
     return true;
 }
 
-/* The poll(2) events 'c' waits for: POLLOUT while it has output, else POLLIN while the peer may
+/* The epoll events 'c' waits for: EPOLLOUT while it has output, else EPOLLIN while the peer may
  * still send. */
-static short
+static uint32_t
 conn_events(const struct ctl_conn *c)
 {
-    return c->out_len ? POLLOUT : c->eof || c->closing ? 0 : POLLIN;
+    return c->out_len ? EPOLLOUT : c->eof || c->closing ? 0 : EPOLLIN;
 }
 
 /* The monotonic time at which 'c' times out. */
@@ -710,6 +751,57 @@ static int64_t
 conn_deadline(const struct ctl_conn *c)
 {
     return c->last_ms + (c->out_len ? CTL_SEND_TIMEOUT_MS : CTL_IDLE_TIMEOUT_MS);
+}
+
+/* Points the sources of 'c' at what it waits for now and when it times out. Returns 0 or a
+ * negative errno (then 'c' is to be closed). */
+static int
+conn_rearm(struct ctl_conn *c)
+{
+    uint32_t events = conn_events(c);
+    int ret = sd_event_source_set_io_events(c->io, events);
+
+    if (ret >= 0) {
+        ret = sd_event_source_set_enabled(c->io, events ? SD_EVENT_ON : SD_EVENT_OFF);
+    }
+    if (ret >= 0) {
+        ret = sd_event_source_set_time(c->timer, (uint64_t)conn_deadline(c) * 1000);
+    }
+    if (ret >= 0) {
+        ret = sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+    }
+    return ret < 0 ? ret : 0;
+}
+
+/* I/O source of a connection: reads what it sent, answers, sends, and waits for what comes next. */
+static int
+on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *c_)
+{
+    struct ctl_conn *c = c_;
+    uint32_t events = conn_events(c);
+
+    (void)src;
+    (void)fd;
+    (void)revents;
+    /* On EPOLLHUP or EPOLLERR the read or the send fails and closes the connection. */
+    if (((events & EPOLLIN) && !conn_read(c)) || !conn_run(c->srv, c) || conn_rearm(c)) {
+        conn_close(c);
+    }
+    return 0;
+}
+
+/* Timer source of a connection: closes it once it made no progress for too long. */
+static int
+on_conn_timer(sd_event_source *src, uint64_t usec, void *c_)
+{
+    struct ctl_conn *c = c_;
+
+    (void)src;
+    (void)usec;
+    if (now_ms() >= conn_deadline(c) || conn_rearm(c)) {
+        conn_close(c);
+    }
+    return 0;
 }
 
 /* Sends "too many connections" on the new connection 'fd' if the socket takes it at once, and
@@ -731,14 +823,69 @@ refuse_conn(int fd)
     close(fd);
 }
 
-/* Accepts pending connections. Beyond CTL_MAX_CLIENTS a connection gets an error reply and is
- * closed. Returns 0 or a positive errno on a fatal listener error. */
-static int
-accept_conns(struct ctl_server *srv)
+/* Makes a connection of the accepted socket 'fd', with its sources. Returns it, or NULL (with
+ * 'fd' still open) when out of memory. */
+static struct ctl_conn *
+conn_new(struct ctl_server *srv, int fd)
 {
+    struct ctl_conn *c = calloc(1, sizeof *c);
+
+    if (!c) {
+        return NULL;
+    }
+    c->srv = srv;
+    c->fd = fd;
+    c->last_ms = now_ms();
+    if (sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, on_conn_io, c) < 0 ||
+        sd_event_add_time(srv->event, &c->timer, CLOCK_MONOTONIC, (uint64_t)conn_deadline(c) * 1000,
+                          CTL_TIMER_ACCURACY_US, on_conn_timer, c) < 0) {
+        c->fd = -1;
+        conn_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Timer source of a listener paused for want of descriptors: listens again. */
+static int
+on_listen_retry(sd_event_source *src, uint64_t usec, void *srv_)
+{
+    struct ctl_server *srv = srv_;
+
+    (void)usec;
+    sd_event_source_set_enabled(srv->listen_src, SD_EVENT_ON);
+    srv->retry_src = sd_event_source_disable_unref(src);
+    return 0;
+}
+
+/* Pauses the listener for CTL_ACCEPT_RETRY_MS: it stays readable while the process is out of
+ * descriptors, and a level-triggered loop would spin on it. */
+static void
+listen_pause(struct ctl_server *srv)
+{
+    if (srv->retry_src) {
+        return;
+    }
+    if (sd_event_add_time_relative(srv->event, &srv->retry_src, CLOCK_MONOTONIC,
+                                   CTL_ACCEPT_RETRY_MS * 1000, CTL_TIMER_ACCURACY_US,
+                                   on_listen_retry, srv) >= 0) {
+        sd_event_source_set_enabled(srv->listen_src, SD_EVENT_OFF);
+    }
+}
+
+/* I/O source of the listener: accepts pending connections. Beyond CTL_MAX_CLIENTS a connection
+ * gets an error reply and is closed. A listener error that is not about this one connection or a
+ * passing shortage is fatal: the source is then disabled (and the error logged). */
+static int
+on_listen(sd_event_source *src, int lfd, uint32_t revents, void *srv_)
+{
+    struct ctl_server *srv = srv_;
+
+    (void)src;
+    (void)revents;
     for (int i = 0; i < CTL_ACCEPT_BURST; i++) {
         struct ctl_conn *c;
-        int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd < 0) {
             switch (errno) {
@@ -750,82 +897,29 @@ accept_conns(struct ctl_server *srv)
 #if EAGAIN != EWOULDBLOCK
             case EWOULDBLOCK:
 #endif
+                return 0;
             case EMFILE:
             case ENFILE:
             case ENOBUFS:
             case ENOMEM:
-                return 0; /* Out of descriptors: try again on the next call. */
+                listen_pause(srv);
+                return 0;
             default:
-                return errno;
+                log_err("control socket %s: accept: %s; no more connections", srv->path,
+                        strerror(errno));
+                return -errno;
             }
         }
-        if (srv->n_conns >= CTL_MAX_CLIENTS || !(c = calloc(1, sizeof *c))) {
+        if (srv->n_conns >= CTL_MAX_CLIENTS) {
             refuse_conn(fd);
             continue;
         }
-        c->fd = fd;
-        c->last_ms = now_ms();
+        c = conn_new(srv, fd);
+        if (!c) {
+            refuse_conn(fd);
+            continue;
+        }
         srv->conns[srv->n_conns++] = c;
-    }
-    return 0;
-}
-
-int
-ctl_server_poll(struct ctl_server *srv, int timeout_ms)
-{
-    struct pollfd pfds[1 + CTL_MAX_CLIENTS];
-    struct ctl_conn *polled[CTL_MAX_CLIENTS];
-    size_t n_polled = srv->n_conns, kept;
-    int64_t now = now_ms();
-    int n;
-
-    pfds[0] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
-    for (size_t i = 0; i < n_polled; i++) {
-        struct ctl_conn *c = srv->conns[i];
-        int64_t left = conn_deadline(c) - now;
-
-        polled[i] = c;
-        pfds[1 + i] = (struct pollfd){.fd = c->fd, .events = conn_events(c)};
-        /* Wake up in time to close a connection that has timed out. */
-        left = left < 0 ? 0 : left;
-        if (timeout_ms < 0 || left < timeout_ms) {
-            timeout_ms = (int)left;
-        }
-    }
-
-    n = poll(pfds, 1 + n_polled, timeout_ms);
-    if (n < 0) {
-        return errno == EINTR ? 0 : errno;
-    }
-
-    now = now_ms();
-    kept = 0;
-    for (size_t i = 0; i < n_polled; i++) {
-        struct ctl_conn *c = polled[i];
-        short re = pfds[1 + i].revents;
-        bool keep = true;
-
-        if (re & POLLNVAL) {
-            keep = false;
-        } else if (re) {
-            if ((pfds[1 + i].events & POLLIN) && !conn_read(c)) {
-                keep = false;
-            } else {
-                keep = conn_run(srv, c);
-            }
-        } else if (now >= conn_deadline(c)) {
-            keep = false;
-        }
-        if (keep) {
-            srv->conns[kept++] = c;
-        } else {
-            conn_destroy(c);
-        }
-    }
-    srv->n_conns = kept;
-
-    if (pfds[0].revents & POLLIN) {
-        return accept_conns(srv);
     }
     return 0;
 }

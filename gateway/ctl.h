@@ -6,12 +6,14 @@
  *             or {"ok": false, "error": "what went wrong"}\n
  * "cmd" is the command's words joined by single spaces; "args" holds string values only.
  *
- * The server runs on the control thread and never blocks on a slow client for long: each connection
- * gets a bounded read buffer and is closed on malformed input with an error reply. */
+ * The server runs on the control thread's event loop (sd-event) and never blocks on a slow client:
+ * each connection gets a bounded read buffer and is closed on malformed input with an error
+ * reply. */
 #ifndef HNVGW_CTL_H
 #define HNVGW_CTL_H
 
 #include <jansson.h>
+#include <systemd/sd-event.h>
 
 struct ctl_server;
 
@@ -23,24 +25,18 @@ struct ctl_server;
 typedef int ctl_handler_fn(json_t *args, json_t **result, char *err, void *aux);
 
 /* Opens the listening socket at 'path' (removing a stale socket file first, creating the parent
- * directory if needed) with mode 0600. Returns 0 and a new server in '*out', or a positive errno.
- */
-int ctl_server_open(const char *path, struct ctl_server **out);
+ * directory if needed) with mode 0600, served from 'event': the listener and every connection are
+ * I/O sources of it, with a timer per connection (the server keeps a reference to 'event' until
+ * destroyed). Returns 0 and a new server in '*out', or a positive errno. */
+int ctl_server_open(const char *path, sd_event *event, struct ctl_server **out);
 
 /* Registers 'fn' for command 'cmd' (e.g. "show ports"). 'help' is one line shown by "help".
  * 'cmd' and 'help' must outlive the server. Registering the same command twice replaces it. */
 void ctl_server_register(struct ctl_server *srv, const char *cmd, const char *help,
                          ctl_handler_fn *fn, void *aux);
 
-/* The listening descriptor, for the caller's poll loop. */
-int ctl_server_fd(const struct ctl_server *srv);
-
-/* Serves whatever is ready: accepts pending connections and answers complete requests, waiting at
- * most 'timeout_ms' (0: do not wait) for activity. Returns 0 or a positive errno on a fatal error.
- */
-int ctl_server_poll(struct ctl_server *srv, int timeout_ms);
-
-/* Closes every connection and the listener and removes the socket file. Accepts NULL. */
+/* Closes every connection and the listener, removes their event sources and the socket file.
+ * Accepts NULL. */
 void ctl_server_destroy(struct ctl_server *srv);
 
 /* Client side, used by hnvgwctl and tests: sends one request and waits for its reply. On success

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 
 #include "dataplane/dp.h"
 #include "gateway/config.h"
@@ -118,6 +119,7 @@ main(int argc, char **argv)
     struct vpn_tenant *vpn_tenants = NULL;
     struct rib *rib = NULL;
     struct store *store = NULL;
+    sd_event *event = NULL;
     int c, ret;
 
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -204,7 +206,10 @@ main(int argc, char **argv)
     gw.store = store;
     gw.path = path;
     gw.started = time(NULL);
-    ret = ctl_server_open(cfg->control_socket, &gw.ctl);
+    ret = -sd_event_new(&event);
+    if (ret == 0) {
+        ret = ctl_server_open(cfg->control_socket, event, &gw.ctl);
+    }
     if (ret) {
         log_err("cannot open control socket %s: %s", cfg->control_socket, strerror(ret));
         dp_destroy(dp);
@@ -250,7 +255,7 @@ main(int argc, char **argv)
     time_t last_ping = 0;
 
     while (!stop_requested) {
-        ctl_server_poll(gw.ctl, 2);
+        sd_event_run(event, 2000);
         dp_control_poll(dp);
         tenant_routing_poll(&gw.routing);
         vpn_poll(&gw.vpn);
@@ -270,6 +275,7 @@ main(int argc, char **argv)
     vpn_stop(&gw.vpn);
     tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
+    sd_event_unref(event);
     store_destroy(store);
     rib_destroy(rib);
     dp_destroy(dp);

@@ -1,6 +1,7 @@
 /* Control socket unit tests: a server in this process on a socket under a fresh temporary
- * directory, driven by ctl_server_poll() on its own thread, and clients that are either
- * ctl_client_call() or raw sockets writing bytes that no well-behaved client would. */
+ * directory, served by an sd-event loop on its own thread (as hnvgwd's control thread serves it),
+ * and clients that are either ctl_client_call() or raw sockets writing bytes that no well-behaved
+ * client would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,11 +31,12 @@ struct fixture {
     char dir[64];           /* Temporary directory (mkdtemp). */
     char sub[96];           /* 'dir'/run, created by ctl_server_open(). */
     char path[128];         /* 'sub'/ctl.sock. */
+    sd_event *event;        /* The loop that serves 'srv'. */
     struct ctl_server *srv; /* The server under test. */
-    pthread_t thread;       /* Runs ctl_server_poll() while 'running'. */
+    pthread_t thread;       /* Runs 'event' while 'running'. */
     bool running;           /* 'thread' has been started and not joined. */
     atomic_bool stop;       /* Tells 'thread' to return. */
-    atomic_int poll_error;  /* First non-zero ctl_server_poll() return. */
+    atomic_int poll_error;  /* First error of sd_event_run(), as a positive errno. */
     atomic_int echo_calls;  /* Calls of the "echo" handler. */
 };
 
@@ -113,16 +115,16 @@ big_handler(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
-/* The server thread. */
+/* The server thread: runs the loop, looking at 'stop' at least every 5 ms. */
 static void *
 server_main(void *f_)
 {
     struct fixture *f = f_;
 
     while (!atomic_load(&f->stop)) {
-        int ret = ctl_server_poll(f->srv, 5);
-        if (ret && !atomic_load(&f->poll_error)) {
-            atomic_store(&f->poll_error, ret);
+        int ret = sd_event_run(f->event, 5000);
+        if (ret < 0 && !atomic_load(&f->poll_error)) {
+            atomic_store(&f->poll_error, -ret);
         }
     }
     return NULL;
@@ -165,7 +167,8 @@ setup(void **state)
 {
     struct fixture *f = fixture_paths();
 
-    assert_int_equal(ctl_server_open(f->path, &f->srv), 0);
+    assert_int_equal(sd_event_new(&f->event), 0);
+    assert_int_equal(ctl_server_open(f->path, f->event, &f->srv), 0);
     ctl_server_register(f->srv, "echo", "echo the arguments", echo_handler, f);
     ctl_server_register(f->srv, "fail", "always fails", fail_handler, f);
     ctl_server_register(f->srv, "fail silent", "fails without a message", fail_silent_handler, f);
@@ -186,6 +189,7 @@ teardown(void **state)
     assert_int_equal(atomic_load(&f->poll_error), 0);
     ctl_server_destroy(f->srv);
     assert_int_equal(lstat(f->path, &st), -1); /* destroy() removed the socket file. */
+    f->event = sd_event_unref(f->event);
     unlink(f->path);
     rmdir(f->sub);
     assert_int_equal(rmdir(f->dir), 0);
@@ -749,11 +753,13 @@ test_open_stale_and_live(void **state)
     struct fixture *f = fixture_paths();
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     struct ctl_server *srv = NULL, *srv2 = (struct ctl_server *)1;
+    sd_event *event = NULL;
     char file[200];
     int fd;
 
     (void)state;
     ctl_server_destroy(NULL);
+    assert_int_equal(sd_event_new(&event), 0);
 
     /* A socket file left behind by a dead process. */
     assert_int_equal(mkdir(f->sub, 0755), 0);
@@ -761,7 +767,7 @@ test_open_stale_and_live(void **state)
     strcpy(sun.sun_path, f->path);
     assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
     close(fd);
-    assert_int_equal(ctl_server_open(f->path, &srv), 0);
+    assert_int_equal(ctl_server_open(f->path, event, &srv), 0);
     assert_non_null(srv);
 
     /* An existing parent directory keeps its mode. */
@@ -770,7 +776,7 @@ test_open_stale_and_live(void **state)
     assert_int_equal(st.st_mode & 07777, 0755);
 
     /* A second server on the same path is refused and leaves the first one's file alone. */
-    assert_int_equal(ctl_server_open(f->path, &srv2), EADDRINUSE);
+    assert_int_equal(ctl_server_open(f->path, event, &srv2), EADDRINUSE);
     assert_null(srv2);
     assert_int_equal(lstat(f->path, &st), 0);
     ctl_server_destroy(srv);
@@ -781,7 +787,7 @@ test_open_stale_and_live(void **state)
     fd = open(file, O_CREAT | O_WRONLY, 0644);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(ctl_server_open(file, &srv2), EEXIST);
+    assert_int_equal(ctl_server_open(file, event, &srv2), EEXIST);
     assert_int_equal(unlink(file), 0);
 
     /* The parent is a file. */
@@ -789,12 +795,13 @@ test_open_stale_and_live(void **state)
     fd = open(f->path, O_CREAT | O_WRONLY, 0644); /* Reuse path as a plain file named ctl.sock. */
     close(fd);
     snprintf(file, sizeof file, "%s/ctl.sock/x.sock", f->sub);
-    assert_int_equal(ctl_server_open(file, &srv2), ENOTDIR);
+    assert_int_equal(ctl_server_open(file, event, &srv2), ENOTDIR);
     unlink(f->path);
 
     assert_int_equal(rmdir(f->sub), 0);
     assert_int_equal(rmdir(f->dir), 0);
     free(f);
+    sd_event_unref(event);
 }
 
 int
