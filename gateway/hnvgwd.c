@@ -222,7 +222,7 @@ main(int argc, char **argv)
         ctl_server_register(gw.ctl, vpn_cli_commands[i].name, vpn_cli_commands[i].help,
                             vpn_cli_commands[i].fn, &gw.vpn);
     }
-    ret = tenant_routing_start(&gw.routing, rib, cfg, err);
+    ret = tenant_routing_start(&gw.routing, rib, cfg, event, err);
     if (ret == 0) {
         ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, err);
         if (ret) {
@@ -257,7 +257,6 @@ main(int argc, char **argv)
     while (!stop_requested) {
         sd_event_run(event, 2000);
         dp_control_poll(dp);
-        tenant_routing_poll(&gw.routing);
         vpn_poll(&gw.vpn);
         nat_log_drain(&gw);
         if (reload_requested) {

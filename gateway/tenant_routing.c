@@ -60,9 +60,11 @@ tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *er
     return 0;
 }
 
+static void log_fpm_trouble(void *tr_);
+
 int
 tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
-                     char *err)
+                     sd_event *event, char *err)
 {
     size_t n = 0;
 
@@ -71,7 +73,8 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
         n += cfg->tenants[i].routing != NULL;
     }
     tr->learned = learned_create(rib, cfg->max_routes);
-    tr->fpm = fpm_server_create(tr->learned, TENANT_ROUTING_SETTLE_MS, TENANT_ROUTING_HOLD_MS);
+    tr->fpm = fpm_server_create(tr->learned, TENANT_ROUTING_SETTLE_MS, TENANT_ROUTING_HOLD_MS,
+                                event, log_fpm_trouble, tr);
     tr->frr = calloc(n ? n : 1, sizeof *tr->frr);
     if (!tr->learned || !tr->fpm || !tr->frr) {
         snprintf(err, 256, "out of memory for dynamic routing");
@@ -134,13 +137,18 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
         log_info("tenant %s: compartment %s, FPM on 127.0.0.1:%u inside, FRR state in %s", t->name,
                  path, t->routing->fpm_port, fi->dir);
     }
+    for (size_t i = 0; i < tr->n_frr; i++) {
+        frr_start(&tr->frr[i], event, frr_log);
+    }
     return 0;
 }
 
-/* Logs what went wrong on the FPM connections since the last poll. */
+/* fpm_server notify callback: logs what went wrong on the FPM connections, and new connections,
+ * since the last call. */
 static void
-log_fpm_trouble(struct tenant_routing *tr)
+log_fpm_trouble(void *tr_)
 {
+    struct tenant_routing *tr = tr_;
     struct fpm_listener_info info[64];
     size_t n = fpm_server_listeners(tr->fpm, info, 64);
 
@@ -169,18 +177,6 @@ log_fpm_trouble(struct tenant_routing *tr)
                      (unsigned long long)in->connects);
         }
         *last = *in;
-    }
-}
-
-void
-tenant_routing_poll(struct tenant_routing *tr)
-{
-    if (tr->fpm) {
-        fpm_server_poll(tr->fpm);
-        log_fpm_trouble(tr);
-    }
-    for (size_t i = 0; i < tr->n_frr; i++) {
-        frr_poll(&tr->frr[i], frr_log);
     }
 }
 

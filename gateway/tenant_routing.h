@@ -3,12 +3,15 @@
  * the routes FRR learns go into the tenant's FIB below the configuration's (learned.h).
  *
  * The module promises: tenant_routing_start() sets everything up or nothing (returns an error
- * with the state it built torn down); tenant_routing_poll() never blocks; tenant_routing_stop()
- * stops FRR, closes the listeners and removes the compartments. */
+ * with the state it built torn down) and from then on runs from the daemon's event loop (FPM
+ * sockets, settle and hold timers, FRR exits and restarts), never blocking it;
+ * tenant_routing_stop() removes its event sources, stops FRR, closes the listeners and removes the
+ * compartments. */
 #ifndef HNVGW_TENANT_ROUTING_H
 #define HNVGW_TENANT_ROUTING_H
 
 #include <stddef.h>
+#include <systemd/sd-event.h>
 
 #include "dataplane/dp.h"
 #include "gateway/config.h"
@@ -25,7 +28,7 @@ struct tenant_routing {
     struct fpm_server *fpm;                /* The FPM listeners. */
     struct frr_instance *frr;              /* Owned array: one per tenant with routing. */
     size_t n_frr;                          /* Entries. */
-    struct fpm_listener_info last_fpm[64]; /* FPM counters at the last poll, for the log. */
+    struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
 };
 
 /* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP
@@ -33,14 +36,11 @@ struct tenant_routing {
  * positive errno with a message in 'err' (DP_ERR_MAX bytes). */
 int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
 
-/* Builds the dynamic routing of 'cfg', feeding 'rib', into '*out' (a node without routing sections
- * gets a learned table and nothing else). Returns 0 or a positive errno with a message in 'err'
- * (256 bytes). */
+/* Builds the dynamic routing of 'cfg', feeding 'rib', into '*tr' (a node without routing
+ * sections gets a learned table and nothing else), served from 'event' (which must outlive it).
+ * Starts each tenant's FRR. Returns 0 or a positive errno with a message in 'err' (256 bytes). */
 int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
-                         char *err);
-
-/* Serves FPM connections and supervises FRR. */
-void tenant_routing_poll(struct tenant_routing *tr);
+                         sd_event *event, char *err);
 
 /* After a reload: resolves the learned routes' next hops again (subnets, tunnels may have
  * changed). */

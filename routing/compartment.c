@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -276,6 +278,7 @@ compartment_spawn(const char *netns_path, char *const argv[])
     pid_t parent = getpid(), pid = fork();
 
     if (pid == 0) {
+        sigset_t none;
         int fd;
 
         /* A helper daemon dies with hnvgwd: a successor would otherwise meet an orphan holding
@@ -283,6 +286,10 @@ compartment_spawn(const char *netns_path, char *const argv[])
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
             _exit(127);
         }
+        /* The mask survives exec: a daemon that inherited hnvgwd's blocked SIGTERM would never
+         * stop. */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         fd = open(netns_path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
             _exit(127);
@@ -291,4 +298,58 @@ compartment_spawn(const char *netns_path, char *const argv[])
         _exit(127);
     }
     return pid;
+}
+
+/* I/O source of a watched child's pidfd: readable once the child has exited. */
+static int
+on_pidfd(sd_event_source *src, int fd, uint32_t revents, void *w_)
+{
+    struct compartment_watch *w = w_;
+    compartment_exit_fn *fn = w->fn;
+    void *aux = w->aux;
+    pid_t pid = w->pid, got;
+    int status = 0;
+
+    (void)src;
+    (void)fd;
+    (void)revents;
+    got = waitpid(pid, &status, WNOHANG);
+    if (got == 0) {
+        return 0; /* Not a zombie yet. */
+    }
+    if (got < 0) {
+        status = 0; /* Reaped by someone else (ECHILD): its status is lost. */
+    }
+    compartment_unwatch(w);
+    fn(pid, status, aux);
+    return 0;
+}
+
+int
+compartment_watch(struct compartment_watch *w, sd_event *event, pid_t pid, compartment_exit_fn *fn,
+                  void *aux)
+{
+    int fd = pidfd_open(pid, 0), ret;
+
+    memset(w, 0, sizeof *w);
+    if (fd < 0) {
+        return errno;
+    }
+    ret = sd_event_add_io(event, &w->src, fd, EPOLLIN, on_pidfd, w);
+    if (ret < 0) {
+        close(fd);
+        return -ret;
+    }
+    sd_event_source_set_io_fd_own(w->src, 1);
+    w->pid = pid;
+    w->fn = fn;
+    w->aux = aux;
+    return 0;
+}
+
+void
+compartment_unwatch(struct compartment_watch *w)
+{
+    sd_event_source_disable_unref(w->src);
+    memset(w, 0, sizeof *w);
 }

@@ -5,13 +5,14 @@
  * its loopback up, the same one `ip netns` shows and `ip netns exec` enters; an existing one (from
  * a daemon that died) is adopted. compartment_destroy() removes it. Both run from the control
  * thread and fork a short-lived child for the namespace work, so the daemon's own namespace never
- * changes. */
+ * changes. compartment_watch() tells the daemon's event loop when a spawned helper exits. */
 #ifndef HNVGW_COMPARTMENT_H
 #define HNVGW_COMPARTMENT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "dataplane/addr.h"
 
@@ -34,8 +35,30 @@ int compartment_adopt_link(const char *netns_path, const char *ifname, const uin
                            const struct hnvgw_prefix *addrs, size_t n_addrs, char *err);
 
 /* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full
- * path); the child gets SIGTERM when the calling process dies. Returns the child's pid, or -1
- * with errno set. */
+ * path); the child gets SIGTERM when the calling process dies, and starts with no signal blocked
+ * (the daemon blocks the ones its event loop reads). Returns the child's pid, or -1 with errno
+ * set. */
 pid_t compartment_spawn(const char *netns_path, char *const argv[]);
+
+/* Called once a watched child has exited and been reaped, with its wait status. */
+typedef void compartment_exit_fn(pid_t pid, int status, void *aux);
+
+/* A watch on one child process: its pidfd as an I/O source of an sd-event loop. The caller owns
+ * the storage, which must stay put while watching. */
+struct compartment_watch {
+    pid_t pid;               /* The child watched. */
+    sd_event_source *src;    /* I/O source of its pidfd (owned, owns the fd); NULL: no watch. */
+    compartment_exit_fn *fn; /* Called when it exited. */
+    void *aux;               /* For 'fn'. */
+};
+
+/* Watches child 'pid' from 'event': when it exits, reaps it, ends the watch, then calls 'fn'
+ * (which may start a new watch on 'w'). No SIGCHLD is involved: pidfd_open(2). Returns 0 or a
+ * positive errno (nothing watched). */
+int compartment_watch(struct compartment_watch *w, sd_event *event, pid_t pid,
+                      compartment_exit_fn *fn, void *aux);
+
+/* Ends the watch (the child is neither signalled nor reaped). Accepts a zeroed or ended watch. */
+void compartment_unwatch(struct compartment_watch *w);
 
 #endif

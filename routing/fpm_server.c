@@ -1,4 +1,8 @@
-/* FPM listeners per tenant compartment (see fpm_server.h). */
+/* FPM listeners per tenant compartment (see fpm_server.h).
+ *
+ * Each listener is an I/O source of the loop, and so is its connection while there is one; the
+ * settle and hold times are two timers per listener. A timer due earlier than its condition (new
+ * frames arrived since it was set) sets itself again, so reads never touch the timers. */
 #include "routing/fpm_server.h"
 
 #include <errno.h>
@@ -12,15 +16,25 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #define FPM_READ_CHUNK 65536
+/* Chunks read per wake-up: a zebra replaying a full table does not hold the loop for long. */
+#define FPM_READS_PER_EVENT 16
+/* How late the settle and hold timers may fire, so that the loop can batch wake-ups. */
+#define FPM_TIMER_ACCURACY_US (10 * 1000)
 
 /* One tenant's listener and its connection. */
 struct listener {
+    struct fpm_server *srv;        /* Its server. */
     struct fpm_listener_info info; /* Counters and identity. */
     int lfd;                       /* Listening socket. */
     int cfd;                       /* Connection, or -1. */
+    sd_event_source *listen_src;   /* I/O source of 'lfd' (owned). */
+    sd_event_source *conn_src;     /* I/O source of 'cfd' (owned), NULL without a connection. */
+    sd_event_source *settle;       /* Timer of a replay's sweep (owned; off when not due). */
+    sd_event_source *hold;         /* Timer of a vanished zebra's sweep (owned; likewise). */
     struct fpm_decoder dec;        /* Decoder of the connection's stream. */
     uint32_t gen;                  /* Generation the current replay renews. */
     bool sweep_pending;            /* A replay's sweep is due once the stream settles. */
@@ -29,12 +43,15 @@ struct listener {
 };
 
 struct fpm_server {
-    struct learned *learned;     /* Where routes go. */
-    unsigned settle_ms;          /* Quiet time before a replay's sweep. */
-    unsigned hold_ms;            /* How long a vanished zebra's routes are kept. */
-    struct listener *listeners;  /* Owned array. */
-    size_t n;                    /* Entries. */
-    uint8_t buf[FPM_READ_CHUNK]; /* Read buffer. */
+    struct learned *learned;      /* Where routes go. */
+    unsigned settle_ms;           /* Quiet time before a replay's sweep. */
+    unsigned hold_ms;             /* How long a vanished zebra's routes are kept. */
+    sd_event *event;              /* The loop serving it (a reference). */
+    fpm_server_notify_fn *notify; /* Called after each event served, or NULL. */
+    void *notify_aux;             /* For 'notify'. */
+    struct listener **listeners;  /* Owned array of owned listeners (sources point at them). */
+    size_t n;                     /* Entries. */
+    uint8_t buf[FPM_READ_CHUNK];  /* Read buffer. */
 };
 
 static uint64_t
@@ -46,7 +63,8 @@ now_ms(void)
 }
 
 struct fpm_server *
-fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms)
+fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms, sd_event *event,
+                  fpm_server_notify_fn *notify, void *aux)
 {
     struct fpm_server *s = calloc(1, sizeof *s);
 
@@ -54,9 +72,32 @@ fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms)
         s->learned = learned;
         s->settle_ms = settle_ms;
         s->hold_ms = hold_ms;
+        s->event = sd_event_ref(event);
+        s->notify = notify;
+        s->notify_aux = aux;
     }
     return s;
 }
+
+/* Tells the owner that counters may have moved. */
+static void
+notify(const struct fpm_server *s)
+{
+    if (s->notify) {
+        s->notify(s->notify_aux);
+    }
+}
+
+/* Sets timer 'src' to fire once at monotonic 'when_ms'. */
+static void
+arm(sd_event_source *src, uint64_t when_ms)
+{
+    sd_event_source_set_time(src, when_ms * 1000);
+    sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+}
+
+static struct listener *listener_new(struct fpm_server *s, uint16_t tenant, int lfd, uint16_t port);
+static void listener_destroy(struct listener *ls);
 
 /* Opens the listening socket in the current namespace. */
 static int
@@ -85,7 +126,7 @@ int
 fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
                   uint16_t *bound, char *err)
 {
-    struct listener *ls, *grown;
+    struct listener *ls, **grown;
     int self = -1, target = -1, fd;
     uint16_t got = 0;
 
@@ -119,20 +160,20 @@ fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path,
                  strerror(-fd));
         return -fd;
     }
+    ls = listener_new(s, tenant, fd, got);
+    if (!ls) {
+        close(fd);
+        snprintf(err, 256, "out of memory for the listener of tenant %u", tenant);
+        return ENOMEM;
+    }
     grown = realloc(s->listeners, (s->n + 1) * sizeof *grown);
     if (!grown) {
-        close(fd);
+        listener_destroy(ls);
         snprintf(err, 256, "out of memory");
         return ENOMEM;
     }
     s->listeners = grown;
-    ls = &s->listeners[s->n++];
-    memset(ls, 0, sizeof *ls);
-    ls->info.tenant = tenant;
-    ls->info.port = got;
-    ls->lfd = fd;
-    ls->cfd = -1;
-    fpm_decoder_init(&ls->dec);
+    s->listeners[s->n++] = ls;
     if (bound) {
         *bound = got;
     }
@@ -148,15 +189,19 @@ on_frame(const struct fpm_route *ops, size_t n, void *aux)
     learned_apply(s->learned, ls->info.tenant, ops, n);
 }
 
-/* Ends the connection of 'ls'; 'bad' when the stream could not be trusted. */
+/* Ends the connection of 'ls'; 'bad' when the stream could not be trusted. Its routes are kept
+ * for the hold time. */
 static void
 drop_connection(struct listener *ls, bool bad)
 {
+    ls->conn_src = sd_event_source_disable_unref(ls->conn_src);
     close(ls->cfd);
     ls->cfd = -1;
     ls->info.connected = false;
     ls->info.closed_bad += bad;
     ls->lost_ms = now_ms();
+    sd_event_source_set_enabled(ls->settle, SD_EVENT_OFF);
+    arm(ls->hold, ls->lost_ms + ls->srv->hold_ms);
 }
 
 static void
@@ -166,27 +211,19 @@ sweep(struct fpm_server *s, struct listener *ls, uint32_t gen)
     ls->info.swept += learned_sweep(s->learned, ls->info.tenant, gen);
 }
 
-static void
-serve(struct fpm_server *s, struct listener *ls)
+/* I/O source of a connection: feeds what zebra sent to the decoder, a bounded amount at a time
+ * (the source fires again while more waits). */
+static int
+on_conn(sd_event_source *src, int fd, uint32_t revents, void *ls_)
 {
-    int fd = accept4(ls->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct listener *ls = ls_;
+    struct fpm_server *s = ls->srv;
     void *aux[2] = {s, ls};
 
-    if (fd >= 0) {
-        if (ls->cfd >= 0) {
-            drop_connection(ls, false); /* zebra restarted: the new connection wins. */
-        }
-        ls->cfd = fd;
-        ls->info.connected = true;
-        ls->info.connects++;
-        fpm_decoder_init(&ls->dec);
-        ls->gen = learned_replay_begin(s->learned, ls->info.tenant);
-        ls->sweep_pending = true;
-        ls->last_frame_ms = now_ms();
-        ls->lost_ms = 0;
-    }
-    while (ls->cfd >= 0) {
-        ssize_t n = read(ls->cfd, s->buf, sizeof s->buf);
+    (void)src;
+    (void)revents;
+    for (unsigned i = 0; i < FPM_READS_PER_EVENT && ls->cfd >= 0; i++) {
+        ssize_t n = read(fd, s->buf, sizeof s->buf);
 
         if (n > 0) {
             uint64_t frames = ls->dec.stats.frames, refused = ls->dec.stats.frames_refused;
@@ -206,36 +243,144 @@ serve(struct fpm_server *s, struct listener *ls)
         break;
     }
     ls->info.stats = ls->dec.stats;
+    notify(s);
+    return 0;
 }
 
-void
-fpm_server_poll(struct fpm_server *s)
+/* I/O source of a listener: zebra (re)connects, and a new replay of its routes begins. */
+static int
+on_accept(sd_event_source *src, int lfd, uint32_t revents, void *ls_)
 {
-    uint64_t now = now_ms();
+    struct listener *ls = ls_;
+    struct fpm_server *s = ls->srv;
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-    for (size_t i = 0; i < s->n; i++) {
-        struct listener *ls = &s->listeners[i];
-
-        serve(s, ls);
-        if (ls->sweep_pending && ls->cfd >= 0 && now - ls->last_frame_ms >= s->settle_ms) {
-            ls->sweep_pending = false;
-            sweep(s, ls, ls->gen);
-        }
-        if (ls->cfd < 0 && ls->lost_ms && now - ls->lost_ms >= s->hold_ms) {
-            ls->lost_ms = 0;
-            ls->sweep_pending = false;
-            sweep(s, ls, learned_replay_begin(s->learned, ls->info.tenant));
-        }
+    (void)src;
+    (void)revents;
+    if (fd < 0) {
+        return 0; /* Gone already, or out of descriptors: the listener tells again. */
     }
+    if (ls->cfd >= 0) {
+        drop_connection(ls, false); /* zebra restarted: the new connection wins. */
+    }
+    if (sd_event_add_io(s->event, &ls->conn_src, fd, EPOLLIN, on_conn, ls) < 0) {
+        close(fd);
+        return 0;
+    }
+    ls->cfd = fd;
+    ls->info.connected = true;
+    ls->info.connects++;
+    fpm_decoder_init(&ls->dec);
+    ls->info.stats = ls->dec.stats;
+    ls->gen = learned_replay_begin(s->learned, ls->info.tenant);
+    ls->sweep_pending = true;
+    ls->last_frame_ms = now_ms();
+    ls->lost_ms = 0;
+    sd_event_source_set_enabled(ls->hold, SD_EVENT_OFF);
+    arm(ls->settle, ls->last_frame_ms + s->settle_ms);
+    notify(s);
+    return 0;
+}
+
+/* Timer of a replay's sweep: once the stream has been quiet for the settle time, the routes the
+ * replay did not renew go. */
+static int
+on_settle(sd_event_source *src, uint64_t usec, void *ls_)
+{
+    struct listener *ls = ls_;
+    struct fpm_server *s = ls->srv;
+
+    (void)usec;
+    if (!ls->sweep_pending || ls->cfd < 0) {
+        return 0;
+    }
+    if (now_ms() - ls->last_frame_ms < s->settle_ms) {
+        arm(src, ls->last_frame_ms + s->settle_ms); /* Frames came since: wait for quiet. */
+        return 0;
+    }
+    ls->sweep_pending = false;
+    sweep(s, ls, ls->gen);
+    notify(s);
+    return 0;
+}
+
+/* Timer of a vanished zebra: after the hold time without a connection, all its routes go. */
+static int
+on_hold(sd_event_source *src, uint64_t usec, void *ls_)
+{
+    struct listener *ls = ls_;
+    struct fpm_server *s = ls->srv;
+
+    (void)usec;
+    if (ls->cfd >= 0 || !ls->lost_ms) {
+        return 0;
+    }
+    if (now_ms() - ls->lost_ms < s->hold_ms) {
+        arm(src, ls->lost_ms + s->hold_ms);
+        return 0;
+    }
+    ls->lost_ms = 0;
+    ls->sweep_pending = false;
+    sweep(s, ls, learned_replay_begin(s->learned, ls->info.tenant));
+    notify(s);
+    return 0;
 }
 
 size_t
 fpm_server_listeners(const struct fpm_server *s, struct fpm_listener_info *out, size_t max)
 {
     for (size_t i = 0; i < s->n && i < max; i++) {
-        out[i] = s->listeners[i].info;
+        out[i] = s->listeners[i]->info;
     }
     return s->n;
+}
+
+/* Removes the sources of 'ls', closes its sockets and frees it. */
+static void
+listener_destroy(struct listener *ls)
+{
+    sd_event_source_disable_unref(ls->listen_src);
+    sd_event_source_disable_unref(ls->conn_src);
+    sd_event_source_disable_unref(ls->settle);
+    sd_event_source_disable_unref(ls->hold);
+    if (ls->cfd >= 0) {
+        close(ls->cfd);
+    }
+    if (ls->lfd >= 0) {
+        close(ls->lfd);
+    }
+    fpm_decoder_destroy(&ls->dec);
+    free(ls);
+}
+
+/* A listener of 'tenant' on the listening socket 'lfd' (bound to 'port'), with its sources, or
+ * NULL when out of memory ('lfd' is then still the caller's). */
+static struct listener *
+listener_new(struct fpm_server *s, uint16_t tenant, int lfd, uint16_t port)
+{
+    struct listener *ls = calloc(1, sizeof *ls);
+
+    if (!ls) {
+        return NULL;
+    }
+    ls->srv = s;
+    ls->info.tenant = tenant;
+    ls->info.port = port;
+    ls->lfd = lfd;
+    ls->cfd = -1;
+    fpm_decoder_init(&ls->dec);
+    if (sd_event_add_io(s->event, &ls->listen_src, lfd, EPOLLIN, on_accept, ls) < 0 ||
+        sd_event_add_time(s->event, &ls->settle, CLOCK_MONOTONIC, 0, FPM_TIMER_ACCURACY_US,
+                          on_settle, ls) < 0 ||
+        sd_event_add_time(s->event, &ls->hold, CLOCK_MONOTONIC, 0, FPM_TIMER_ACCURACY_US, on_hold,
+                          ls) < 0) {
+        ls->lfd = -1;
+        listener_destroy(ls);
+        return NULL;
+    }
+    sd_event_source_set_enabled(ls->settle, SD_EVENT_OFF);
+    sd_event_source_set_enabled(ls->hold, SD_EVENT_OFF);
+    return ls;
 }
 
 void
@@ -245,12 +390,9 @@ fpm_server_destroy(struct fpm_server *s)
         return;
     }
     for (size_t i = 0; i < s->n; i++) {
-        if (s->listeners[i].cfd >= 0) {
-            close(s->listeners[i].cfd);
-        }
-        close(s->listeners[i].lfd);
-        fpm_decoder_destroy(&s->listeners[i].dec);
+        listener_destroy(s->listeners[i]);
     }
     free(s->listeners);
+    sd_event_unref(s->event);
     free(s);
 }

@@ -11,13 +11,16 @@
  *   zebra that goes away sends no deletes, so its routes stay until it comes back and replays,
  *   or until 'hold' passes without a connection (then they are all swept).
  * - A stream that cannot be trusted closes the connection (counted); malformed frames are
- *   counted and skipped. Nothing here blocks: fpm_server_poll() serves what is ready.
+ *   counted and skipped.
+ * - Nothing here blocks: listeners and connections are I/O sources of the daemon's sd-event loop,
+ *   and the settle and hold times are timers of it.
  * Control thread only. */
 #ifndef HNVGW_FPM_SERVER_H
 #define HNVGW_FPM_SERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "routing/fpm.h"
 #include "routing/learned.h"
@@ -40,9 +43,16 @@ struct fpm_listener_info {
     uint64_t refused_total; /* Frames refused over all connections. */
 };
 
-/* Creates a server feeding 'learned'. 'settle_ms' and 'hold_ms' are the quiet time before a
- * replay's sweep and how long routes of a vanished zebra are kept. Returns NULL on failure. */
-struct fpm_server *fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms);
+/* Called after the server served an event (a connection, frames, a close, a sweep): the
+ * listeners' counters may have moved. */
+typedef void fpm_server_notify_fn(void *aux);
+
+/* Creates a server feeding 'learned', served from 'event' (a reference is kept until destroyed).
+ * 'settle_ms' and 'hold_ms' are the quiet time before a replay's sweep and how long routes of a
+ * vanished zebra are kept. 'notify' (may be NULL) is called with 'aux' after each event served.
+ * Returns NULL on failure. */
+struct fpm_server *fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms,
+                                     sd_event *event, fpm_server_notify_fn *notify, void *aux);
 
 /* Opens the listener of 'tenant' on 127.0.0.1:'port' (0: any free port) inside the network
  * namespace at 'netns_path' (NULL: the current one). Stores the port in '*bound' if not NULL.
@@ -50,13 +60,11 @@ struct fpm_server *fpm_server_create(struct learned *learned, unsigned settle_ms
 int fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
                       uint16_t *bound, char *err);
 
-/* Serves whatever is ready, without blocking, and runs due sweeps. Call it often. */
-void fpm_server_poll(struct fpm_server *s);
-
 /* Copies up to 'max' listeners into 'out'; returns how many there are. */
 size_t fpm_server_listeners(const struct fpm_server *s, struct fpm_listener_info *out, size_t max);
 
-/* Closes every listener and connection. Accepts NULL. Learned routes stay. */
+/* Closes every listener and connection and removes their event sources. Accepts NULL. Learned
+ * routes stay. */
 void fpm_server_destroy(struct fpm_server *s);
 
 #endif

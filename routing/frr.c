@@ -17,14 +17,6 @@
 #define FRR_BACKOFF_MIN_MS 1000
 #define FRR_BACKOFF_MAX_MS 30000
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void
 frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns)
 {
@@ -37,6 +29,7 @@ frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *ne
     snprintf(fi->dir, sizeof fi->dir, FRR_STATE_ROOT "/%s", t->name);
     for (unsigned i = 0; i < FRR_N_DAEMONS; i++) {
         fi->daemons[i].name = names[i];
+        fi->daemons[i].fi = fi;
         fi->daemons[i].backoff_ms = FRR_BACKOFF_MIN_MS;
     }
 }
@@ -165,12 +158,60 @@ frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *
     return 0;
 }
 
-static void
-start(struct frr_instance *fi, struct frr_daemon *d, frr_log_fn *log)
+static void start(struct frr_daemon *d);
+
+/* Timer source of a daemon's restart. */
+static int
+on_restart(sd_event_source *src, uint64_t usec, void *d_)
 {
+    struct frr_daemon *d = d_;
+
+    (void)usec;
+    d->restart = sd_event_source_disable_unref(src);
+    start(d);
+    return 0;
+}
+
+/* Starts 'd' again once its back-off has passed, and doubles the back-off. */
+static void
+schedule_restart(struct frr_daemon *d)
+{
+    char msg[256];
+    int ret = sd_event_add_time_relative(d->fi->event, &d->restart, CLOCK_MONOTONIC,
+                                         (uint64_t)d->backoff_ms * 1000, 0, on_restart, d);
+
+    if (ret < 0) {
+        snprintf(msg, sizeof msg, "frr %s: %s will not be restarted: %s", d->fi->tenant_name,
+                 d->name, strerror(-ret));
+        d->fi->log(msg);
+    }
+    d->backoff_ms = d->backoff_ms * 2 > FRR_BACKOFF_MAX_MS ? FRR_BACKOFF_MAX_MS : d->backoff_ms * 2;
+}
+
+/* compartment_watch() callback: a daemon exited. */
+static void
+daemon_exited(pid_t pid, int status, void *d_)
+{
+    struct frr_daemon *d = d_;
+    char msg[256];
+
+    snprintf(msg, sizeof msg, "frr %s: %s (pid %d) %s %d; restart in %u ms", d->fi->tenant_name,
+             d->name, (int)pid, WIFSIGNALED(status) ? "killed by signal" : "exited with",
+             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), d->backoff_ms);
+    d->fi->log(msg);
+    d->pid = 0;
+    d->restarts++;
+    schedule_restart(d);
+}
+
+/* Starts daemon 'd' in its compartment and watches it. */
+static void
+start(struct frr_daemon *d)
+{
+    struct frr_instance *fi = d->fi;
     char bin[64], conf[256], pid[256], zserv[256], msg[256];
     char *argv[16];
-    int n = 0;
+    int n = 0, ret;
 
     snprintf(bin, sizeof bin, FRR_BIN_DIR "/%s", d->name);
     snprintf(conf, sizeof conf, "%s/%s.conf", fi->dir, d->name);
@@ -195,40 +236,29 @@ start(struct frr_instance *fi, struct frr_daemon *d, frr_log_fn *log)
     d->pid = compartment_spawn(fi->netns, argv);
     if (d->pid < 0) {
         d->pid = 0;
-        snprintf(msg, sizeof msg, "frr %s: cannot start %s: %s", fi->tenant_name, d->name,
-                 strerror(errno));
-    } else {
-        snprintf(msg, sizeof msg, "frr %s: %s started, pid %d", fi->tenant_name, d->name,
-                 (int)d->pid);
+        snprintf(msg, sizeof msg, "frr %s: cannot start %s: %s; again in %u ms", fi->tenant_name,
+                 d->name, strerror(errno), d->backoff_ms);
+        fi->log(msg);
+        schedule_restart(d);
+        return;
     }
-    log(msg);
+    snprintf(msg, sizeof msg, "frr %s: %s started, pid %d", fi->tenant_name, d->name, (int)d->pid);
+    fi->log(msg);
+    ret = compartment_watch(&d->exit, fi->event, d->pid, daemon_exited, d);
+    if (ret) {
+        snprintf(msg, sizeof msg, "frr %s: %s (pid %d) runs unsupervised: pidfd: %s",
+                 fi->tenant_name, d->name, (int)d->pid, strerror(ret));
+        fi->log(msg);
+    }
 }
 
 void
-frr_poll(struct frr_instance *fi, frr_log_fn *log)
+frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log)
 {
-    uint64_t now = now_ms();
-    char msg[256];
-
+    fi->event = sd_event_ref(event);
+    fi->log = log;
     for (unsigned i = 0; i < FRR_N_DAEMONS; i++) {
-        struct frr_daemon *d = &fi->daemons[i];
-        int status;
-
-        if (d->pid && waitpid(d->pid, &status, WNOHANG) == d->pid) {
-            snprintf(msg, sizeof msg, "frr %s: %s (pid %d) %s %d; restart in %u ms",
-                     fi->tenant_name, d->name, (int)d->pid,
-                     WIFSIGNALED(status) ? "killed by signal" : "exited with",
-                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), d->backoff_ms);
-            log(msg);
-            d->pid = 0;
-            d->restarts++;
-            d->next_start_ms = now + d->backoff_ms;
-            d->backoff_ms =
-                d->backoff_ms * 2 > FRR_BACKOFF_MAX_MS ? FRR_BACKOFF_MAX_MS : d->backoff_ms * 2;
-        }
-        if (!d->pid && now >= d->next_start_ms) {
-            start(fi, d, log);
-        }
+        start(&fi->daemons[i]);
     }
 }
 
@@ -237,10 +267,14 @@ frr_stop(struct frr_instance *fi)
 {
     for (unsigned i = FRR_N_DAEMONS; i-- > 0;) {
         struct frr_daemon *d = &fi->daemons[i];
+
+        d->restart = sd_event_source_disable_unref(d->restart);
+        compartment_unwatch(&d->exit);
         if (d->pid) {
             kill(d->pid, SIGTERM);
             waitpid(d->pid, NULL, 0);
             d->pid = 0;
         }
     }
+    fi->event = sd_event_unref(fi->event);
 }

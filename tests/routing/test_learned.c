@@ -391,15 +391,26 @@ send_all(int fd, const void *p, size_t len)
     assert_int_equal(write(fd, p, len), (ssize_t)len);
 }
 
-/* Polls the server until 'done' holds; the polls a test may take are many, never a time. */
+/* Runs the loop until 'done' holds; the turns a test may take are many, never a time. */
 static void
-poll_until(struct fpm_server *srv, bool (*done)(void *), void *aux)
+poll_until(sd_event *event, bool (*done)(void *), void *aux)
 {
     for (unsigned i = 0; i < 100000 && !done(aux); i++) {
-        fpm_server_poll(srv);
-        usleep(100);
+        assert_true(sd_event_run(event, 1000) >= 0);
     }
     assert_true(done(aux));
+}
+
+/* Runs the loop until nothing is left to dispatch at once. */
+static void
+run_ready(sd_event *event)
+{
+    int ret;
+
+    while ((ret = sd_event_run(event, 0)) > 0) {
+        continue;
+    }
+    assert_int_equal(ret, 0);
 }
 
 static bool
@@ -422,13 +433,22 @@ listener_closed(void *aux)
     return !in.connected;
 }
 
+/* fpm_server notify callback: counts the events served. */
+static void
+count_notify(void *aux)
+{
+    (*(unsigned *)aux)++;
+}
+
 /* zebra connects, streams routes (one frame in two reads, one malformed frame), reconnects and
  * replays part of them (the rest is swept once the replay settles), sends a stream that cannot
  * be trusted (closed), and goes away (its routes are swept after the hold time). */
 static void
 test_fpm_listener(void **state)
 {
-    struct fpm_server *srv = fpm_server_create(learned, 50, 200);
+    sd_event *event = NULL;
+    unsigned notified = 0;
+    struct fpm_server *srv;
     struct fpm_listener_info in;
     uint8_t buf[512];
     uint16_t port = 0;
@@ -438,6 +458,8 @@ test_fpm_listener(void **state)
     int fd;
 
     (void)state;
+    assert_int_equal(sd_event_new(&event), 0);
+    srv = fpm_server_create(learned, 50, 200, event, count_notify, &notified);
     assert_non_null(srv);
     assert_int_equal(fpm_server_listen(srv, 1, NULL, 0, &port, err), 0);
     assert_int_not_equal(port, 0);
@@ -446,7 +468,8 @@ test_fpm_listener(void **state)
     fd = connect_to(port);
     len = route_frame(buf, "192.168.50.0");
     send_all(fd, buf, 7);
-    fpm_server_poll(srv);
+    run_ready(event);              /* Accepts, and reads the first 7 bytes alone. */
+    assert_int_equal(notified, 2); /* The connection, the bytes. */
     send_all(fd, buf + 7, len - 7);
     len = route_frame(buf, "192.168.51.0");
     buf[FPM_HEADER_LEN + sizeof(struct nlmsghdr) + 1] = 40; /* rtm_dst_len 40: malformed. */
@@ -454,7 +477,7 @@ test_fpm_listener(void **state)
     len = route_frame(buf, "192.168.52.0");
     send_all(fd, buf, len);
     want = 2;
-    poll_until(srv, count_is, &want);
+    poll_until(event, count_is, &want);
     assert_int_equal(fib("192.168.50.1").type, DP_NH_EXTERNAL);
     assert_int_equal(fib("192.168.52.1").type, DP_NH_EXTERNAL);
     fpm_server_listeners(srv, &in, 1);
@@ -468,14 +491,14 @@ test_fpm_listener(void **state)
     len = route_frame(buf, "192.168.52.0");
     send_all(fd2, buf, len);
     want = 1;
-    poll_until(srv, count_is, &want);
+    poll_until(event, count_is, &want);
     assert_int_equal(fib("192.168.50.1").type, DP_NH_NONE);
     assert_int_equal(fib("192.168.52.1").type, DP_NH_EXTERNAL);
     close(fd);
 
     /* Garbage where a header should be: the connection is closed, the routes stay. */
     send_all(fd2, "\x07\x07\x00\x10", 4);
-    poll_until(srv, listener_closed, srv);
+    poll_until(event, listener_closed, srv);
     fpm_server_listeners(srv, &in, 1);
     assert_int_equal(in.closed_bad, 1);
     assert_int_equal(in.connects, 2);
@@ -484,16 +507,17 @@ test_fpm_listener(void **state)
 
     /* No zebra for the hold time: its routes go. */
     want = 0;
-    poll_until(srv, count_is, &want);
+    poll_until(event, count_is, &want);
     assert_int_equal(fib("192.168.52.1").type, DP_NH_NONE);
 
     /* It comes back: its routes with it. */
     fd = connect_to(port);
     len = route_frame(buf, "192.168.53.0");
     send_all(fd, buf, len);
-    poll_until(srv, fib_has_external, "192.168.53.1");
+    poll_until(event, fib_has_external, "192.168.53.1");
     close(fd);
     fpm_server_destroy(srv);
+    sd_event_unref(event);
 }
 
 int
