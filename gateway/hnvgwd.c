@@ -224,7 +224,7 @@ main(int argc, char **argv)
     }
     ret = tenant_routing_start(&gw.routing, rib, cfg, event, err);
     if (ret == 0) {
-        ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, err);
+        ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, event, err);
         if (ret) {
             tenant_routing_stop(&gw.routing);
         }
@@ -257,7 +257,6 @@ main(int argc, char **argv)
     while (!stop_requested) {
         sd_event_run(event, 2000);
         dp_control_poll(dp);
-        vpn_poll(&gw.vpn);
         nat_log_drain(&gw);
         if (reload_requested) {
             reload_requested = 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,12 +17,16 @@
 #include "dataplane/esp.h"
 #include "lib/log.h"
 
-#define KIPSEC_SPIS_MAX (2 * DP_ESP_SA_MAX) /* Allocated, not yet installed SPIs. */
+#define KIPSEC_SPIS_MAX           (2 * DP_ESP_SA_MAX) /* Allocated, not yet installed SPIs. */
+#define KIPSEC_REQUESTS_PER_EVENT 64 /* Answered per wake-up; the source fires again. */
 
 struct kipsec_server {
-    struct dp *dp; /* Where SAs go. */
-    int listen_fd; /* The socket, non-blocking. */
-    int conn_fd;   /* The daemon's connection, -1 if none. */
+    struct dp *dp;               /* Where SAs go. */
+    int listen_fd;               /* The socket, non-blocking. */
+    int conn_fd;                 /* The daemon's connection, -1 if none. */
+    sd_event *event;             /* The loop serving it (a reference), NULL until open. */
+    sd_event_source *listen_src; /* I/O source of listen_fd (owned). */
+    sd_event_source *conn_src;   /* I/O source of conn_fd (owned), NULL without a daemon. */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* Socket path, unlinked at the end. */
     struct kipsec_tunnel *tunnels;    /* Owned: the accepted (if_id, reqid) pairs. */
     size_t n_tunnels;                 /* Entries in tunnels. */
@@ -32,11 +37,15 @@ struct kipsec_server {
     struct kipsec_server_stats stats; /* Counters. */
 };
 
+static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *srv_);
+
 int
-kipsec_server_open(const char *path, struct dp *dp, struct kipsec_server **out, char *err)
+kipsec_server_open(const char *path, struct dp *dp, sd_event *event, struct kipsec_server **out,
+                   char *err)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     struct kipsec_server *srv;
+    int ret;
 
     *out = NULL;
     if (strlen(path) >= sizeof sun.sun_path) {
@@ -67,6 +76,13 @@ kipsec_server_open(const char *path, struct dp *dp, struct kipsec_server **out, 
         srv->path[0] = '\0';
         kipsec_server_destroy(srv);
         return e;
+    }
+    srv->event = sd_event_ref(event);
+    ret = sd_event_add_io(event, &srv->listen_src, srv->listen_fd, EPOLLIN, on_listen, srv);
+    if (ret < 0) {
+        snprintf(err, 256, "kipsec socket %s: %s", path, strerror(-ret));
+        kipsec_server_destroy(srv);
+        return -ret;
     }
     *out = srv;
     return 0;
@@ -411,49 +427,69 @@ handle(struct kipsec_server *srv, const struct kipsec_request *req, size_t len,
 static void
 disconnect(struct kipsec_server *srv)
 {
+    srv->conn_src = sd_event_source_disable_unref(srv->conn_src);
     close(srv->conn_fd);
     srv->conn_fd = -1;
     srv->stats.connected = 0;
     log_warn("vpn: IKE daemon disconnected");
 }
 
-void
-kipsec_server_poll(struct kipsec_server *srv)
+/* I/O source of the daemon's connection: answers the requests waiting, a bounded number at a
+ * time. */
+static int
+on_conn(sd_event_source *src, int fd, uint32_t revents, void *srv_)
 {
+    struct kipsec_server *srv = srv_;
     struct kipsec_request req;
     struct kipsec_reply rep;
 
-    if (!srv) {
-        return;
-    }
-    int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-        if (srv->conn_fd >= 0) {
-            /* One charon at a time: the newest is the one that lives. */
-            disconnect(srv);
-        }
-        srv->conn_fd = fd;
-        srv->stats.connects++;
-        srv->stats.connected = 1;
-    }
-    while (srv->conn_fd >= 0) {
-        ssize_t n = recv(srv->conn_fd, &req, sizeof req, MSG_DONTWAIT);
+    (void)src;
+    (void)revents;
+    for (unsigned i = 0; i < KIPSEC_REQUESTS_PER_EVENT; i++) {
+        ssize_t n = recv(fd, &req, sizeof req, MSG_DONTWAIT);
 
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            return;
+            return 0;
         }
         if (n <= 0) {
             disconnect(srv);
-            return;
+            return 0;
         }
         handle(srv, &req, (size_t)n, &rep);
         srv->stats.requests++;
         srv->stats.refused += rep.err != 0;
-        if (send(srv->conn_fd, &rep, sizeof rep, MSG_NOSIGNAL) != (ssize_t)sizeof rep) {
+        if (send(fd, &rep, sizeof rep, MSG_NOSIGNAL) != (ssize_t)sizeof rep) {
             disconnect(srv);
-            return;
+            return 0;
         }
     }
+    return 0;
+}
+
+/* I/O source of the socket: a daemon connects (the newest one is the one that lives). */
+static int
+on_listen(sd_event_source *src, int lfd, uint32_t revents, void *srv_)
+{
+    struct kipsec_server *srv = srv_;
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    (void)src;
+    (void)revents;
+    if (fd < 0) {
+        return 0; /* Gone already, or out of descriptors: the socket tells again. */
+    }
+    if (srv->conn_fd >= 0) {
+        disconnect(srv);
+    }
+    if (sd_event_add_io(srv->event, &srv->conn_src, fd, EPOLLIN, on_conn, srv) < 0) {
+        log_err("vpn: cannot serve the IKE daemon's connection: out of memory");
+        close(fd);
+        return 0;
+    }
+    srv->conn_fd = fd;
+    srv->stats.connects++;
+    srv->stats.connected = 1;
+    return 0;
 }
 
 size_t
@@ -480,6 +516,9 @@ kipsec_server_destroy(struct kipsec_server *srv)
     if (srv->dp && srv->pending) {
         kipsec_server_flush(srv);
     }
+    sd_event_source_disable_unref(srv->conn_src);
+    sd_event_source_disable_unref(srv->listen_src);
+    sd_event_unref(srv->event);
     if (srv->conn_fd >= 0) {
         close(srv->conn_fd);
     }

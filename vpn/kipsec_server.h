@@ -8,12 +8,14 @@
  * - A daemon that (re)connects says HELLO; every SA and policy of the daemon before is dropped,
  *   so a restarted charon never leaves keys behind.
  * - A malformed message is refused (EPROTO) and counted; it changes nothing.
- * - kipsec_server_poll() never blocks. Control thread only. */
+ * - The socket and the daemon's connection are I/O sources of the daemon's sd-event loop; serving
+ *   them never blocks. Control thread only. */
 #ifndef HNVGW_KIPSEC_SERVER_H
 #define HNVGW_KIPSEC_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "vpn/kipsec_msg.h"
 
@@ -40,16 +42,15 @@ struct kipsec_server_stats {
     int connected;        /* 1 while a daemon is connected. */
 };
 
-/* Listens on the unix socket 'path' (replacing a stale one; mode 0600) for 'dp'. Returns 0 and
- * '*out', or a positive errno with a message in 'err' (256 bytes). */
-int kipsec_server_open(const char *path, struct dp *dp, struct kipsec_server **out, char *err);
+/* Listens on the unix socket 'path' (replacing a stale one; mode 0600) for 'dp', served from
+ * 'event' (a reference is kept until destroyed). Returns 0 and '*out', or a positive errno with a
+ * message in 'err' (256 bytes). */
+int kipsec_server_open(const char *path, struct dp *dp, sd_event *event, struct kipsec_server **out,
+                       char *err);
 
 /* Replaces the accepted tunnels with a copy of 'tunnels' (n of them). */
 int kipsec_server_set_tunnels(struct kipsec_server *srv, const struct kipsec_tunnel *tunnels,
                               size_t n);
-
-/* Accepts a daemon and answers every request waiting; returns at once when there is none. */
-void kipsec_server_poll(struct kipsec_server *srv);
 
 /* Copies up to 'max' recorded policies into 'out'; returns how many there are. */
 size_t kipsec_server_policies(const struct kipsec_server *srv, struct kipsec_policy *out,
@@ -61,7 +62,8 @@ void kipsec_server_stats(const struct kipsec_server *srv, struct kipsec_server_s
 /* Removes every SA the daemon installed (as a HELLO does). */
 void kipsec_server_flush(struct kipsec_server *srv);
 
-/* Closes the socket, removes every SA the daemon installed, frees 'srv'. Accepts NULL. */
+/* Removes the event sources, closes the socket, removes every SA the daemon installed, frees
+ * 'srv'. Accepts NULL. */
 void kipsec_server_destroy(struct kipsec_server *srv);
 
 #endif

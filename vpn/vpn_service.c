@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,15 +18,39 @@
 
 #define VPN_BACKOFF_MIN_MS 1000
 #define VPN_BACKOFF_MAX_MS 30000
+#define VPN_VICI_RETRY_MS  200 /* Until the daemon's VICI socket answers. */
 #define VPN_KIPSEC_SOCKET  VPN_STATE_DIR "/kipsec.sock"
 #define VPN_VICI_SOCKET    VPN_STATE_DIR "/charon.vici"
 
-static uint64_t
-now_ms(void)
+/* Sets '*src' to call 'cb' (with 'vs') once in 'ms', creating the timer on first use. A timer
+ * that cannot be created is logged: what it would have done does not happen. */
+static void
+timer_in(struct vpn_service *vs, sd_event_source **src, unsigned ms, sd_event_time_handler_t cb,
+         const char *what)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    int ret;
+
+    if (*src) {
+        ret = sd_event_source_set_time_relative(*src, (uint64_t)ms * 1000);
+        if (ret >= 0) {
+            ret = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
+        }
+    } else {
+        ret = sd_event_add_time_relative(vs->event, src, CLOCK_MONOTONIC, (uint64_t)ms * 1000, 0,
+                                         cb, vs);
+    }
+    if (ret < 0) {
+        log_err("vpn: cannot schedule %s: %s", what, strerror(-ret));
+    }
+}
+
+/* Turns timer 'src' off (NULL is fine). */
+static void
+timer_cancel(sd_event_source *src)
+{
+    if (src) {
+        sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    }
 }
 
 /* True when some of the 'n' tenants has a vpn section. */
@@ -300,9 +325,11 @@ set_tenants(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n)
     return 0;
 }
 
+static void start_daemon(struct vpn_service *vs);
+
 int
 vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants,
-          char *err)
+          sd_event *event, char *err)
 {
     struct hnvgw_prefix addrs[64];
     size_t n_addrs = 0;
@@ -328,7 +355,7 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
     }
     ret = write_strongswan_conf(err);
     if (!ret) {
-        ret = kipsec_server_open(VPN_KIPSEC_SOCKET, dp, &vs->kipsec, err);
+        ret = kipsec_server_open(VPN_KIPSEC_SOCKET, dp, event, &vs->kipsec, err);
     }
     if (!ret) {
         ret = set_tunnels(vs);
@@ -356,31 +383,69 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
     if (ret) {
         kipsec_server_destroy(vs->kipsec);
         free(vs->tunnels);
+        free(vs->tenants);
         memset(vs, 0, sizeof *vs);
         return ret;
     }
+    vs->event = sd_event_ref(event);
     log_info("vpn: IKE compartment %s, daemon %s, SAs through %s", vs->netns, vs->iked,
              VPN_KIPSEC_SOCKET);
+    start_daemon(vs);
     return 0;
 }
 
-/* Starts the IKE daemon in the compartment. */
+static void daemon_exited(pid_t pid, int status, void *vs_);
+
+/* Timer: the IKE daemon's back-off has passed. */
+static int
+on_restart(sd_event_source *src, uint64_t usec, void *vs_)
+{
+    (void)src;
+    (void)usec;
+    start_daemon(vs_);
+    return 0;
+}
+
+/* Timer: tries the daemon's VICI socket (and loads the tunnels once it answers). */
+static int on_vici_retry(sd_event_source *src, uint64_t usec, void *vs_);
+
+/* Starts the IKE daemon in the compartment and watches it; a failed start is tried again after
+ * the back-off. */
 static void
 start_daemon(struct vpn_service *vs)
 {
     char *argv[] = {
         vs->iked, "--socket", VPN_KIPSEC_SOCKET, "--conf", VPN_STATE_DIR "/strongswan.conf", NULL};
+    int ret;
 
     vs->pid = compartment_spawn(vs->netns, argv);
     if (vs->pid < 0) {
         log_err("vpn: cannot start %s: %s", vs->iked, strerror(errno));
         vs->pid = 0;
-        vs->next_start_ms = now_ms() + vs->backoff_ms;
+        timer_in(vs, &vs->restart, vs->backoff_ms, on_restart, "the IKE daemon's start");
         return;
     }
     vs->loaded = false;
-    vs->next_vici_ms = now_ms() + 200;
+    ret = compartment_watch(&vs->exit, vs->event, vs->pid, daemon_exited, vs);
+    if (ret) {
+        log_err("vpn: IKE daemon (pid %d) runs unsupervised: pidfd: %s", (int)vs->pid,
+                strerror(ret));
+    }
+    timer_in(vs, &vs->vici_retry, VPN_VICI_RETRY_MS, on_vici_retry, "the VICI connection");
     log_info("vpn: IKE daemon started (pid %d)", (int)vs->pid);
+}
+
+static void log_events(struct vpn_service *vs);
+
+/* I/O source of the VICI event pipe. */
+static int
+on_vici_events(sd_event_source *src, int fd, uint32_t revents, void *vs_)
+{
+    (void)src;
+    (void)fd;
+    (void)revents;
+    log_events(vs_);
+    return 0;
 }
 
 /* Connects to the daemon's VICI socket and loads every tenant's tunnels into it. */
@@ -391,12 +456,19 @@ load_tunnels(struct vpn_service *vs)
     size_t loaded = 0;
 
     if (!vs->vici) {
+        int ret;
+
         if (vici_client_open("unix://" VPN_VICI_SOCKET, &vs->vici, err)) {
-            vs->next_vici_ms = now_ms() + 200; /* Not up yet. */
+            /* Not up yet. */
+            timer_in(vs, &vs->vici_retry, VPN_VICI_RETRY_MS, on_vici_retry, "the VICI connection");
             return;
         }
         if (vici_client_watch(vs->vici, VICI_EV_ALL, err)) {
             log_warn("vpn: no IKE events: %s", err);
+        } else if ((ret =
+                        sd_event_add_io(vs->event, &vs->vici_events, vici_client_event_fd(vs->vici),
+                                        EPOLLIN, on_vici_events, vs)) < 0) {
+            log_warn("vpn: no IKE events: %s", strerror(-ret));
         }
     }
     for (size_t i = 0; i < vs->n_tenants; i++) {
@@ -433,51 +505,52 @@ log_events(struct vpn_service *vs)
     }
 }
 
-/* Forgets the daemon's VICI connections (it died). */
+static int
+on_vici_retry(sd_event_source *src, uint64_t usec, void *vs_)
+{
+    struct vpn_service *vs = vs_;
+
+    (void)src;
+    (void)usec;
+    if (vs->pid && !vs->loaded) {
+        load_tunnels(vs);
+    }
+    return 0;
+}
+
+/* Forgets the daemon's VICI connections (it died, or the service stops). */
 static void
 drop_vici(struct vpn_service *vs)
 {
+    vs->vici_events = sd_event_source_disable_unref(vs->vici_events);
+    timer_cancel(vs->vici_retry);
     vici_client_close(vs->vici);
     vs->vici = NULL;
     vs->loaded = false;
 }
 
-void
-vpn_poll(struct vpn_service *vs)
+/* compartment_watch() callback: the IKE daemon exited. */
+static void
+daemon_exited(pid_t pid, int status, void *vs_)
 {
-    uint64_t now;
-    int status;
+    struct vpn_service *vs = vs_;
 
-    if (!vs->enabled) {
-        return;
+    log_err("vpn: IKE daemon (pid %d) %s %d; restart in %u ms", (int)pid,
+            WIFSIGNALED(status) ? "killed by signal" : "exited with",
+            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), vs->backoff_ms);
+    vs->pid = 0;
+    vs->restarts++;
+    timer_in(vs, &vs->restart, vs->backoff_ms, on_restart, "the IKE daemon's restart");
+    vs->backoff_ms =
+        vs->backoff_ms * 2 > VPN_BACKOFF_MAX_MS ? VPN_BACKOFF_MAX_MS : vs->backoff_ms * 2;
+    drop_vici(vs);
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        snprintf(vs->tunnels[i].ike_state, sizeof vs->tunnels[i].ike_state, "DOWN");
+        snprintf(vs->tunnels[i].child_state, sizeof vs->tunnels[i].child_state, "DOWN");
+        vs->tunnels[i].spi_in = vs->tunnels[i].spi_out = 0;
     }
-    kipsec_server_poll(vs->kipsec);
-    log_events(vs);
-    now = now_ms();
-    if (vs->pid && waitpid(vs->pid, &status, WNOHANG) == vs->pid) {
-        log_err("vpn: IKE daemon (pid %d) %s %d; restart in %u ms", (int)vs->pid,
-                WIFSIGNALED(status) ? "killed by signal" : "exited with",
-                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), vs->backoff_ms);
-        vs->pid = 0;
-        vs->restarts++;
-        vs->next_start_ms = now + vs->backoff_ms;
-        vs->backoff_ms =
-            vs->backoff_ms * 2 > VPN_BACKOFF_MAX_MS ? VPN_BACKOFF_MAX_MS : vs->backoff_ms * 2;
-        drop_vici(vs);
-        for (size_t i = 0; i < vs->n_tunnels; i++) {
-            snprintf(vs->tunnels[i].ike_state, sizeof vs->tunnels[i].ike_state, "DOWN");
-            snprintf(vs->tunnels[i].child_state, sizeof vs->tunnels[i].child_state, "DOWN");
-            vs->tunnels[i].spi_in = vs->tunnels[i].spi_out = 0;
-        }
-        /* Its SAs died with it: the next one's HELLO would flush them, but not a second later. */
-        kipsec_server_flush(vs->kipsec);
-    }
-    if (!vs->pid && now >= vs->next_start_ms) {
-        start_daemon(vs);
-    }
-    if (vs->pid && !vs->loaded && now >= vs->next_vici_ms) {
-        load_tunnels(vs);
-    }
+    /* Its SAs died with it: the next one's HELLO would flush them, but not a second later. */
+    kipsec_server_flush(vs->kipsec);
 }
 
 void
@@ -498,6 +571,9 @@ vpn_stop(struct vpn_service *vs)
         return;
     }
     drop_vici(vs);
+    vs->vici_retry = sd_event_source_disable_unref(vs->vici_retry);
+    vs->restart = sd_event_source_disable_unref(vs->restart);
+    compartment_unwatch(&vs->exit);
     /* The SAs go first, and with them the socket: a charon that deletes its CHILD_SAs on the way
      * out then meets a closed door at once instead of waiting for answers no one gives. */
     kipsec_server_destroy(vs->kipsec);
@@ -515,5 +591,6 @@ vpn_stop(struct vpn_service *vs)
     compartment_destroy(VPN_COMPARTMENT);
     free(vs->tunnels);
     free(vs->tenants);
+    sd_event_unref(vs->event);
     memset(vs, 0, sizeof *vs);
 }

@@ -4,10 +4,13 @@
  * data plane, and the VICI connection that loads every tenant's tunnels and follows their events.
  *
  * The module promises:
- * - vpn_start() builds all of it or nothing (an error leaves no compartment, socket or process).
+ * - vpn_start() builds all of it or nothing (an error leaves no compartment, socket or process),
+ *   starts the IKE daemon, and from then on runs from the daemon's sd-event loop: the kipsec
+ *   socket, the VICI event pipe and the IKE daemon's pidfd are I/O sources of it, and the
+ *   restart back-off and the VICI connection retries are timers.
  * - The IKE daemon is restarted with back-off when it exits; its SAs die with it (HELLO flushes
  *   them) and the tunnels are loaded again once its VICI socket answers.
- * - vpn_poll() never blocks for long: VICI requests are the only synchronous calls, and only
+ * - Nothing blocks the loop for long: VICI requests are the only synchronous calls, and only
  *   after the daemon (re)starts or when the operator asks.
  * - Tenant traffic for a tunnel whose SA is gone is dropped by the data plane (DP_NH_IPSEC with no
  *   SA), never routed in clear. Control thread only. */
@@ -17,8 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "dataplane/dp.h"
+#include "routing/compartment.h"
 #include "vpn/vpn_config.h"
 #include "vpn/kipsec_server.h"
 
@@ -60,8 +65,11 @@ struct vpn_service {
     pid_t pid;                        /* The daemon's pid, 0 when not running. */
     unsigned restarts;                /* Restarts after an exit. */
     unsigned backoff_ms;              /* Wait before the next restart. */
-    uint64_t next_start_ms;           /* When it may start again. */
-    uint64_t next_vici_ms;            /* When to try its VICI socket again. */
+    sd_event *event;                  /* The loop it runs from (a reference), NULL if disabled. */
+    struct compartment_watch exit;    /* Tells the loop when the daemon exits. */
+    sd_event_source *restart;         /* Timer: the next start of the daemon (owned), or NULL. */
+    sd_event_source *vici_retry;      /* Timer: the next try of its VICI socket (owned), or NULL. */
+    sd_event_source *vici_events;     /* I/O source of the VICI event pipe (owned), or NULL. */
     bool loaded;                      /* The tunnels are loaded into the running daemon. */
     struct vpn_tunnel_state *tunnels; /* Owned: one per configured tunnel. */
     size_t n_tunnels;                 /* Entries. */
@@ -78,12 +86,10 @@ int vpn_add_ports(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tena
 int vpn_dp_setup(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err);
 
 /* Starts the service of the 'n_tenants' 'tenants' on 'dp' into '*vs' (a node without vpn sections
- * gets nothing). Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+ * gets nothing), served from 'event' (which must outlive it; '*vs' must stay put). Returns 0 or a
+ * positive errno with a message in 'err' (256 bytes). */
 int vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants,
-              size_t n_tenants, char *err);
-
-/* Serves the kipsec socket, supervises the daemon, loads tunnels, logs VICI events. */
-void vpn_poll(struct vpn_service *vs);
+              size_t n_tenants, sd_event *event, char *err);
 
 /* The tunnel 'name' of tenant 'tenant' (names), or NULL. */
 struct vpn_tunnel_state *vpn_find_tunnel(struct vpn_service *vs, const char *tenant,
@@ -98,7 +104,8 @@ int vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char
  * needs a restart). */
 void vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n_tenants);
 
-/* Stops the daemon, removes its SAs, the compartment and the sockets. Accepts a zeroed struct. */
+/* Removes the event sources, stops the daemon, removes its SAs, the compartment and the sockets.
+ * Accepts a zeroed struct. */
 void vpn_stop(struct vpn_service *vs);
 
 #endif
