@@ -1,14 +1,42 @@
 /* hnvgwd: the HNV gateway daemon. Reads one config file, brings up the DPDK data plane, installs
  * the HNV policy, and serves the control socket until told to stop. SIGHUP (or "hnvgwctl reload")
- * re-reads the file and applies only the difference; a file with an error changes nothing. */
+ * re-reads the file and applies only the difference; a file with an error changes nothing.
+ *
+ * The control thread (this one; the workers are DPDK lcores) runs ONE event loop, an sd-event
+ * created in main(). Nothing polls on a tick: the thread sleeps in epoll until a source fires.
+ * The sources, and who owns them:
+ * - the control socket: its listener and each connection, with their timeouts (gateway/ctl.c,
+ *   ctl_server_open());
+ * - dynamic routing: the FPM listeners and connections, the settle and hold timers, each FRR
+ *   daemon's pidfd and restart timer (tenant_routing_start(): routing/fpm_server.c, routing/frr.c);
+ * - the VPN: the kipsec socket and connection, the VICI event pipe, the IKE daemon's pidfd, its
+ *   restart and VICI retry timers (vpn_start(): vpn/);
+ * - the data plane (here, as dataplane/ knows nothing of sd-event): dp_control_fd(), which a worker
+ *   writes when it punts into a drained ring, and a DP_CONTROL_PERIOD_MS timer for ARP retries,
+ *   neighbor aging and RCU reclamation;
+ * - the NAT mapping log (here): a NAT_LOG_PERIOD_MS timer drains the workers' log ring;
+ * - signals (here): SIGHUP reloads, SIGTERM and SIGINT stop; they are blocked from before
+ *   dp_create() on, so that every thread inherits the mask and only the loop's signalfd sees them;
+ * - the systemd watchdog: sd_event_set_watchdog() pings from the loop itself.
+ *
+ * Adding a source (an OVSDB client, HA sync, VRRP sockets): give the module's start function the
+ * sd_event; let it add its descriptors with sd_event_add_io() and its timers with
+ * sd_event_add_time_relative(), keep the sd_event_source pointers, and release them with
+ * sd_event_source_disable_unref() in its stop function (modules below gateway/ may use sd-event
+ * directly; dataplane/ exposes a descriptor instead). Then call its start in main() after
+ * vpn_start() and its stop before vpn_stop(). A handler must never block: it does a bounded piece
+ * of work, and a level-triggered source fires again while more waits. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/epoll.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -25,18 +53,16 @@
 #include "vpn/vpn_service.h"
 #include "vpn/vpn_cli.h"
 
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reload_requested;
+/* How often the NAT mapping log is drained: its ring (16,384 records) then holds 800,000 records a
+ * second, more than the journal takes. */
+#define NAT_LOG_PERIOD_MS 20
 
-static void
-on_signal(int sig)
-{
-    if (sig == SIGHUP) {
-        reload_requested = 1;
-    } else {
-        stop_requested = 1;
-    }
-}
+/* The event sources main() owns (the modules own theirs). */
+struct loop_sources {
+    sd_event_source *dp_fd;     /* I/O: dp_control_fd(), punted packets. */
+    sd_event_source *dp_timer;  /* Timer: the data plane's periodic housekeeping. */
+    sd_event_source *nat_timer; /* Timer: the NAT mapping-log drain, NULL without NAT. */
+};
 
 static void
 usage(void)
@@ -70,6 +96,112 @@ nat_log_drain(struct gw_state *gw)
     if (lost) {
         log_warn("nat log: %llu records lost (log ring full)", (unsigned long long)lost);
     }
+}
+
+/* Sets the periodic timer 'src' (a one-shot source) to fire again in 'ms'. */
+static void
+timer_again(sd_event_source *src, unsigned ms)
+{
+    sd_event_source_set_time_relative(src, (uint64_t)ms * 1000);
+    sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+}
+
+/* I/O source of dp_control_fd(): workers punted packets. */
+static int
+on_dp_punt(sd_event_source *src, int fd, uint32_t revents, void *dp)
+{
+    (void)src;
+    (void)fd;
+    (void)revents;
+    dp_control_poll(dp);
+    return 0;
+}
+
+/* Timer: the data plane's ARP retries, neighbor aging and RCU reclamation. */
+static int
+on_dp_timer(sd_event_source *src, uint64_t usec, void *dp)
+{
+    (void)usec;
+    dp_control_poll(dp);
+    timer_again(src, DP_CONTROL_PERIOD_MS);
+    return 0;
+}
+
+/* Timer: the NAT mapping log. */
+static int
+on_nat_timer(sd_event_source *src, uint64_t usec, void *gw)
+{
+    (void)usec;
+    nat_log_drain(gw);
+    timer_again(src, NAT_LOG_PERIOD_MS);
+    return 0;
+}
+
+/* SIGHUP: re-reads the config file (gw_reload() logs the outcome). */
+static int
+on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, void *gw)
+{
+    char err[CONFIG_ERR_MAX];
+
+    (void)src;
+    (void)si;
+    gw_reload(gw, err);
+    return 0;
+}
+
+/* SIGTERM, SIGINT: leaves the loop. */
+static int
+on_stop_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *aux)
+{
+    (void)aux;
+    log_info("stopping on %s", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    return sd_event_exit(sd_event_source_get_event(src), 0);
+}
+
+/* Adds main()'s own sources to 'event': the signals, the data plane's descriptor and timer, the
+ * NAT log timer when 'nat', and the watchdog. Returns 0 or a negative errno. */
+static int
+loop_add_sources(sd_event *event, struct gw_state *gw, bool nat, struct loop_sources *ls)
+{
+    int ret;
+
+    memset(ls, 0, sizeof *ls);
+    /* Floating signal sources: they live as long as the loop. */
+    if ((ret = sd_event_add_signal(event, NULL, SIGHUP, on_sighup, gw)) < 0 ||
+        (ret = sd_event_add_signal(event, NULL, SIGTERM, on_stop_signal, NULL)) < 0 ||
+        (ret = sd_event_add_signal(event, NULL, SIGINT, on_stop_signal, NULL)) < 0) {
+        return ret;
+    }
+    ret = sd_event_add_io(event, &ls->dp_fd, dp_control_fd(gw->dp), EPOLLIN, on_dp_punt, gw->dp);
+    if (ret < 0) {
+        return ret;
+    }
+    /* Packets wait for their next hop in a punt: they go before the other sources. */
+    sd_event_source_set_priority(ls->dp_fd, SD_EVENT_PRIORITY_IMPORTANT);
+    ret = sd_event_add_time_relative(event, &ls->dp_timer, CLOCK_MONOTONIC,
+                                     DP_CONTROL_PERIOD_MS * 1000, 10 * 1000, on_dp_timer, gw->dp);
+    if (ret < 0) {
+        return ret;
+    }
+    if (nat) {
+        ret = sd_event_add_time_relative(event, &ls->nat_timer, CLOCK_MONOTONIC,
+                                         NAT_LOG_PERIOD_MS * 1000, 5 * 1000, on_nat_timer, gw);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    ret = sd_event_set_watchdog(event, true);
+    return ret < 0 ? ret : 0;
+}
+
+/* Removes the sources loop_add_sources() added but the signals (they go with the loop). */
+static void
+loop_remove_sources(struct loop_sources *ls)
+{
+    sd_event_source_disable_unref(ls->dp_fd);
+    sd_event_source_disable_unref(ls->dp_timer);
+    sd_event_source_disable_unref(ls->nat_timer);
+    memset(ls, 0, sizeof *ls);
 }
 
 /* Builds the EAL argument vector: argv[0], the configured arguments, and the lcores when the file
@@ -120,6 +252,7 @@ main(int argc, char **argv)
     struct rib *rib = NULL;
     struct store *store = NULL;
     sd_event *event = NULL;
+    struct loop_sources sources;
     int c, ret;
 
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -150,6 +283,16 @@ main(int argc, char **argv)
         config_destroy(cfg);
         return 0;
     }
+
+    /* Blocked in every thread, the EAL's included (they inherit the mask from here): only the
+     * loop's signalfd receives them. */
+    sigset_t loop_signals;
+    sigemptyset(&loop_signals);
+    sigaddset(&loop_signals, SIGHUP);
+    sigaddset(&loop_signals, SIGTERM);
+    sigaddset(&loop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &loop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
 
     vpn_tenants = gw_vpn_tenants(cfg);
     if (!vpn_tenants) {
@@ -206,16 +349,15 @@ main(int argc, char **argv)
     gw.store = store;
     gw.path = path;
     gw.started = time(NULL);
-    ret = -sd_event_new(&event);
-    if (ret == 0) {
-        ret = ctl_server_open(cfg->control_socket, event, &gw.ctl);
+    ret = sd_event_new(&event);
+    if (ret < 0) {
+        log_err("cannot create the event loop: %s", strerror(-ret));
+        goto fail_event;
     }
+    ret = ctl_server_open(cfg->control_socket, event, &gw.ctl);
     if (ret) {
         log_err("cannot open control socket %s: %s", cfg->control_socket, strerror(ret));
-        dp_destroy(dp);
-        config_destroy(cfg);
-        free(vpn_tenants);
-        return 1;
+        goto fail_ctl;
     }
     handlers_register(&gw);
     for (size_t i = 0; i < vpn_cli_n_commands; i++) {
@@ -223,53 +365,34 @@ main(int argc, char **argv)
                             vpn_cli_commands[i].fn, &gw.vpn);
     }
     ret = tenant_routing_start(&gw.routing, rib, cfg, event, err);
-    if (ret == 0) {
-        ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, event, err);
-        if (ret) {
-            tenant_routing_stop(&gw.routing);
-        }
-    }
-    free(vpn_tenants);
     if (ret) {
         log_err("%s", err);
-        ctl_server_destroy(gw.ctl);
-        dp_destroy(dp);
-        config_destroy(gw.cfg);
-        return 1;
+        goto fail_routing;
     }
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, event, err);
+    if (ret) {
+        log_err("%s", err);
+        goto fail_vpn;
+    }
+    ret = loop_add_sources(event, &gw, params.max_nat_sessions != 0, &sources);
+    if (ret < 0) {
+        log_err("cannot set the event loop up: %s", strerror(-ret));
+        goto fail_sources;
+    }
+    free(vpn_tenants);
 
     log_info("node %s up: %zu ports, %zu tenants, %zu lookup records, %u worker(s); control %s",
              cfg->node_name, cfg->n_ports, cfg->n_tenants, cfg->n_lookups, cfg->workers,
              cfg->control_socket);
     sd_notify(0, "READY=1\nSTATUS=forwarding");
-
-    uint64_t watchdog_usec = 0;
-    bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-    time_t last_ping = 0;
-
-    while (!stop_requested) {
-        sd_event_run(event, 2000);
-        dp_control_poll(dp);
-        nat_log_drain(&gw);
-        if (reload_requested) {
-            reload_requested = 0;
-            gw_reload(&gw, err);
-        }
-        if (watchdog && time(NULL) != last_ping) {
-            last_ping = time(NULL);
-            sd_notify(0, "WATCHDOG=1");
-        }
+    ret = sd_event_loop(event);
+    if (ret < 0) {
+        log_err("event loop: %s", strerror(-ret));
     }
-    log_info("stopping");
+
     nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
+    loop_remove_sources(&sources);
     vpn_stop(&gw.vpn);
     tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
@@ -278,5 +401,22 @@ main(int argc, char **argv)
     rib_destroy(rib);
     dp_destroy(dp);
     config_destroy(gw.cfg);
-    return 0;
+    return ret < 0 ? 1 : 0;
+
+fail_sources:
+    loop_remove_sources(&sources);
+    vpn_stop(&gw.vpn);
+fail_vpn:
+    tenant_routing_stop(&gw.routing);
+fail_routing:
+    ctl_server_destroy(gw.ctl);
+fail_ctl:
+    sd_event_unref(event);
+fail_event:
+    store_destroy(store);
+    rib_destroy(rib);
+    dp_destroy(dp);
+    config_destroy(gw.cfg);
+    free(vpn_tenants);
+    return 1;
 }

@@ -16,6 +16,8 @@
 
 #define FRR_BACKOFF_MIN_MS 1000
 #define FRR_BACKOFF_MAX_MS 30000
+#define FRR_TIMER_ACCURACY_US                                                                      \
+    (10 * 1000) /* How late a restart may come (sd-event's default: 250 ms). */
 
 void
 frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns)
@@ -178,7 +180,8 @@ schedule_restart(struct frr_daemon *d)
 {
     char msg[256];
     int ret = sd_event_add_time_relative(d->fi->event, &d->restart, CLOCK_MONOTONIC,
-                                         (uint64_t)d->backoff_ms * 1000, 0, on_restart, d);
+                                         (uint64_t)d->backoff_ms * 1000, FRR_TIMER_ACCURACY_US,
+                                         on_restart, d);
 
     if (ret < 0) {
         snprintf(msg, sizeof msg, "frr %s: %s will not be restarted: %s", d->fi->tenant_name,

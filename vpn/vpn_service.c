@@ -16,11 +16,12 @@
 #include "vpn/vici.h"
 #include "routing/compartment.h"
 
-#define VPN_BACKOFF_MIN_MS 1000
-#define VPN_BACKOFF_MAX_MS 30000
-#define VPN_VICI_RETRY_MS  200 /* Until the daemon's VICI socket answers. */
-#define VPN_KIPSEC_SOCKET  VPN_STATE_DIR "/kipsec.sock"
-#define VPN_VICI_SOCKET    VPN_STATE_DIR "/charon.vici"
+#define VPN_BACKOFF_MIN_MS    1000
+#define VPN_BACKOFF_MAX_MS    30000
+#define VPN_VICI_RETRY_MS     200         /* Until the daemon's VICI socket answers. */
+#define VPN_TIMER_ACCURACY_US (10 * 1000) /* How late a timer may fire (default: 250 ms). */
+#define VPN_KIPSEC_SOCKET     VPN_STATE_DIR "/kipsec.sock"
+#define VPN_VICI_SOCKET       VPN_STATE_DIR "/charon.vici"
 
 /* Sets '*src' to call 'cb' (with 'vs') once in 'ms', creating the timer on first use. A timer
  * that cannot be created is logged: what it would have done does not happen. */
@@ -36,8 +37,8 @@ timer_in(struct vpn_service *vs, sd_event_source **src, unsigned ms, sd_event_ti
             ret = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
         }
     } else {
-        ret = sd_event_add_time_relative(vs->event, src, CLOCK_MONOTONIC, (uint64_t)ms * 1000, 0,
-                                         cb, vs);
+        ret = sd_event_add_time_relative(vs->event, src, CLOCK_MONOTONIC, (uint64_t)ms * 1000,
+                                         VPN_TIMER_ACCURACY_US, cb, vs);
     }
     if (ret < 0) {
         log_err("vpn: cannot schedule %s: %s", what, strerror(-ret));
