@@ -135,6 +135,8 @@ show_vpn(json_t *args, json_t **result, char *err, void *aux)
                                    : 0));
         json_object_set_new(o, "child_rekeys", json_integer(t->child_rekeys));
         json_object_set_new(o, "ike_rekeys", json_integer(t->ike_rekeys));
+        json_object_set_new(o, "held_down", json_boolean(t->held_down));
+        json_object_set_new(o, "retries", json_integer(t->retries));
         json_array_append_new(arr, o);
     }
     *result = arr;
@@ -155,11 +157,11 @@ show_vpn_sas(json_t *args, json_t **result, char *err, void *aux)
 }
 
 /* The tunnel named by tenant= and tunnel=, or NULL with 'err' written. */
-static const struct vpn_tunnel_state *
+static struct vpn_tunnel_state *
 tunnel_arg(struct vpn_service *vs, json_t *args, char *err)
 {
     const char *tenant = arg(args, "tenant"), *name = arg(args, "tunnel");
-    const struct vpn_tunnel_state *t = tenant && name ? vpn_find_tunnel(vs, tenant, name) : NULL;
+    struct vpn_tunnel_state *t = tenant && name ? vpn_find_tunnel(vs, tenant, name) : NULL;
 
     if (!t) {
         snprintf(err, VPN_CLI_ERR_MAX, "tenant=%s tunnel=%s: no such tunnel", tenant ? tenant : "?",
@@ -172,7 +174,7 @@ static int
 vpn_up(json_t *args, json_t **result, char *err, void *aux)
 {
     struct vpn_service *vs = aux;
-    const struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
+    struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
     int ret = t ? vpn_initiate(vs, t, err) : ENOENT;
 
     if (!ret) {
@@ -186,7 +188,7 @@ static int
 vpn_down(json_t *args, json_t **result, char *err, void *aux)
 {
     struct vpn_service *vs = aux;
-    const struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
+    struct vpn_tunnel_state *t = tunnel_arg(vs, args, err);
     int ret = t ? vpn_terminate(vs, t, err) : ENOENT;
 
     if (!ret) {
@@ -203,7 +205,7 @@ const struct vpn_cli_command vpn_cli_commands[] = {
     {"show vpn sas", "the data plane's ESP SAs: SPI, tenant, tunnel, cipher, counters",
      show_vpn_sas},
     {"vpn initiate", "bring a tunnel up: tenant=NAME tunnel=NAME", vpn_up},
-    {"vpn terminate", "tear a tunnel down (it comes back if it initiates): tenant=NAME tunnel=NAME",
-     vpn_down},
+    {"vpn terminate",
+     "tear a tunnel down; it stays down until vpn initiate: tenant=NAME tunnel=NAME", vpn_down},
 };
 const size_t vpn_cli_n_commands = sizeof vpn_cli_commands / sizeof vpn_cli_commands[0];

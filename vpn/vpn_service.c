@@ -19,6 +19,8 @@
 #define VPN_BACKOFF_MIN_MS    1000
 #define VPN_BACKOFF_MAX_MS    30000
 #define VPN_VICI_RETRY_MS     200         /* Until the daemon's VICI socket answers. */
+#define VPN_KEEPUP_MS         5000        /* How often down tunnels that initiate are checked. */
+#define VPN_RETRY_MAX_MS      60000       /* The longest wait between two initiations. */
 #define VPN_TIMER_ACCURACY_US (10 * 1000) /* How late a timer may fire (default: 250 ms). */
 #define VPN_KIPSEC_SOCKET     VPN_STATE_DIR "/kipsec.sock"
 #define VPN_VICI_SOCKET       VPN_STATE_DIR "/charon.vici"
@@ -242,8 +244,9 @@ vpn_find_tunnel(struct vpn_service *vs, const char *tenant, const char *name)
 }
 
 int
-vpn_initiate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err)
+vpn_initiate(struct vpn_service *vs, struct vpn_tunnel_state *t, char *err)
 {
+    t->held_down = false;
     if (!vs->vici) {
         snprintf(err, 256, "the IKE daemon is not running");
         return ENOTCONN;
@@ -252,8 +255,9 @@ vpn_initiate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err
 }
 
 int
-vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err)
+vpn_terminate(struct vpn_service *vs, struct vpn_tunnel_state *t, char *err)
 {
+    t->held_down = true;
     if (!vs->vici) {
         snprintf(err, 256, "the IKE daemon is not running");
         return ENOTCONN;
@@ -288,6 +292,8 @@ tunnel_event(struct vpn_service *vs, const struct vici_event *ev)
             t->spi_in = ev->spi_in;
             t->spi_out = ev->spi_out;
             t->child_since = now;
+            t->retry_ms = 0;
+            t->next_try_ms = 0;
         } else if (ev->spi_in == t->spi_in) {
             t->spi_in = t->spi_out = 0;
         }
@@ -449,6 +455,52 @@ on_vici_events(sd_event_source *src, int fd, uint32_t revents, void *vs_)
     return 0;
 }
 
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Timer: a tunnel that initiates is kept up. charon gives up on a first contact that fails (a
+ * peer that answers NO_PROPOSAL_CHOSEN because its config is not loaded yet, or that does not
+ * answer at all) and its dpd/close actions only cover tunnels that were once up; so a tunnel
+ * whose CHILD_SA is down is initiated again, with a back-off from 5 s to 60 s, unless the
+ * operator took it down. Initiating a tunnel charon is still negotiating is harmless: it reuses
+ * the IKE_SA under way. */
+static int
+on_keepup(sd_event_source *src, uint64_t usec, void *vs_)
+{
+    struct vpn_service *vs = vs_;
+    uint64_t now = now_ms();
+
+    (void)src;
+    (void)usec;
+    for (size_t i = 0; vs->vici && vs->loaded && i < vs->n_tunnels; i++) {
+        struct vpn_tunnel_state *t = &vs->tunnels[i];
+        char err[256];
+
+        if (t->conf->start_action != CONFIG_VPN_START_INITIATE || t->held_down ||
+            strcmp(t->child_state, "DOWN") || now < t->next_try_ms) {
+            continue;
+        }
+        if (t->next_try_ms) { /* Not the first check since it went down: it failed. */
+            t->retries++;
+            log_info("vpn: tenant %s tunnel %s is still down; initiating it again", t->tenant->name,
+                     t->conf->name);
+            if (vici_client_initiate(vs->vici, t->tenant->name, t->conf->name, -1, err)) {
+                log_warn("vpn: tenant %s tunnel %s: %s", t->tenant->name, t->conf->name, err);
+            }
+        }
+        t->retry_ms = t->retry_ms ? t->retry_ms * 2 : VPN_KEEPUP_MS;
+        t->retry_ms = t->retry_ms > VPN_RETRY_MAX_MS ? VPN_RETRY_MAX_MS : t->retry_ms;
+        t->next_try_ms = now + t->retry_ms;
+    }
+    timer_in(vs, &vs->keepup, VPN_KEEPUP_MS, on_keepup, "the tunnels' keep-up check");
+    return 0;
+}
+
 /* Connects to the daemon's VICI socket and loads every tenant's tunnels into it. */
 static void
 load_tunnels(struct vpn_service *vs)
@@ -486,6 +538,11 @@ load_tunnels(struct vpn_service *vs)
     }
     vs->loaded = true;
     log_info("vpn: tunnels of %zu tenant(s) loaded into the IKE daemon", loaded);
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        vs->tunnels[i].next_try_ms = 0; /* A new daemon: its own first try comes first. */
+        vs->tunnels[i].retry_ms = 0;
+    }
+    timer_in(vs, &vs->keepup, VPN_KEEPUP_MS, on_keepup, "the tunnels' keep-up check");
 }
 
 /* Logs the IKE daemon's events (tunnels up and down, rekeys, authentication failures). */
@@ -574,6 +631,7 @@ vpn_stop(struct vpn_service *vs)
     drop_vici(vs);
     vs->vici_retry = sd_event_source_disable_unref(vs->vici_retry);
     vs->restart = sd_event_source_disable_unref(vs->restart);
+    vs->keepup = sd_event_source_disable_unref(vs->keepup);
     compartment_unwatch(&vs->exit);
     /* The SAs go first, and with them the socket: a charon that deletes its CHILD_SAs on the way
      * out then meets a closed door at once instead of waiting for answers no one gives. */

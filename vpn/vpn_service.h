@@ -48,6 +48,11 @@ struct vpn_tunnel_state {
     unsigned ike_ups;                     /* IKE_SAs established. */
     unsigned child_rekeys;                /* CHILD_SA rekeys. */
     unsigned ike_rekeys;                  /* IKE_SA rekeys. */
+    bool held_down;                       /* Terminated by the operator: not brought back up
+                                           * until "vpn initiate". */
+    uint64_t next_try_ms;                 /* Down and initiating: when to initiate again. */
+    unsigned retry_ms;                    /* The wait before the try after that. */
+    unsigned retries;                     /* Initiations the service made after a failure. */
 };
 
 /* The VPN service of a node. */
@@ -70,6 +75,8 @@ struct vpn_service {
     sd_event_source *restart;         /* Timer: the next start of the daemon (owned), or NULL. */
     sd_event_source *vici_retry;      /* Timer: the next try of its VICI socket (owned), or NULL. */
     sd_event_source *vici_events;     /* I/O source of the VICI event pipe (owned), or NULL. */
+    sd_event_source *keepup;          /* Timer: brings initiating tunnels that are down back up
+                                       * (owned), or NULL. */
     bool loaded;                      /* The tunnels are loaded into the running daemon. */
     struct vpn_tunnel_state *tunnels; /* Owned: one per configured tunnel. */
     size_t n_tunnels;                 /* Entries. */
@@ -96,9 +103,10 @@ struct vpn_tunnel_state *vpn_find_tunnel(struct vpn_service *vs, const char *ten
                                          const char *name);
 
 /* Asks the IKE daemon to bring a tunnel up or down, without waiting for the outcome (the events
- * tell it). Returns 0 or a positive errno with a message in 'err' (256 bytes). */
-int vpn_initiate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err);
-int vpn_terminate(struct vpn_service *vs, const struct vpn_tunnel_state *t, char *err);
+ * tell it). A tunnel the operator terminates stays down (the service does not initiate it again)
+ * until vpn_initiate(). Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int vpn_initiate(struct vpn_service *vs, struct vpn_tunnel_state *t, char *err);
+int vpn_terminate(struct vpn_service *vs, struct vpn_tunnel_state *t, char *err);
 
 /* After a reload: the new running configuration (the vpn sections are unchanged: a change there
  * needs a restart). */
