@@ -290,6 +290,43 @@ test_ecmp(void **state)
     assert_int_equal(fib("192.168.60.1").type, DP_NH_NONE);
 }
 
+/* ECMP survives a reload: a learned ECMP route under a config route takes the FIB whole when a
+ * reload removes the config route, and a reload that changes nothing leaves it as it is. */
+static void
+test_ecmp_survives_reload(void **state)
+{
+    struct fpm_route r = op(true, "172.16.5.0", 24, "10.99.0.2");
+    const char *cut = strstr(CONF, "customer_route");
+    char *text = strndup(CONF, (size_t)(cut - CONF));
+    struct hnvgw_config *without;
+    char err[DP_ERR_MAX];
+
+    (void)state;
+    r.n_nexthops = 2;
+    r.nh[1].gateway = hnvgw_ip4(ip4("10.99.0.3"));
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA); /* The customer route wins. */
+    without = load(text);
+    free(text);
+    assert_int_equal(store_apply_config(store, without, err), 0);
+    learned_resolve_again(learned);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_ECMP);
+    assert_int_equal(fib("172.16.5.1").n_members, 2);
+    /* The same file again: nothing moves. */
+    assert_int_equal(store_apply_config(store, without, err), 0);
+    learned_resolve_again(learned);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_ECMP);
+    assert_int_equal(fib("172.16.5.1").n_members, 2);
+    /* The customer route back: it wins again; its removal gives the ECMP route back. */
+    assert_int_equal(store_apply_config(store, cfg, err), 0);
+    learned_resolve_again(learned);
+    config_destroy(without);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
+    r.add = false;
+    assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
+    assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
+}
+
 /* With a route-based tunnel whose routes hold the on-premises BGP peer (172.16.255.1/32),
  * routes learned from that peer go into the tunnel; the tunnel's own route is there from the
  * configuration, before any BGP. */
@@ -524,10 +561,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_next_hop_kinds),    cmocka_unit_test(test_kinds_and_refusals),
-        cmocka_unit_test(test_config_precedence), cmocka_unit_test(test_replay_sweep),
-        cmocka_unit_test(test_fpm_listener),      cmocka_unit_test(test_ecmp),
-        cmocka_unit_test(test_tunnel_next_hop),
+        cmocka_unit_test(test_next_hop_kinds),       cmocka_unit_test(test_kinds_and_refusals),
+        cmocka_unit_test(test_config_precedence),    cmocka_unit_test(test_replay_sweep),
+        cmocka_unit_test(test_fpm_listener),         cmocka_unit_test(test_ecmp),
+        cmocka_unit_test(test_ecmp_survives_reload), cmocka_unit_test(test_tunnel_next_hop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
