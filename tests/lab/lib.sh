@@ -6,21 +6,27 @@
 # created directly inside their namespaces).
 #
 # Assertions: `ok DESC CMD...` (CMD must succeed) and `nok DESC CMD...` (CMD must fail) print
-# "ok N - DESC" / "not ok N - DESC"; `lab_ok`/`lab_nok` are the same. `lab_done` prints the totals,
-# its last line being exactly "N passed, N failed", and exits non-zero when anything failed.
+# "ok N - DESC" / "not ok N - DESC"; `lab_ok`/`lab_nok` are the same. `nok_counted` backs a negative
+# check with a counter delta. A test declares how many assertions it makes (`lab_plan N`, printed
+# as the TAP plan "1..N"), so one that stops early or skips a loop cannot pass. `lab_done` prints
+# the totals, its last line being exactly "N passed, N failed", and exits non-zero when anything
+# failed or the plan was not met.
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_PY=/usr/bin/python3
 LAB_PASS=0
 LAB_FAIL=0
 LAB_N=0
+LAB_PLAN=
 LAB_NETNS=()
 LAB_PIDS=()
 LAB_CLEANED=0
 LAB_WAIT_TRIES=${LAB_WAIT_TRIES:-100}
 LAB_WAIT_INTERVAL=${LAB_WAIT_INTERVAL:-0.1}
 
-# lab_init NAME: unique prefix, temp dir, and the cleanup trap (EXIT, INT, TERM).
+# lab_init NAME: unique prefix, temp dir, and the cleanup trap: on EXIT, and so on every signal that
+# would end the test (INT, TERM from run-all.sh's timeout, HUP, and PIPE when whatever read its
+# output went away), since a shell killed by a signal it does not trap skips its EXIT trap.
 lab_init() {
   LAB_NAME=$1
   # "hl" + up to 4 letters of the name + the PID: at most 13 chars, unique per running test (the
@@ -28,13 +34,18 @@ lab_init() {
   local letters=${1//[^a-zA-Z]/}
   LAB_PREFIX="hl${letters:0:4}$$"
   LAB_DIR=$(mktemp -d "/tmp/hnvgw-lab-$1.XXXXXX") || { echo "# lab_init: mktemp failed" >&2; exit 1; }
+  # run-all.sh reads them to remove what a killed test could not.
+  echo "# lab prefix: $LAB_PREFIX"
+  echo "# lab dir: $LAB_DIR"
   LAB_CLEANED=0
   LAB_NETNS=()
   LAB_PIDS=()
   : >"$LAB_DIR/.netns"
   : >"$LAB_DIR/.pids"
   trap lab_cleanup EXIT
+  trap 'exit 129' HUP
   trap 'exit 130' INT
+  trap 'exit 141' PIPE
   trap 'exit 143' TERM
 }
 
@@ -45,6 +56,9 @@ lab_cleanup() {
   [ "${LAB_CLEANED:-1}" = 1 ] && return $rc
   set +e
   LAB_CLEANED=1
+  # Once begun, cleanup runs to its end (a second signal would leave namespaces behind), also when
+  # its output has nowhere to go. It is bounded: a few seconds for the processes to go.
+  trap '' HUP INT PIPE TERM
   # Records are also kept in files: lab_netns is usually called as NS=$(lab_netns x), a subshell
   # whose array updates are lost.
   [ -f "$LAB_DIR/.pids" ] && mapfile -t -O ${#LAB_PIDS[@]} LAB_PIDS <"$LAB_DIR/.pids"
@@ -147,9 +161,33 @@ nok() {
 lab_ok() { ok "$@"; }
 lab_nok() { nok "$@"; }
 
+# lab_plan N: the test makes N assertions. Printed as the TAP plan "1..N", which run-all.sh
+# compares with the passes; lab_done fails a test that made any other number.
+lab_plan() {
+  LAB_PLAN=$1
+  echo "1..$1"
+}
+
+# lab_list VAR CMD...: reads the lines CMD prints into the array VAR. For `ok`: it fails when CMD
+# fails or prints nothing, so a loop over a broken or empty case list fails instead of passing
+# having tested nothing.
+lab_list() {
+  local _out
+  declare -ga "$1=()"
+  _out=$("${@:2}") || { echo "${*:2}: failed"; return 1; }
+  [ -n "$_out" ] || { echo "${*:2}: printed no case"; return 1; }
+  mapfile -t "$1" <<<"$_out"
+}
+
 # lab_done: the totals, and the exit status. The "# NAME: ..." line is what run-all.sh parses; the
-# last line is exactly "N passed, N failed".
+# last line is exactly "N passed, N failed". A test without a plan, or that made another number of
+# assertions than planned, gets one more failure.
 lab_done() {
+  if [ -z "$LAB_PLAN" ]; then
+    echo "not ok - $LAB_NAME declared no plan (lab_plan N)"; LAB_FAIL=$((LAB_FAIL + 1))
+  elif [ "$LAB_N" -ne "$LAB_PLAN" ]; then
+    echo "not ok - $LAB_NAME planned $LAB_PLAN assertions and made $LAB_N"; LAB_FAIL=$((LAB_FAIL + 1))
+  fi
   echo "# $LAB_NAME: $LAB_PASS passed, $LAB_FAIL failed"
   echo "$LAB_PASS passed, $LAB_FAIL failed"
   [ "$LAB_FAIL" -eq 0 ] && [ "$LAB_N" -gt 0 ] && exit 0
@@ -285,17 +323,74 @@ lab_tap_move() {
   ip -n "$to" link set "$tap" up
 }
 
-# stat_of NAME COUNTER: the value of a counter or drop reason ("stage.name") of daemon NAME.
+# stat_of NAME COUNTER: the value of a counter or drop reason ("stage.name") of daemon NAME. A name
+# the daemon does not have is an error (nothing printed, non-zero): a misspelt counter must not
+# read as a steady 0.
 stat_of() {
-  ctl "$1" --json show stats | $LAB_PY -c '
+  ctl "$1" --json show stats all=yes | $LAB_PY -c '
 import json, sys
 d = json.load(sys.stdin); k = sys.argv[1]
 v = [c["value"] for c in d["counters"] if c["counter"] == k] + [x["count"] for x in d["drops"] if x["drop"] == k]
-print(v[0] if v else 0)' "$2"
+if not v:
+    sys.exit("stat_of: no counter or drop reason %s" % k)
+print(v[0])' "$2"
 }
 
 # stat_ge NAME COUNTER N: true when the counter of daemon NAME is at least N.
-stat_ge() { [ "$(stat_of "$1" "$2")" -ge "$3" ]; }
+stat_ge() { local v; v=$(stat_of "$1" "$2") && [ "$v" -ge "$3" ]; }
+
+# stat_rose NAME COUNTER BEFORE N: COUNTER of daemon NAME rose from BEFORE by exactly N, or by at
+# least N when N is written ">=N". It waits for the workers to count (up to LAB_WAIT_TRIES polls),
+# then, for an exact N, a moment longer: a count that goes on rising is a failure too.
+stat_rose() {
+  local name=$1 counter=$2 before=$3 want=$4 min now
+  min=${want#>=}
+  [[ $before =~ ^[0-9]+$ && $min =~ ^[0-9]+$ ]] || { echo "stat_rose: bad arguments: $*"; return 1; }
+  if ! lab_wait_for stat_ge "$name" "$counter" $((before + min)); then
+    now=$(stat_of "$name" "$counter")
+    echo "$name $counter: $before -> $now, want +$want"
+    return 1
+  fi
+  [ "$want" != "$min" ] && { echo "$name $counter: $before -> $(stat_of "$name" "$counter"), want +$min or more"; return 0; }
+  sleep 0.5
+  now=$(stat_of "$name" "$counter") || return 1
+  echo "$name $counter: $before -> $now, want +$want"
+  [ "$now" -eq $((before + min)) ]
+}
+
+# nok_counted DESC NAME COUNTER N CMD...: two assertions. CMD fails (nok DESC), and the counter
+# COUNTER of daemon NAME rose by N while it ran (see stat_rose; ">=N" for at least N): the packets
+# were dropped where and why the test says, not lost on the way.
+nok_counted() {
+  local desc=$1 name=$2 counter=$3 want=$4 before by="+$4"
+  shift 4
+  [ "$want" != "${want#>=}" ] && by="+${want#>=} or more"
+  before=$(stat_of "$name" "$counter") || before=x
+  nok "$desc" "$@"
+  ok "$desc: $name counted $counter $by" stat_rose "$name" "$counter" "$before" "$want"
+}
+
+# lab_capture_start NS IFACE FILE [FILTER...]: tcpdump in NS on IFACE writes FILE, one packet at a
+# time. For `ok`: returns once tcpdump says it is listening, since a capture not yet running proves
+# nothing by seeing nothing. Sets LAB_CAPTURE_PID for lab_capture_stop.
+lab_capture_start() {
+  local ns=$1 ifc=$2 file=$3
+  shift 3
+  ip netns exec "$ns" tcpdump -i "$ifc" -nn -U -w "$file" "$@" 2>"$file.err" &
+  LAB_CAPTURE_PID=$!
+  lab_track_pid $LAB_CAPTURE_PID
+  lab_wait_for grep -q "listening on" "$file.err" || { echo "tcpdump is not capturing:"; cat "$file.err"; return 1; }
+}
+
+# lab_capture_stop: stops the capture of lab_capture_start; its file is complete on return.
+lab_capture_stop() {
+  kill -TERM "$LAB_CAPTURE_PID" 2>/dev/null
+  wait "$LAB_CAPTURE_PID" 2>/dev/null
+  return 0
+}
+
+# pcap_count FILE [FILTER...]: the number of packets in FILE (that match FILTER).
+pcap_count() { tcpdump -nn -r "$1" "${@:2}" 2>/dev/null | wc -l; }
 
 # curl_is NS URL TEXT: fetches URL from inside NS and compares the body with TEXT.
 curl_is() {

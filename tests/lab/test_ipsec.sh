@@ -15,6 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/topology.sh"
 . "$(dirname "$0")/ipsec_site.sh"
 lab_init ipsec
+lab_plan 37
 
 PSK_A="contoso-site-a-0123456789"
 GW_A=198.18.0.100 # contoso's tunnel address
@@ -161,49 +162,54 @@ vpn_field() { # vpn_field TENANT FIELD: a field of the tenant's tunnel in "show 
 }
 child_installed() { [ "$(vpn_field "$1" child)" = INSTALLED ]; }
 child_down() { [ "$(vpn_field "$1" child)" = DOWN ]; }
-counted_both_ways() { [ "$(vpn_field "$1" packets_in)" -gt 0 ] && [ "$(vpn_field "$1" packets_out)" -gt 0 ]; }
+# counted_both_ways TENANT IN OUT N: the tenant's SA counted at least N more packets each way than
+# IN and OUT.
+counted_both_ways() {
+  local i o
+  i=$(vpn_field "$1" packets_in) && o=$(vpn_field "$1" packets_out) || return 1
+  echo "packets in: $2 -> $i, out: $3 -> $o, want +$4 each"
+  [ "$i" -ge $(($2 + $4)) ] && [ "$o" -ge $(($3 + $4)) ]
+}
 rekeyed() { [ "$(vpn_field contoso spi_in)" != "$1" ] && [ "$(vpn_field contoso child_rekeys)" -ge 2 ]; }
-pcap_count() { tcpdump -nn -r "$1" "${@:2}" 2>/dev/null | wc -l; }
-ok "hnvgwctl shows both tunnels established and installed" \
-  sh -c "[ \"\$($HNVGWCTL -s $LAB_DIR/gw.sock show vpn | grep -c 'ESTABLISHED.*INSTALLED')\" = 2 ]"
-lab_wait_for child_installed contoso
-lab_wait_for child_installed fabrikam
+# The site installs its CHILD_SA before the gateway's daemon has reported its own: wait for both.
+both_shown() { [ "$(ctl gw show vpn | grep -c 'ESTABLISHED.*INSTALLED')" = 2 ]; }
+ok "hnvgwctl shows both tunnels established and installed" lab_wait_for both_shown
 
 # Traffic: each tenant reaches its own site's host, though both hosts are 172.16.1.10.
+sa_in=$(vpn_field contoso packets_in); sa_out=$(vpn_field contoso packets_out)
 ok "contoso VM pings the host behind site A" vm vma1 ping -c 3 -i 0.2 -W 2 $HOST
 ok "fabrikam VM pings the host behind site B" vm vmb1 ping -c 3 -i 0.2 -W 2 $HOST
 ok "contoso's HTTP request reaches site A (not B)" sh -c "ip netns exec ${NS_VM[vma1]} curl -s -m 5 http://$HOST:8080/ | grep -qx 'hello from siteA'"
 ok "fabrikam's HTTP request reaches site B (not A)" sh -c "ip netns exec ${NS_VM[vmb1]} curl -s -m 5 http://$HOST:8080/ | grep -qx 'hello from siteB'"
 ok "site A's host reaches contoso's VM through the tunnel" ip netns exec "${SITE_HOST_NS[A]}" ping -c 2 -i 0.2 -W 2 10.1.1.10
-ok "the data plane counted packets both ways on contoso's SA" counted_both_ways contoso
+# 3 echo requests and 2 replies out, 3 replies and 2 requests in (and the TCP exchange besides).
+ok "the data plane counted packets both ways on contoso's SA" \
+  lab_wait_for counted_both_ways contoso "$sa_in" "$sa_out" 5
 
 # On the internet side, tenant traffic is only ESP in UDP 4500: never the clear packets.
-ip netns exec "$NS_EXT" tcpdump -i s-A -nn -U -w "$LAB_DIR/wire.pcap" 2>/dev/null &
-TCPDUMP=$!
-lab_track_pid $TCPDUMP
-sleep 1
+# The ESP packets are the capture's positive control: it ran while the clear ones would have passed.
+ok "a capture runs on site A's link" lab_capture_start "$NS_EXT" s-A "$LAB_DIR/wire.pcap"
 vm vma1 ping -c 5 -i 0.1 -W 2 $HOST >"$LAB_DIR/wire-ping.txt" 2>&1
-sleep 1
-kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
-ok "site A's link carries ESP in UDP 4500 between the tunnel addresses (5 pings: 10 packets)" \
-  test "$(pcap_count "$LAB_DIR/wire.pcap" "udp port 4500 and host $GW_A and host 198.18.2.2 and udp[8:4] != 0")" -ge 10
+esp_seen() { [ "$(pcap_count "$LAB_DIR/wire.pcap" "udp port 4500 and host $GW_A and host 198.18.2.2 and udp[8:4] != 0")" -ge 10 ]; }
+lab_wait_for esp_seen
+lab_capture_stop
+ok "site A's link carries ESP in UDP 4500 between the tunnel addresses (5 pings: 10 packets)" esp_seen
 ok "and no clear tenant packet" test "$(pcap_count "$LAB_DIR/wire.pcap" 'icmp or net 10.1.0.0/16 or net 172.16.0.0/16')" = 0
 ok "tshark decodes them as ESP with contoso's outbound SPI" \
   sh -c "tshark -r $LAB_DIR/wire.pcap -Y 'esp.spi == 0x$(vpn_field contoso spi_out)' 2>/dev/null | grep -q ESP"
 
 # A captured ESP packet sent again is dropped as a replay.
-ip netns exec "$NS_EXT" tcpdump -i s-A -nn -c 1 -w "$LAB_DIR/replay.pcap" \
-  "udp dst port 4500 and src host 198.18.2.2 and udp[8:4] != 0" 2>/dev/null &
-TCPDUMP=$!
-lab_track_pid $TCPDUMP
-sleep 0.5
+ok "a capture of site A's ESP runs" lab_capture_start "$NS_EXT" s-A "$LAB_DIR/replay.pcap" -c 1 \
+  "udp dst port 4500 and src host 198.18.2.2 and udp[8:4] != 0"
 ip netns exec "${SITE_HOST_NS[A]}" ping -c 2 -i 0.2 -W 1 10.1.1.10 >/dev/null
-wait $TCPDUMP 2>/dev/null
+replay_captured() { [ "$(pcap_count "$LAB_DIR/replay.pcap")" -ge 1 ]; }
+lab_wait_for replay_captured
+lab_capture_stop
 replays=$(stat_of gw esp.replay)
 ip netns exec "${SITE_NS[A]}" $LAB_PY -c "
 from scapy.all import rdpcap, sendp
 sendp(rdpcap('$LAB_DIR/replay.pcap')[0], iface='wan', verbose=False)"
-ok "a replayed ESP packet is dropped and counted (esp.replay)" lab_wait_for stat_ge gw esp.replay $((replays + 1))
+ok "a replayed ESP packet is dropped and counted (esp.replay +1)" stat_rose gw esp.replay "$replays" 1
 
 # Rekey under continuous traffic, from site A and then from the gateway: count what is lost.
 spi_before=$(vpn_field contoso spi_in)
@@ -236,16 +242,18 @@ ok "fabrikam's tunnel carries traffic after the volume rekey" vm vmb1 ping -c 2 
 ok "hnvgwctl vpn terminate takes contoso's tunnel down" ctl gw vpn terminate tenant=contoso tunnel=siteA
 ok "its CHILD_SA is gone, and its SAs from the data plane" lab_wait_for contoso_sas_are 0
 ok "show vpn says so" child_down contoso
-no_sa=$(stat_of gw esp.no_sa)
-ip netns exec "$NS_EXT" tcpdump -i any -nn -U -w "$LAB_DIR/down.pcap" 'net 172.16.0.0/16 or net 10.1.0.0/16' 2>/dev/null &
-TCPDUMP=$!
-lab_track_pid $TCPDUMP
-sleep 1
-nok "contoso cannot reach site A's host while the tunnel is down" vm vma1 ping -c 3 -i 0.2 -W 1 $HOST
-sleep 0.5
-kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
-ok "its packets are counted as esp.no_sa" stat_ge gw esp.no_sa $((no_sa + 3))
-ok "none of them left in clear" test "$(pcap_count "$LAB_DIR/down.pcap")" = 0
+# Everything ext forwards or receives for the tenant and site networks is captured; ext's own ping
+# of a contoso VM (through the forwarding gateway) afterwards proves the capture was running.
+ok "a capture of tenant and site addresses runs on ext" \
+  lab_capture_start "$NS_EXT" any "$LAB_DIR/down.pcap" 'net 172.16.0.0/16 or net 10.1.0.0/16'
+nok_counted "contoso cannot reach site A's host while the tunnel is down" gw esp.no_sa 3 \
+  vm vma1 ping -c 3 -i 0.2 -W 1 $HOST
+ip netns exec "$NS_EXT" ping -c 1 -W 1 10.1.1.10 >/dev/null 2>&1
+control_seen() { [ "$(pcap_count "$LAB_DIR/down.pcap" 'icmp and src host 10.99.0.2 and dst host 10.1.1.10')" -ge 1 ]; }
+lab_wait_for control_seen
+lab_capture_stop
+ok "the capture saw ext's own ping of 10.1.1.10 (it was running)" control_seen
+ok "none of contoso's packets left in clear" test "$(pcap_count "$LAB_DIR/down.pcap" 'not host 10.99.0.2')" = 0
 ok "fabrikam's tunnel is unaffected" vm vmb1 ping -c 2 -i 0.2 -W 2 $HOST
 
 # A wrong PSK: IKE fails with a clear log line and installs no SA.

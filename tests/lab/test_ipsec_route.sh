@@ -10,6 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/topology.sh"
 . "$(dirname "$0")/ipsec_site.sh"
 lab_init ipsecroute
+lab_plan 11
 
 PSK="contoso-route-based-0123456789"
 PEER=172.16.255.1
@@ -133,7 +134,9 @@ ok "a contoso VM reaches the host behind the site along it" lab_wait_for vm vma1
 ok "and fetches a page from it over TCP" sh -c "ip netns exec ${NS_VM[vma1]} curl -s -m 5 http://$HOST:8080/ | grep -qx 'hello from onprem'"
 birdc_ disable onprem >/dev/null
 ok "withdrawn by bird, the prefix leaves contoso's FIB" lab_wait_for route_absent 192.168.91.0/24
-nok "and the host is out of reach" vm vma1 ping -c 1 -W 1 $HOST
+# The echo request takes contoso's default route, NAT to the internet, whose router has no route
+# to the site: it is translated once, and never enters the tunnel.
+nok_counted "and the host is out of reach" gw nat.in2out 1 vm vma1 ping -c 1 -W 1 $HOST
 birdc_ enable onprem >/dev/null
 ok "announced again, traffic follows it again" lab_wait_for vm vma1 ping -c 1 -W 1 $HOST
 

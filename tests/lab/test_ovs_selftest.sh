@@ -9,6 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_init ovsself
+lab_plan 11
 
 VSID=5001
 NS_PA=$(lab_netns pa)
@@ -35,7 +36,7 @@ cap="$LAB_DIR/pa.pcap"
 ip netns exec "$NS_PA" tshark -q -i br0 -f "ip proto 47" -w "$cap" >"$LAB_DIR/tshark.out" 2>&1 &
 tpid=$!
 lab_track_pid $tpid
-lab_wait_for grep -q "Capturing on" "$LAB_DIR/tshark.out" || echo "# tshark did not report capturing"
+ok "tshark is capturing on the PA switch" lab_wait_for grep -q "Capturing on" "$LAB_DIR/tshark.out"
 
 # The first exchange also resolves the PA ARP (tnl/arp) and the CA ARP across the tunnel.
 lab_wait_for ip netns exec "$NS_VM1" ping -c 1 -W 1 10.1.1.12 || true
