@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # hnvgw: build, test, demo and bench. Every target that runs something sets the machine up itself.
 # Targets: deps, all (default), check, demo, bench, format, clean.
 
@@ -149,9 +150,11 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(C_FILES)
 
-# The layering of the folders (README, "Architecture"), read from the includes.
+# The layering of the folders (README, "Architecture"), read from the includes, and every
+# source file's licence line.
 layering:
 	@bash scripts/check-layering.sh
+	@bash scripts/check-spdx.sh
 
 clean:
 	rm -rf $(BUILD)

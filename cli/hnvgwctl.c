@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgwctl: the command-line client of hnvgwd's control socket. Leading words form the command,
  * key=value pairs its arguments (see ctl.h for the protocol). The reply prints for people, as
  * tables and "key: value" lines, or as JSON with --json.

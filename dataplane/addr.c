@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Address parsing and formatting: thin wrappers over inet_pton/inet_ntop. */
 #include "addr.h"
 

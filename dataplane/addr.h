@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Address types shared by the config, the control plane and the data plane tables.
  *
  * IPv4 is what forwards today; every key already carries a family and 16 bytes so that IPv6 CAs can

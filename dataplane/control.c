@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control thread's share of the data plane: ARP on the provider and external ports (learning,
  * answering for our own addresses, resolving next hops while holding the packets that wait for
  * them), neighbor aging and RCU reclamation. It transmits through worker 0's tx queues.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Names and help texts of the counters, generated from the X-macro lists. */
 #include "counters.h"
 #include "dp.h" /* Constants quoted in help texts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-stage counters and named drop reasons, as X-macro lists (the VPP error.def idea): one line
  * adds a counter, its CLI name and its help text everywhere at once.
  *

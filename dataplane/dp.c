@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data-plane lifecycle (EAL, pools, tables, ports, workers) and the table-update API of dp.h. */
 #include "dp_internal.h"
 

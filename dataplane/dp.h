@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data plane's narrow API, for the control plane.
  *
  * The module promises:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data-plane internals shared by the stage files. Not for the control plane (use dp.h). */
 #ifndef HNVGW_DP_INTERNAL_H
 #define HNVGW_DP_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP tables, crypto devices and the control plane's side of esp.h. */
 #include "esp_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Site-to-site IPsec (ESP, tunnel mode) in the data plane: what the control plane may configure
  * and read.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP internals shared by esp.c (tables, crypto devices, control) and stage_esp.c (packets). */
 #ifndef HNVGW_ESP_INTERNAL_H
 #define HNVGW_ESP_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 tables: tenants and public addresses, port blocks, mappings and sessions per worker,
  * expiry on a timer wheel, the mapping log, and the control API of nat.h.
  *

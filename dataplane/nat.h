@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Multi-tenant NAT44 in the data plane: what the control plane may configure and read.
  *
  * The module promises:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 internals shared by nat.c (tables, ports, expiry, control) and stage_nat.c (packets).
  *
  * Ownership: a session, its mapping and the port block its public port came from belong to one

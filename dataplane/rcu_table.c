@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rcu_table: see rcu_table.h. */
 #include "rcu_table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An exact-match table whose readers never lock: rte_hash (lock-free readers) mapping a fixed-size
  * key to a fixed-size value stored in a slot array. Values are immutable once published; an update
  * writes a new slot and swaps the hash entry's data, and the old slot is reused only after every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ARP answered from policy. Neither the PA network's nor a tenant's ARP is ever flooded: own
  * addresses, subnet gateways and lookup records are all the answers there are. */
 #include "dp_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Burst path for the provider port: the common case, NVGRE in, routed in the tenant to a CA, NVGRE
  * out (or to the NAT), processed a burst at a time, so that the VSID, FIB and lookup-record tables
  * are searched in bulk (the hash and trie lookups then prefetch across packets instead of stalling

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NVGRE decapsulation with the validation of RFC 7637 and [MS-NVGREE]: the GRE header as
  * dp_nvgre_check() defines it (the one check the burst path shares), then the VSID configured here
  * and the inner frame an untagged Ethernet frame. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NVGRE encapsulation: outer IPv4 from our PA to the destination PA, GRE word 0x2000, protocol
  * 0x6558 and key = VSID << 8 | FlowID, where FlowID hashes the inner flow so that the PA network
  * can spread flows over paths (RFC 7637 section 3.1). */

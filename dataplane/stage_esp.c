@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP stage: site-to-site tunnels (esp.h). Inbound, ESP (or ESP in UDP 4500) to a local tunnel
  * address is authenticated, checked against replay and the SA's selectors, decrypted with
  * rte_ipsec on CPU crypto (intel-ipsec-mb), and routed in the SA's tenant; IKE goes to the IKE

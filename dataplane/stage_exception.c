@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exception stage: the TAP between a tenant's routing domain and its compartment, where FRR runs.
  *
  * Toward the compartment go only the packets its kernel terminates: BGP (TCP port 179 either

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* External-port input: the forwarding gateway. Plain IPv4 for a tenant's forwarded prefixes is
  * classified to that tenant (routing domain 0 of the FIB holds the prefix -> tenant map) and routed
  * inside it; packets to a NAT public address go to the NAT; ping to the port's own address is

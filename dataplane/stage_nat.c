@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 stage: inside to outside after a tenant's route chose the NAT (DP_NH_NAT), outside to
  * inside for packets to a public address (DP_NH_NAT_PUBLIC in routing domain 0), hairpinning
  * between the two, ICMP errors with their quoted packet translated (RFC 5508), fragments

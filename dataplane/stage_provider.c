@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Provider-port input: the PA network. Accepts NVGRE to our PAs (outer IPv4 checksum verified),
  * answers ping to them (the HNV "ping -p" check), and hands ARP to the control thread, which learns
  * and answers it. Everything else is dropped under a named reason. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Broadcast and multicast within a VSID: unicast replication to every remote PA hosting the VSID
  * and a copy to each other local VM port in it. This is what makes DHCP, DAD and NUD work inside a
  * virtual network without flooding the PA network. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Routing inside a tenant's routing domain (IPv4): longest-prefix match in the tenant's part of the
  * shared FIB, TTL handling with ICMP errors, path-MTU enforcement, then hand-off to a CA (local VM
  * or NVGRE encap) or to the external port (forwarding gateway). dp_route_burst() serves the NAT's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tenant stage: an inner Ethernet frame has been decapsulated and classified to a virtual subnet
  * (VSID -> subnet -> routing domain). Inner ARP is answered from policy, frames to the subnet's
  * gateway MAC are routed (gateway role), and frames for local VMs are delivered (host role). */

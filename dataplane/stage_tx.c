@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Output stage: Ethernet/VLAN framing, next-hop MAC resolution from the neighbor cache, and batched
  * transmission on the worker's own tx queue. A miss in the neighbor cache hands the packet to the
  * control thread, which holds it while ARP resolves (so the first packet of a flow is not lost). */

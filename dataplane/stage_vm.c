@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host role: frames from a local VM NIC. Each VM port is bound to one (VSID, CA, MAC); anything
  * that claims another source is dropped (anti-spoofing). The VM's ARP is answered from policy,
  * broadcast is replicated, and unicast goes to a local VM, the routing domain (gateway role) or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packet trace: marking and the dispatch to each stage's formatter. See trace.h. */
 #include "trace.h"
 

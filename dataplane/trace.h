@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packet trace, after VPP's: the next N packets received are marked, and every stage they pass
  * through appends a small record to its worker's trace buffer. Each stage file owns a formatter
  * for its records, so "hnvgwctl show trace" reads like the pipeline itself.

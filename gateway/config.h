@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgw configuration: the one file an operator writes, parsed with libconfuse and fully validated.
  *
  * The module promises: config_load() either returns a complete, validated struct hnvgw_config or an

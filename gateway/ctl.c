@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control socket server and client. See ctl.h for the wire protocol.
  *
  * The server is single-threaded and never blocks: the listener and every client are non-blocking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control socket: a unix stream socket (mode 0600) on which hnvgwctl and scripts send commands.
  *
  * Wire protocol, one request per connection or several in a row:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Control commands. Each builds its reply with jansson; none blocks the data plane. Changes go
  * through a copy of the running configuration and policy_apply(), so that a run-time add follows
  * exactly the rules (validation, precedence, rollback) that a reload does. */

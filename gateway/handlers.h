@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control commands of hnvgwd (show, add, remove, reload) over the control socket. */
 #ifndef HNVGW_HANDLERS_H
 #define HNVGW_HANDLERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgwd: the HNV gateway daemon. Reads one config file, brings up the DPDK data plane, installs
  * the HNV policy, and serves the control socket until told to stop. SIGHUP (or "hnvgwctl reload")
  * re-reads the file and applies only the difference; a file with an error changes nothing.

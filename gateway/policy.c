@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy agent: desired data-plane state computed from a configuration, and the difference
  * between two such states applied to the data plane. See policy.h. */
 #include "gateway/policy.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HNV policy agent: turns a validated configuration, and the run-time changes made through the
  * CLI, into data-plane table updates.
  *

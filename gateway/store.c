@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy store (see store.h). */
 #include "gateway/store.h"
 

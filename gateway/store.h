@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy store: every lookup record, virtual subnet and customer route the node runs, whatever
  * fed it (the config file, the CLI, later a controller or CA learning), kept indexed and applied
  * to the data plane change by change.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dynamic routing per tenant (see tenant_routing.h). */
 #include "gateway/tenant_routing.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dynamic routing per tenant, as the daemon runs it: for every tenant with a `routing` section, a
  * compartment (network namespace "hnvgw-NAME"), its FPM listener inside, and its FRR instance;
  * the routes FRR learns go into the tenant's FIB below the configuration's (learned.h).

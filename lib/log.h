@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging to stderr with sd-daemon priority prefixes, so that journald keeps the levels and a
  * terminal still reads well. */
 #ifndef HNVGW_LOG_H

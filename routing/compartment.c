@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tenant compartments (see compartment.h). */
 #include "routing/compartment.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tenant compartments: a named network namespace per tenant (the WS2012 R2 "routing
  * compartment"), where the tenant's FRR runs and its FPM listener waits.
  *

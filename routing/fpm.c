@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM stream decoding with libmnl (see fpm.h). */
 #include "routing/fpm.h"
 

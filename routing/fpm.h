@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM stream decoding: what a tenant's zebra (dplane_fpm_nl) sends, turned into route operations.
  *
  * The wire format (FRR 8.4, measured): frames of a 4-byte header, version 1, type 1 (netlink), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM listeners per tenant compartment (see fpm_server.h).
  *
  * Each listener is an I/O source of the loop, and so is its connection while there is one; the

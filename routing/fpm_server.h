@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM listeners: one per tenant compartment, where that tenant's zebra connects.
  *
  * zebra connects to 127.0.0.1:2620 inside its own network namespace, so each listener is opened

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tenant's FRR instance (see frr.h). */
 #include "routing/frr.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tenant's FRR instance: zebra (with dplane_fpm_nl), staticd and bgpd, run inside the tenant's
  * compartment from a config generated out of the tenant's `routing` section, and supervised.
  *

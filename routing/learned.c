@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FRR-learned routes of every tenant and their place in the FIB (see learned.h). */
 #include "routing/learned.h"
 

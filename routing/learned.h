@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Routes a tenant's FRR learned, as its zebra streams them over FPM, and their place in the
  * tenant's FIB.
  *

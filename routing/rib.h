@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The RIB: every route of every routing domain, from every source, and the one module that
  * programs the FIB.
  *

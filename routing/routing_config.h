@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a tenant's dynamic routing is configured to be: the types the config loader (gateway/)
  * fills and the routing compartments (routing/) run from. */
 #ifndef HNVGW_ROUTING_CONFIG_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The folders' layering, read from the includes (README, "Architecture"):
 #   lib/        includes nothing of ours;
 #   dataplane/  lib/ only;

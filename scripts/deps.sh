@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package hnvgw builds, tests, demos and benches with. Idempotent: when all are
 # present it returns without touching apt.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reserves 2 MiB hugepages for the DPDK processes (no hugetlbfs mount is needed with --in-memory).
 # Usage: hugepages.sh [PAGES], default 1536 (3 GiB). Never lowers an existing reservation.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetches the strongSwan source that matches the installed libstrongswan exactly (Debian ships no
 # headers), and configures it so that config.h exists: hnvgw-iked is compiled against those
 # headers and linked with Debian's libcharon.so.0 / libstrongswan.so.0. Nothing of strongSwan is

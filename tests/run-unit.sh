@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs each cmocka binary given and prints one closing "unit: N passed, N failed, N skipped" line
 # over all of them.
 #

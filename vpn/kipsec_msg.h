@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The wire protocol between the IKE daemon's kernel_ipsec_t backend (hnvgw-iked) and hnvgwd.
  *
  * The protocol promises:

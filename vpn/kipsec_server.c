@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgwd's end of the IKE daemon's kernel_ipsec_t (see kipsec_server.h). */
 #include "vpn/kipsec_server.h"
 

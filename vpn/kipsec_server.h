@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgwd's end of the IKE daemon's kernel_ipsec_t (vpn/kipsec_msg.h): SAs charon negotiated go
  * into the data plane's ESP tables, under the tenant their connection belongs to.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Our own declarations of the parts of strongSwan's libvici (libvici.so.0, package
  * strongswan-swanctl, in /usr/lib/ipsec) that vpn/vici.c uses. Debian ships the library but no
  * header; these prototypes follow the API of strongSwan 5.9.8's libvici.h, which is stable across

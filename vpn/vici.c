@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VICI client: see vici.h. The requests follow strongSwan's VICI protocol (its plugin README and
  * swanctl.conf(5)); the library calls are declared in libvici_decl.h.
  *

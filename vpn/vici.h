@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgwd's client of charon's VICI socket: loads each tenant's tunnels (gateway/config.h, struct
  * config_vpn) into charon, brings them up and down, lists their SAs for the CLI, and turns
  * charon's events into journal lines.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The VPN commands of the control socket (see vpn_cli.h). */
 #include "vpn/vpn_cli.h"
 

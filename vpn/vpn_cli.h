@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The VPN commands of the control socket: "show vpn", "show vpn sas", "vpn initiate" and
  * "vpn terminate". Tunnel state comes from the IKE daemon's events, counters from the data
  * plane's SAs: no command waits on charon.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a tenant's site-to-site VPN is configured to be: the types the config loader (gateway/)
  * fills and the VPN service (vpn/) runs from. They live here, below the config, so that vpn/
  * never includes gateway/. */

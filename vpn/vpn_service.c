@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node's site-to-site VPN service (see vpn.h). */
 #include "vpn/vpn_service.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node's site-to-site VPN service, as the daemon runs it: the IKE compartment (network
  * namespace "hnvgw-ike") behind the exception port of routing domain 0, the IKE daemon
  * (hnvgw-iked, charon on libcharon) inside it, the kipsec socket through which its SAs reach the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, lookup records and customer routes: the "lookup_record" and "customer_route"
  * sections, the bulk files named by lookup_records_file and customer_routes_file, and the same
  * checks run against a loaded config for the CLI's adds (config_check_lookup(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration: config_load() and config_destroy(), the root of the schema, reading the file, and
  * the find helpers of config.h. The sections are the other files of this folder; see
  * config_internal.h for how they fit together. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The configuration loader's insides, shared by the files of gateway/config/ and by nothing else.
  * See gateway/config.h for the contract and conf/README.md for the reference.
  *

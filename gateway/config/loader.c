@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration loader: the line of every key, messages in the "file:line: field: problem" form,
  * and the libconfuse callbacks that feed both. See config_internal.h. */
 #include "gateway/config/config_internal.h"

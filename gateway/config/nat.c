@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, a tenant's "nat" section: NAT44 toward the external port, its static mappings,
  * and the rules between the NAT sections of different tenants. */
 #include "gateway/config/config_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, "node" section: what this node is, its EAL arguments, its provider addresses and
  * the capacities of its tables. */
 #include "gateway/config/config_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, "port" sections: the provider and external ports with their addresses, gateways
  * and static neighbors, and the vm ports of a host. */
 #include "gateway/config/config_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, a tenant's "routing" section: its FRR instance, BGP neighbors and the networks
  * it advertises. */
 #include "gateway/config/config_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, "tenant" sections: a routing domain with its virtual subnets, forward prefixes
  * and external routes, and the indexes of tenants and VSIDs that later sections look up in. The
  * nat, routing and vpn sections inside a tenant are nat.c's, routing.c's and vpn.c's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration values: parsers and section key readers shared by the sections, the bulk files and
  * the run-time checks. Each reports against a 'struct where' and returns 0 or an errno. */
 #include "gateway/config/config_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration, a tenant's "vpn" section: site-to-site IPsec, its tunnel address and its tunnels
  * with their authentication, proposals and selectors. */
 #include "gateway/config/config_internal.h"

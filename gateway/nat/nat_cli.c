@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 operator commands: arguments and rows (see natcli.h). */
 #include "gateway/nat/nat_cli.h"
 

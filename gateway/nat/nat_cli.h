@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NAT44 operator commands' building blocks: argument parsing and the JSON of each row, kept
  * apart from handlers.c so that they can be tested without a running data plane.
  *

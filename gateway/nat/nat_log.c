@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 mapping-log lines (see natlog.h). */
 #include "gateway/nat/nat_log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NAT44 mapping log as hnvgwd writes it: one line per dp_nat_log record.
  *
  * Lines have exactly these forms (time in UTC, ISO 8601 with milliseconds):

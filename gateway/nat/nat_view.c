@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tables of the NAT commands for hnvgwctl (see natview.h). */
 #include "gateway/nat/nat_view.h"
 

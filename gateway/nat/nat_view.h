@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* How hnvgwctl shows the results of the NAT commands: one table row per tenant, pool address or
  * session, with short cells ("12/65536", "10.1.1.10:43210") in place of the nested arrays and
  * objects of the raw result (which --json prints as it is). Depends on jansson only. */

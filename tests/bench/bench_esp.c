@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP on one worker: AES-GCM-128 encryption and decryption through the whole gateway path, at
  * 1400-byte and 64-byte inner packets.
  *

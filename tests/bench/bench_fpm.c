@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM route installation: from the bytes zebra sends to FIB entries the workers see.
  *
  * Builds the FPM stream of N routes the way dplane_fpm_nl writes it (one RTM_NEWROUTE per frame,

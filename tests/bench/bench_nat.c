@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 on one worker with many live sessions: session setup rate, packet rate both ways, and
  * the memory a session costs.
  *

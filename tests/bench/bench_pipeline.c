@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Instructions per packet of the NVGRE hairpin, a figure machine noise cannot move.
  *
  * The real stage functions run on a device-less data plane (as in the unit tests), loaded with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Policy-store changes at scale, while traffic flows: what a controller's stream of moves costs.
  *
  * A device-less data plane (as bench_pipeline) is loaded the way hnvgwd loads it: a config with

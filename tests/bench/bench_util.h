@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers the device-less benches share: ports filled in as dp_port_add() and dp_start() would
  * leave them, backed by net_null devices whose tx burst frees what the pipeline sends. Include
  * after dataplane/dp_internal.h and <rte_ethdev.h>. */

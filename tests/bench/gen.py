@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Generates the nvgre_hairpin benchmark: a gateway config loaded with 4,096 tenants, 1M lookup
 records and 100k customer routes, and a pcap of NVGRE frames (64-byte inner frames, many flows)
 that hairpin through one tenant: decap in VSID 5001, route, encap to VSID 5002.

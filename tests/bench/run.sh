@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: the nvgre_hairpin scenario against dpdk-testpmd io-forwarding on the same vdevs in the
 # same run, then NAT44, FPM, ESP and the policy store. Prints one BENCH line per scenario:
 #   BENCH name=<scenario> mpps=<x> cycles_per_pkt=<y> ratio_vs_testpmd=<r> table_mib=<m>

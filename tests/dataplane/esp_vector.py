@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent ESP implementation for the ESP unit tests: python3-cryptography (OpenSSL), not
 DPDK or intel-ipsec-mb. It builds and opens tunnel-mode ESP payloads (RFC 4303, next header 4):
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the data-plane unit tests: addresses from text and ports filled in directly,
  * for a data plane without devices. Include after cmocka.h and dataplane/dp_internal.h. */
 #ifndef HNVGW_TESTS_FIXTURE_H

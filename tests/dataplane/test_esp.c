@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP unit tests: packets go through the real route, ESP and external stages of a data plane
  * with no devices but real crypto devices (intel-ipsec-mb). What the gateway encrypts is opened,
  * and what it decrypts was sealed, by an independent implementation (esp_vector.py, OpenSSL

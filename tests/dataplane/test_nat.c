@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT44 unit tests: packets built here go through the real route, NAT and external stages of a
  * data plane with no devices; what would be transmitted is read from the worker's tx buffers and
  * checked field by field, checksums recomputed from scratch. */

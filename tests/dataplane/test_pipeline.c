@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipeline unit tests: crafted frames go through the real stage functions on a data plane with no
  * devices; what a worker would transmit is read back from its tx buffers, and what it dropped from
  * its named drop counters. */

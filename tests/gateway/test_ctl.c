@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Control socket unit tests: a server in this process on a socket under a fresh temporary
  * directory, served by an sd-event loop on its own thread (as hnvgwd's control thread serves it),
  * and clients that are either ctl_client_call() or raw sockets writing bytes that no well-behaved

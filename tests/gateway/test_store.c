@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the policy store (gateway/store.c) on a device-less data plane: records from the
  * file, the CLI and a controller; a move in one update; a reload that makes the file the truth;
  * all-or-nothing reloads and batches; replication lists; customer routes. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the standard lab (tests/lab/topology.sh) on the default gateway config: two tenants
 # with identical CAs behind a host-role node, a gateway-role node routing between their virtual
 # subnets, to an external network, and through NAT44 to an "internet" behind it. Shows VMs pinging

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # An on-premises site for the IPsec labs: a router namespace running the *stock* strongSwan charon
 # with kernel-libipsec (userspace ESP over a TUN; it forces UDP encapsulation), and a host behind
 # it. Requires lib.sh.

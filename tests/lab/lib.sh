@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Lab library for hnvgw tests: network namespaces, processes and TAP-style assertions, all cleaned
 # up by a trap on success and on failure. Source it, then call `lab_init NAME` first.
 #

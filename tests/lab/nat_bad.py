@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Sends inbound packets that the NAT must drop, chosen by the drop counter they must raise, from
 the lab's "internet" host (198.18.1.2) to contoso's public address 198.18.0.10.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Sends one malformed NVGRE frame, chosen by name, to the gateway's PA from a rogue PA host.
 
 usage: nvgre_bad.py IFACE CASE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every lab test (tests/lab/test_*.sh, or those named in LAB_TESTS) and prints one closing
 # "lab: N passed, N failed" line, after one line per test.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: malformed NVGRE crafted with scapy from a rogue host on the PA network. Each case must raise
 # exactly its named drop counter, forward nothing, and leave the gateway running and forwarding.
 set -uo pipefail

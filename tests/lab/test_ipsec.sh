@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: site-to-site IPsec per tenant. The standard lab with the "internet" behind ext
 # (LAB_INTERNET=1), plus two on-premises sites on it, each a *stock* strongSwan charon with
 # kernel-libipsec and a host behind it. Both sites use the same LAN, 172.16.1.0/24, with the same

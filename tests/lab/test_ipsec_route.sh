@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: a route-based tunnel (0.0.0.0/0 selectors both ways) whose routes come from BGP. contoso's
 # FRR (in its compartment) peers through the tunnel with bird2 on the on-premises site's router
 # (stock charon with kernel-libipsec); the tunnel's only configured route is the peer's address,

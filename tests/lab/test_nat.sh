@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: multi-tenant NAT44. The standard lab with the "internet" behind ext (LAB_INTERNET=1): two
 # tenants with identical CAs leave the gateway as their own public addresses (198.18.0.10 contoso,
 # 198.18.0.20 fabrikam, from conf/hnvgw.conf). Real kernel stacks and tools on both sides: curl,

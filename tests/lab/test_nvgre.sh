@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: NVGRE end to end. A host-role hnvgwd carries VMs of two tenants with identical CAs; a
 # gateway-role hnvgwd routes between virtual subnets and to an external network. Real kernel
 # stacks in namespaces, real ping and curl, tshark on the PA switch.

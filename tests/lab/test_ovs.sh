@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: interoperability with an independent NVGRE implementation. Open vSwitch (userspace datapath,
 # GRE port with key=flow and packet_type=legacy_l2) is a third HNV host on the PA network with a
 # VM in contoso's VSID 5001. It exchanges frames with the VMs of the host-role hnvgwd both ways.

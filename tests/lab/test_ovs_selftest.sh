@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab self-check (not the product): the OVS NVGRE host recipe of lib.sh works on its own, without
 # hnvgw. Two independent OVS userspace NVGRE hosts on a PA switch, one VM each, VSID 5001:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: a tenant's FRR feeds the data plane over FPM. The gateway runs the shipped config plus a
 # routing section for contoso; hnvgwd makes contoso's compartment (a netns), starts zebra (with
 # dplane_fpm_nl), staticd and bgpd in it, and takes the routes zebra selects into contoso's FIB.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The standard hnvgw lab, shared by the lab tests and `make demo`:
 #
 #   [vma1 10.1.1.10]  [vma2 10.1.2.10]   contoso  (VSIDs 5001, 5002)

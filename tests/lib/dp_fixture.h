@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A device-less data plane for the unit tests above the data plane (routing, gateway, vpn):
  * started without hugepages on two lcores, sized by the test. Include after cmocka.h. */
 #ifndef HNVGW_TESTS_LIB_DP_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Supervision of compartment helpers: compartment_spawn() starts a child with no signal blocked
  * (the daemon blocks the ones its loop reads), and compartment_watch() reports its exit from an
  * sd-event loop through a pidfd, with its wait status. The "compartment" is the test's own network

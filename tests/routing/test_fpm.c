@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FPM decoder tests: frames built with libmnl the way zebra's dplane_fpm_nl writes them, fed whole,
  * byte by byte and in odd pieces, and malformed in every field the decoder reads. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Learned-route tests: FPM operations applied to a device-less data plane whose configuration
  * came in through the policy agent, checked in the FIB as the workers see it; and the FPM
  * listener that feeds them, over a real TCP connection. */

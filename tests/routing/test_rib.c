@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the RIB (routing/rib.c) on a device-less data plane: precedence between sources,
  * ECMP coming back whole, transactions, generation sweeps, a full FIB, next-hop resolution and
  * malformed routes. The FIB is read back through the data plane's own lookups. */

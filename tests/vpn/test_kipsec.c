@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kipsec server tests: the IKE daemon's requests, good and bad, against a data plane with real
  * ESP tables. The tenant of an SA comes from its if_id and reqid, never from addresses; a
  * malformed or foreign request changes nothing. */

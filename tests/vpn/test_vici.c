@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the VICI client (vpn/vici.c) against stock strongSwan charons.
  *
  * The group setup starts two charons (/usr/lib/ipsec/charon) in a private network namespace, each

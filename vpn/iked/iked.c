@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgw-iked: the IKE daemon of hnvgw. strongSwan's charon (Debian's libcharon.so.0) with its own
  * kernel_ipsec_t (kernel_hnvgw.c): IKE runs here, inside the IKE compartment; the CHILD_SAs it
  * negotiates go to hnvgwd's DPDK data plane. hnvgwd starts and supervises it, and drives it over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgw-iked's kernel_ipsec_t (see kernel_hnvgw.h). */
 #include "vpn/iked/kernel_hnvgw.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hnvgw-iked's kernel_ipsec_t: SAs and policies charon negotiates go to hnvgwd's data plane over
  * the kipsec socket (vpn/kipsec_msg.h) instead of the Linux kernel, which here has no XFRM ESP.
  *

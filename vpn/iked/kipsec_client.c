@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IKE daemon's end of the kipsec socket (see kipsec_client.h). */
 #include "vpn/iked/kipsec_client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IKE daemon's end of the kipsec socket (vpn/kipsec_msg.h): one request at a time, whatever
  * thread of charon's asks.
  *

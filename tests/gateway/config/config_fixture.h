@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers and building blocks shared by the unit tests of the configuration module
  * (gateway/config/), one test file per section of the file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the configuration module: lookup records and customer routes, in the file and in
  * the bulk files, and the run-time checks of the CLI's adds. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the configuration module: syntax, the file as a whole, a full config, the shipped
  * config, the enum names and the address helpers. */
 #include <errno.h>

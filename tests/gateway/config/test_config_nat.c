@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the configuration module: the nat section of a tenant and its static mappings. */
 #include <errno.h>
 #include <setjmp.h>

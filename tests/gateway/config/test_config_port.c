@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the configuration module: the port sections. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the configuration module: tenants, subnets, forward prefixes and external routes.
  */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the NAT44 operator commands without a data plane: argument parsing and the JSON
  * rows (gateway/nat/nat_cli.c), and the tables hnvgwctl makes of them (gateway/nat/nat_view.c). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the NAT44 mapping-log lines (gateway/nat/nat_log.c): the exact text of every event,
  * the UTC timestamp with milliseconds, unknown tenants, protocols and events, and truncation. */
 #include <setjmp.h>
