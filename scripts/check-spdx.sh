@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every source file says its licence (LICENSE) in an SPDX line among its first two lines.
 # Prints those that do not and exits 1 if there is one.
 set -u
