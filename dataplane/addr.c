@@ -147,3 +147,10 @@ hnvgw_prefix_overlaps(const struct hnvgw_prefix *a, const struct hnvgw_prefix *b
     return a->addr.family == b->addr.family &&
            prefix_bits_equal(ip_bytes(&a->addr), ip_bytes(&b->addr), plen);
 }
+
+const char *
+hnvgw_ip4_format(uint32_t be, char buf[HNVGW_IP_STRLEN])
+{
+    struct hnvgw_ip ip = hnvgw_ip4(be);
+    return hnvgw_ip_format(&ip, buf);
+}

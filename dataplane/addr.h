@@ -49,6 +49,9 @@ const char *hnvgw_ip_format(const struct hnvgw_ip *ip, char buf[HNVGW_IP_STRLEN]
 const char *hnvgw_prefix_format(const struct hnvgw_prefix *pfx, char buf[HNVGW_PFX_STRLEN]);
 const char *hnvgw_mac_format(const struct hnvgw_mac *mac, char buf[HNVGW_MAC_STRLEN]);
 
+/* Formats the IPv4 address 'be' (network order) into 'buf' and returns it. */
+const char *hnvgw_ip4_format(uint32_t be, char buf[HNVGW_IP_STRLEN]);
+
 /* Builds an IPv4 address from a network-order value. */
 static inline struct hnvgw_ip
 hnvgw_ip4(uint32_t be)

@@ -242,6 +242,10 @@ bool config_is_my_pa(const struct hnvgw_config *cfg, const struct hnvgw_ip *ip);
 /* Returns the tenant with routing-domain id 'id', or NULL. */
 const struct config_tenant *config_find_tenant(const struct hnvgw_config *cfg, uint32_t id);
 
+/* The name of routing domain 'id' for the CLI and logs: the tenant's, "(external)" for 0, or
+ * "?" for an id no tenant has. */
+const char *config_tenant_name(const struct hnvgw_config *cfg, uint32_t id);
+
 const char *config_rule_name(enum config_lookup_rule rule);
 const char *config_type_name(enum config_lookup_type type);
 const char *config_port_kind_name(enum config_port_kind kind);

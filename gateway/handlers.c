@@ -12,15 +12,8 @@
 #include <rte_ethdev.h>
 
 #include "lib/log.h"
-#include "gateway/nat/nat_cli.h"
+#include "gateway/nat/nat_commands.h"
 #include "gateway/policy.h"
-
-static const char *
-ip_str(uint32_t be, char buf[HNVGW_IP_STRLEN])
-{
-    struct hnvgw_ip ip = hnvgw_ip4(be);
-    return hnvgw_ip_format(&ip, buf);
-}
 
 static const char *
 mac_str(const uint8_t *b, char buf[HNVGW_MAC_STRLEN])
@@ -94,9 +87,9 @@ show_ports(json_t *args, json_t **result, char *err, void *aux)
         json_object_set_new(o, "link", json_string(link.link_status ? "up" : "down"));
         json_object_set_new(o, "mac", json_string(mac_str(pc->mac, b2)));
         if (pc->kind == DP_PORT_VM) {
-            snprintf(addr, sizeof addr, "%s (vsid %u)", ip_str(pc->ca, b1), pc->vsid);
+            snprintf(addr, sizeof addr, "%s (vsid %u)", hnvgw_ip4_format(pc->ca, b1), pc->vsid);
         } else {
-            snprintf(addr, sizeof addr, "%s/%u", ip_str(pc->ip, b1), pc->plen);
+            snprintf(addr, sizeof addr, "%s/%u", hnvgw_ip4_format(pc->ip, b1), pc->plen);
         }
         json_object_set_new(o, "address", json_string(addr));
         json_object_set_new(o, "vlan", json_integer(pc->vlan));
@@ -229,8 +222,8 @@ lookup_row(uint32_t vsid, uint32_t ca, const struct dp_lookup *rec, void *aux)
     }
     o = json_object();
     json_object_set_new(o, "vsid", json_integer(vsid));
-    json_object_set_new(o, "ca", json_string(ip_str(ca, b1)));
-    json_object_set_new(o, "pa", json_string(ip_str(rec->pa, b2)));
+    json_object_set_new(o, "ca", json_string(hnvgw_ip4_format(ca, b1)));
+    json_object_set_new(o, "pa", json_string(hnvgw_ip4_format(rec->pa, b2)));
     json_object_set_new(o, "mac", json_string(mac_str(rec->mac, b3)));
     json_object_set_new(o, "rule", json_string(rec->rule == DP_LK_NAT ? "NAT" : "Encap"));
     json_object_set_new(o, "type", json_string(types[rec->type & 3]));
@@ -276,13 +269,6 @@ show_lookup(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
-static const char *
-tenant_name(const struct hnvgw_config *cfg, uint16_t id)
-{
-    const struct config_tenant *t = config_find_tenant(cfg, id);
-    return id == 0 ? "(external)" : t ? t->name : "?";
-}
-
 /* How a next hop reads in "show routes". */
 static void
 nh_text(const struct gw_state *gw, const struct dp_nexthop *n, char *nh, size_t len)
@@ -294,19 +280,19 @@ nh_text(const struct gw_state *gw, const struct dp_nexthop *n, char *nh, size_t 
         snprintf(nh, len, "vsid %u (on-link)", n->vsid);
         break;
     case DP_NH_CA:
-        snprintf(nh, len, "%s vsid %u", ip_str(n->ip, b), n->vsid);
+        snprintf(nh, len, "%s vsid %u", hnvgw_ip4_format(n->ip, b), n->vsid);
         break;
     case DP_NH_EXTERNAL:
-        snprintf(nh, len, "external %s", n->ip ? ip_str(n->ip, b) : "on-link");
+        snprintf(nh, len, "external %s", n->ip ? hnvgw_ip4_format(n->ip, b) : "on-link");
         break;
     case DP_NH_LOCAL:
         snprintf(nh, len, "local");
         break;
     case DP_NH_TENANT:
-        snprintf(nh, len, "tenant %s", tenant_name(gw->cfg, n->tenant));
+        snprintf(nh, len, "tenant %s", config_tenant_name(gw->cfg, n->tenant));
         break;
     case DP_NH_NAT:
-        snprintf(nh, len, "nat, external %s", n->ip ? ip_str(n->ip, b) : "on-link");
+        snprintf(nh, len, "nat, external %s", n->ip ? hnvgw_ip4_format(n->ip, b) : "on-link");
         break;
     case DP_NH_NAT_PUBLIC:
         snprintf(nh, len, "nat public address");
@@ -339,7 +325,7 @@ static bool
 learned_row(const struct learned_info *in, void *aux)
 {
     struct learned_rows *lr = aux;
-    const char *name = tenant_name(lr->gw->cfg, in->tenant);
+    const char *name = config_tenant_name(lr->gw->cfg, in->tenant);
     char p[HNVGW_PFX_STRLEN], nh[64], b[HNVGW_IP_STRLEN];
     json_t *o;
 
@@ -444,7 +430,7 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
             nh_text(gw, &r->nh[0], nh, sizeof nh);
         }
         o = json_object();
-        json_object_set_new(o, "tenant", json_string(tenant_name(gw->cfg, r->tenant)));
+        json_object_set_new(o, "tenant", json_string(config_tenant_name(gw->cfg, r->tenant)));
         json_object_set_new(o, "prefix", json_string(hnvgw_prefix_format(&pfx, p)));
         json_object_set_new(o, "source", json_string(rib_source_name(r->source)));
         json_object_set_new(o, "distance", json_integer(rib_distance(r->source)));
@@ -536,7 +522,7 @@ show_fpm(json_t *args, json_t **result, char *err, void *aux)
     for (size_t i = 0; i < n && i < 64; i++) {
         json_t *o = json_object(), *errs = json_object();
 
-        json_object_set_new(o, "tenant", json_string(tenant_name(gw->cfg, info[i].tenant)));
+        json_object_set_new(o, "tenant", json_string(config_tenant_name(gw->cfg, info[i].tenant)));
         json_object_set_new(o, "port", json_integer(info[i].port));
         json_object_set_new(o, "connected", json_boolean(info[i].connected));
         json_object_set_new(o, "connects", json_integer((json_int_t)info[i].connects));
@@ -568,7 +554,7 @@ neigh_row(uint16_t port, uint32_t ip, const uint8_t mac[6], unsigned age, void *
     char b1[HNVGW_IP_STRLEN], b2[HNVGW_MAC_STRLEN];
 
     json_object_set_new(o, "port_id", json_integer(port));
-    json_object_set_new(o, "ip", json_string(ip_str(ip, b1)));
+    json_object_set_new(o, "ip", json_string(hnvgw_ip4_format(ip, b1)));
     json_object_set_new(o, "mac", json_string(mac_str(mac, b2)));
     json_object_set_new(o, "age", age == UINT32_MAX ? json_string("static") : json_integer(age));
     json_array_append_new(arr, o);
@@ -959,131 +945,6 @@ show_trace(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
-/* Appends 'row' (a new reference, NULL when out of memory) to 'arr'; returns false on failure. */
-static bool
-append_row(json_t *arr, json_t *row)
-{
-    return row && json_array_append_new(arr, row) == 0;
-}
-
-static int
-show_nat(json_t *args, json_t **result, char *err, void *aux)
-{
-    struct gw_state *gw = aux;
-    uint16_t none;
-    size_t n = dp_nat_tenants(gw->dp, &none, 0); /* How many; fixed once the data plane runs. */
-    uint16_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    json_t *arr = json_array();
-    bool ok = ids && arr;
-
-    (void)args;
-    if (ok) {
-        size_t got = dp_nat_tenants(gw->dp, ids, n);
-        n = got < n ? got : n;
-    }
-    for (size_t i = 0; ok && i < n; i++) {
-        const struct dp_nat_conf *conf = dp_nat_conf_get(gw->dp, ids[i]);
-        struct dp_nat_usage usage;
-
-        if (conf && !dp_nat_usage(gw->dp, ids[i], &usage)) {
-            ok = append_row(arr, natcli_tenant_json(tenant_name(gw->cfg, ids[i]), conf, &usage));
-        }
-    }
-    free(ids);
-    if (!ok) {
-        json_decref(arr);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    *result = arr;
-    return 0;
-}
-
-static int
-show_nat_pools(json_t *args, json_t **result, char *err, void *aux)
-{
-    struct gw_state *gw = aux;
-    struct dp_nat_pool_info none;
-    size_t n = dp_nat_pools(gw->dp, &none, 0); /* How many; fixed once the data plane runs. */
-    struct dp_nat_pool_info *pools = malloc((n ? n : 1) * sizeof *pools);
-    json_t *arr = json_array();
-    bool ok = pools && arr;
-
-    (void)args;
-    if (ok) {
-        size_t got = dp_nat_pools(gw->dp, pools, n);
-        n = got < n ? got : n;
-    }
-    for (size_t i = 0; ok && i < n; i++) {
-        ok = append_row(arr, natcli_pool_json(tenant_name(gw->cfg, pools[i].tenant), &pools[i]));
-    }
-    free(pools);
-    if (!ok) {
-        json_decref(arr);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    *result = arr;
-    return 0;
-}
-
-static int
-show_nat_sessions(json_t *args, json_t **result, char *err, void *aux)
-{
-    struct gw_state *gw = aux;
-    struct dp_nat_session_info *buf;
-    struct dp_nat_filter f;
-    size_t total, shown;
-    json_t *arr, *o;
-    uint32_t limit;
-    bool ok;
-    int ret;
-
-    ret = natcli_parse_query(gw->cfg, args, true, &f, &limit, err);
-    if (ret) {
-        return ret;
-    }
-    buf = malloc((limit ? limit : 1) * sizeof *buf);
-    arr = json_array();
-    ok = buf && arr;
-    total = ok ? dp_nat_sessions(gw->dp, &f, buf, limit) : 0;
-    shown = total < limit ? total : limit;
-    for (size_t i = 0; ok && i < shown; i++) {
-        ok = append_row(arr, natcli_session_json(tenant_name(gw->cfg, buf[i].tenant), &buf[i]));
-    }
-    free(buf);
-    o = ok ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", arr) : NULL;
-    if (!o) {
-        if (!ok) {
-            json_decref(arr);
-        }
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    *result = o;
-    return 0;
-}
-
-static int
-clear_nat_sessions(json_t *args, json_t **result, char *err, void *aux)
-{
-    struct gw_state *gw = aux;
-    struct dp_nat_filter f;
-    char b[HNVGW_IP_STRLEN];
-    size_t n;
-    int ret;
-
-    ret = natcli_parse_query(gw->cfg, args, false, &f, NULL, err);
-    if (ret) {
-        return ret;
-    }
-    n = dp_nat_clear(gw->dp, &f);
-    log_info("nat: %zu sessions cleared (tenant=%s address=%s)", n,
-             f.tenant ? tenant_name(gw->cfg, f.tenant) : "any", f.addr ? ip_str(f.addr, b) : "any");
-    *result = json_pack("{s:I}", "cleared", (json_int_t)n);
-    return 0;
-}
-
 void
 handlers_register(struct gw_state *gw)
 {
@@ -1113,18 +974,7 @@ handlers_register(struct gw_state *gw)
                         show_fpm, gw);
     ctl_server_register(gw->ctl, "show neighbors", "ARP cache of provider and external ports",
                         show_neighbors, gw);
-    ctl_server_register(gw->ctl, "show nat",
-                        "NAT tenants: public addresses, usage against quotas, timeouts", show_nat,
-                        gw);
-    ctl_server_register(gw->ctl, "show nat pools",
-                        "NAT public addresses: tenant, port range, blocks used, statics",
-                        show_nat_pools, gw);
-    ctl_server_register(gw->ctl, "show nat sessions",
-                        "NAT sessions [tenant=NAME|ID] [address=IP] [limit=N, default 1000]",
-                        show_nat_sessions, gw);
-    ctl_server_register(gw->ctl, "clear nat sessions",
-                        "remove NAT sessions [tenant=NAME|ID] [address=IP] (all when no filter)",
-                        clear_nat_sessions, gw);
+    nat_commands_register(gw);
     ctl_server_register(gw->ctl, "add lookup",
                         "vsid= ca= pa= mac= [rule=encap|nat] [type=static|...]", add_lookup, gw);
     ctl_server_register(gw->ctl, "remove lookup", "vsid= ca=", remove_lookup, gw);

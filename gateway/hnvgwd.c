@@ -47,7 +47,7 @@
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
 #include "lib/log.h"
-#include "gateway/nat/nat_log.h"
+#include "gateway/nat/nat_commands.h"
 #include "gateway/policy.h"
 #include "gateway/store.h"
 #include "routing/rib.h"
@@ -73,30 +73,6 @@ usage(void)
            "      --check-config  validate the file and exit (0 when valid)\n"
            "  -h, --help          this text\n",
            CONFIG_DEFAULT_PATH);
-}
-
-/* dp_nat_log_drain() callback: writes one mapping-log record as an info line, naming the tenant
- * as the running configuration ('aux', the struct gw_state) does. */
-static void
-nat_log_record(const struct dp_nat_log *rec, void *aux)
-{
-    const struct gw_state *gw = aux;
-    const struct config_tenant *t = config_find_tenant(gw->cfg, rec->tenant);
-    char line[NATLOG_LINE_MAX];
-
-    natlog_format(rec, t ? t->name : NULL, line, sizeof line);
-    log_info("%s", line);
-}
-
-/* Logs every mapping-log record queued since the last call, and how many were lost. */
-static void
-nat_log_drain(struct gw_state *gw)
-{
-    uint64_t lost = dp_nat_log_drain(gw->dp, nat_log_record, gw);
-
-    if (lost) {
-        log_warn("nat log: %llu records lost (log ring full)", (unsigned long long)lost);
-    }
 }
 
 /* Sets the periodic timer 'src' (a one-shot source) to fire again in 'ms'. */

@@ -51,6 +51,13 @@ config_find_tenant(const struct hnvgw_config *cfg, uint32_t id)
     return NULL;
 }
 
+const char *
+config_tenant_name(const struct hnvgw_config *cfg, uint32_t id)
+{
+    const struct config_tenant *t = config_find_tenant(cfg, id);
+    return id == 0 ? "(external)" : t ? t->name : "?";
+}
+
 const struct config_vpn_tunnel *
 config_find_vpn_tunnel(const struct hnvgw_config *cfg, uint32_t reqid,
                        const struct config_tenant **tenant)
