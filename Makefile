@@ -1,17 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
 # hnvgw: build, test, demo and bench. Every target that runs something sets the machine up itself.
-# Targets: deps, all (default), check, demo, bench, format, clean.
+# Targets: deps, all (default), check, demo, bench, format, install, deb, clean.
 
 BUILD   ?= build
 CC      ?= gcc
+# Where `make install` puts things (the .deb uses PREFIX=/usr; DESTDIR stages them).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/hnvgw
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/hnvgw
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
 # pkg-config adds -march=corei7; ours comes after it and wins. The baseline is DPDK's own
 # (SSE4.2): the binary runs on any x86-64 server and under valgrind (no AVX-512).
 MARCH   ?= -march=x86-64-v2 -mtune=generic
 CFLAGS  ?= -O2 -g
+CFLAGS_ENV := $(CFLAGS)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror -I. $(DPDK_CFLAGS) $(MARCH) \
-           -Wno-address-of-packed-member
+           -Wno-address-of-packed-member -DHNVGW_LIBEXECDIR=\"$(LIBEXECDIR)\"
 # strongSwan's libvici (gateway/vici.c): Debian ships it in /usr/lib/ipsec, without a header or
 # an unversioned link.
 VICI_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0
@@ -32,10 +42,14 @@ SAN_DP_OBJS := $(DP_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_GW_OBJS := $(GW_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
-.PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean
+.PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean \
+        binaries install install-files deb
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
      $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp $(BUILD)/bench_policy
+
+# The daemon, the CLI and the IKE daemon: what `make install` and the .deb ship.
+binaries: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked
 
 deps:
 	@bash scripts/deps.sh
@@ -46,7 +60,7 @@ hugepages:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(SAN_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -55,7 +69,7 @@ $(SAN_BUILD)/%.o: %.c
 
 $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # hnvgw-iked: compiled against the headers of exactly the installed strongSwan (fetched and
 # configured by scripts/strongswan-src.sh, which refuses another version), linked with Debian's
@@ -64,7 +78,7 @@ $(BUILD)/hnvgwd: $(BUILD)/gateway/hnvgwd.o $(GW_OBJS) $(DP_OBJS)
 SWAN      := $(BUILD)/strongswan
 SWAN_STAMP := $(SWAN)/.stamp
 IKED_SRCS := $(wildcard vpn/iked/*.c)
-IKED_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+IKED_CFLAGS := -O2 -g $(filter -f% -D%,$(CPPFLAGS) $(CFLAGS_ENV)) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -I. \
                -include $(SWAN)/config.h -isystem $(SWAN)/src/libstrongswan \
                -isystem $(SWAN)/src/libcharon
 IKED_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libcharon.so.0 -l:libstrongswan.so.0 \
@@ -81,11 +95,11 @@ $(BUILD)/vpn/iked/%.o: vpn/iked/%.c $(SWAN_STAMP)
 
 $(BUILD)/hnvgw-iked: $(IKED_SRCS:%.c=$(BUILD)/%.o)
 	@echo "  LD      $@"
-	@$(CC) -o $@ $^ $(IKED_LIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(IKED_LIBS)
 
 $(BUILD)/hnvgwctl: $(BUILD)/cli/hnvgwctl.o $(BUILD)/gateway/ctl.o $(BUILD)/gateway/nat/nat_view.o
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $^ -ljansson -lsystemd
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ljansson -lsystemd
 
 $(BUILD)/bench_pipeline: $(BUILD)/tests/bench/bench_pipeline.o $(DP_OBJS)
 	@echo "  LD      $@"
@@ -155,6 +169,35 @@ format-check:
 layering:
 	@bash scripts/check-layering.sh
 	@bash scripts/check-spdx.sh
+
+# Installs the binaries, config, units, manual pages and completion under $(DESTDIR)$(PREFIX) (and
+# $(DESTDIR)$(SYSCONFDIR), $(DESTDIR)$(UNITDIR)). install-files installs what is built already.
+install: binaries
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/hnvgw \
+	  $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/hnvgw-iked $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 scripts/hugepages.sh $(DESTDIR)$(LIBEXECDIR)/hugepages
+	install -m 0640 conf/hnvgw.conf $(DESTDIR)$(SYSCONFDIR)/hnvgw/hnvgw.conf
+	install -m 0644 packaging/default.hnvgw $(DESTDIR)$(SYSCONFDIR)/default/hnvgw
+	sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/usr/libexec/hnvgw/|$(LIBEXECDIR)/|g' \
+	  packaging/systemd/hnvgwd.service > $(DESTDIR)$(UNITDIR)/hnvgwd.service
+	sed 's|/usr/libexec/hnvgw/|$(LIBEXECDIR)/|g' packaging/systemd/hnvgw-hugepages.service \
+	  > $(DESTDIR)$(UNITDIR)/hnvgw-hugepages.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hnvgwd.service $(DESTDIR)$(UNITDIR)/hnvgw-hugepages.service
+	install -m 0644 packaging/man/hnvgwd.8 packaging/man/hnvgwctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 packaging/man/hnvgw.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 packaging/bash-completion/hnvgwctl $(DESTDIR)$(COMPLETIONDIR)/hnvgwctl
+	install -m 0644 conf/README.md $(DESTDIR)$(DOCDIR)/configuration.md
+
+# The Debian package, unsigned, from the tracked files with packaging/debian as debian/:
+# $(BUILD)/deb/hnvgw_<version>_amd64.deb.
+deb: deps
+	@bash scripts/make-deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)

@@ -12,6 +12,7 @@ PKGS=(
   frr bird2
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
   libstrongswan-standard-plugins dpkg-dev bzip2 python3-cryptography
+  debhelper lintian man-db
 )
 missing=()
 for p in "${PKGS[@]}"; do

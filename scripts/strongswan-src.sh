@@ -64,7 +64,8 @@ if [ "$got" != "$upstream" ]; then
   exit 1
 fi
 # Debian's build options that change structure layouts: mediation (ME) above all.
-(cd "$dest" && ./configure --prefix=/usr --sysconfdir=/etc --libdir=/usr/lib --libexecdir=/usr/lib \
+# Only config.h is wanted: configure with the compiler's defaults, not a caller's (or make's) flags.
+(cd "$dest" && env -u CFLAGS -u CPPFLAGS -u LDFLAGS -u CXXFLAGS ./configure --prefix=/usr --sysconfdir=/etc --libdir=/usr/lib --libexecdir=/usr/lib \
   --enable-mediation --enable-kernel-libipsec --enable-swanctl >"$work/configure.log" 2>&1) || {
   tail -20 "$work/configure.log" >&2
   exit 1

@@ -17,6 +17,10 @@
 #include "vpn/vici.h"
 #include "routing/compartment.h"
 
+#ifndef HNVGW_LIBEXECDIR
+#define HNVGW_LIBEXECDIR "/usr/libexec/hnvgw" /* Where the package puts hnvgw-iked. */
+#endif
+
 #define VPN_BACKOFF_MIN_MS    1000
 #define VPN_BACKOFF_MAX_MS    30000
 #define VPN_VICI_RETRY_MS     200         /* Until the daemon's VICI socket answers. */
@@ -157,17 +161,22 @@ find_iked(char *buf, size_t len)
 {
     char self[240];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char *slash;
 
+    /* A build tree runs its own (build/hnvgw-iked beside build/hnvgwd); the package puts it in
+     * HNVGW_LIBEXECDIR, off PATH. */
     if (n > 0) {
         self[n] = '\0';
-        char *slash = strrchr(self, '/');
+        slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
             snprintf(buf, len, "%s/hnvgw-iked", self);
-            return;
+            if (access(buf, X_OK) == 0) {
+                return;
+            }
         }
     }
-    snprintf(buf, len, "hnvgw-iked");
+    snprintf(buf, len, "%s", HNVGW_LIBEXECDIR "/hnvgw-iked");
 }
 
 /* Hands the kipsec server the (if_id, reqid) pairs the configuration declares. */
