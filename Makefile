@@ -43,7 +43,7 @@ SAN_GW_OBJS := $(GW_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean \
-        binaries install install-files deb
+        binaries install install-files deb config-examples
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
      $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp $(BUILD)/bench_policy
@@ -144,6 +144,7 @@ check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory layering
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory config-examples
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory lab
@@ -193,6 +194,11 @@ install-files:
 	install -m 0644 packaging/man/hnvgw.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/bash-completion/hnvgwctl $(DESTDIR)$(COMPLETIONDIR)/hnvgwctl
 	install -m 0644 conf/README.md $(DESTDIR)$(DOCDIR)/configuration.md
+
+# Every shipped config is valid: the default and the examples.
+config-examples: $(BUILD)/hnvgwd
+	@for f in conf/hnvgw.conf $$(find conf/examples -name '*.conf' | sort); do \
+	  $(BUILD)/hnvgwd -c $$f --check-config || exit 1; done
 
 # The Debian package, unsigned, from the tracked files with packaging/debian as debian/:
 # $(BUILD)/deb/hnvgw_<version>_amd64.deb.
