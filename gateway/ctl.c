@@ -27,6 +27,7 @@
 #include <sys/un.h>
 
 #include "lib/log.h"
+#include "lib/clock.h"
 
 /* Connections served at once; more are refused with an error reply. */
 #define CTL_MAX_CLIENTS 64
@@ -92,16 +93,6 @@ struct ctl_server {
     size_t n_cmds;                           /* Entries used in 'cmds'. */
     size_t cmds_cap;                         /* Entries allocated for 'cmds'. */
 };
-
-/* Returns monotonic milliseconds. */
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Fills '*sun' for 'path'. Returns 0, or ENAMETOOLONG/EINVAL when 'path' cannot be a socket path.
  */
@@ -592,7 +583,7 @@ handle_request(struct ctl_server *srv, struct ctl_conn *c, const char *line, siz
     if (i == len) {
         return;
     }
-    c->last_ms = now_ms();
+    c->last_ms = (int64_t)hnvgw_now_ms();
 
     req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!req) {
@@ -658,7 +649,7 @@ conn_flush(struct ctl_conn *c)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
         }
         c->out_ofs += (size_t)n;
-        c->last_ms = now_ms();
+        c->last_ms = (int64_t)hnvgw_now_ms();
     }
     c->out_ofs = c->out_len = 0;
     if (c->out_cap > CTL_OUT_KEEP) {
@@ -730,7 +721,7 @@ conn_read(struct ctl_conn *c)
     n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
     if (n > 0) {
         c->in_len += (size_t)n;
-        c->last_ms = now_ms();
+        c->last_ms = (int64_t)hnvgw_now_ms();
     } else if (n == 0) {
         c->eof = true;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -799,7 +790,7 @@ on_conn_timer(sd_event_source *src, uint64_t usec, void *c_)
 
     (void)src;
     (void)usec;
-    if (now_ms() >= conn_deadline(c) || conn_rearm(c)) {
+    if ((int64_t)hnvgw_now_ms() >= conn_deadline(c) || conn_rearm(c)) {
         conn_close(c);
     }
     return 0;
@@ -836,7 +827,7 @@ conn_new(struct ctl_server *srv, int fd)
     }
     c->srv = srv;
     c->fd = fd;
-    c->last_ms = now_ms();
+    c->last_ms = (int64_t)hnvgw_now_ms();
     if (sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, on_conn_io, c) < 0 ||
         sd_event_add_time(srv->event, &c->timer, CLOCK_MONOTONIC, (uint64_t)conn_deadline(c) * 1000,
                           CTL_TIMER_ACCURACY_US, on_conn_timer, c) < 0) {

@@ -20,6 +20,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "lib/clock.h"
+
 #define FPM_READ_CHUNK 65536
 /* Chunks read per wake-up: a zebra replaying a full table does not hold the loop for long. */
 #define FPM_READS_PER_EVENT 16
@@ -54,14 +56,6 @@ struct fpm_server {
     size_t n;                     /* Entries. */
     uint8_t buf[FPM_READ_CHUNK];  /* Read buffer. */
 };
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct fpm_server *
 fpm_server_create(struct learned *learned, unsigned settle_ms, unsigned hold_ms, sd_event *event,
@@ -200,7 +194,7 @@ drop_connection(struct listener *ls, bool bad)
     ls->cfd = -1;
     ls->info.connected = false;
     ls->info.closed_bad += bad;
-    ls->lost_ms = now_ms();
+    ls->lost_ms = hnvgw_now_ms();
     sd_event_source_set_enabled(ls->settle, SD_EVENT_OFF);
     arm(ls->hold, ls->lost_ms + ls->srv->hold_ms);
 }
@@ -232,7 +226,7 @@ on_conn(sd_event_source *src, int fd, uint32_t revents, void *ls_)
 
             ls->info.frames_total += ls->dec.stats.frames - frames;
             ls->info.refused_total += ls->dec.stats.frames_refused - refused;
-            ls->last_frame_ms = now_ms();
+            ls->last_frame_ms = hnvgw_now_ms();
             if (ret) {
                 drop_connection(ls, true);
             }
@@ -275,7 +269,7 @@ on_accept(sd_event_source *src, int lfd, uint32_t revents, void *ls_)
     ls->info.stats = ls->dec.stats;
     ls->gen = learned_replay_begin(s->learned, ls->info.tenant);
     ls->sweep_pending = true;
-    ls->last_frame_ms = now_ms();
+    ls->last_frame_ms = hnvgw_now_ms();
     ls->lost_ms = 0;
     sd_event_source_set_enabled(ls->hold, SD_EVENT_OFF);
     arm(ls->settle, ls->last_frame_ms + s->settle_ms);
@@ -295,7 +289,7 @@ on_settle(sd_event_source *src, uint64_t usec, void *ls_)
     if (!ls->sweep_pending || ls->cfd < 0) {
         return 0;
     }
-    if (now_ms() - ls->last_frame_ms < s->settle_ms) {
+    if (hnvgw_now_ms() - ls->last_frame_ms < s->settle_ms) {
         arm(src, ls->last_frame_ms + s->settle_ms); /* Frames came since: wait for quiet. */
         return 0;
     }
@@ -316,7 +310,7 @@ on_hold(sd_event_source *src, uint64_t usec, void *ls_)
     if (ls->cfd >= 0 || !ls->lost_ms) {
         return 0;
     }
-    if (now_ms() - ls->lost_ms < s->hold_ms) {
+    if (hnvgw_now_ms() - ls->lost_ms < s->hold_ms) {
         arm(src, ls->lost_ms + s->hold_ms);
         return 0;
     }

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "vpn/vici.h"
 #include "routing/compartment.h"
+#include "lib/clock.h"
 
 #ifndef HNVGW_LIBEXECDIR
 #define HNVGW_LIBEXECDIR "/usr/libexec/hnvgw" /* Where the package puts hnvgw-iked. */
@@ -465,14 +466,6 @@ on_vici_events(sd_event_source *src, int fd, uint32_t revents, void *vs_)
     return 0;
 }
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Timer: a tunnel that initiates is kept up. charon gives up on a first contact that fails (a
  * peer that answers NO_PROPOSAL_CHOSEN because its config is not loaded yet, or that does not
  * answer at all) and its dpd/close actions only cover tunnels that were once up; so a tunnel
@@ -483,7 +476,7 @@ static int
 on_keepup(sd_event_source *src, uint64_t usec, void *vs_)
 {
     struct vpn_service *vs = vs_;
-    uint64_t now = now_ms();
+    uint64_t now = hnvgw_now_ms();
 
     (void)src;
     (void)usec;
