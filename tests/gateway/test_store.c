@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dataplane/dp.h"
+#include "tests/lib/config_text.h"
 #include "tests/lib/dp_fixture.h"
 #include "gateway/config.h"
 #include "gateway/policy.h"
@@ -50,24 +51,6 @@ static const char *const BASE = NODE REC(5001, "10.1.1.10", "10.0.0.2", "02:00:0
 static const char *const CHANGED = NODE REC(5001, "10.1.1.10", "10.0.0.2", "02:00:00:00:10:10")
     REC(5001, "10.1.1.12", "10.0.0.2", "02:00:00:00:10:12")
         REC(6001, "10.1.1.10", "10.0.0.4", "02:00:00:00:20:10");
-
-static struct hnvgw_config *
-load(const char *text)
-{
-    char path[] = "/tmp/hnvgw-test-store-XXXXXX", err[CONFIG_ERR_MAX];
-    struct hnvgw_config *c = NULL;
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    if (config_load(path, &c, err)) {
-        fail_msg("%s", err);
-    }
-    unlink(path);
-    return c;
-}
 
 static int
 setup(void **state)
@@ -105,7 +88,7 @@ env_up(void **state)
     env.rib = rib_create(dp, 1024);
     env.st = env.rib ? store_create(dp, env.rib, 1024) : NULL;
     assert_non_null(env.st);
-    env.cfg = load(BASE);
+    env.cfg = test_config_load(BASE);
     if (store_apply_config(env.st, env.cfg, err)) {
         fail_msg("%s", err);
     }
@@ -116,7 +99,7 @@ static int
 env_down(void **state)
 {
     char err[DP_ERR_MAX];
-    struct hnvgw_config *empty = load(NODE);
+    struct hnvgw_config *empty = test_config_load(NODE);
 
     (void)state;
     /* The empty file removes everything the tests left in the shared data plane. */
@@ -133,7 +116,7 @@ env_down(void **state)
 static int
 reload(const char *text, char *err)
 {
-    struct hnvgw_config *next = load(text);
+    struct hnvgw_config *next = test_config_load(text);
     int ret = store_apply_config(env.st, next, err);
 
     if (ret) {

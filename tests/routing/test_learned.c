@@ -17,6 +17,7 @@
 #include "dataplane/dp.h"
 #include "gateway/policy.h"
 #include "gateway/store.h"
+#include "tests/lib/config_text.h"
 #include "tests/lib/dp_fixture.h"
 #include "routing/rib.h"
 #include "routing/fpm_server.h"
@@ -57,22 +58,6 @@ ip4(const char *s)
     return test_ip4(s);
 }
 
-static struct hnvgw_config *
-load(const char *text)
-{
-    char path[] = "/tmp/hnvgw-learned-XXXXXX", err[CONFIG_ERR_MAX];
-    struct hnvgw_config *c = NULL;
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    assert_int_equal(config_load(path, &c, err), 0);
-    unlink(path);
-    return c;
-}
-
 static int
 setup(void **state)
 {
@@ -80,7 +65,7 @@ setup(void **state)
 
     (void)state;
     dp = test_dp_start((struct dp_params){.n_workers = 1});
-    cfg = load(CONF);
+    cfg = test_config_load(CONF);
     rib = rib_create(dp, 2048);
     assert_non_null(rib);
     store = store_create(dp, rib, 1024);
@@ -234,7 +219,7 @@ test_config_precedence(void **state)
     assert_int_equal(state_of("172.16.5.0"), LEARNED_SHADOWED);
     assert_int_equal(fib("172.16.5.1").type, DP_NH_CA);
 
-    without = load(text);
+    without = test_config_load(text);
     free(text);
     assert_int_equal(store_apply_config(store, without, err), 0);
     learned_resolve_again(learned);
@@ -307,7 +292,7 @@ test_ecmp_survives_reload(void **state)
     r.nh[1].gateway = hnvgw_ip4(ip4("10.99.0.3"));
     assert_int_equal(learned_apply(learned, 1, &r, 1), 0);
     assert_int_equal(fib("172.16.5.1").type, DP_NH_CA); /* The customer route wins. */
-    without = load(text);
+    without = test_config_load(text);
     free(text);
     assert_int_equal(store_apply_config(store, without, err), 0);
     learned_resolve_again(learned);
@@ -347,7 +332,7 @@ test_tunnel_next_hop(void **state)
 
     (void)state;
     snprintf(text, sizeof text, "%.*s%s%s", (int)(at - CONF), CONF, vpn, at);
-    with = load(text);
+    with = test_config_load(text);
     assert_int_equal(store_apply_config(store, with, err), 0);
     learned_resolve_again(learned);
     assert_int_equal(fib("172.16.255.1").type, DP_NH_IPSEC);
