@@ -301,7 +301,7 @@ lookup_value(const struct store *st, const struct config_lookup *rec, struct lk_
               : rec->type == CONFIG_TYPE_L2ONLY  ? DP_LK_L2ONLY
                                                  : DP_LK_WILDCARD;
     v->rule = rec->rule == CONFIG_RULE_NAT ? DP_LK_NAT : DP_LK_ENCAP;
-    v->local_port = mine && cfg ? (int16_t)policy_vm_port_of(cfg, rec->vsid, rec->ca.v4) : -1;
+    v->local_port = mine ? (int16_t)policy_vm_port_of(cfg, rec->vsid, rec->ca.v4) : -1;
     e->floods = v->local_port < 0 && !mine && v->type != DP_LK_WILDCARD;
 }
 

@@ -122,12 +122,13 @@ rib_create(struct dp *dp, uint32_t capacity)
 static void
 entry_free(struct rib_entry *e)
 {
-    for (unsigned i = 0; e && i < e->n_cand; i++) {
+    if (!e) {
+        return;
+    }
+    for (unsigned i = 0; i < e->n_cand; i++) {
         free(e->cand[i].nh);
     }
-    if (e) {
-        free(e->cand);
-    }
+    free(e->cand);
     free(e);
 }
 
@@ -253,9 +254,9 @@ to_route(const struct rib_key *k, const struct rib_cand *c, struct rib_route *ou
     memcpy(out->nh, c->nh, c->n_nh * sizeof c->nh[0]);
 }
 
-/* Appends an undo record; a failure to grow the record only loses the undo (logged by the
- * caller's rollback being partial), never the change itself, so it is reported as ENOMEM up
- * front instead: the change is refused. */
+/* Appends the undo record of a change to (k, source, id), whose candidate was 'old' (NULL: none),
+ * when a transaction is open. Returns 0, or ENOMEM when the record cannot grow: the caller then
+ * refuses the change, so that a rollback never misses one. */
 static int
 record(struct rib *rib, const struct rib_key *k, uint8_t source, uint32_t id,
        const struct rib_cand *old)

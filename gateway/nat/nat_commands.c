@@ -18,6 +18,20 @@ append_row(json_t *arr, json_t *row)
     return row && json_array_append_new(arr, row) == 0;
 }
 
+/* Ends a table command: its rows 'arr' become the result, or, when a row could not be made
+ * ('!ok'), they are dropped with an out-of-memory error. */
+static int
+rows_result(json_t *arr, bool ok, json_t **result, char *err)
+{
+    if (!ok) {
+        json_decref(arr);
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    *result = arr;
+    return 0;
+}
+
 static int
 show_nat(json_t *args, json_t **result, char *err, void *aux)
 {
@@ -43,13 +57,7 @@ show_nat(json_t *args, json_t **result, char *err, void *aux)
         }
     }
     free(ids);
-    if (!ok) {
-        json_decref(arr);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    *result = arr;
-    return 0;
+    return rows_result(arr, ok, result, err);
 }
 
 static int
@@ -72,13 +80,7 @@ show_nat_pools(json_t *args, json_t **result, char *err, void *aux)
                         natcli_pool_json(config_tenant_name(gw->cfg, pools[i].tenant), &pools[i]));
     }
     free(pools);
-    if (!ok) {
-        json_decref(arr);
-        snprintf(err, CTL_ERR_MAX, "out of memory");
-        return ENOMEM;
-    }
-    *result = arr;
-    return 0;
+    return rows_result(arr, ok, result, err);
 }
 
 static int
