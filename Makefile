@@ -43,7 +43,7 @@ SAN_GW_OBJS := $(GW_SRCS:%.c=$(SAN_BUILD)/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:%.c=$(SAN_BUILD)/%)
 
 .PHONY: all deps hugepages check unit unit-san lab demo bench format format-check layering clean \
-        binaries install install-files deb config-examples
+        binaries install install-files deb config-examples image image-check
 
 all: $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(BUILD)/hnvgw-iked $(UNIT_BINS) $(BUILD)/bench_pipeline \
      $(BUILD)/bench_nat $(BUILD)/bench_fpm $(BUILD)/bench_esp $(BUILD)/bench_policy
@@ -183,6 +183,7 @@ install-files:
 	install -m 0755 $(BUILD)/hnvgwd $(BUILD)/hnvgwctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/hnvgw-iked $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 scripts/hugepages.sh $(DESTDIR)$(LIBEXECDIR)/hugepages
+	install -m 0755 scripts/bind-nics.sh $(DESTDIR)$(LIBEXECDIR)/bind-nics
 	install -m 0640 conf/hnvgw.conf $(DESTDIR)$(SYSCONFDIR)/hnvgw/hnvgw.conf
 	install -m 0644 packaging/default.hnvgw $(DESTDIR)$(SYSCONFDIR)/default/hnvgw
 	sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/usr/libexec/hnvgw/|$(LIBEXECDIR)/|g' \
@@ -205,7 +206,20 @@ config-examples: $(BUILD)/hnvgwd
 deb: deps
 	@bash scripts/make-deb.sh $(BUILD)/deb
 
+# The gateway VM image (README, "Gateway VM"): Debian 12 with the .deb, as a qcow2 disk. The apt
+# download cache stays in $(BUILD)/image/apt-cache for the next build.
+IMAGE := $(BUILD)/image/hnvgw-gateway.qcow2
+image: deb
+	@bash packaging/image/build-image.sh $$(ls $(BUILD)/deb/hnvgw_*_amd64.deb | head -1) $(BUILD)/image
+
+# Boots the image under qemu (TCG) in a lab and proves it forwards (tests/image/). It builds the
+# image first; IMAGE_REUSE=1 boots the one already built.
+image-check: deps hugepages $(BUILD)/hnvgwd $(BUILD)/hnvgwctl
+	@if [ "$(IMAGE_REUSE)" != 1 ] || [ ! -f $(IMAGE) ]; then $(MAKE) --no-print-directory image; fi
+	@LAB_TESTS="../image/test_gateway_vm.sh" LAB_SCRIPT_TIMEOUT=$${LAB_SCRIPT_TIMEOUT:-1800} \
+	  HNVGW_IMAGE=$(abspath $(IMAGE)) bash tests/lab/run-all.sh
+
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -path $(BUILD)/strongswan -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -path $(BUILD)/strongswan -o -path $(BUILD)/image -o -path $(BUILD)/deb \) -prune -o -name '*.d' -type f -print 2>/dev/null)

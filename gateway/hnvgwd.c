@@ -42,6 +42,8 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include <rte_pci.h>
+
 #include "dataplane/dp.h"
 #include "gateway/config.h"
 #include "gateway/ctl.h"
@@ -68,11 +70,33 @@ struct loop_sources {
 static void
 usage(void)
 {
-    printf("usage: hnvgwd [-c FILE] [--check-config]\n"
+    printf("usage: hnvgwd [-c FILE] [--check-config | --pci-devices]\n"
            "  -c, --config FILE   configuration file (default %s)\n"
            "      --check-config  validate the file and exit (0 when valid)\n"
+           "      --pci-devices   validate the file, print the PCI addresses its ports name\n"
+           "                      (one a line, for binding them to a DPDK driver) and exit\n"
            "  -h, --help          this text\n",
            CONFIG_DEFAULT_PATH);
+}
+
+/* Prints, one a line, the PCI address of every port of 'cfg' whose devargs names a PCI device
+ * ("0000:00:04.0" or "00:04.0", options after a comma), in the full form sysfs and
+ * dpdk-devbind.py use. Ports on vdevs are skipped. */
+static void
+print_pci_devices(const struct hnvgw_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        char addr[sizeof cfg->ports[i].devargs];
+        struct rte_pci_addr pci;
+        char name[PCI_PRI_STR_SIZE];
+
+        snprintf(addr, sizeof addr, "%s", cfg->ports[i].devargs);
+        addr[strcspn(addr, ",")] = '\0';
+        if (rte_pci_addr_parse(addr, &pci) == 0) {
+            rte_pci_device_name(&pci, name, sizeof name);
+            printf("%s\n", name);
+        }
+    }
 }
 
 /* Sets the periodic timer 'src' (a one-shot source) to fire again in 'ms'. */
@@ -215,10 +239,12 @@ main(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'C'},
+                                         {"pci-devices", no_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = CONFIG_DEFAULT_PATH;
     bool check_only = false;
+    bool list_pci = false;
     char err[CONFIG_ERR_MAX], dperr[DP_ERR_MAX], lcores[48];
     char *eargv[CONFIG_EAL_ARGS_MAX + 4];
     struct hnvgw_config *cfg = NULL;
@@ -240,6 +266,9 @@ main(int argc, char **argv)
         case 'C':
             check_only = true;
             break;
+        case 'P':
+            list_pci = true;
+            break;
         case 'h':
             usage();
             return 0;
@@ -252,6 +281,11 @@ main(int argc, char **argv)
     if (ret) {
         fprintf(stderr, "hnvgwd: %s\n", err);
         return 1;
+    }
+    if (list_pci) {
+        print_pci_devices(cfg);
+        config_destroy(cfg);
+        return 0;
     }
     if (check_only) {
         printf("%s: configuration is valid (%zu ports, %zu tenants, %zu lookup records, %zu "

@@ -25,6 +25,8 @@
 # host switches within a VSID and sends everything for a subnet's gateway to the gateway node
 # (its GatewayWildcard record), which routes inside each tenant's routing domain.
 # Requires lib.sh. Defines NS_* variables and starts both daemons.
+# With LAB_GW_NODE=none the gateway is left out: the caller attaches its own to br0 in NS_PA and
+# to NS_EXT (the gateway VM of tests/image/), and sets up the external side.
 
 VM_NAMES=(vma1 vma2 vmb1 vmb2)
 declare -A VM_VSID=([vma1]=5001 [vma2]=5002 [vmb1]=6001 [vmb2]=6002)
@@ -116,12 +118,14 @@ lab_topology_up() {
   ip netns exec "$NS_PA" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null || true
   lab_write_configs || return 1
 
-  lab_hnvgwd "$NS_GW" "$LAB_DIR/gw.conf" gw || return 1
-  lab_tap_move "$NS_GW" hnvpa0 "$NS_PA" auto || return 1
-  ip -n "$NS_PA" link set hnvpa0 master br0
-  lab_tap_move "$NS_GW" hnvext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
-  ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
-  if [ "${LAB_INTERNET:-0}" = 1 ]; then lab_internet_up || return 1; fi
+  if [ "${LAB_GW_NODE:-daemon}" = daemon ]; then
+    lab_hnvgwd "$NS_GW" "$LAB_DIR/gw.conf" gw || return 1
+    lab_tap_move "$NS_GW" hnvpa0 "$NS_PA" auto || return 1
+    ip -n "$NS_PA" link set hnvpa0 master br0
+    lab_tap_move "$NS_GW" hnvext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
+    ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
+    if [ "${LAB_INTERNET:-0}" = 1 ]; then lab_internet_up || return 1; fi
+  fi
 
   lab_hnvgwd "$NS_HOST" "$LAB_DIR/host.conf" host || return 1
   lab_tap_move "$NS_HOST" hpa0 "$NS_PA" auto || return 1

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The gateway VM image (make image) boots under qemu (TCG: there is no KVM here) and does the
+# gateway's job in the standard lab (tests/lab/topology.sh), in place of the gateway daemon:
+#
+#   VMs of contoso/fabrikam -- host-role hnvgwd (PA 10.0.0.2) -- br0 (PA network) --+
+#                                                                                   | tap, virtio
+#   ext 10.99.0.2 ----------------------------------------- (external network) --+  | (DPDK, uio)
+#                                                                                   |
+#   this test (ssh, 10.20.0.1) -------- management tap, a kernel NIC (10.20.0.5) --- gateway VM
+#
+# The VM gets its config from a NoCloud seed the test makes (cloud-init: the SSH key, hnvgw.conf,
+# /etc/default/hnvgw). The check: systemd sees hnvgwd READY (Type=notify); traffic across subnets
+# and through NAT; hnvgwctl in the VM; a bad reload keeps forwarding; SIGKILL brings it back through
+# Restart=; the VM powers off cleanly. Run by `make image-check` (HNVGW_IMAGE names the image).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../lab/lib.sh"
+source "$here/../lab/topology.sh"
+
+image=${HNVGW_IMAGE:-$LAB_TOP/build/image/hnvgw-gateway.qcow2}
+[ -f "$image" ] || { echo "# no image at $image: run make image"; exit 1; }
+
+lab_init gwvm
+lab_plan 16
+
+GUEST=10.20.0.5
+PA_PCI=0000:00:04.0
+EXT_PCI=0000:00:05.0
+
+# ---- the lab without its gateway daemon ----
+LAB_GW_NODE=none LAB_HOST_WORKERS=1 lab_topology_up || { echo "# topology failed"; exit 1; }
+NS_Q=$(lab_netns qemu)
+for t in tmgmt tpa text; do ip -n "$NS_Q" tuntap add dev "$t" mode tap || exit 1; done
+# qemu opens its taps in its own namespace; bridges there join them to the lab's networks.
+lab_bridge "$NS_Q" brpa && lab_bridge "$NS_Q" brext || exit 1
+lab_veth "$NS_Q" qpa "$NS_PA" gwvm && ip -n "$NS_PA" link set gwvm master br0 || exit 1
+lab_veth "$NS_Q" qext "$NS_EXT" ext0 || exit 1
+ip -n "$NS_Q" link set qpa master brpa && ip -n "$NS_Q" link set tpa master brpa
+ip -n "$NS_Q" link set qext master brext && ip -n "$NS_Q" link set text master brext
+for t in tmgmt tpa text; do ip -n "$NS_Q" link set "$t" up; done
+ip -n "$NS_Q" addr add 10.20.0.1/24 dev tmgmt
+ip -n "$NS_EXT" link set ext0 address 02:00:0a:63:00:02
+ip -n "$NS_EXT" addr add 10.99.0.2/24 dev ext0
+# ext routes between the external network and the "internet" (inet, 198.18.1.2), and the NAT
+# public addresses back to the gateway (topology.sh).
+lab_internet_up || exit 1
+INET=198.18.1.2
+lab_http "${NS_VM[vma2]}" vma2
+lab_http_peer "$NS_INET" 8080
+
+# ---- the seed: SSH key, the gateway's config (the lab's, on the VM's PCI NICs), hugepages ----
+ssh-keygen -q -t ed25519 -N '' -C hnvgw-image-check -f "$LAB_DIR/id" || exit 1
+sed -e "s|\"net_tap0,iface=hnvpa0\"|\"$PA_PCI\"|" -e "s|\"net_tap1,iface=hnvext0\"|\"$EXT_PCI\"|" \
+  -e "s|^\(\s*eal_args = \).*|\1{\"--in-memory\", \"-a\", \"$PA_PCI\", \"-a\", \"$EXT_PCI\"}|" \
+  "$LAB_TOP/conf/hnvgw.conf" >"$LAB_DIR/vm.conf"
+grep -q "\"$PA_PCI\"" "$LAB_DIR/vm.conf" && grep -q "devargs = \"$EXT_PCI\"" "$LAB_DIR/vm.conf" ||
+  { echo "# conf/hnvgw.conf: its devargs lines changed; the VM config could not be made"; exit 1; }
+"$HNVGWD" -c "$LAB_DIR/vm.conf" --check-config >/dev/null || exit 1
+cat >"$LAB_DIR/user-data" <<EOT
+#cloud-config
+ssh_authorized_keys:
+  - $(cat "$LAB_DIR/id.pub")
+write_files:
+  - path: /etc/default/hnvgw
+    content: |
+      HUGEPAGES=512
+      DPDK_DRIVER=uio_pci_generic
+  - path: /etc/hnvgw/hnvgw.conf
+    permissions: '0640'
+    encoding: b64
+    content: $(base64 -w0 "$LAB_DIR/vm.conf")
+EOT
+cat >"$LAB_DIR/meta-data" <<EOT
+instance-id: hnvgw-image-check-$$
+local-hostname: gw1
+EOT
+cat >"$LAB_DIR/network-config" <<EOT
+version: 2
+ethernets:
+  mgmt0:
+    match:
+      macaddress: "52:54:00:14:00:05"
+    set-name: mgmt0
+    addresses: [$GUEST/24]
+EOT
+cloud-localds -N "$LAB_DIR/network-config" "$LAB_DIR/seed.img" "$LAB_DIR/user-data" \
+  "$LAB_DIR/meta-data" || exit 1
+# The built image stays as it is: the VM writes to an overlay.
+qemu-img create -q -f qcow2 -b "$image" -F qcow2 "$LAB_DIR/disk.qcow2" || exit 1
+
+# ---- boot ----
+boot_start=$(date +%s.%N)
+ip netns exec "$NS_Q" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+  -display none -monitor none -serial "file:$LAB_DIR/console.log" \
+  -drive if=none,id=disk,file="$LAB_DIR/disk.qcow2",format=qcow2 \
+  -device virtio-blk-pci,drive=disk,addr=0x6 \
+  -drive if=none,id=seed,file="$LAB_DIR/seed.img",format=raw,readonly=on \
+  -device virtio-blk-pci,drive=seed,addr=0x7 \
+  -netdev tap,id=mgmt,ifname=tmgmt,script=no,downscript=no \
+  -device virtio-net-pci,netdev=mgmt,mac=52:54:00:14:00:05,addr=0x3 \
+  -netdev tap,id=pa,ifname=tpa,script=no,downscript=no \
+  -device virtio-net-pci,netdev=pa,mac=02:00:0a:00:00:01,addr=0x4 \
+  -netdev tap,id=ext,ifname=text,script=no,downscript=no \
+  -device virtio-net-pci,netdev=ext,mac=02:00:0a:63:00:01,addr=0x5 \
+  >"$LAB_DIR/qemu.log" 2>&1 &
+QEMU_PID=$!
+lab_track_pid $QEMU_PID
+echo "# qemu $QEMU_PID; console: $LAB_DIR/console.log"
+
+vm() {
+  ip netns exec "$NS_Q" ssh -q -i "$LAB_DIR/id" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 "root@$GUEST" "$@"
+}
+hnvgwd_active() { [ "$(vm systemctl is-active hnvgwd)" = active ]; }
+hnvgwd_pid() { vm systemctl show -p MainPID --value hnvgwd; }
+# Polls a slow guest: every 2 s, up to 300 times (the script's own timeout is the real bound;
+# curl_is gives each try 5 s more).
+slow_wait() { LAB_WAIT_TRIES=300 LAB_WAIT_INTERVAL=2 lab_wait_for "$@"; }
+console_tail() { echo "# console:"; tail -25 "$LAB_DIR/console.log" | sed 's/^/#   /'; }
+
+# Done waiting: active, or restarted over and over (a start that fails is not worth 10 minutes).
+ready_or_restarting() { hnvgwd_active || [ "$(vm systemctl show -p NRestarts --value hnvgwd)" -ge 3 ]; }
+booted() {
+  slow_wait vm true || { echo "no SSH on $GUEST"; console_tail; return 1; }
+  slow_wait ready_or_restarting
+  hnvgwd_active || { vm systemctl status hnvgwd; vm journalctl -b -u hnvgwd -n 30; return 1; }
+  local t
+  t=$(awk -v a="$boot_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  echo "# boot to READY under TCG: $t s from qemu's start; $(vm systemctl show -p \
+    ActiveEnterTimestampMonotonic --value hnvgwd) us after the guest kernel's" | tee "$LAB_DIR/boot.txt"
+  # Type=notify: "active" is only reached through READY=1, and the status text is the daemon's.
+  [ "$(vm systemctl show -p Type --value hnvgwd)" = notify ] &&
+    [ "$(vm systemctl show -p StatusText --value hnvgwd)" = forwarding ]
+}
+ok "the image boots under TCG; systemd has hnvgwd active through sd_notify READY" booted
+cat "$LAB_DIR/boot.txt" 2>/dev/null
+
+status_answers() { local out; out=$(vm hnvgwctl show status) || return 1; echo "$out"; grep -q gw1 <<<"$out"; }
+ok "cloud-init applied the seed: hnvgwctl show status answers in the VM, node gw1" status_answers
+bound() {
+  local d
+  for d in $PA_PCI $EXT_PCI; do
+    [ "$(vm basename "\$(readlink /sys/bus/pci/devices/$d/driver)")" = uio_pci_generic ] ||
+      { echo "$d is not on uio_pci_generic"; return 1; }
+  done
+  vm ip -br link show mgmt0 | grep -q UP
+}
+ok "the data NICs are DPDK's (bind-nics put them on uio_pci_generic), management stays a kernel NIC" \
+  bound
+
+across() {
+  ip netns exec "${NS_VM[vma1]}" ping -c 3 -w 60 10.1.2.10 &&
+    curl_is "${NS_VM[vma1]}" http://10.1.2.10:8080/ "hello from vma2"
+}
+ok "vma1 pings and fetches a page from vma2 across subnets, through the gateway VM" \
+  slow_wait across
+ok "NAT: vma1 reaches the internet behind the external network as contoso's 198.18.0.10" \
+  slow_wait curl_is "${NS_VM[vma1]}" "http://$INET:8080/" 198.18.0.10
+ok "NAT: fabrikam's VM with the very same CA is seen as 198.18.0.20" \
+  slow_wait curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
+
+# ---- a reload with a bad config ----
+pid_before=$(hnvgwd_pid)
+vm "cp /etc/hnvgw/hnvgw.conf /root/good.conf && echo 'tenant \"broken\" { id = 99999 }' >>/etc/hnvgw/hnvgw.conf"
+rejected_count() { vm "journalctl -u hnvgwd -p err -o cat | grep -c 'reload rejected.*hnvgw.conf:[0-9]*:'"; }
+rejected_before=$(rejected_count)
+reload_error_logged() { [ "$(rejected_count)" -eq $((rejected_before + 1)) ]; }
+bad_reload_logged() {
+  vm systemctl reload hnvgwd
+  LAB_WAIT_TRIES=30 LAB_WAIT_INTERVAL=1 lab_wait_for reload_error_logged ||
+    { vm journalctl -u hnvgwd -n 20; return 1; }
+  vm journalctl -u hnvgwd -p err -n 1
+  hnvgwd_active && [ "$(hnvgwd_pid)" = "$pid_before" ]
+}
+ok "systemctl reload with a bad file: the error goes to the journal at priority err; same hnvgwd" \
+  bad_reload_logged
+ctl_refuses() {
+  local out
+  out=$(vm hnvgwctl reload 2>&1) && { echo "reload succeeded: $out"; return 1; }
+  echo "$out"
+  echo "$out" | grep -q 'hnvgw.conf:[0-9]*:'
+}
+ok "hnvgwctl reload refuses the same file, with its line" ctl_refuses
+ok "forwarding goes on under the old config" slow_wait across
+vm "cp /root/good.conf /etc/hnvgw/hnvgw.conf"
+
+# ---- SIGKILL: systemd restarts it ----
+vm systemctl kill -s KILL hnvgwd
+restarted() { local p; p=$(hnvgwd_pid); hnvgwd_active && [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$pid_before" ]; }
+came_back() {
+  slow_wait restarted || return 1
+  [ "$(vm systemctl show -p NRestarts --value hnvgwd)" = 1 ]
+}
+ok "systemctl kill -s KILL: Restart= brings hnvgwd back to READY with a new PID" came_back
+ok "traffic resumes after the restart: across subnets" slow_wait across
+ok "traffic resumes after the restart: through NAT" \
+  slow_wait curl_is "${NS_VM[vma1]}" "http://$INET:8080/" 198.18.0.10
+
+# ---- clean shutdown ----
+stopped_clean() {
+  vm systemctl stop hnvgwd || return 1
+  [ "$(vm systemctl show -p Result --value hnvgwd)" = success ] || { vm journalctl -u hnvgwd -n 20; return 1; }
+  [ "$(vm systemctl is-active hnvgwd)" = inactive ]
+}
+ok "hnvgwd stops cleanly on SIGTERM (systemd Result=success)" stopped_clean
+journal_priorities() {
+  # -p err shows err and worse only: the rejected reload, not the "node gw1 up" of each start
+  # (info); -p info shows both.
+  local err info
+  err=$(vm "journalctl -u hnvgwd -p err -o cat") && info=$(vm "journalctl -u hnvgwd -p info -o cat") ||
+    return 1
+  grep -q 'reload rejected' <<<"$err" && ! grep -q 'node gw1 up' <<<"$err" &&
+    [ "$(grep -c 'node gw1 up' <<<"$info")" -eq 2 ] && grep -q 'reload rejected' <<<"$info"
+}
+ok "the journal has hnvgwd's messages with their priorities (err apart from info)" journal_priorities
+no_failed_units() { local f; f=$(vm systemctl list-units --failed --plain --no-legend) || return 1; echo "$f"; [ -z "$f" ]; }
+ok "no unit failed in the VM's life" no_failed_units
+vm systemctl poweroff 2>/dev/null # the SSH session may end with it
+qemu_gone() { ! kill -0 "$QEMU_PID" 2>/dev/null; }
+powered_off() {
+  slow_wait qemu_gone || { console_tail; return 1; }
+  wait "$QEMU_PID"; local rc=$?
+  echo "qemu exited $rc"
+  [ $rc -eq 0 ] && grep -q 'reboot: Power down' "$LAB_DIR/console.log"
+}
+ok "the VM powers off cleanly (kernel: Power down; qemu exits 0)" powered_off
+
+lab_done
