@@ -195,6 +195,10 @@ struct hnvgw_config {
     size_t n_eal_args;                   /* Number of eal_args. */
     unsigned workers;                    /* Worker lcores, >= 1. */
     char control_socket[108];            /* Unix socket path of the control plane. */
+    bool metrics;                        /* node.metrics_listen is set: serve Prometheus metrics. */
+    struct hnvgw_ip metrics_ip;          /* The address the metrics listener binds (0.0.0.0 or ::
+                                          * only when written so). */
+    uint16_t metrics_port;               /* Its TCP port, 1..65535. */
     struct hnvgw_ip pas[CONFIG_PAS_MAX]; /* This node's provider addresses. */
     size_t n_pas;                        /* Number of pas, >= 1 when a provider port exists. */
     struct config_port *ports;           /* Owned array of n_ports. */

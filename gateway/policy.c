@@ -428,6 +428,10 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
     if (strcmp(a->control_socket, b->control_socket)) {
         return "node control_socket";
     }
+    if (a->metrics != b->metrics || a->metrics_port != b->metrics_port ||
+        !hnvgw_ip_equal(&a->metrics_ip, &b->metrics_ip)) {
+        return "node metrics_listen";
+    }
     if (a->max_lookups != b->max_lookups || a->max_routes != b->max_routes ||
         a->max_subnets != b->max_subnets) {
         return "node table sizes";

@@ -4,9 +4,12 @@
 #include "gateway/config/config_internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #define WORKERS_MAX       16 /* DP_MAX_WORKERS. */
 #define DEFAULT_NODE_NAME "hnvgw"
@@ -19,6 +22,7 @@ cfg_opt_t config_node_opts[] = {
     CFG_STR_LIST("eal_args", NULL, CFGF_NONE),
     CFG_INT("workers", 1, CFGF_NONE),
     CFG_STR("control_socket", DEFAULT_SOCKET, CFGF_NONE),
+    CFG_STR("metrics_listen", NULL, CFGF_NODEFAULT),
     CFG_STR_LIST("provider_addresses", NULL, CFGF_NONE),
     CFG_INT("arp_timeout", 300, CFGF_NONE),
     CFG_INT("icmp_rate", 100, CFGF_NONE),
@@ -137,6 +141,58 @@ load_pas(const struct where *w, struct hnvgw_config *cfg)
     return 0;
 }
 
+/* metrics_listen, when given: "ADDRESS:PORT" for IPv4, "[ADDRESS]:PORT" for IPv6. The address is
+ * taken as written, a wildcard included; only what no listener can bind (multicast, broadcast)
+ * is refused. */
+static int
+load_metrics_listen(const struct where *w, struct hnvgw_config *cfg)
+{
+    char addr[HNVGW_IP_STRLEN], b[HNVGW_IP_STRLEN];
+    const char *s, *a, *port;
+    struct hnvgw_ip ip;
+    bool v6;
+    size_t alen;
+    char *end;
+    long v;
+    int ret;
+
+    if ((ret = config_get_str(w, "metrics_listen", false, &s)) != 0 || !s) {
+        return ret;
+    }
+    v6 = s[0] == '[';
+    a = s + v6;
+    port = v6 ? strstr(a, "]:") : strrchr(a, ':');
+    if (!port || (!v6 && strchr(a, ':') != port)) {
+        return config_report(w, EINVAL, "metrics_listen", 0,
+                             "'%s' is not ADDRESS:PORT (e.g. \"10.20.0.5:9469\" or "
+                             "\"[fd00::5]:9469\")",
+                             s);
+    }
+    alen = (size_t)(port - a);
+    port += v6 ? 2 : 1;
+    snprintf(addr, sizeof addr, "%.*s", (int)(alen < sizeof addr ? alen : sizeof addr - 1), a);
+    if (alen >= sizeof addr || !hnvgw_ip_parse(addr, &ip) || (ip.family == HNVGW_AF_INET6) != v6) {
+        return config_report(w, EINVAL, "metrics_listen", 0,
+                             "'%.*s' is not an IPv4 address, nor an IPv6 address in brackets",
+                             (int)alen, a);
+    }
+    errno = 0;
+    v = strtol(port, &end, 10);
+    if (port[0] < '0' || port[0] > '9' || *end || errno || v < 1 || v > 65535) {
+        return config_report(w, EINVAL, "metrics_listen", 0, "port '%s' is not 1..65535", port);
+    }
+    if (ip.family == HNVGW_AF_INET ? (ntohl(ip.v4) >> 28) == 0xe || ip.v4 == 0xffffffff
+                                   : ip.v6[0] == 0xff) {
+        return config_report(w, EINVAL, "metrics_listen", 0,
+                             "%s is a multicast or broadcast address, not the management address",
+                             hnvgw_ip_format(&ip, b));
+    }
+    cfg->metrics = true;
+    cfg->metrics_ip = ip;
+    cfg->metrics_port = (uint16_t)v;
+    return 0;
+}
+
 int
 config_load_node(struct loader *ld)
 {
@@ -190,6 +246,9 @@ config_load_node(struct loader *ld)
                              sizeof cfg->control_socket - 1);
     }
     snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s", s);
+    if ((ret = load_metrics_listen(&w, cfg)) != 0) {
+        return ret;
+    }
     return load_pas(&w, cfg);
 }
 
