@@ -885,6 +885,12 @@ dp_stats_worker(const struct dp *dp, unsigned worker, struct dp_stats *out)
     return 0;
 }
 
+void
+dp_stats_control(const struct dp *dp, struct dp_stats *out)
+{
+    *out = dp->control_stats;
+}
+
 unsigned
 dp_worker_count(const struct dp *dp)
 {

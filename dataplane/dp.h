@@ -203,6 +203,10 @@ void dp_stats_sum(const struct dp *dp, struct dp_stats *out);
 /* Copies worker 'worker's own counters into '*out'. Returns 0, or ENOENT for no such worker. */
 int dp_stats_worker(const struct dp *dp, unsigned worker, struct dp_stats *out);
 
+/* Copies the control thread's own counters (ARP learning, held packets it sent) into '*out': with
+ * every worker's, they make dp_stats_sum(). */
+void dp_stats_control(const struct dp *dp, struct dp_stats *out);
+
 /* Number of worker lcores. */
 unsigned dp_worker_count(const struct dp *dp);
 
