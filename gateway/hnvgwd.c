@@ -16,6 +16,8 @@
  *   writes when it punts into a drained ring, and a DP_CONTROL_PERIOD_MS timer for ARP retries,
  *   neighbor aging and RCU reclamation;
  * - the NAT mapping log (here): a NAT_LOG_PERIOD_MS timer drains the workers' log ring;
+ * - the metrics listener, when configured: libmicrohttpd's epoll descriptor and its timeout, and
+ *   the vtysh children that read the bgpds for a scrape (metrics_server_open(): gateway/metrics.c);
  * - signals (here): SIGHUP reloads, SIGTERM and SIGINT stop; they are blocked from before
  *   dp_create() on, so that every thread inherits the mask and only the loop's signalfd sees them;
  * - the systemd watchdog: sd_event_set_watchdog() pings from the loop itself.
@@ -48,6 +50,7 @@
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
+#include "gateway/metrics.h"
 #include "lib/log.h"
 #include "gateway/nat/nat_commands.h"
 #include "gateway/policy.h"
@@ -254,6 +257,7 @@ main(int argc, char **argv)
     struct vpn_tenant *vpn_tenants = NULL;
     struct rib *rib = NULL;
     struct store *store = NULL;
+    struct metrics_server *metrics = NULL;
     sd_event *event = NULL;
     struct loop_sources sources;
     int c, ret;
@@ -385,6 +389,21 @@ main(int argc, char **argv)
         log_err("%s", err);
         goto fail_vpn;
     }
+    if (cfg->metrics) {
+        char ip[HNVGW_IP_STRLEN];
+        bool v6 = cfg->metrics_ip.family == HNVGW_AF_INET6;
+
+        ret = metrics_server_open(cfg, &gw, event, &metrics, err);
+        if (ret) {
+            log_err("%s", err);
+            goto fail_metrics;
+        }
+        log_info("metrics on http://%s%s%s:%u/metrics%s", v6 ? "[" : "",
+                 hnvgw_ip_format(&cfg->metrics_ip, ip), v6 ? "]" : "", metrics_server_port(metrics),
+                 hnvgw_ip_is_zero(&cfg->metrics_ip) ? " (every address of the node: not only the "
+                                                      "management network)"
+                                                    : "");
+    }
     ret = loop_add_sources(event, &gw, params.max_nat_sessions != 0, &sources);
     if (ret < 0) {
         log_err("cannot set the event loop up: %s", strerror(-ret));
@@ -404,6 +423,7 @@ main(int argc, char **argv)
     nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
     loop_remove_sources(&sources);
+    metrics_server_destroy(metrics);
     vpn_stop(&gw.vpn);
     tenant_routing_stop(&gw.routing);
     ctl_server_destroy(gw.ctl);
@@ -416,6 +436,8 @@ main(int argc, char **argv)
 
 fail_sources:
     loop_remove_sources(&sources);
+    metrics_server_destroy(metrics);
+fail_metrics:
     vpn_stop(&gw.vpn);
 fail_vpn:
     tenant_routing_stop(&gw.routing);
