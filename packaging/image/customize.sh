@@ -24,7 +24,9 @@ cat >>"$root/etc/default/grub" <<'EOT'
 # hnvgw gateway image: serial console first (the last console= is /dev/console).
 GRUB_TIMEOUT=1
 GRUB_CMDLINE_LINUX_DEFAULT=""
-GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"
+# The hugepages of /etc/default/hnvgw, reserved by the kernel at boot (at once, unfragmented);
+# hnvgw-hugepages.service raises them if the seed asks for more.
+GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8 hugepages=512"
 GRUB_TERMINAL="serial console"
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
 EOT

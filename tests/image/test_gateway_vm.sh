@@ -22,7 +22,7 @@ image=${HNVGW_IMAGE:-$LAB_TOP/build/image/hnvgw-gateway.qcow2}
 [ -f "$image" ] || { echo "# no image at $image: run make image"; exit 1; }
 
 lab_init gwvm
-lab_plan 16
+lab_plan 17
 
 GUEST=10.20.0.5
 PA_PCI=0000:00:04.0
@@ -53,8 +53,10 @@ lab_http_peer "$NS_INET" 8080
 ssh-keygen -q -t ed25519 -N '' -C hnvgw-image-check -f "$LAB_DIR/id" || exit 1
 sed -e "s|\"net_tap0,iface=hnvpa0\"|\"$PA_PCI\"|" -e "s|\"net_tap1,iface=hnvext0\"|\"$EXT_PCI\"|" \
   -e "s|^\(\s*eal_args = \).*|\1{\"--in-memory\", \"-a\", \"$PA_PCI\", \"-a\", \"$EXT_PCI\"}|" \
+  -e "s|^\(\s*\)control_socket = .*|&\n\1metrics_listen = \"$GUEST:9469\"|" \
   "$LAB_TOP/conf/hnvgw.conf" >"$LAB_DIR/vm.conf"
-grep -q "\"$PA_PCI\"" "$LAB_DIR/vm.conf" && grep -q "devargs = \"$EXT_PCI\"" "$LAB_DIR/vm.conf" ||
+grep -q "\"$PA_PCI\"" "$LAB_DIR/vm.conf" && grep -q "devargs = \"$EXT_PCI\"" "$LAB_DIR/vm.conf" &&
+  grep -q "metrics_listen = \"$GUEST:9469\"" "$LAB_DIR/vm.conf" ||
   { echo "# conf/hnvgw.conf: its devargs lines changed; the VM config could not be made"; exit 1; }
 "$HNVGWD" -c "$LAB_DIR/vm.conf" --check-config >/dev/null || exit 1
 cat >"$LAB_DIR/user-data" <<EOT
@@ -159,6 +161,23 @@ ok "NAT: vma1 reaches the internet behind the external network as contoso's 198.
   slow_wait curl_is "${NS_VM[vma1]}" "http://$INET:8080/" 198.18.0.10
 ok "NAT: fabrikam's VM with the very same CA is seen as 198.18.0.20" \
   slow_wait curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
+
+# Metrics on the management address: they parse, and routed packets are counted as they pass.
+scrape() { ip netns exec "$NS_Q" curl -s --max-time 10 -o "$1" "http://$GUEST:9469/metrics"; }
+metrics_move() {
+  local before after
+  scrape "$LAB_DIR/m1.prom" && $LAB_PY "$LAB_TOP/tests/lab/prom.py" parse "$LAB_DIR/m1.prom" &&
+    before=$($LAB_PY "$LAB_TOP/tests/lab/prom.py" value "$LAB_DIR/m1.prom" hnvgw_route_routed_total) ||
+    return 1
+  ip netns exec "${NS_VM[vma1]}" ping -c 10 -i 0.2 -w 60 10.1.2.10 >/dev/null || return 1
+  scrape "$LAB_DIR/m2.prom" &&
+    after=$($LAB_PY "$LAB_TOP/tests/lab/prom.py" value "$LAB_DIR/m2.prom" hnvgw_route_routed_total) ||
+    return 1
+  echo "hnvgw_route_routed_total: $before -> $after"
+  awk -v a="$before" -v b="$after" 'BEGIN { exit !(b - a >= 20) }'
+}
+ok "metrics on the management address parse, and hnvgw_route_routed_total rose by 20 pings' worth" \
+  metrics_move
 
 # ---- a reload with a bad config ----
 pid_before=$(hnvgwd_pid)
