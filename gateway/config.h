@@ -13,6 +13,7 @@
 
 #include "dataplane/addr.h"
 #include "dataplane/dp.h"
+#include "gateway/cluster/cluster_config.h"
 #include "routing/routing_config.h"
 #include "vpn/vpn_config.h"
 
@@ -219,6 +220,8 @@ struct hnvgw_config {
     uint32_t nat_port_block;             /* Ports per NAT port block, power of 2, 8..4096 (64). */
     char lookup_file[256];               /* lookup_records_file, or "". */
     char route_file[256];                /* customer_routes_file, or "". */
+    struct config_cluster cluster;       /* node.cluster: one node of a pair; zeroed (disabled)
+                                          * without the section. */
 };
 
 /* Parses and validates 'path'. On success returns 0 and stores a new config in '*out' (free it with

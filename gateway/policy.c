@@ -2,6 +2,7 @@
 /* The policy agent: desired data-plane state computed from a configuration, and the difference
  * between two such states applied to the data plane. See policy.h. */
 #include "gateway/policy.h"
+#include "gateway/cluster/cluster_config.h"
 
 #include "gateway/store.h"
 
@@ -438,6 +439,9 @@ policy_restart_needed(const struct hnvgw_config *a, const struct hnvgw_config *b
     }
     if (a->max_nat_sessions != b->max_nat_sessions || a->nat_port_block != b->nat_port_block) {
         return "node NAT sizes";
+    }
+    if (cluster_restart_needed(&a->cluster, &b->cluster)) {
+        return "node cluster (but priority, preempt and switchover_hold)";
     }
     for (size_t i = 0; i < a->n_tenants; i++) {
         const struct config_tenant *t = config_find_tenant(b, a->tenants[i].id);

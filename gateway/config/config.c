@@ -245,10 +245,10 @@ convert(struct loader *ld)
         (ret = config_load_tenants(ld)) != 0 || (ret = config_index_vsids(ld)) != 0 ||
         (ret = config_index_tenants(ld)) != 0 || (ret = config_check_forward_overlaps(ld)) != 0 ||
         (ret = config_load_ports(ld)) != 0 || (ret = config_check_pas(ld)) != 0 ||
-        (ret = config_load_ext_routes(ld)) != 0 || (ret = config_load_nats(ld)) != 0 ||
-        (ret = config_check_nat_shared(ld)) != 0 || (ret = config_load_vpns(ld)) != 0 ||
-        (ret = config_load_routings(ld)) != 0 || (ret = config_load_lookups(ld)) != 0 ||
-        (ret = config_load_routes(ld)) != 0) {
+        (ret = config_load_cluster(ld)) != 0 || (ret = config_load_ext_routes(ld)) != 0 ||
+        (ret = config_load_nats(ld)) != 0 || (ret = config_check_nat_shared(ld)) != 0 ||
+        (ret = config_load_vpns(ld)) != 0 || (ret = config_load_routings(ld)) != 0 ||
+        (ret = config_load_lookups(ld)) != 0 || (ret = config_load_routes(ld)) != 0) {
         return ret == EEXIST ? EINVAL : ret;
     }
     return 0;
@@ -273,6 +273,7 @@ config_destroy(struct hnvgw_config *cfg)
     free(cfg->tenants);
     free(cfg->lookups);
     free(cfg->routes);
+    explicit_bzero(cfg->cluster.secret, sizeof cfg->cluster.secret);
     free(cfg);
 }
 

@@ -17,6 +17,7 @@
  * One file per section, each owning its libconfuse schema (the cfg_opt_t arrays), its loader and
  * its rules, and freeing what it allocated:
  *   node.c     node { }                            config.c  the root schema, load, destroy,
+ *   cluster.c  node { cluster { } }
  *   port.c     port "NAME" { }                               finds, reading the file
  *   tenant.c   tenant { subnet, external_route }   loader.c  key lines, messages, libconfuse
  *   nat.c      tenant { nat { static_mapping } }             callbacks
@@ -56,6 +57,7 @@
  * in the middle of the file, which would run the line-recording callbacks with the file's line
  * numbers. eal_args gets its default in config_load_node() instead. */
 extern cfg_opt_t config_node_opts[];    /* node.c */
+extern cfg_opt_t config_cluster_opts[]; /* cluster.c, inside node */
 extern cfg_opt_t config_port_opts[];    /* port.c */
 extern cfg_opt_t config_tenant_opts[];  /* tenant.c */
 extern cfg_opt_t config_nat_opts[];     /* nat.c, inside tenant */
@@ -228,6 +230,12 @@ int config_load_node(struct loader *ld);
 
 /* Provider addresses against the provider port. Needs the ports. */
 int config_check_pas(struct loader *ld);
+
+/* ---- cluster.c ---- */
+
+/* The node's cluster section, if any, into cfg->cluster (zeroed without one). Needs the ports and
+ * the provider addresses. */
+int config_load_cluster(struct loader *ld);
 
 /* ---- port.c ---- */
 

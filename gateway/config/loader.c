@@ -288,6 +288,8 @@ confuse_error(cfg_t *sec, const char *fmt, va_list ap)
         config_report(&w, EINVAL, name, 0, "unknown %s", w.ctx[0] ? "key" : "key or section");
     } else if (sscanf(msg, "invalid integer value for option '%127[^']'", name) == 1) {
         config_report(&w, EINVAL, name, 0, "not an integer");
+    } else if (sscanf(msg, "invalid boolean value for option '%127[^']'", name) == 1) {
+        config_report(&w, EINVAL, name, 0, "not true or false");
     } else if (sscanf(msg, "integer value for option '%127[^']' is out of range", name) == 1) {
         config_report(&w, EINVAL, name, 0, "integer out of range");
     } else if (sscanf(msg, "missing equal sign after option '%127[^']'", name) == 1) {

@@ -32,6 +32,7 @@ cfg_opt_t config_node_opts[] = {
     CFG_INT("mbufs", 0, CFGF_NONE),
     CFG_INT("max_nat_sessions", 262144, CFGF_NONE),
     CFG_INT("nat_port_block", 64, CFGF_NONE),
+    CFG_SEC("cluster", config_cluster_opts, CFGF_MULTI),
     CFG_END(),
 };
 
