@@ -42,6 +42,8 @@ usage(FILE *f)
             "  hnvgwctl show nat pools           NAT public addresses and port blocks\n"
             "  hnvgwctl show nat sessions [tenant=contoso|1] [address=IP] [limit=N]\n"
             "  hnvgwctl clear nat sessions [tenant=contoso|1] [address=IP]\n"
+            "  hnvgwctl show cluster             the pair: role, peer, last failover, counters\n"
+            "  hnvgwctl cluster switchover       on the active node: hand over to the peer\n"
             "  hnvgwctl add lookup ca=10.1.1.20 vsid=5001 pa=10.0.0.3 mac=02:00:00:00:10:20 \\\n"
             "           [rule=encap|nat] [type=static|dynamic|gatewaywildcard]\n"
             "  hnvgwctl remove lookup vsid=5001 ca=10.1.1.20\n"

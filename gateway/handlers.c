@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 
 #include "lib/log.h"
+#include "gateway/cluster/cluster.h"
 #include "gateway/nat/nat_commands.h"
 #include "gateway/policy.h"
 
@@ -852,6 +853,7 @@ gw_reload(struct gw_state *gw, char *err)
         log_err("reload failed, running state kept: %s", err);
         return ret;
     }
+    cluster_reconfigure(gw->cluster, gw->cfg);
     gw->reloads++;
     log_info("reloaded %s: %zu tenants, %zu lookup records, %zu customer routes", gw->path,
              gw->cfg->n_tenants, gw->cfg->n_lookups, gw->cfg->n_routes);

@@ -12,6 +12,8 @@
 #include "gateway/tenant_routing.h"
 #include "vpn/vpn_service.h"
 
+struct cluster;
+
 /* The daemon's state as the handlers see it. */
 struct gw_state {
     struct dp *dp;                 /* The data plane. */
@@ -25,6 +27,8 @@ struct gw_state {
     unsigned reloads;              /* Successful reloads. */
     struct tenant_routing routing; /* Compartments, FPM and FRR of the tenants. */
     struct vpn_service vpn;        /* The IKE daemon and its SAs. */
+    struct cluster *cluster;       /* The pair's election (gateway/cluster/cluster.h); NULL
+                                    * until started. */
 };
 
 /* The tenants of 'cfg' as the VPN service takes them: a malloc'd array of cfg->n_tenants (free

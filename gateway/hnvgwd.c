@@ -20,9 +20,12 @@
  *   the vtysh children that read the bgpds for a scrape (metrics_server_open(): gateway/metrics.c);
  * - signals (here): SIGHUP reloads, SIGTERM and SIGINT stop; they are blocked from before
  *   dp_create() on, so that every thread inherits the mask and only the loop's signalfd sees them;
+ * - the pair's election, with a cluster section: a VRRP timer re-armed from the machine's next
+ *   deadline and a gratuitous-ARP timer (cluster_start(): gateway/cluster/cluster.c); the adverts
+ *   themselves come through dp_control_fd();
  * - the systemd watchdog: sd_event_set_watchdog() pings from the loop itself.
  *
- * Adding a source (an OVSDB client, HA sync, VRRP sockets): give the module's start function the
+ * Adding a source (an OVSDB client, HA sync): give the module's start function the
  * sd_event; let it add its descriptors with sd_event_add_io() and its timers with
  * sd_event_add_time_relative(), keep the sd_event_source pointers, and release them with
  * sd_event_source_disable_unref() in its stop function (modules below gateway/ may use sd-event
@@ -47,6 +50,7 @@
 #include <rte_pci.h>
 
 #include "dataplane/dp.h"
+#include "gateway/cluster/cluster.h"
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
@@ -318,6 +322,11 @@ main(int argc, char **argv)
     policy_dp_params(cfg, &params);
     int eargc = eal_argv(cfg, eargv, lcores, sizeof lcores);
     ret = dp_create(eargc, eargv, &params, &dp, dperr);
+    /* A node of a pair is passive before its workers run: it must not answer for the pair's
+     * virtual addresses before it has won the election. */
+    if (ret == 0 && (ret = cluster_early_role(dp, cfg)) != 0) {
+        snprintf(dperr, sizeof dperr, "cannot make the data plane passive: %s", strerror(ret));
+    }
     if (ret == 0) {
         ret = policy_add_ports(dp, cfg, dperr);
     }
@@ -389,6 +398,12 @@ main(int argc, char **argv)
         log_err("%s", err);
         goto fail_vpn;
     }
+    ret = cluster_start(cfg, dp, event, &gw.cluster, err);
+    if (ret) {
+        log_err("%s", err);
+        goto fail_cluster;
+    }
+    cluster_register_commands(gw.cluster, gw.ctl);
     if (cfg->metrics) {
         char ip[HNVGW_IP_STRLEN];
         bool v6 = cfg->metrics_ip.family == HNVGW_AF_INET6;
@@ -419,6 +434,9 @@ main(int argc, char **argv)
     if (ret < 0) {
         log_err("event loop: %s", strerror(-ret));
     }
+    /* First: a master's priority 0 lets the peer take over after its Skew_Time. */
+    cluster_stop(gw.cluster);
+    gw.cluster = NULL;
 
     nat_log_drain(&gw); /* The last records before the workers stop. */
     sd_notify(0, "STOPPING=1");
@@ -438,6 +456,8 @@ fail_sources:
     loop_remove_sources(&sources);
     metrics_server_destroy(metrics);
 fail_metrics:
+    cluster_stop(gw.cluster);
+fail_cluster:
     vpn_stop(&gw.vpn);
 fail_vpn:
     tenant_routing_stop(&gw.routing);
