@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config clang-format
   dpdk dpdk-dev libdpdk-dev libpcap-dev libipsec-mb-dev
   libconfuse-dev libmnl-dev libjansson-dev libcmocka-dev libsystemd-dev
-  iproute2 iputils-ping ethtool traceroute curl tcpdump tshark python3-scapy valgrind openssl
+  iproute2 iputils-ping ethtool traceroute curl tcpdump tshark python3-scapy valgrind openssl keepalived
   openvswitch-switch openvswitch-common
   frr bird2
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
