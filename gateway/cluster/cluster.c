@@ -16,9 +16,7 @@
 #include "lib/log.h"
 
 #define ETH_HDR_LEN       14
-#define VLAN_TAG_LEN      4
 #define ETHERTYPE_IP      0x0800
-#define ETHERTYPE_VLAN    0x8100
 #define TIMER_ACCURACY_US 1000 /* sd-event's default (250 ms) would make adverts late. */
 
 /* Gratuitous ARP bursts after becoming master, in ms from the takeover: at once, again soon for
@@ -29,7 +27,7 @@ static const unsigned garp_after_ms[] = {0, 100, 1000};
 
 /* Frames the data plane handed over that never reached the VRRP parser. */
 #define CLUSTER_FRAME_DROPS(X)                                                                     \
-    X(frame, "not an IPv4 frame (too short, or another ethertype)")                                \
+    X(frame, "not an untagged IPv4 frame (too short, another ethertype or VLAN)")                  \
     X(wrong_port, "received on another port than the provider port")
 
 enum cluster_frame_drop {
@@ -68,7 +66,6 @@ struct cluster {
     struct vrrp vrrp;            /* The machine. */
     uint16_t port;               /* DPDK port id of the provider port. */
     uint8_t mac[6];              /* Its MAC: the source of our frames. */
-    uint16_t vlan;               /* Its VLAN, 0 untagged. */
     uint32_t primary;            /* Its own address: our VRRP source (network order). */
     struct config_cluster cfg;   /* The section (priority, preempt, hold as last reloaded). */
     enum dp_ha_role role;        /* The role last set in the data plane. */
@@ -107,24 +104,18 @@ ip4_str(uint32_t be, char buf[HNVGW_IP_STRLEN])
 /* ---- The wire ---- */
 
 /* Sends our advert with 'priority' on the provider port: Ethernet to 01:00:5e:00:00:12 from the
- * port's MAC (no virtual MAC: GARPs move the hosts' ARP entries instead), tagged when the port
- * is, then the IPv4 packet vrrp_build() makes. */
+ * port's MAC (no virtual MAC: GARPs move the hosts' ARP entries instead), then the IPv4 packet
+ * vrrp_build() makes. Untagged: dp_ha_send() adds the port's VLAN tag. */
 static void
 send_advert(struct cluster *c, uint8_t priority)
 {
     static const uint8_t group_mac[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
-    uint8_t frame[ETH_HDR_LEN + VLAN_TAG_LEN + VRRP_PKT_MAX];
+    uint8_t frame[ETH_HDR_LEN + VRRP_PKT_MAX];
     size_t off = 12, len;
     int ret;
 
     memcpy(frame, group_mac, 6);
     memcpy(frame + 6, c->mac, 6);
-    if (c->vlan) {
-        frame[off++] = ETHERTYPE_VLAN >> 8;
-        frame[off++] = ETHERTYPE_VLAN & 0xff;
-        frame[off++] = (uint8_t)(6 << 5 | c->vlan >> 8); /* PCP 6: network control. */
-        frame[off++] = (uint8_t)c->vlan;
-    }
     frame[off++] = ETHERTYPE_IP >> 8;
     frame[off++] = ETHERTYPE_IP & 0xff;
     len = off + vrrp_build(&c->vrrp, priority, frame + off);
@@ -342,11 +333,7 @@ on_vrrp(const uint8_t *frame, size_t len, uint16_t port, void *aux)
         c->frame_drops[FRAME_DROP_wrong_port]++;
         return;
     }
-    /* The data plane may hand the frame with its 802.1Q tag or without. */
-    if (len >= off + 2 + VLAN_TAG_LEN && frame[off] == ETHERTYPE_VLAN >> 8 &&
-        frame[off + 1] == (ETHERTYPE_VLAN & 0xff)) {
-        off += VLAN_TAG_LEN;
-    }
+    /* The data plane strips the port's tag (ha.h): a tag left would be another VLAN's. */
     if (len < off + 2 || frame[off] != ETHERTYPE_IP >> 8 ||
         frame[off + 1] != (ETHERTYPE_IP & 0xff)) {
         c->frame_drops[FRAME_DROP_frame]++;
@@ -378,7 +365,6 @@ find_provider(struct cluster *c, char *err)
         if (pc->kind == DP_PORT_PROVIDER) {
             c->port = id;
             memcpy(c->mac, pc->mac, 6);
-            c->vlan = pc->vlan;
             c->primary = pc->ip;
             return 0;
         }
