@@ -71,6 +71,7 @@ struct cluster {
     enum dp_ha_role role;        /* The role last set in the data plane. */
     unsigned garp_next;          /* Next burst of garp_after_ms to send. */
     uint64_t master_since_us;    /* When the current Master state began. */
+    uint64_t switchover_us;      /* When the last "cluster switchover" ran, 0 never. */
     uint64_t sent;               /* Adverts handed to the data plane. */
     uint64_t sent_priority0;     /* ... of which priority 0. */
     uint64_t send_failed;        /* Adverts the data plane could not queue. */
@@ -491,6 +492,10 @@ cluster_reconfigure(struct cluster *c, const struct hnvgw_config *cfg)
         apply(c, &ev, now);
         arm(c);
     }
+    if (n->switchover_hold_s != c->cfg.switchover_hold_s && c->switchover_us) {
+        /* A hold under way ends as the new value says, counted from the switchover. */
+        vrrp_hold_preemption(&c->vrrp, c->switchover_us + (uint64_t)n->switchover_hold_s * 1000000);
+    }
     c->cfg.priority = n->priority;
     c->cfg.preempt = n->preempt;
     c->cfg.switchover_hold_s = n->switchover_hold_s;
@@ -512,6 +517,7 @@ cluster_switchover(struct cluster *c, char *err)
                  vrrp_state_name(c->vrrp.state));
         return EINVAL;
     }
+    c->switchover_us = now;
     apply(c, &ev, now);
     arm(c);
     return 0;

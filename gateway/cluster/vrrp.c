@@ -459,6 +459,12 @@ vrrp_reconfigure(struct vrrp *v, uint8_t priority, bool preempt, uint64_t now,
     return 0;
 }
 
+void
+vrrp_hold_preemption(struct vrrp *v, uint64_t until)
+{
+    v->preempt_hold_until = until;
+}
+
 /* ---- Names ---- */
 
 const char *

@@ -199,6 +199,10 @@ int vrrp_switchover(struct vrrp *v, uint64_t now, uint64_t hold_until, struct vr
 int vrrp_reconfigure(struct vrrp *v, uint8_t priority, bool preempt, uint64_t now,
                      struct vrrp_event *ev);
 
+/* Moves the end of a switchover's hold on preemption to 'until' (a reload that changes it);
+ * preemption resumes with the next advert heard after it. */
+void vrrp_hold_preemption(struct vrrp *v, uint64_t until);
+
 /* When vrrp_timer() is due, or VRRP_NO_DEADLINE in Initialize. */
 uint64_t vrrp_deadline(const struct vrrp *v);
 

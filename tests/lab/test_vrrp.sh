@@ -104,7 +104,9 @@ role_is() { cl_is role "$1"; }
 ping_across() { vm vma1 ping -c 2 -W 1 10.1.2.10; }
 arp_only() { local m; m=$(probe arp eth0 "$1" | tr '\n' ' '); echo "ARP $1 answered by: $m"; [ "$m" = "$2 " ]; }
 # capture NAME: VRRP and ARP on the PA switch into $LAB_DIR/NAME.pcap.
-capture() { CAP="$LAB_DIR/$1.pcap"; lab_capture_start "$NS_PA" br0 "$CAP" 'ip proto 112 or arp'; }
+# --immediate-mode: libpcap's block timeout would otherwise hold the last packets back when the
+# capture stops.
+capture() { CAP="$LAB_DIR/$1.pcap"; lab_capture_start "$NS_PA" br0 "$CAP" --immediate-mode 'ip proto 112 or arp'; }
 gap() { probe takeover "$CAP" "$1" "$2"; }
 
 # ---- Alone, hnvgwd elects itself after Master_Down_Interval and forwards ----

@@ -723,6 +723,16 @@ test_switchover(void **state)
     assert_true(ev.changed);
     assert_int_equal(ev.reason, VRRP_REASON_PREEMPT);
 
+    /* A hold cut short (a reload): the next lower advert after its end is ignored. */
+    assert_int_equal(vrrp_switchover(&v, t, t + 60 * 1000 * MS, &ev), 0);
+    hear(&v, "10.0.0.12", 100, t + 50 * MS, &ev);
+    vrrp_hold_preemption(&v, t + 100 * MS);
+    hear(&v, "10.0.0.12", 100, t + 150 * MS, &ev);
+    assert_int_equal(vrrp_deadline(&v), t + 50 * MS + mdi);
+    tick(&v, t + 50 * MS + mdi, &ev);
+    assert_int_equal(ev.reason, VRRP_REASON_PREEMPT);
+    t += 50 * MS + mdi;
+
     /* No peer at all: back to Master after Master_Down_Interval. */
     assert_int_equal(vrrp_switchover(&v, t, t + 60 * 1000 * MS, &ev), 0);
     tick(&v, t + mdi, &ev);
