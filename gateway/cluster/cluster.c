@@ -225,7 +225,7 @@ apply(struct cluster *c, const struct vrrp_event *ev, uint64_t now)
 {
     const struct vrrp_peer *peer = &c->vrrp.peer;
     enum vrrp_state from = c->role == DP_HA_ACTIVE ? VRRP_MASTER : VRRP_BACKUP;
-    char b[HNVGW_IP_STRLEN];
+    char b[HNVGW_IP_STRLEN], who[64];
     unsigned garps = 0;
 
     log_notes(c, ev);
@@ -263,14 +263,18 @@ apply(struct cluster *c, const struct vrrp_event *ev, uint64_t now)
     c->last.peer_priority = peer->priority;
     c->last.detect_us = now > ev->cause_us ? now - ev->cause_us : 0;
     c->last.switch_us = now_us() - now;
+    if (peer->seen) {
+        snprintf(who, sizeof who, "%s (priority %u)", ip4_str(peer->addr, b), peer->priority);
+    } else {
+        snprintf(who, sizeof who, "not heard");
+    }
     if (ev->state == VRRP_MASTER) {
         char msg[384];
 
         snprintf(msg, sizeof msg,
-                 "cluster: ACTIVE (vrrp master, vrid %u, priority %u): %s; peer %s (priority %u); "
-                 "detected %.1f ms after the cause, data plane switched in %.3f ms, %u GARPs sent",
-                 c->cfg.vrid, c->vrrp.cfg.priority, vrrp_reason_name(ev->reason),
-                 peer->seen ? ip4_str(peer->addr, b) : "never heard", peer->priority,
+                 "cluster: ACTIVE (vrrp master, vrid %u, priority %u): %s; peer %s; detected %.1f "
+                 "ms after the cause, data plane switched in %.3f ms, %u GARPs sent",
+                 c->cfg.vrid, c->vrrp.cfg.priority, vrrp_reason_name(ev->reason), who,
                  c->last.detect_us / 1000.0, c->last.switch_us / 1000.0, garps);
         /* Taking over from a failed master is worth a warning; winning an election is not. */
         if (ev->reason == VRRP_REASON_MASTER_DOWN || ev->reason == VRRP_REASON_PRIORITY0) {
@@ -280,12 +284,10 @@ apply(struct cluster *c, const struct vrrp_event *ev, uint64_t now)
         }
     } else if (ev->reason == VRRP_REASON_SWITCHOVER) {
         log_info("cluster: PASSIVE (vrrp backup, vrid %u): switchover; peer %s takes over",
-                 c->cfg.vrid, peer->seen ? ip4_str(peer->addr, b) : "(not heard yet)");
+                 c->cfg.vrid, who);
     } else {
-        log_warn("cluster: PASSIVE (vrrp backup, vrid %u, priority %u): %s; peer %s (priority "
-                 "%u) is master",
-                 c->cfg.vrid, c->vrrp.cfg.priority, vrrp_reason_name(ev->reason),
-                 peer->seen ? ip4_str(peer->addr, b) : "?", peer->priority);
+        log_warn("cluster: PASSIVE (vrrp backup, vrid %u, priority %u): %s; peer %s is master",
+                 c->cfg.vrid, c->vrrp.cfg.priority, vrrp_reason_name(ev->reason), who);
     }
 }
 

@@ -154,6 +154,7 @@ ok "capture: gratuitous ARPs for 10.0.0.1 from hnvgwd's MAC, three bursts ($garp
 lab_wait_for ping_across
 ok "contoso pings across subnets through hnvgwd again" ping_across
 ok "and hnvgwd answers ARP for the virtual PA" arp_only 10.0.0.1 $GW_MAC
+ctl gw show cluster | sed 's/^/#   /'
 echo "# takeover after SIGKILL: show cluster detect_ms=$detect switch_ms=$switch total_ms=$total;" \
   "capture: keepalived's last advert -> hnvgwd's first $gap_kill ms;" \
   "kill -> show cluster active (polled every 20 ms) $($LAB_PY -c "print(round(($t_seen - $t_kill) * 1000))") ms"
