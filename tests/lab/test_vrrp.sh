@@ -199,10 +199,11 @@ ok "hnvgwd (250, preempt) does not take it back during switchover_hold" role_is 
 nok "cluster switchover on the passive node is refused" ctl gw cluster switchover
 
 # ---- Bad adverts are counted and ignored ----
+declare -A BAD=([checksum]="a bad VRRP checksum" [ttl]="TTL 64 (from off the link)" [vrid]="another vrid (52): ignored")
 for c in checksum ttl vrid; do
   b=$(cl drops.$c)
   probe bad eth0 $c
-  ok "an advert with a bad $c (priority 254) is counted under drops.$c" lab_wait_for cl_gt drops.$c "$b"
+  ok "an advert of priority 254 with ${BAD[$c]} is counted under drops.$c" lab_wait_for cl_gt drops.$c "$b"
 done
 ok "and ignored: the peer is still keepalived, master" \
   all "cl_is peer.address $KA_IP" "cl_is peer.state master" "cl_is role passive"
