@@ -135,6 +135,9 @@ ok "NVGRE sent to the passive node is dropped and counted (provider.ha_passive)"
 
 # ---- keepalived dies (SIGKILL): hnvgwd takes over ----
 capture kill
+# The capture must hold keepalived's last advert: wait for one before the kill.
+ka_in_capture() { [ "$(pcap_count "$CAP" "src $KA_IP")" -ge 1 ]; }
+lab_wait_for ka_in_capture
 t_kill=$(date +%s.%N)
 ka_crash
 LAB_WAIT_INTERVAL=0.02 LAB_WAIT_TRIES=500 lab_wait_for role_is active
