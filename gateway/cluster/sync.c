@@ -1260,6 +1260,20 @@ sync_client_add(struct sync *s, const struct sync_client *c)
     return 0;
 }
 
+void
+sync_client_del(struct sync *s, void *aux)
+{
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < s->n_clients; i++) {
+        if (s->clients[i].aux != aux) {
+            s->fill_done[k] = s->fill_done[i];
+            s->clients[k++] = s->clients[i];
+        }
+    }
+    s->n_clients = k;
+}
+
 int
 sync_send(struct sync *s, uint16_t type, const void *val, size_t len)
 {

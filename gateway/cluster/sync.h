@@ -106,6 +106,9 @@ void sync_destroy(struct sync *s);
  * reaches SYNC_REC_INTERNAL or overlaps another client's. */
 int sync_client_add(struct sync *s, const struct sync_client *c);
 
+/* Removes the clients whose aux is 'aux' (a bulk walk of theirs in progress counts as done). */
+void sync_client_del(struct sync *s, void *aux);
+
 /* Queues record 'type' of 'len' bytes for the peer. Returns 0; EINVAL for an internal type or
  * a value over SYNC_RECORD_MAX; ENOTCONN when no peer is up, ENOBUFS when SYNC_QUEUE batches
  * wait already (both counted as records_refused; the peer will ask for a bulk resync). */
