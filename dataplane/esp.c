@@ -301,11 +301,13 @@ sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s, bool rebu
         c->inbound ? (c->replay_window ? c->replay_window : ESP_REPLAY_DEFAULT) : 0;
     /* rte_ipsec's "ESN initial value": outbound, the first packet's number; inbound, the top
      * of the replay window. */
-    if (!c->esn && c->seq_start > UINT32_MAX) {
+    if (!rebuild) {
+        s->seq_first = c->inbound || c->seq_start ? c->seq_start : 1;
+    }
+    if (!c->esn && s->seq_first > UINT32_MAX) {
         return EINVAL;
     }
-    s->seq_first = rebuild ? s->seq_first : c->seq_start ? c->seq_start : 1;
-    prm.ipsec_xform.esn.value = c->inbound ? c->seq_start : s->seq_first;
+    prm.ipsec_xform.esn.value = s->seq_first;
     prm.crypto_xform = &x[0];
     outer->version_ihl = 0x45;
     outer->time_to_live = 64;
@@ -489,7 +491,7 @@ dp_esp_sa_seq(struct dp *dp, uint32_t spi, struct dp_esp_sa_seq *out)
     out->inbound = s->conf.inbound;
     if (s->conf.inbound) {
         uint32_t top = __atomic_load_n(&s->highest_seq, __ATOMIC_RELAXED);
-        out->seq = top > s->conf.seq_start ? top : s->conf.seq_start;
+        out->seq = top > s->seq_first ? top : s->seq_first;
         out->replay_window = s->conf.replay_window ? s->conf.replay_window : ESP_REPLAY_DEFAULT;
     } else {
         out->seq = s->seq_first - 1 + (sa_numbered(dp, s) - s->seq_count0);
@@ -511,7 +513,7 @@ dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next)
     }
     old = esp->sas[i];
     dp_esp_sa_seq(dp, spi, &cur);
-    if (old->conf.inbound || next <= cur.seq || (!old->conf.esn && next > UINT32_MAX)) {
+    if (next <= cur.seq || (!old->conf.esn && next > UINT32_MAX)) {
         return EINVAL;
     }
     s = rte_zmalloc("esp_sa", sizeof *s, RTE_CACHE_LINE_SIZE);
@@ -524,6 +526,9 @@ dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next)
     rte_spinlock_init(&s->inbound_lock);
     s->seq_first = next;
     s->seq_count0 = sa_numbered(dp, old);
+    if (s->conf.inbound) {
+        s->highest_seq = (uint32_t)next;
+    }
     ret = sa_build(esp, &s->conf, s, true);
     if (!ret) {
         ret = rcu_table_set(esp->by_spi, &spi, &s);
@@ -534,7 +539,9 @@ dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next)
         return ret;
     }
     esp->sas[i] = s;
-    reqid_refresh(esp, s->conf.reqid);
+    if (!s->conf.inbound) {
+        reqid_refresh(esp, s->conf.reqid);
+    }
     rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
     old->crypto_ses = NULL; /* Now the new one's. */
     sa_free(esp, old);

@@ -112,11 +112,12 @@ struct dp_esp_sa_seq {
 /* Reads the sequence numbers of SA 'spi'. ENOENT if none. */
 int dp_esp_sa_seq(struct dp *dp, uint32_t spi, struct dp_esp_sa_seq *out);
 
-/* Makes outbound SA 'spi' go on from sequence number 'next' (for a node taking over its pair's
- * tunnel: the peer's last synced number and a margin), keys, addresses and counters unchanged.
- * The SA is rebuilt and swapped under RCU: packets being encrypted meanwhile take the old one's
- * (lower) numbers. ENOENT if none; EINVAL for an inbound SA, a 'next' not above the numbers used
- * so far, or one past 2^32 without ESN. */
+/* For a node taking over its pair's tunnel: makes outbound SA 'spi' go on from sequence number
+ * 'next' (the peer's last synced number and a margin), or moves inbound SA 'spi's replay window
+ * up to 'next' (the peer's highest received: below the window is a replay; the window itself
+ * starts empty). Keys, addresses and counters stay. The SA is rebuilt and swapped under RCU:
+ * packets being handled meanwhile use the old one. ENOENT if none; EINVAL for a 'next' not above
+ * the numbers used (received) so far, or past 2^32 without ESN. */
 int dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next);
 
 /* Calls 'fn' for every installed SA (keys are not shown to it: key fields are zeroed). */

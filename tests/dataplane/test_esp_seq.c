@@ -287,7 +287,7 @@ receive(uint32_t seq)
 }
 
 /* Inbound installed with a starting number: behind its window is a replay; past it is taken and
- * read back. */
+ * read back; a jump moves the window up. */
 static void
 test_inbound_start(void **state)
 {
@@ -306,7 +306,16 @@ test_inbound_start(void **state)
     receive(1200);
     assert_int_equal(w->stats.counter[DP_esp_decrypted], 1);
     assert_int_equal(seq_of(0x3001), 1200);
-    assert_int_equal(dp_esp_sa_seq_jump(dp, 0x3001, 5000), EINVAL); /* Inbound. */
+
+    /* Moved up as a takeover would: 1300 is now behind the window, 5100 is taken. */
+    assert_int_equal(dp_esp_sa_seq_jump(dp, 0x3001, 1200), EINVAL);
+    assert_int_equal(dp_esp_sa_seq_jump(dp, 0x3001, 5000), 0);
+    assert_int_equal(seq_of(0x3001), 5000);
+    receive(1300);
+    assert_int_equal(w->stats.drop[DP_esp_replay], 2);
+    receive(5100);
+    assert_int_equal(w->stats.counter[DP_esp_decrypted], 2);
+    assert_int_equal(seq_of(0x3001), 5100);
 }
 
 int
