@@ -379,7 +379,8 @@ tx_drop_all(struct sync *s)
         struct sync_batch *b = s->q[seq % SYNC_QUEUE];
 
         if (!b->done) {
-            s->counter[SYNC_batches_lost]++;
+            /* A batch never sent is no batch lost; its records are. */
+            s->counter[SYNC_batches_lost] += seq_lt(seq, s->tx_sent);
             s->counter[SYNC_records_lost] += b->n_records;
             any = true;
         }
