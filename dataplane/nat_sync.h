@@ -30,7 +30,8 @@
  *   the same public endpoint) is removed first: the peer's record is the truth. Quotas are not
  *   applied: the peer applied them. Idle timeouts are the local tenant's; the imported session
  *   expires DP_NAT_SYNC_GRACE_S after the peer's copy would, so that the peer's refresh or delete
- *   always arrives first.
+ *   always arrives first. An imported mapping is not written to the mapping log (the peer's log
+ *   has it); its end is, as any mapping's.
  * - Port blocks and static mappings are not synced as records of their own: a block is implied
  *   by the sessions whose ports it holds (claimed on import, released with the last of them),
  *   and static mappings are configuration, the same on both nodes.

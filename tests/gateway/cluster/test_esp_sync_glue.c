@@ -45,7 +45,11 @@ test_wire(void **state)
     esp_sync_encode(&r, wire);
     assert_memory_equal(wire, want, sizeof want);
     assert_int_equal(esp_sync_decode(wire, sizeof wire, &back), 0);
-    assert_memory_equal(&back, &r, sizeof r);
+    assert_int_equal(back.op, r.op);
+    assert_int_equal(back.inbound, r.inbound);
+    assert_int_equal(back.spi, r.spi);
+    assert_int_equal(back.seq, r.seq);
+    assert_int_equal(back.rate_pps, r.rate_pps);
     assert_int_equal(esp_sync_decode(wire, sizeof wire - 1, &back), EINVAL);
     wire[0] = 3;
     assert_int_equal(esp_sync_decode(wire, sizeof wire, &back), EINVAL);
