@@ -25,7 +25,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -Wall -Wextra -Werror
 # strongSwan's libvici (gateway/vici.c): Debian ships it in /usr/lib/ipsec, without a header or
 # an unversioned link.
 VICI_LIBS := -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -l:libvici.so.0
-LDLIBS  += $(DPDK_LIBS) -lrte_bus_vdev -lconfuse -ljansson -lmnl -lsystemd -lmicrohttpd -lpthread -lm $(VICI_LIBS)
+LDLIBS  += $(DPDK_LIBS) -lrte_bus_vdev -lconfuse -ljansson -lmnl -lsystemd -lmicrohttpd -lcrypto -lpthread -lm $(VICI_LIBS)
 # The version hnvgwd reports (hnvgw_build_info): the Debian changelog's upstream version.
 HNVGW_VERSION := $(shell head -1 packaging/debian/changelog 2>/dev/null | cut -d' ' -f2 | tr -d '()' | cut -d- -f1)
 CFLAGS  += -DHNVGW_VERSION=\"$(or $(HNVGW_VERSION),unknown)\"

@@ -55,6 +55,10 @@
     X(nat, handoffs, "packets handed to the worker that owns their session")                       \
     X(nat, fragments, "IPv4 fragments received for NAT")                                           \
     X(nat, reassembled, "datagrams reassembled from fragments for NAT")                            \
+    X(nat, sync_exported, "NAT session changes queued for the pair's peer")                        \
+    X(nat, sync_imported, "NAT sessions created or updated as the pair's peer sent them")          \
+    X(nat, sync_deleted, "NAT sessions removed as the pair's peer said")                           \
+    X(nat, sync_replaced, "NAT sessions removed for a conflicting one the pair's peer sent")       \
     X(exception, rx, "frames from tenant compartments")                                            \
     X(exception, arp_replied, "compartment ARP requests answered (the data plane is every hop)")   \
     X(exception, routed, "compartment packets routed in their tenant")                             \
@@ -126,6 +130,11 @@
     X(nat, handoff_full, "the owning worker's hand-off ring was full")                             \
     X(nat, reassembly_failed, "fragment not reassembled (table full, timeout or bad fragment)")    \
     X(nat, log_lost, "mapping-log records lost: the log ring was full")                            \
+    X(nat, sync_export_lost, "NAT session changes lost: the sync export ring was full")            \
+    X(nat, sync_bad_tenant, "synced NAT session refused: its tenant has no NAT")                   \
+    X(nat, sync_bad_record, "synced NAT session refused: bad protocol, state, address or port")    \
+    X(nat, sync_import_full, "synced NAT session refused: import ring or session table full")      \
+    X(nat, sync_conflict, "synced NAT session refused: its port block is another worker's")        \
     X(esp, unknown_spi, "ESP with an SPI of no inbound SA for that tunnel address")                \
     X(esp, auth_failed, "ESP that failed authentication (ICV) or decryption")                      \
     X(esp, replay, "ESP replayed, or older than the anti-replay window")                           \

@@ -220,9 +220,11 @@ ts_valid(const struct dp_esp_ts *ts, uint8_t n)
     return true;
 }
 
-/* Builds the rte_ipsec SA and crypto session of 's' from s->conf and the keys in 'c'. */
+/* Builds the rte_ipsec SA and crypto session of 's' from s->conf and the keys in 'c'. With
+ * 'rebuild', 'c' has no keys: only the rte_ipsec SA is built anew, from s->salt, to send from
+ * s->seq_first on, and the crypto session already in 's' is kept. */
 static int
-sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s)
+sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s, bool rebuild)
 {
     struct rte_crypto_sym_xform x[2];
     struct rte_ipsec_sa_prm prm;
@@ -246,7 +248,10 @@ sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s)
         x[0].aead.digest_length = 16;
         x[0].aead.aad_length = c->esn ? 12 : 8;
         /* RFC 4106: the salt is the key's last four bytes, used as they are in the nonce. */
-        memcpy(&prm.ipsec_xform.salt, c->key + c->key_len - 4, 4);
+        if (!rebuild) {
+            memcpy(&s->salt, c->key + c->key_len - 4, 4);
+        }
+        prm.ipsec_xform.salt = s->salt;
         s->overhead = 20 + 8 + 8 + 3 + 2 + 16;
     } else if (c->cipher == DP_ESP_AES_CBC_HMAC_SHA256) {
         struct rte_crypto_sym_xform *cipher = c->inbound ? &x[1] : &x[0];
@@ -294,6 +299,15 @@ sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s)
      * asked for none (replay_window 0) gets the RFC 4303 default of 64 packets. */
     prm.ipsec_xform.replay_win_sz =
         c->inbound ? (c->replay_window ? c->replay_window : ESP_REPLAY_DEFAULT) : 0;
+    /* rte_ipsec's "ESN initial value": outbound, the first packet's number; inbound, the top
+     * of the replay window. */
+    if (!rebuild) {
+        s->seq_first = c->inbound || c->seq_start ? c->seq_start : 1;
+    }
+    if (!c->esn && s->seq_first > UINT32_MAX) {
+        return EINVAL;
+    }
+    prm.ipsec_xform.esn.value = s->seq_first;
     prm.crypto_xform = &x[0];
     outer->version_ihl = 0x45;
     outer->time_to_live = 64;
@@ -316,7 +330,9 @@ sa_build(struct esp *esp, const struct dp_esp_sa *c, struct esp_sa *s)
         return EINVAL;
     }
     s->crypto_dev = (uint8_t)dev;
-    s->crypto_ses = rte_cryptodev_sym_session_create((uint8_t)dev, &x[0], esp->ses_pool);
+    if (!rebuild) {
+        s->crypto_ses = rte_cryptodev_sym_session_create((uint8_t)dev, &x[0], esp->ses_pool);
+    }
     if (!s->crypto_ses) {
         return ENOTSUP;
     }
@@ -375,7 +391,10 @@ dp_esp_sa_add(struct dp *dp, const struct dp_esp_sa *sa)
     memset(s->conf.key, 0, sizeof s->conf.key);
     memset(s->conf.auth_key, 0, sizeof s->conf.auth_key);
     rte_spinlock_init(&s->inbound_lock);
-    ret = sa_build(esp, sa, s);
+    if (sa->inbound) {
+        s->highest_seq = (uint32_t)sa->seq_start; /* Below it: replays, as rte_ipsec says. */
+    }
+    ret = sa_build(esp, sa, s, false);
     if (!ret) {
         ret = rcu_table_set(esp->by_spi, &sa->spi, &s);
     }
@@ -441,6 +460,91 @@ dp_esp_sa_update(struct dp *dp, uint32_t spi, uint32_t local, uint32_t remote,
     __atomic_store_n(&s->conf.remote, remote, __ATOMIC_RELAXED);
     __atomic_store_n(&s->conf.encap_local_port, encap_local_port, __ATOMIC_RELAXED);
     __atomic_store_n(&s->conf.encap_remote_port, encap_remote_port, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Packets of outbound SA 's' given a sequence number: encrypted or dropped after rte_ipsec took
+ * one (stage_esp.c counts every such drop on the SA). */
+static uint64_t
+sa_numbered(const struct dp *dp, const struct esp_sa *s)
+{
+    uint64_t n = 0;
+
+    for (unsigned w = 0; w < dp->params.n_workers && w < DP_MAX_WORKERS; w++) {
+        n += __atomic_load_n(&s->st[w].packets, __ATOMIC_RELAXED) +
+             __atomic_load_n(&s->st[w].drops, __ATOMIC_RELAXED);
+    }
+    return n;
+}
+
+int
+dp_esp_sa_seq(struct dp *dp, uint32_t spi, struct dp_esp_sa_seq *out)
+{
+    int i = dp->esp ? sa_index(dp->esp, spi) : -1;
+    const struct esp_sa *s;
+
+    if (i < 0) {
+        return ENOENT;
+    }
+    s = dp->esp->sas[i];
+    memset(out, 0, sizeof *out);
+    out->inbound = s->conf.inbound;
+    if (s->conf.inbound) {
+        uint32_t top = __atomic_load_n(&s->highest_seq, __ATOMIC_RELAXED);
+        out->seq = top > s->seq_first ? top : s->seq_first;
+        out->replay_window = s->conf.replay_window ? s->conf.replay_window : ESP_REPLAY_DEFAULT;
+    } else {
+        out->seq = s->seq_first - 1 + (sa_numbered(dp, s) - s->seq_count0);
+    }
+    return 0;
+}
+
+int
+dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next)
+{
+    struct esp *esp = dp->esp;
+    int i = esp ? sa_index(esp, spi) : -1;
+    struct esp_sa *old, *s;
+    struct dp_esp_sa_seq cur;
+    int ret;
+
+    if (i < 0) {
+        return ENOENT;
+    }
+    old = esp->sas[i];
+    dp_esp_sa_seq(dp, spi, &cur);
+    if (next <= cur.seq || (!old->conf.esn && next > UINT32_MAX)) {
+        return EINVAL;
+    }
+    s = rte_zmalloc("esp_sa", sizeof *s, RTE_CACHE_LINE_SIZE);
+    if (!s) {
+        return ENOMEM;
+    }
+    /* The same SA (its crypto session, counters, install order) but a new rte_ipsec SA. */
+    memcpy(s, old, sizeof *s);
+    s->ipsec = NULL;
+    rte_spinlock_init(&s->inbound_lock);
+    s->seq_first = next;
+    s->seq_count0 = sa_numbered(dp, old);
+    if (s->conf.inbound) {
+        s->highest_seq = (uint32_t)next;
+    }
+    ret = sa_build(esp, &s->conf, s, true);
+    if (!ret) {
+        ret = rcu_table_set(esp->by_spi, &spi, &s);
+    }
+    if (ret) {
+        s->crypto_ses = NULL; /* Still the old one's. */
+        sa_free(esp, s);
+        return ret;
+    }
+    esp->sas[i] = s;
+    if (!s->conf.inbound) {
+        reqid_refresh(esp, s->conf.reqid);
+    }
+    rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+    old->crypto_ses = NULL; /* Now the new one's. */
+    sa_free(esp, old);
     return 0;
 }
 

@@ -61,6 +61,10 @@ struct dp_esp_sa {
     uint8_t auth_key_len;              /* Bytes of auth_key used. */
     bool esn;                          /* 64-bit extended sequence numbers. */
     uint32_t replay_window;            /* Anti-replay window in packets (0: none; inbound). */
+    uint64_t seq_start; /* Outbound: the sequence number of its first packet (0: 1). Inbound:
+                         * the highest one taken as received already (0: none): older ones
+                         * than the window are replays. A node taking over its pair's tunnels
+                         * starts past its peer's (gateway/cluster/). Below 2^32 without ESN. */
     struct dp_esp_ts local_ts[DP_ESP_TS_MAX];  /* Our side's selectors (inbound: the inner dst). */
     uint8_t n_local_ts;                        /* Entries in local_ts (0: any). */
     struct dp_esp_ts remote_ts[DP_ESP_TS_MAX]; /* The peer's selectors (inbound: the inner src). */
@@ -94,6 +98,27 @@ int dp_esp_sa_del(struct dp *dp, uint32_t spi);
 
 /* Reads an SA's counters. ENOENT if none. */
 int dp_esp_sa_query(struct dp *dp, uint32_t spi, struct dp_esp_sa_stats *out);
+
+/* An SA's sequence numbers, for an active/passive pair's sync. */
+struct dp_esp_sa_seq {
+    bool inbound;           /* Direction. */
+    uint64_t seq;           /* Outbound: the highest sequence number given to a packet so far
+                             * (from the packets counted: exact when none is being encrypted,
+                             * else up to a burst per worker behind). Inbound: the highest
+                             * authenticated (its low 32 bits with ESN), or seq_start if higher. */
+    uint32_t replay_window; /* Inbound: the anti-replay window. */
+};
+
+/* Reads the sequence numbers of SA 'spi'. ENOENT if none. */
+int dp_esp_sa_seq(struct dp *dp, uint32_t spi, struct dp_esp_sa_seq *out);
+
+/* For a node taking over its pair's tunnel: makes outbound SA 'spi' go on from sequence number
+ * 'next' (the peer's last synced number and a margin), or moves inbound SA 'spi's replay window
+ * up to 'next' (the peer's highest received: below the window is a replay; the window itself
+ * starts empty). Keys, addresses and counters stay. The SA is rebuilt and swapped under RCU:
+ * packets being handled meanwhile use the old one. ENOENT if none; EINVAL for a 'next' not above
+ * the numbers used (received) so far, or past 2^32 without ESN. */
+int dp_esp_sa_seq_jump(struct dp *dp, uint32_t spi, uint64_t next);
 
 /* Calls 'fn' for every installed SA (keys are not shown to it: key fields are zeroed). */
 void dp_esp_sa_iterate(struct dp *dp,

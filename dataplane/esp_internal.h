@@ -41,6 +41,11 @@ struct esp_sa {
     uint16_t overhead;           /* Outer bytes over the inner packet at most. */
     uint32_t highest_seq;        /* Highest sequence number authenticated (inbound): tells
                                   * a replay from a forgery among failures. */
+    uint64_t seq_first;          /* Outbound: the number rte_ipsec gave its first packet;
+                                  * inbound: the replay window's first top. */
+    uint64_t seq_count0;         /* Outbound: packets and drops counted before seq_first
+                                  * took effect (dp_esp_sa_seq_jump() keeps the counters). */
+    uint32_t salt;               /* AES-GCM: the salt (the keys are not kept). */
     rte_spinlock_t inbound_lock; /* rte_ipsec wants one thread at a time processing an
                                   * inbound SA; its packets share one outer 5-tuple, so
                                   * they normally come to one worker and it never spins. */

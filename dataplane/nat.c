@@ -27,6 +27,18 @@
 #define NAT_TENANTS_MAX 4096 /* Tenants with NAT on one node. */
 #define NAT_STATICS_MAX 4096 /* Static mappings on one node. */
 
+/* Session 's' was created, changed or removed ('op', enum dp_nat_sync_op): the pair's peer must
+ * hear of it, unless sync is off or the change is the peer's own. */
+static inline void
+nat_sync_note(struct dp_worker *w, const struct nat_session *s, uint8_t op)
+{
+    struct nat_worker *nw = w->nat;
+
+    if (unlikely(__atomic_load_n(&nw->sync_out, __ATOMIC_RELAXED) != NULL) && !nw->sync_importing) {
+        nat_sync_export(w, s, op);
+    }
+}
+
 static unsigned
 proto_index(uint8_t proto)
 {
@@ -143,6 +155,7 @@ nat_destroy(struct nat *nat)
     for (unsigned i = 0; i < nat->n_ips; i++) {
         rte_free(nat->ips[i].reserved);
     }
+    nat_sync_free(nat);
     rte_hash_free(nat->statics_out);
     rte_hash_free(nat->statics_in);
     rte_ring_free(nat->log);
@@ -175,7 +188,8 @@ nat_worker_create(struct nat *nat, unsigned id, uint32_t capacity)
     nw->map_in = hash_create(name, capacity, sizeof(struct nat_key_ep), 0);
     snprintf(name, sizeof name, "nat_mo%u", id);
     nw->map_out = hash_create(name, capacity, sizeof(struct nat_key_ep), 0);
-    nw->sessions = rte_malloc("nat_sessions", sizeof *nw->sessions * capacity, 64);
+    /* Zeroed: the bulk walk tells a never-used slot (tenant 0) from a live session. */
+    nw->sessions = rte_zmalloc("nat_sessions", sizeof *nw->sessions * capacity, 64);
     nw->free_sessions = rte_malloc("nat_sfree", sizeof *nw->free_sessions * capacity, 64);
     nw->mappings = rte_malloc("nat_mappings", sizeof *nw->mappings * capacity, 64);
     nw->free_mappings = rte_malloc("nat_mfree", sizeof *nw->free_mappings * capacity, 64);
@@ -499,8 +513,8 @@ block_link(struct nat_worker *nw, unsigned nt, uint32_t g)
 }
 
 /* Claims block 'g' (free in the owner array) for tenant 'nt' on this worker. */
-static bool
-block_claim(struct dp_worker *w, unsigned nt, uint32_t g)
+bool
+nat_block_claim(struct dp_worker *w, unsigned nt, uint32_t g)
 {
     struct nat *nat = w->dp->nat;
     uint32_t expected = 0;
@@ -544,15 +558,15 @@ block_release(struct dp_worker *w, unsigned nt, uint32_t g)
             (uint16_t)first, (uint16_t)(first + nat->block_size - 1));
 }
 
-static void
-port_take(struct nat *nat, struct nat_worker *nw, unsigned pi, unsigned ip_idx, uint32_t port)
+void
+nat_port_take(struct nat *nat, struct nat_worker *nw, unsigned pi, unsigned ip_idx, uint32_t port)
 {
     used_words(nat, nw, pi, ip_idx)[port / 64] |= 1ull << (port % 64);
     nw->blocks[ip_idx * nat->blocks_per_ip + (port >> nat->block_shift)].n_used++;
 }
 
-static void
-port_give(struct dp_worker *w, unsigned nt, unsigned pi, unsigned ip_idx, uint32_t port)
+void
+nat_port_give(struct dp_worker *w, unsigned nt, unsigned pi, unsigned ip_idx, uint32_t port)
 {
     struct nat *nat = w->dp->nat;
     uint32_t g = ip_idx * nat->blocks_per_ip + (port >> nat->block_shift);
@@ -584,7 +598,7 @@ port_alloc(struct dp_worker *w, unsigned nt, unsigned ip_idx, unsigned pi, uint3
         !(used[pref / 64] & (1ull << (pref % 64)))) {
         uint32_t g = base + (pref >> nat->block_shift);
         uint32_t o = __atomic_load_n(&nat->block_owner[g], __ATOMIC_ACQUIRE);
-        if (o == nw->id + 1 || (o == 0 && block_claim(w, nt, g))) {
+        if (o == nw->id + 1 || (o == 0 && nat_block_claim(w, nt, g))) {
             dp_count(w, DP_nat_port_preserved);
             return (int)pref;
         }
@@ -603,7 +617,7 @@ port_alloc(struct dp_worker *w, unsigned nt, unsigned ip_idx, unsigned pi, uint3
     for (uint32_t i = 0; i < nblocks; i++) {
         uint32_t b = bmin + (nw->claim_cursor[nt] + i) % nblocks, g = base + b;
 
-        if (__atomic_load_n(&nat->block_owner[g], __ATOMIC_RELAXED) || !block_claim(w, nt, g)) {
+        if (__atomic_load_n(&nat->block_owner[g], __ATOMIC_RELAXED) || !nat_block_claim(w, nt, g)) {
             continue;
         }
         nw->claim_cursor[nt] = (b - bmin + 1) % nblocks;
@@ -651,8 +665,8 @@ nat_mapping_knows(const struct nat_worker *nw, uint32_t mi, uint32_t rem_ip)
 }
 
 /* Takes a mapping from the pool and indexes it; NAT_NONE when the tables are full. */
-static uint32_t
-mapping_insert(struct nat_worker *nw, const struct nat_mapping *tmpl)
+uint32_t
+nat_mapping_insert(struct nat_worker *nw, const struct nat_mapping *tmpl)
 {
     struct nat_key_ep ki = ep_key(tmpl->in_ip, tmpl->in_port, tmpl->tenant, tmpl->proto);
     struct nat_key_ep ko = ep_key(tmpl->pub_ip, tmpl->pub_port, 0, tmpl->proto);
@@ -701,7 +715,7 @@ nat_mapping_static(struct dp_worker *w, struct nat_worker *nw, unsigned si,
     m.flags = NAT_M_STATIC;
     m.nt = e->nt;
     m.ip_idx = e->ip_idx;
-    mi = mapping_insert(nw, &m);
+    mi = nat_mapping_insert(nw, &m);
     if (mi == NAT_NONE) {
         *err = NAT_ERR_TABLE_FULL;
         return NAT_NONE;
@@ -748,7 +762,7 @@ mapping_outbound(struct dp_worker *w, struct nat_worker *nw, const struct nat_ke
         *err = NAT_ERR_OUT_OF_PORTS;
         return NAT_NONE;
     }
-    port_take(nat, nw, pi, ip_idx, (uint32_t)port);
+    nat_port_take(nat, nw, pi, ip_idx, (uint32_t)port);
     memset(&m, 0, sizeof m);
     m.in_ip = k->in_ip;
     m.in_port = k->in_port;
@@ -758,9 +772,9 @@ mapping_outbound(struct dp_worker *w, struct nat_worker *nw, const struct nat_ke
     m.proto = k->proto;
     m.nt = (uint16_t)nt;
     m.ip_idx = (uint8_t)ip_idx;
-    mi = mapping_insert(nw, &m);
+    mi = nat_mapping_insert(nw, &m);
     if (mi == NAT_NONE) {
-        port_give(w, nt, pi, ip_idx, (uint32_t)port);
+        nat_port_give(w, nt, pi, ip_idx, (uint32_t)port);
         __atomic_fetch_sub(&t->ports, 1, __ATOMIC_RELAXED);
         *err = NAT_ERR_TABLE_FULL;
         return NAT_NONE;
@@ -772,8 +786,8 @@ mapping_outbound(struct dp_worker *w, struct nat_worker *nw, const struct nat_ke
 }
 
 /* Ends mapping 'mi' (it has no session left): unindexes it and gives its port back. */
-static void
-mapping_delete(struct dp_worker *w, uint32_t mi)
+void
+nat_mapping_delete(struct dp_worker *w, uint32_t mi)
 {
     struct nat *nat = w->dp->nat;
     struct nat_worker *nw = w->nat;
@@ -787,14 +801,14 @@ mapping_delete(struct dp_worker *w, uint32_t mi)
     nat_log(w, t, DP_NAT_EV_MAPPING_DEL, m->proto, m->in_ip, rte_be_to_cpu_16(m->in_port),
             m->pub_ip, rte_be_to_cpu_16(m->pub_port), 0);
     if (!(m->flags & NAT_M_STATIC)) {
-        port_give(w, m->nt, proto_index(m->proto), m->ip_idx, rte_be_to_cpu_16(m->pub_port));
+        nat_port_give(w, m->nt, proto_index(m->proto), m->ip_idx, rte_be_to_cpu_16(m->pub_port));
         __atomic_fetch_sub(&t->ports, 1, __ATOMIC_RELAXED);
     }
     nw->free_mappings[nw->n_free_mappings++] = mi;
 }
 
-static uint32_t
-timeout_class(const struct nat_session *s)
+uint32_t
+nat_timeout_class(const struct nat_session *s)
 {
     if (s->proto == IPPROTO_TCP) {
         return s->tcp_state == DP_NAT_TCP_ESTABLISHED ? DP_NAT_T_TCP_EST : DP_NAT_T_TCP_TRANS;
@@ -839,7 +853,9 @@ nat_session_on_mapping(struct dp_worker *w, struct nat_worker *nw, uint32_t mi, 
     struct nat_session *s;
     uint32_t si;
 
-    if (__atomic_add_fetch(&t->sessions, 1, __ATOMIC_RELAXED) > t->conf.max_sessions) {
+    /* A session the pair's peer created is imported past the quota: the peer applied it. */
+    if (__atomic_add_fetch(&t->sessions, 1, __ATOMIC_RELAXED) > t->conf.max_sessions &&
+        !nw->sync_importing) {
         __atomic_fetch_sub(&t->sessions, 1, __ATOMIC_RELAXED);
         *err = NAT_ERR_SESSION_QUOTA;
         return NULL;
@@ -873,7 +889,7 @@ nat_session_on_mapping(struct dp_worker *w, struct nat_worker *nw, uint32_t mi, 
     s->tenant = m->tenant;
     s->proto = m->proto;
     s->mapping = mi;
-    s->tclass = (uint8_t)timeout_class(s);
+    s->tclass = (uint8_t)nat_timeout_class(s);
     s->last_tsc = s->created_tsc = nw->now_tsc;
     s->map_prev = NAT_NONE;
     s->map_next = m->sessions;
@@ -884,6 +900,9 @@ nat_session_on_mapping(struct dp_worker *w, struct nat_worker *nw, uint32_t mi, 
     m->n_sessions++;
     wheel_insert(nw, si, session_expiry_s(nat, s));
     dp_count(w, DP_nat_sessions_created);
+    if (s->proto != IPPROTO_TCP) {
+        nat_sync_note(w, s, DP_NAT_SYNC_UPSERT); /* TCP: on its first state change, just after. */
+    }
     return s;
 }
 
@@ -899,7 +918,7 @@ nat_session_outbound(struct dp_worker *w, struct nat_worker *nw, const struct na
     }
     s = nat_session_on_mapping(w, nw, mi, k->rem_ip, k->rem_port, err);
     if (!s && nw->mappings[mi].n_sessions == 0) {
-        mapping_delete(w, mi);
+        nat_mapping_delete(w, mi);
     }
     return s;
 }
@@ -907,8 +926,8 @@ nat_session_outbound(struct dp_worker *w, struct nat_worker *nw, const struct na
 /* Removes session 'si' from the tables (and its mapping when it was the last). The slot itself
  * goes back to the pool only when the timer wheel reaches it ('free_now' when the wheel is the
  * caller). */
-static void
-session_remove(struct dp_worker *w, uint32_t si, bool free_now)
+void
+nat_session_remove(struct dp_worker *w, uint32_t si, bool free_now)
 {
     struct nat *nat = w->dp->nat;
     struct nat_worker *nw = w->nat;
@@ -938,8 +957,9 @@ session_remove(struct dp_worker *w, uint32_t si, bool free_now)
             nw->sessions[s->map_next].map_prev = s->map_prev;
         }
         __atomic_fetch_sub(&nat->tenants[m->nt].sessions, 1, __ATOMIC_RELAXED);
+        nat_sync_note(w, s, DP_NAT_SYNC_DELETE);
         if (--m->n_sessions == 0) {
-            mapping_delete(w, s->mapping);
+            nat_mapping_delete(w, s->mapping);
         }
         s->flags |= NAT_S_DEAD;
     }
@@ -953,7 +973,6 @@ nat_tcp_track(struct dp_worker *w, struct nat_session *s, uint8_t tcp_flags, boo
 {
     uint8_t old = s->tcp_state;
 
-    (void)w;
     if (tcp_flags & RTE_TCP_RST_FLAG) {
         s->tcp_state = DP_NAT_TCP_RESET;
     } else if (tcp_flags & RTE_TCP_SYN_FLAG) {
@@ -981,7 +1000,8 @@ nat_tcp_track(struct dp_worker *w, struct nat_session *s, uint8_t tcp_flags, boo
                            : DP_NAT_TCP_FIN_WAIT;
     }
     if (s->tcp_state != old) {
-        s->tclass = (uint8_t)timeout_class(s);
+        s->tclass = (uint8_t)nat_timeout_class(s);
+        nat_sync_note(w, s, DP_NAT_SYNC_UPSERT);
     }
 }
 
@@ -1010,15 +1030,17 @@ expire(struct dp_worker *w, unsigned budget)
         struct nat_session *s = &nw->sessions[si];
         nw->expiring = s->wheel_next;
         if (s->flags & NAT_S_DEAD) {
-            session_remove(w, si, true);
+            nat_session_remove(w, si, true);
             continue;
         }
         uint64_t exp = session_expiry_s(nat, s);
         if (exp <= nw->wheel_done_s) {
-            session_remove(w, si, true);
+            nat_session_remove(w, si, true);
             dp_count(w, DP_nat_sessions_expired);
         } else {
+            /* Refreshed since it was put here: tell the peer, whose copy expires soon. */
             wheel_insert(nw, si, exp);
+            nat_sync_note(w, s, DP_NAT_SYNC_UPSERT);
         }
     }
 }
@@ -1041,6 +1063,10 @@ serve_cmd(struct dp_worker *w, struct nat_cmd *cmd)
     void *data;
     uint32_t iter = 0;
 
+    if (cmd->op == NAT_CMD_SYNC_WALK) {
+        nat_sync_serve_walk(w, cmd);
+        return;
+    }
     while (rte_hash_iterate(nw->sess_in, &key, &data, &iter) >= 0) {
         uint32_t si = (uint32_t)(uintptr_t)data;
         struct nat_session *s = &nw->sessions[si];
@@ -1050,7 +1076,7 @@ serve_cmd(struct dp_worker *w, struct nat_cmd *cmd)
         }
         __atomic_fetch_add(&cmd->matched, 1, __ATOMIC_RELAXED);
         if (cmd->op == NAT_CMD_CLEAR) {
-            session_remove(w, si, false);
+            nat_session_remove(w, si, false);
             dp_count(w, DP_nat_sessions_cleared);
             continue;
         }
@@ -1070,7 +1096,9 @@ serve_cmd(struct dp_worker *w, struct nat_cmd *cmd)
         o->rem_ip = s->rem_ip;
         o->rem_port = rte_be_to_cpu_16(s->rem_port);
         o->worker = (uint16_t)nw->id;
-        o->idle_s = (uint32_t)((nw->now_tsc - s->last_tsc) / nat->tsc_hz);
+        /* An imported session may be "last seen" in the future (see nat_sync.h). */
+        o->idle_s =
+            nw->now_tsc > s->last_tsc ? (uint32_t)((nw->now_tsc - s->last_tsc) / nat->tsc_hz) : 0;
         o->expires_s = exp > now ? (uint32_t)(exp - now) : 0;
         o->pkts_out = s->pkts_out;
         o->pkts_in = s->pkts_in;
@@ -1089,10 +1117,13 @@ nat_worker_tick(struct dp_worker *w, uint64_t now_tsc)
     struct nat_worker *nw = w->nat;
     struct nat_cmd *cmd;
     struct rte_mbuf *pkts[DP_BURST];
-    unsigned n;
+    unsigned n, n_sync = 0;
 
     nw->now_tsc = now_tsc;
     expire(w, 64);
+    if (unlikely(__atomic_load_n(&nw->sync_in, __ATOMIC_RELAXED) != NULL)) {
+        n_sync = nat_sync_worker_poll(w);
+    }
     cmd = __atomic_load_n(&nw->cmd, __ATOMIC_ACQUIRE);
     if (unlikely(cmd != NULL)) {
         serve_cmd(w, cmd);
@@ -1103,30 +1134,35 @@ nat_worker_tick(struct dp_worker *w, uint64_t now_tsc)
         nat_handoff_input(w, pkts[i]);
     }
     rte_ip_frag_free_death_row(&nw->death_row, 3);
-    return n;
+    return n + n_sync; /* Imports keep the worker from its idle sleep too. */
+}
+
+void
+nat_cmd_run_on(struct dp *dp, unsigned worker, struct nat_cmd *cmd)
+{
+    struct nat_worker *nw = dp->nat->workers[worker];
+
+    if (!nw) {
+        return;
+    }
+    if (!dp->started) {
+        /* No worker runs: the control thread may touch the tables itself. */
+        serve_cmd(&dp->workers[worker], cmd);
+        return;
+    }
+    __atomic_store_n(&nw->cmd, cmd, __ATOMIC_RELEASE);
+    /* Workers poll between bursts and sleep at most 1 ms when idle. */
+    while (__atomic_load_n(&nw->cmd, __ATOMIC_ACQUIRE)) {
+        usleep(50);
+    }
 }
 
 /* Runs 'cmd' on every worker and waits for all of them. */
 static void
 run_cmd(struct dp *dp, struct nat_cmd *cmd)
 {
-    struct nat *nat = dp->nat;
-
-    for (unsigned i = 0; i < nat->n_workers; i++) {
-        struct nat_worker *nw = nat->workers[i];
-        if (!nw) {
-            continue;
-        }
-        if (!dp->started) {
-            /* No worker runs: the control thread may touch the tables itself. */
-            serve_cmd(&dp->workers[i], cmd);
-            continue;
-        }
-        __atomic_store_n(&nw->cmd, cmd, __ATOMIC_RELEASE);
-        /* Workers poll between bursts and sleep at most 1 ms when idle. */
-        while (__atomic_load_n(&nw->cmd, __ATOMIC_ACQUIRE)) {
-            usleep(50);
-        }
+    for (unsigned i = 0; i < dp->nat->n_workers; i++) {
+        nat_cmd_run_on(dp, i, cmd);
     }
 }
 

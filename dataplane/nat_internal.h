@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "nat.h"
+#include "nat_sync.h"
 
 #define NAT_NONE        UINT32_MAX /* "No entry" in index links. */
 #define NAT_WHEEL_SLOTS 4096       /* Timer wheel of one-second slots. */
@@ -124,12 +125,14 @@ enum nat_handoff_kind {
 
 /* A control-thread request a worker serves between bursts. */
 struct nat_cmd {
-    enum { NAT_CMD_LIST, NAT_CMD_CLEAR } op; /* What to do. */
-    struct dp_nat_filter filter;             /* Which sessions. */
-    struct dp_nat_session_info *out;         /* LIST: where to copy (shared by all workers). */
-    size_t max;                              /* LIST: capacity of out. */
-    size_t n_out;                            /* LIST: entries written so far (atomic). */
-    size_t matched;                          /* Sessions matched (atomic). */
+    enum { NAT_CMD_LIST, NAT_CMD_CLEAR, NAT_CMD_SYNC_WALK } op; /* What to do. */
+    struct dp_nat_filter filter;                                /* Which sessions. */
+    struct dp_nat_session_info *out;  /* LIST: where to copy (shared by all workers). */
+    size_t max;                       /* LIST, SYNC_WALK: capacity of out or sync_out. */
+    size_t n_out;                     /* LIST, SYNC_WALK: entries written so far (atomic). */
+    size_t matched;                   /* Sessions matched (atomic). */
+    struct dp_nat_sync_rec *sync_out; /* SYNC_WALK: where to copy. */
+    uint32_t index;                   /* SYNC_WALK: first slot to look at; on return, the next. */
 };
 
 /* A worker's NAT state. Only that worker touches it (the control thread only when stopped). */
@@ -159,6 +162,10 @@ struct nat_worker {
     struct rte_ring *handoff;               /* Packets other workers hand to this one. */
     struct nat_cmd *cmd;                    /* Pending control request (atomic), or NULL. */
     uint64_t now_tsc;                       /* Time of the current burst. */
+    struct rte_ring *sync_out;              /* Session changes for the pair's peer (SP/SC, struct
+                                             * dp_nat_sync_rec), NULL until dp_nat_sync_enable() (atomic). */
+    struct rte_ring *sync_in;               /* Records of the peer to apply (SP/SC), likewise. */
+    bool sync_importing; /* Applying one: no export, no quota (see nat_sync.c). */
 };
 
 /* A tenant with NAT. Settings are fixed after dp_start(); the counters are atomic. */
@@ -211,6 +218,7 @@ struct nat {
     uint64_t base_unix_ns;            /* and the wall clock then. */
     struct nat_worker *workers[DP_MAX_WORKERS]; /* Per-worker state. */
     unsigned n_workers;                         /* Entries used. */
+    struct nat_sync *sync;                      /* Session sync, NULL until enabled. */
 };
 
 struct dp;
@@ -224,7 +232,7 @@ int nat_start(struct dp *dp);
 /* nat.c: frees it. Accepts NULL. */
 void nat_destroy(struct nat *nat);
 /* nat.c: per-burst housekeeping of worker 'w': expiry, commands, hand-off ring, death row.
- * Returns the number of handed-off packets it processed. */
+ * Returns the number of handed-off packets and imported sync records it processed. */
 unsigned nat_worker_poll(struct dp_worker *w);
 /* nat.c: nat_worker_poll() at time 'now_tsc' (tests use it to move the clock). */
 unsigned nat_worker_tick(struct dp_worker *w, uint64_t now_tsc);
@@ -242,6 +250,40 @@ nat_owner(const struct nat *nat, uint16_t tenant, uint32_t in_ip)
 {
     return nat->n_workers == 1 ? 0 : rte_hash_crc_4byte(in_ip, tenant) % nat->n_workers;
 }
+
+/* nat.c: serves 'cmd' on worker 'worker' and waits for it (or serves it on the calling thread
+ * before dp_start()). */
+void nat_cmd_run_on(struct dp *dp, unsigned worker, struct nat_cmd *cmd);
+
+/* nat.c: claims block 'g' (free in the owner array) for tenant index 'nt' on this worker; false
+ * when another worker took it first. */
+bool nat_block_claim(struct dp_worker *w, unsigned nt, uint32_t g);
+/* nat.c: marks public port 'port' (host order) of address index 'ip_idx' used for protocol index
+ * 'pi' on worker 'nw' (its block must be the worker's). */
+void nat_port_take(struct nat *nat, struct nat_worker *nw, unsigned pi, unsigned ip_idx,
+                   uint32_t port);
+/* nat.c: gives such a port back, and the block with its last port. */
+void nat_port_give(struct dp_worker *w, unsigned nt, unsigned pi, unsigned ip_idx, uint32_t port);
+/* nat.c: takes a mapping from the pool, a copy of 'tmpl', and indexes it; NAT_NONE when the
+ * tables are full. Takes no port. */
+uint32_t nat_mapping_insert(struct nat_worker *nw, const struct nat_mapping *tmpl);
+/* nat.c: removes session 'si' from the tables (and its mapping, port and block when it was the
+ * last); the slot is freed when the timer wheel reaches it, or now with 'free_now'. */
+void nat_session_remove(struct dp_worker *w, uint32_t si, bool free_now);
+/* nat.c: ends mapping 'mi' (it has no session left): unindexes it, gives its port back. */
+void nat_mapping_delete(struct dp_worker *w, uint32_t mi);
+/* nat.c: the enum dp_nat_timeout of 's' by its protocol and TCP state. */
+uint32_t nat_timeout_class(const struct nat_session *s);
+
+/* nat_sync.c: queues a record of 's' for the pair's peer (nat.c calls it when sync is on). */
+void nat_sync_export(struct dp_worker *w, const struct nat_session *s, uint8_t op);
+/* nat_sync.c: applies the peer's records waiting for worker 'w' (from nat_worker_tick());
+ * returns how many. */
+unsigned nat_sync_worker_poll(struct dp_worker *w);
+/* nat_sync.c: serves a NAT_CMD_SYNC_WALK on worker 'w'. */
+void nat_sync_serve_walk(struct dp_worker *w, struct nat_cmd *cmd);
+/* nat_sync.c: frees the sync state of 'nat'. */
+void nat_sync_free(struct nat *nat);
 
 /* nat.c: finds the session of an inside 5-tuple; NULL when there is none. */
 struct nat_session *nat_find_in(struct nat_worker *nw, const struct nat_key_in *k);
@@ -281,6 +323,20 @@ bool nat_mapping_knows(const struct nat_worker *nw, uint32_t mi, uint32_t rem_ip
 
 /* nat.c: the static-mapping index of public endpoint (ip, port, proto), or -1. */
 int nat_static_find_out(const struct nat *nat, uint32_t pub_ip, uint16_t pub_port, uint8_t proto);
+
+/* True when 'src' is in one of the inside prefixes of 't'. */
+static inline bool
+nat_is_inside(const struct nat_tenant *t, uint32_t src)
+{
+    for (unsigned i = 0; i < t->conf.n_inside; i++) {
+        uint32_t mask =
+            t->conf.inside_plen[i] ? rte_cpu_to_be_32(~0u << (32 - t->conf.inside_plen[i])) : 0;
+        if ((src & mask) == t->conf.inside_prefix[i]) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /* The bit of 'ip' in nat->public_filter. */
 static inline unsigned

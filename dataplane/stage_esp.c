@@ -327,6 +327,7 @@ dp_esp_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t
         return;
     }
     if (s->conf.encap_local_port && !udp_encapsulate(m, s)) {
+        s->st[w->id].drops++; /* It had a sequence number (dp_esp_sa_seq() counts it). */
         dp_drop(w, m, DP_encap_no_headroom);
         return;
     }

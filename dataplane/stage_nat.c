@@ -425,19 +425,6 @@ in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
     in2out_session(w, m, &l4, s, nh_ip);
 }
 
-static bool
-is_inside(const struct nat_tenant *t, uint32_t src)
-{
-    for (unsigned i = 0; i < t->conf.n_inside; i++) {
-        uint32_t mask =
-            t->conf.inside_plen[i] ? rte_cpu_to_be_32(~0u << (32 - t->conf.inside_plen[i])) : 0;
-        if ((src & mask) == t->conf.inside_prefix[i]) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void
 dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t nh_ip)
 {
@@ -451,7 +438,7 @@ dp_nat_in2out(struct dp_worker *w, struct rte_mbuf *m, uint16_t tenant, uint32_t
     }
     /* An ICMP error may come from any inside address (even the gateway's): its quoted packet
      * decides. Everything else must come from the tenant's inside prefixes. */
-    if (!is_inside(&nat->tenants[nt - 1], ip->src_addr) && ip->next_proto_id != IPPROTO_ICMP) {
+    if (!nat_is_inside(&nat->tenants[nt - 1], ip->src_addr) && ip->next_proto_id != IPPROTO_ICMP) {
         dp_drop(w, m, DP_nat_not_inside);
         return;
     }
@@ -503,7 +490,7 @@ dp_nat_in2out_burst(struct dp_worker *w, struct rte_mbuf **pkts, const uint16_t 
         unsigned nt = nat && nw ? nat_tenant_of(nat, tenants[i]) : 0;
 
         if (!nt || ip->version_ihl != 0x45 || dp_ipv4_is_fragment(ip) ||
-            !is_inside(&nat->tenants[nt - 1], ip->src_addr) ||
+            !nat_is_inside(&nat->tenants[nt - 1], ip->src_addr) ||
             !l4_parse(ip->next_proto_id, (uint8_t *)(ip + 1), rte_pktmbuf_data_len(m) - sizeof *ip,
                       false, &l4[k]) ||
             (l4[k].proto == IPPROTO_ICMP && l4[k].icmp_type != RTE_IP_ICMP_ECHO_REQUEST) ||

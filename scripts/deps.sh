@@ -13,7 +13,7 @@ PKGS=(
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
   libstrongswan-standard-plugins dpkg-dev bzip2 python3-cryptography
   debhelper lintian man-db
-  libmicrohttpd-dev python3-prometheus-client
+  libmicrohttpd-dev python3-prometheus-client libssl-dev
   mmdebstrap qemu-system-x86 qemu-utils cloud-image-utils dosfstools fdisk e2fsprogs grub-pc-bin openssh-client
 )
 missing=()

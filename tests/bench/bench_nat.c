@@ -30,7 +30,9 @@
  *
  * usage: bench_nat [SESSIONS [PASSES [huge]]]
  *   default 1000000 sessions, 8 passes over them, on 4 KiB pages (--no-huge); "huge" runs on
- *   hugepages instead, as hnvgwd does. */
+ *   hugepages instead, as hnvgwd does. With BENCH_NAT_SYNC=1 in the environment, the session
+ *   sync export of a pair is on (dp_nat_sync_enable()); its ring is drained between bursts, out
+ *   of the measured cycles, as the control thread would. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,7 +345,10 @@ main(int argc, char **argv)
     struct dp *dp;
     struct dp_worker *w;
     struct bflow *flows;
-    uint64_t seed = 0x9e3779b97f4a7c15ull, hz, cycles, d0, c0, logged = 0;
+    uint64_t seed = 0x9e3779b97f4a7c15ull, hz, cycles, d0, c0, logged = 0, exported = 0;
+    struct dp_nat_sync_rec recs[DP_BURST * 2];
+    size_t got;
+    bool sync;
     size_t heap0;
     double bytes;
     int bad = 0;
@@ -424,6 +429,10 @@ main(int argc, char **argv)
         die("cannot create the NAT tables");
     }
     bytes = (double)(dp_heap_used() - heap0) / w->nat->capacity;
+    sync = getenv("BENCH_NAT_SYNC") && !strcmp(getenv("BENCH_NAT_SYNC"), "1");
+    if (sync && dp_nat_sync_enable(dp)) {
+        die("cannot enable the NAT session sync");
+    }
 
     /* The flows in a random order: flow i is tenant i % 16 + 1's flow j = i / 16, from host
      * m / 250 and port 1024 + m, m = j % n_map. */
@@ -465,6 +474,9 @@ main(int argc, char **argv)
         if (rte_ring_count(dp->nat->log) > NAT_LOG_Q / 2) {
             dp_nat_log_drain(dp, count_log, &logged);
         }
+        while (sync && (got = dp_nat_sync_drain(dp, recs, DP_BURST * 2)) > 0) {
+            exported += got;
+        }
     }
     dp_nat_log_drain(dp, count_log, &logged);
     printf("BENCH name=nat44_setup sessions=%u sessions_per_s=%.0f cycles_per_session=%.1f\n", n,
@@ -476,6 +488,10 @@ main(int argc, char **argv)
     if (w->stats.counter[DP_nat_sessions_created] != n) {
         printf("bench: %" PRIu64 " sessions created, %u expected\n",
                w->stats.counter[DP_nat_sessions_created], n);
+        bad = 1;
+    }
+    if (sync && exported != n) {
+        printf("bench: %" PRIu64 " sessions exported for sync, %u expected\n", exported, n);
         bad = 1;
     }
     if (w->stats.counter[DP_nat_port_preserved] != w->stats.counter[DP_nat_mappings_created]) {
