@@ -94,30 +94,13 @@ static void
 arp_request(struct dp *dp, uint16_t port_id, uint32_t ip)
 {
     const struct dp_port *port = &dp->ports[port_id];
-    struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
-    struct rte_ether_addr bcast;
-    struct rte_arp_hdr *arp;
-
-    if (!m) {
-        return;
-    }
-    memset(&bcast, 0xff, sizeof bcast);
-    arp = (struct rte_arp_hdr *)rte_pktmbuf_append(m, sizeof *arp);
-    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-    arp->arp_hlen = 6;
-    arp->arp_plen = 4;
-    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-    arp->arp_data.arp_sha = port->mac;
-    arp->arp_data.arp_sip =
+    uint32_t sip =
         port->conf.kind == DP_PORT_PROVIDER && dp->params.n_pas ? dp->params.pas[0] : port->conf.ip;
-    memset(&arp->arp_data.arp_tha, 0, 6);
-    arp->arp_data.arp_tip = ip;
-    if (!dp_l2_prepend(m, port, &bcast, RTE_ETHER_TYPE_ARP)) {
-        rte_pktmbuf_free(m);
-        return;
+    struct rte_mbuf *m = dp_arp_request_build(dp, port, sip, ip);
+
+    if (m) {
+        control_tx(dp, m, port_id);
     }
-    control_tx(dp, m, port_id);
 }
 
 /* Releases a pending entry: sends its held packets to 'mac', or drops them when mac is NULL. */

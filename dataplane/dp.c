@@ -395,13 +395,7 @@ worker_main(void *arg)
         }
         if (w->id == 0 && !rte_ring_empty(dp->ctl_tx)) {
             /* Frames the control thread built (ARP, held packets) leave through worker 0. */
-            uint16_t n =
-                (uint16_t)rte_ring_sc_dequeue_burst(dp->ctl_tx, (void **)pkts, DP_BURST, NULL);
-            for (uint16_t j = 0; j < n; j++) {
-                dp_tx_frame(w, pkts[j],
-                            ((struct dp_mbuf_priv *)rte_mbuf_to_priv(pkts[j]))->out_port);
-            }
-            total += n;
+            total += dp_tx_control(w);
         }
         dp_tx_flush(w);
         rte_rcu_qsbr_quiescent(dp->qsbr, w->id);

@@ -523,6 +523,13 @@ void dp_l2_bounce(struct rte_mbuf *m, const struct dp_port *port);
 /* stage_tx.c: strips an Ethernet header (checking the port's VLAN); returns the ethertype (host
  * order) with m's data at the L3 header, or 0 when the frame is malformed or on the wrong VLAN. */
 uint16_t dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad);
+/* stage_arp.c: an ARP request on 'port' asking for 'tip' from 'sip' (the port's MAC as the sender,
+ * broadcast, with the port's VLAN tag); NULL when no buffer was free. Control thread. */
+struct rte_mbuf *dp_arp_request_build(struct dp *dp, const struct dp_port *port, uint32_t sip,
+                                      uint32_t tip);
+/* stage_tx.c: worker 0 sends the frames the control thread queued on dp->ctl_tx (ARP, held
+ * packets). Returns how many it took. */
+unsigned dp_tx_control(struct dp_worker *w);
 /* control.c: punt m to the control thread (consumes it). */
 void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
              uint32_t nh_ip);

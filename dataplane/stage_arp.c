@@ -43,3 +43,31 @@ dp_arp_policy(const struct dp *dp, const struct dp_subnet *sn, uint32_t target,
     }
     return false;
 }
+
+struct rte_mbuf *
+dp_arp_request_build(struct dp *dp, const struct dp_port *port, uint32_t sip, uint32_t tip)
+{
+    struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+    struct rte_ether_addr bcast;
+    struct rte_arp_hdr *arp;
+
+    if (!m) {
+        return NULL;
+    }
+    memset(&bcast, 0xff, sizeof bcast);
+    arp = (struct rte_arp_hdr *)rte_pktmbuf_append(m, sizeof *arp);
+    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    arp->arp_hlen = 6;
+    arp->arp_plen = 4;
+    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+    arp->arp_data.arp_sha = port->mac;
+    arp->arp_data.arp_sip = sip;
+    memset(&arp->arp_data.arp_tha, 0, 6);
+    arp->arp_data.arp_tip = tip;
+    if (!dp_l2_prepend(m, port, &bcast, RTE_ETHER_TYPE_ARP)) {
+        rte_pktmbuf_free(m);
+        return NULL;
+    }
+    return m;
+}

@@ -133,6 +133,18 @@ dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t nh_ip)
     dp_tx_frame(w, m, port);
 }
 
+unsigned
+dp_tx_control(struct dp_worker *w)
+{
+    struct rte_mbuf *pkts[DP_BURST];
+    unsigned n = rte_ring_sc_dequeue_burst(w->dp->ctl_tx, (void **)pkts, DP_BURST, NULL);
+
+    for (unsigned j = 0; j < n; j++) {
+        dp_tx_frame(w, pkts[j], ((struct dp_mbuf_priv *)rte_mbuf_to_priv(pkts[j]))->out_port);
+    }
+    return n;
+}
+
 void
 dp_tx_flush(struct dp_worker *w)
 {
