@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The control thread's share of the data plane: ARP on the provider and external ports (learning,
  * answering for our own addresses, resolving next hops while holding the packets that wait for
- * them), neighbor aging and RCU reclamation. It transmits through worker 0's tx queues.
+ * them), VRRP adverts for the pair's election (ha.c), neighbor aging and RCU reclamation. It
+ * transmits through worker 0's tx queues.
  *
  * Waking the control thread (dp_control_fd()): the control thread sleeps in its event loop, so a
  * punt must wake it, but a syscall per punted packet would slow a punt storm down. The protocol is
@@ -38,7 +39,7 @@ dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uin
     priv->out_port = port;
     priv->nh_ip = nh_ip;
     if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
-        dp_drop(w, m, DP_tx_neigh_queue_full);
+        dp_drop(w, m, reason == DP_PUNT_VRRP ? DP_provider_vrrp_punt_full : DP_tx_neigh_queue_full);
         return;
     }
     control_wake(w->dp);
@@ -61,12 +62,21 @@ control_tx(struct dp *dp, struct rte_mbuf *m, uint16_t port)
     }
 }
 
-/* True when 'ip' is one of the addresses 'port' answers ARP for. */
+/* True when 'ip' is one of the addresses 'port' answers ARP for in the node's role (ha.h). A
+ * standalone node answers its PAs on the provider port; a pair's node also its own (per-node)
+ * provider address, and a passive one that alone: every other address is virtual, the active
+ * node's to answer. */
 static bool
 port_owns(const struct dp *dp, const struct dp_port *port, uint32_t ip)
 {
+    enum dp_ha_role role = dp_ha_role_now(dp);
+
+    if (role == DP_HA_PASSIVE) {
+        return port->conf.kind == DP_PORT_PROVIDER && ip && ip == port->conf.ip &&
+               !dp_is_my_pa(dp, ip);
+    }
     if (port->conf.kind == DP_PORT_PROVIDER) {
-        return dp_is_my_pa(dp, ip);
+        return dp_is_my_pa(dp, ip) || (role == DP_HA_ACTIVE && ip && ip == port->conf.ip);
     }
     if (port->conf.kind == DP_PORT_EXTERNAL && dp->nat && nat_ip_index(dp->nat, ip) >= 0) {
         return true; /* A NAT public address on the uplink's own network. */
@@ -75,6 +85,21 @@ port_owns(const struct dp *dp, const struct dp_port *port, uint32_t ip)
         return true; /* A tunnel address, likewise. */
     }
     return port->conf.ip == ip;
+}
+
+/* The sender address of our ARP requests on 'port'. A passive node must not claim a virtual
+ * address: hosts would move it to this node (it asks from its own provider address, or as a probe
+ * from 0.0.0.0, RFC 5227, which no one learns from). */
+static uint32_t
+arp_sender(const struct dp *dp, const struct dp_port *port)
+{
+    if (dp_ha_role_now(dp) == DP_HA_PASSIVE) {
+        return port->conf.kind == DP_PORT_PROVIDER && !dp_is_my_pa(dp, port->conf.ip)
+                   ? port->conf.ip
+                   : 0;
+    }
+    return port->conf.kind == DP_PORT_PROVIDER && dp->params.n_pas ? dp->params.pas[0]
+                                                                   : port->conf.ip;
 }
 
 static struct dp_neigh_pending *
@@ -94,9 +119,7 @@ static void
 arp_request(struct dp *dp, uint16_t port_id, uint32_t ip)
 {
     const struct dp_port *port = &dp->ports[port_id];
-    uint32_t sip =
-        port->conf.kind == DP_PORT_PROVIDER && dp->params.n_pas ? dp->params.pas[0] : port->conf.ip;
-    struct rte_mbuf *m = dp_arp_request_build(dp, port, sip, ip);
+    struct rte_mbuf *m = dp_arp_request_build(dp, port, arp_sender(dp, port), ip);
 
     if (m) {
         control_tx(dp, m, port_id);
@@ -296,10 +319,16 @@ punt_drain(struct dp *dp)
         while ((n = rte_ring_sc_dequeue_burst(dp->punt, (void **)pkts, DP_BURST, NULL)) > 0) {
             for (unsigned i = 0; i < n; i++) {
                 struct dp_mbuf_priv *priv = rte_mbuf_to_priv(pkts[i]);
-                if (priv->reason == DP_PUNT_ARP) {
+                switch (priv->reason) {
+                case DP_PUNT_ARP:
                     control_arp(dp, pkts[i]);
-                } else {
+                    break;
+                case DP_PUNT_VRRP:
+                    dp_ha_vrrp_input(dp, pkts[i]);
+                    break;
+                default:
                     control_neigh_miss(dp, pkts[i]);
+                    break;
                 }
             }
         }

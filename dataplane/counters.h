@@ -15,6 +15,7 @@
     X(provider, arp_replied, "ARP requests for our PAs answered")                                  \
     X(provider, arp_learned, "ARP packets punted for neighbor learning")                           \
     X(provider, ping_replied, "ICMP echo requests to our PAs answered (ping -p)")                  \
+    X(provider, vrrp_punted, "VRRP adverts (IPv4 protocol 112) handed to the control thread")      \
     X(decap, nvgre, "NVGRE frames decapsulated")                                                   \
     X(tenant, arp_replied, "inner ARP requests answered from policy")                              \
     X(tenant, switched_local, "frames delivered to a local VM port within the VSID")               \
@@ -63,7 +64,10 @@
     X(exception, arp_replied, "compartment ARP requests answered (the data plane is every hop)")   \
     X(exception, routed, "compartment packets routed in their tenant")                             \
     X(exception, punted, "control packets for the gateway's addresses sent to the compartment")    \
-    X(worker, idle_sleeps, "times an idle worker slept")
+    X(worker, idle_sleeps, "times an idle worker slept")                                           \
+    X(ha, vrrp_received, "VRRP adverts handed to the pair's election (dp_ha_set_vrrp_handler)")    \
+    X(ha, garp_sent, "gratuitous ARPs queued for the virtual addresses (dp_ha_announce)")          \
+    X(ha, frames_sent, "frames the pair's election queued for sending (dp_ha_send)")
 
 /* A macro's value as a string literal. */
 #define DP_STR(x)  #x
@@ -81,6 +85,8 @@
     X(provider, not_gre, "IPv4 to a PA that is neither GRE nor ICMP echo")                         \
     X(provider, unsupported_ethertype, "ethertype not handled on the provider port")               \
     X(provider, bad_arp, "malformed or foreign ARP")                                               \
+    X(provider, ha_passive, "IPv4 to a PA on a passive node (the pair's active node answers)")     \
+    X(provider, vrrp_punt_full, "VRRP advert lost: the punt ring to the control thread was full")  \
     X(decap, bad_gre_flags, "GRE word is not 0x2000 (only K set, version 0)")                      \
     X(decap, bad_gre_proto, "GRE protocol is not 0x6558 (transparent Ethernet)")                   \
     X(decap, vsid_out_of_range, "VSID outside " DP_XSTR(DP_VSID_MIN) ".." DP_XSTR(DP_VSID_MAX))    \
@@ -114,6 +120,7 @@
     X(external, no_tenant, "destination in no tenant's forwarded prefixes")                        \
     X(external, unsupported_ethertype, "ethertype not handled on the external port")               \
     X(external, bad_arp, "malformed or foreign ARP")                                               \
+    X(external, ha_passive, "frame other than ARP on a passive node (the active node answers)")    \
     X(replicate, alloc_failed, "no mbuf for a broadcast copy")                                     \
     X(nat, not_inside, "source is not in the tenant's NAT inside prefixes")                        \
     X(nat, session_quota, "tenant at its NAT session quota (ICMP prohibited sent)")                \
@@ -148,10 +155,13 @@
     X(esp, ike_bad_source, "IKE compartment packet from an address that is no tunnel address")     \
     X(exception, runt, "compartment frame shorter than its headers")                               \
     X(exception, unsupported, "compartment frame that is neither ARP nor IPv4")                    \
+    X(exception, ha_passive, "compartment frame other than ARP on a passive node (sends nothing)") \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \
     X(tx, neigh_queue_full, "packet dropped while waiting for ARP resolution")                     \
     X(tx, port_full, "the port's transmit queue was full")                                         \
-    X(tx, no_port, "no port for the chosen output")
+    X(tx, no_port, "no port for the chosen output")                                                \
+    X(ha, vrrp_no_handler, "VRRP advert received while no election is listening (no pair)")        \
+    X(ha, vrrp_bad, "VRRP advert in segments that could not be joined for the election")
 
 #define DP_ENUM(stage, name, help) DP_##stage##_##name,
 enum dp_counter { DP_COUNTER_LIST(DP_ENUM) DP_N_COUNTERS };

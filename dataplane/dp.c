@@ -292,6 +292,12 @@ port_setup(struct dp *dp, struct dp_port *p, char *err)
     if (p->conf.kind != DP_PORT_VM) {
         rte_eth_promiscuous_enable(p->port_id);
     }
+    /* VRRP adverts go to 224.0.0.18 (MAC 01:00:5e:00:00:12), in every role (ha.h): promiscuous
+     * mode takes them on most devices, all-multicast on those that filter multicast apart. A
+     * device without either (ENOTSUP) delivers multicast anyway or never could. */
+    if (p->conf.kind == DP_PORT_PROVIDER) {
+        rte_eth_allmulticast_enable(p->port_id);
+    }
     return 0;
 }
 
@@ -368,6 +374,7 @@ worker_main(void *arg)
         unsigned total = 0;
 
         trace_sync(w);
+        dp_ha_worker_sync(w);
         if (w->nat) {
             total += nat_worker_poll(w);
         }
@@ -394,7 +401,7 @@ worker_main(void *arg)
             total += n;
         }
         if (w->id == 0 && !rte_ring_empty(dp->ctl_tx)) {
-            /* Frames the control thread built (ARP, held packets) leave through worker 0. */
+            /* Frames the control thread built (ARP, held packets, VRRP) leave through worker 0. */
             total += dp_tx_control(w);
         }
         dp_tx_flush(w);

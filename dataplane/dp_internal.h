@@ -20,6 +20,7 @@
 
 #include "dp.h"
 #include "esp_internal.h"
+#include "ha.h"
 #include "nat_internal.h"
 #include "rcu_table.h"
 #include "trace.h"
@@ -32,6 +33,7 @@
 #define DP_NEIGH_HOLD         4 /* Packets held per unresolved neighbor. */
 #define DP_ICMP_DEST_UNREACH  3
 #define DP_ICMP_TIME_EXCEEDED 11
+#define DP_IPPROTO_VRRP       112 /* RFC 5798: the pair's election (ha.h). */
 
 /* The key of the lookup-record table: (VSID, CA). 16 bytes, so that rte_hash compares keys with
  * one vector instruction. IPv6 CAs will get a sibling table keyed (VSID, 16-byte CA); the family
@@ -85,8 +87,9 @@ struct dp_port {
 
 /* Why a packet was punted to the control thread; stored in its private area. */
 enum dp_punt_reason {
-    DP_PUNT_ARP,       /* An ARP packet to learn from (port in m->port). */
-    DP_PUNT_NEIGH_MISS /* A packet waiting for its next hop's MAC. */
+    DP_PUNT_ARP,        /* An ARP packet to learn from (port in m->port). */
+    DP_PUNT_NEIGH_MISS, /* A packet waiting for its next hop's MAC. */
+    DP_PUNT_VRRP,       /* A VRRP advert for the pair's election (port in m->port; ha.h). */
 };
 
 /* Per-mbuf metadata for punted packets and packets handed between workers. */
@@ -115,6 +118,9 @@ struct dp_worker {
     uint64_t icmp_tokens;             /* ICMP error budget left in this second. */
     uint64_t icmp_refill_tsc;         /* When the budget was last refilled. */
     uint16_t ip_id;                   /* Next outer IPv4 identification. */
+    bool ha_passive;                  /* The node was passive (ha.h) when this poll round began:
+                                       * read once a round, so that a packet is handled under one
+                                       * role from start to end. */
     struct dp_neigh_key nc_key;       /* Neighbor cache: the last next hop resolved, */
     struct rte_ether_addr nc_mac;     /* its MAC, */
     uint32_t nc_gen;                  /* and dp->neigh_gen when it was looked up. */
@@ -172,6 +178,10 @@ struct dp {
     int control_fd;           /* eventfd: punted packets wait for the control thread. */
     uint32_t control_armed;   /* 1 when the control thread drained the punt ring and may sleep:
                                * the next punt writes control_fd (atomic, see control.c). */
+    uint32_t ha_role;         /* enum dp_ha_role (atomic): set by the control thread, loaded by
+                               * each worker once a poll round (dp_ha_worker_sync()). */
+    dp_ha_vrrp_fn *vrrp_fn;   /* Receives VRRP adverts (control thread), NULL: none. */
+    void *vrrp_aux;           /* Its argument. */
     volatile bool stop;       /* Asks workers to exit. */
     bool started;             /* dp_start() succeeded. */
 };
@@ -199,6 +209,22 @@ dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
     w->stats.drop[reason]++;
     DP_TRACE(w, m, drop, 0, reason, 0, 0);
     rte_pktmbuf_free(m);
+}
+
+/* Takes the node's role for the poll round about to begin (see dp_worker.ha_passive). The worker
+ * calls it at the top of every round; a unit test driving the stages itself calls it after
+ * dp_ha_set_role(). */
+static inline void
+dp_ha_worker_sync(struct dp_worker *w)
+{
+    w->ha_passive = __atomic_load_n(&w->dp->ha_role, __ATOMIC_ACQUIRE) == DP_HA_PASSIVE;
+}
+
+/* The node's role, for the control thread. */
+static inline enum dp_ha_role
+dp_ha_role_now(const struct dp *dp)
+{
+    return (enum dp_ha_role)__atomic_load_n(&dp->ha_role, __ATOMIC_ACQUIRE);
 }
 
 static inline bool
@@ -523,12 +549,18 @@ void dp_l2_bounce(struct rte_mbuf *m, const struct dp_port *port);
 /* stage_tx.c: strips an Ethernet header (checking the port's VLAN); returns the ethertype (host
  * order) with m's data at the L3 header, or 0 when the frame is malformed or on the wrong VLAN. */
 uint16_t dp_l2_strip(struct rte_mbuf *m, const struct dp_port *port, bool *vlan_bad);
+/* ha.c: drops m, received on a passive node at 'l2' bytes of L2 header, under 'why' (a
+ * "<stage>.ha_passive" reason), with a trace line saying why. */
+void dp_ha_passive_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned l2, enum dp_drop why);
+/* ha.c: hands a punted VRRP frame (Ethernet header at m's data) to the VRRP handler, or drops
+ * and counts it without one. Consumes m. Control thread. */
+void dp_ha_vrrp_input(struct dp *dp, struct rte_mbuf *m);
 /* stage_arp.c: an ARP request on 'port' asking for 'tip' from 'sip' (the port's MAC as the sender,
  * broadcast, with the port's VLAN tag); NULL when no buffer was free. Control thread. */
 struct rte_mbuf *dp_arp_request_build(struct dp *dp, const struct dp_port *port, uint32_t sip,
                                       uint32_t tip);
 /* stage_tx.c: worker 0 sends the frames the control thread queued on dp->ctl_tx (ARP, held
- * packets). Returns how many it took. */
+ * packets, ha.h's frames). Returns how many it took. */
 unsigned dp_tx_control(struct dp_worker *w);
 /* control.c: punt m to the control thread (consumes it). */
 void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,

@@ -87,7 +87,8 @@ dp_provider_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     uint32_t nat_mtu =
         dp->external_port >= 0 && dp->nat ? dp->ports[dp->external_port].conf.mtu : 0;
 
-    if (!dp->params.gateway_role) {
+    /* A passive node forwards nothing (ha.h): the per-packet path drops and counts it all. */
+    if (!dp->params.gateway_role || unlikely(w->ha_passive)) {
         for (uint16_t i = 0; i < n; i++) {
             dp_provider_input(w, pkts[i]);
         }

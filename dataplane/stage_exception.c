@@ -81,7 +81,13 @@ dp_exception_input(struct dp_worker *w, struct rte_mbuf *m, const struct dp_port
     }
     type = rte_be_to_cpu_16(eth->ether_type);
     if (type == RTE_ETHER_TYPE_ARP) {
-        arp_input(w, m, port);
+        arp_input(w, m, port); /* Answered here: it never leaves the node, whatever the role. */
+        return;
+    }
+    if (unlikely(w->ha_passive)) {
+        /* A passive node's compartments send nothing out (ha.h): their BGP and IKE would speak
+         * for addresses the active node owns. */
+        dp_ha_passive_drop(w, m, sizeof *eth, DP_exception_ha_passive);
         return;
     }
     if (type != RTE_ETHER_TYPE_IPV4) {

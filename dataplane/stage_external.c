@@ -34,6 +34,12 @@ external_check(struct dp_worker *w, struct rte_mbuf *m, unsigned *l2)
         dp_punt(w, m, DP_PUNT_ARP, m->port, 0);
         return NULL;
     }
+    if (unlikely(w->ha_passive)) {
+        /* Every address of the uplink is the pair's active node's (ha.h); ARP above is still
+         * learned from. */
+        dp_ha_passive_drop(w, m, *l2, DP_external_ha_passive);
+        return NULL;
+    }
     if (type != RTE_ETHER_TYPE_IPV4) {
         dp_drop(w, m, DP_external_unsupported_ethertype);
         return NULL;

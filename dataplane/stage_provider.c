@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Provider-port input: the PA network. Accepts NVGRE to our PAs (outer IPv4 checksum verified),
  * answers ping to them (the HNV "ping -p" check), and hands ARP to the control thread, which learns
- * and answers it. Everything else is dropped under a named reason. */
+ * and answers it, and VRRP too (the pair's election, ha.h). A passive node drops everything to
+ * its PAs. Everything else is dropped under a named reason. */
 #include "dp_internal.h"
 
 #include <rte_icmp.h>
@@ -50,8 +51,19 @@ dp_provider_input(struct dp_worker *w, struct rte_mbuf *m)
         return;
     }
     DP_TRACE(w, m, provider, ip->next_proto_id, ip->src_addr, ip->dst_addr, len);
+    if (unlikely(ip->next_proto_id == DP_IPPROTO_VRRP)) {
+        /* The pair's election, in every role and to any address (224.0.0.18 normally). */
+        DP_TRACE(w, m, ha, 1, ip->src_addr, ip->dst_addr, 0);
+        dp_count(w, DP_provider_vrrp_punted);
+        dp_punt(w, m, DP_PUNT_VRRP, m->port, 0);
+        return;
+    }
     if (!dp_is_my_pa(dp, ip->dst_addr)) {
         dp_drop(w, m, DP_provider_not_my_pa);
+        return;
+    }
+    if (unlikely(w->ha_passive)) {
+        dp_ha_passive_drop(w, m, l2, DP_provider_ha_passive);
         return;
     }
     if (dp_ipv4_is_fragment(ip)) {

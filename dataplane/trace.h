@@ -30,6 +30,7 @@
     X(nat, dp_trace_fmt_nat)                                                                       \
     X(esp, dp_trace_fmt_esp)                                                                       \
     X(exception, dp_trace_fmt_exception)                                                           \
+    X(ha, dp_trace_fmt_ha)                                                                         \
     X(tx, dp_trace_fmt_tx)                                                                         \
     X(drop, dp_trace_fmt_drop)
 
