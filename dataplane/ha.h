@@ -4,22 +4,31 @@
  * The module promises:
  * - A node is standalone (the default: it owns every address it is given, as before), active or
  *   passive. The role is read by the workers on every burst; dp_ha_set_role() takes effect within
- *   one burst, with no packet half-handled under two roles.
+ *   one burst, with no packet half-handled under two roles: it returns once every worker runs
+ *   under the new role.
  * - A passive node answers nothing on the virtual addresses and forwards nothing: NVGRE to the
  *   PAs, everything arriving on the external port and everything the tenants' compartments send
- *   (exception ports) is dropped and counted as "<stage>.ha_passive". It still answers ARP for
- *   the provider port's own (per-node) address, and still hands VRRP adverts to the control
- *   thread, so that the election goes on.
+ *   (exception ports) is dropped and counted as "<stage>.ha_passive" (the compartments' own ARP
+ *   is still answered: it never leaves the node). It still answers ARP for the provider port's
+ *   own (per-node) address unless that is also a PA, still learns neighbors from ARP (asking
+ *   from its own address, never a virtual one), and still hands VRRP adverts to the control
+ *   thread, so that the election goes on. An active node answers ARP for the PAs and its own
+ *   provider address; a standalone node for the PAs, as before pairs.
  * - The virtual addresses are the PAs (dp_params.pas), the external port's address, the NAT
  *   public addresses, the ESP local addresses and the subnets' gateway CAs: the addresses the
  *   configuration shares between the two nodes.
  * - dp_ha_announce() sends one gratuitous ARP for each virtual address on its port (a request
  *   with sender = target = the address, from the port's MAC), so that hosts and routers move
- *   their ARP entries to this node at once.
+ *   their ARP entries to this node at once: the PAs on the provider port; the external port's
+ *   address, the NAT public addresses and the ESP local addresses on the external port. (The
+ *   gateway CAs are announced by policy, not ARP.) A node receiving a gratuitous ARP (request or
+ *   unsolicited reply) for a neighbor it knows moves it to the new MAC at once.
  * - VRRP (IPv4 protocol 112) arriving on the provider port is handed, whole (from the Ethernet
  *   header), to the handler set with dp_ha_set_vrrp_handler(), from dp_control_poll(), on the
- *   control thread; in every role. Without a handler it is dropped and counted.
- * - dp_ha_send() transmits a frame the control thread built (e.g. a VRRP advert) on a port.
+ *   control thread; in every role. Without a handler it is dropped and counted. On a port with
+ *   a VLAN the handler sees the frame without the port's tag.
+ * - dp_ha_send() transmits a frame the control thread built (e.g. a VRRP advert) on a port,
+ *   through worker 0, adding the port's VLAN tag if it has one.
  * All functions are for the control thread only, and return 0 or a positive errno. */
 #ifndef HNVGW_DP_HA_H
 #define HNVGW_DP_HA_H
