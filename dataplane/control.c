@@ -51,6 +51,19 @@ dp_control_fd(const struct dp *dp)
     return dp->control_fd;
 }
 
+void
+dp_ctl_tx_wake(struct dp *dp)
+{
+    uint64_t one = 1;
+
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* The enqueue before the look at the flag. */
+    if (__atomic_load_n(&dp->ctl_tx_asleep, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&dp->ctl_tx_asleep, 0, __ATOMIC_ACQ_REL)) {
+        ssize_t n = write(dp->ctl_tx_fd, &one, sizeof one);
+        (void)n;
+    }
+}
+
 /* Sends one frame on 'port' through worker 0's queue (the control thread owns no tx queue). */
 static void
 control_tx(struct dp *dp, struct rte_mbuf *m, uint16_t port)
@@ -59,7 +72,9 @@ control_tx(struct dp *dp, struct rte_mbuf *m, uint16_t port)
     if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
         dp->control_stats.drop[DP_tx_port_full]++;
         rte_pktmbuf_free(m);
+        return;
     }
+    dp_ctl_tx_wake(dp);
 }
 
 /* True when 'ip' is one of the addresses 'port' answers ARP for in the node's role (ha.h). A

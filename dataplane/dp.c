@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <time.h>
+
 #include <sys/eventfd.h>
 
 #include <rte_eal.h>
@@ -83,9 +86,13 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
     /* Armed from the start: the first punt wakes a control thread that has not polled yet. */
     dp->control_armed = 1;
     dp->control_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (dp->control_fd < 0) {
+    dp->ctl_tx_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (dp->control_fd < 0 || dp->ctl_tx_fd < 0) {
         ret = errno;
-        set_err(err, "cannot create the control eventfd: %s", strerror(ret));
+        set_err(err, "cannot create the control eventfds: %s", strerror(ret));
+        if (dp->control_fd >= 0) {
+            close(dp->control_fd);
+        }
         rte_free(dp);
         return ret;
     }
@@ -357,6 +364,27 @@ trace_mark(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
     }
 }
 
+/* Worker 0's idle sleep: like the others', but the control thread cuts it short when it queues a
+ * frame on dp->ctl_tx (a VRRP advert must not wait out a millisecond of sleep plus the scheduler's
+ * slack, measured at up to 2.4 ms). The same protocol as the control thread's own wake-up
+ * (control.c): worker 0 raises ctl_tx_asleep, then (full fence) looks at the ring; the control
+ * thread enqueues, then (full fence) looks at the flag and writes ctl_tx_fd if it was raised. */
+static void
+worker0_sleep(struct dp *dp, unsigned sleep_us)
+{
+    struct pollfd pfd = {.fd = dp->ctl_tx_fd, .events = POLLIN};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)sleep_us * 1000};
+    uint64_t count;
+
+    __atomic_store_n(&dp->ctl_tx_asleep, 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* The flag before the look at the ring. */
+    if (rte_ring_empty(dp->ctl_tx) && ppoll(&pfd, 1, &ts, NULL) > 0 &&
+        read(dp->ctl_tx_fd, &count, sizeof count) < 0) {
+        count = 0; /* EAGAIN: another read took it. */
+    }
+    __atomic_store_n(&dp->ctl_tx_asleep, 0, __ATOMIC_RELAXED);
+}
+
 /* A worker: polls its rx queue on every port, runs each packet to completion, flushes its tx
  * buffers and reports quiescence. After a run of empty polls it goes RCU-offline and sleeps, with a
  * back-off up to 1 ms, so that an idle gateway costs well under 5 % of a CPU. */
@@ -417,7 +445,11 @@ worker_main(void *arg)
         sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, 1000u) : 16;
         dp_count(w, DP_worker_idle_sleeps);
         rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
-        usleep(sleep_us);
+        if (w->id == 0) {
+            worker0_sleep(dp, sleep_us);
+        } else {
+            usleep(sleep_us);
+        }
         rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
     }
     rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
@@ -526,6 +558,7 @@ dp_destroy(struct dp *dp)
     rte_mempool_free(dp->pool);
     rte_mempool_free(dp->indirect_pool);
     close(dp->control_fd);
+    close(dp->ctl_tx_fd);
     rte_free(dp);
     rte_eal_cleanup();
 }

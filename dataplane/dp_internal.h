@@ -178,6 +178,9 @@ struct dp {
     int control_fd;           /* eventfd: punted packets wait for the control thread. */
     uint32_t control_armed;   /* 1 when the control thread drained the punt ring and may sleep:
                                * the next punt writes control_fd (atomic, see control.c). */
+    int ctl_tx_fd;            /* eventfd: wakes worker 0 for frames on ctl_tx (see dp.c). */
+    uint32_t ctl_tx_asleep;   /* 1 while worker 0 sleeps idle: the next frame queued on ctl_tx
+                               * writes ctl_tx_fd (atomic). */
     uint32_t ha_role;         /* enum dp_ha_role (atomic): set by the control thread, loaded by
                                * each worker once a poll round (dp_ha_worker_sync()). */
     dp_ha_vrrp_fn *vrrp_fn;   /* Receives VRRP adverts (control thread), NULL: none. */
@@ -562,6 +565,9 @@ struct rte_mbuf *dp_arp_request_build(struct dp *dp, const struct dp_port *port,
 /* stage_tx.c: worker 0 sends the frames the control thread queued on dp->ctl_tx (ARP, held
  * packets, ha.h's frames). Returns how many it took. */
 unsigned dp_tx_control(struct dp_worker *w);
+/* control.c: wakes worker 0 if it sleeps idle, after the control thread queued frames on
+ * dp->ctl_tx (one write per sleep at most). Control thread. */
+void dp_ctl_tx_wake(struct dp *dp);
 /* control.c: punt m to the control thread (consumes it). */
 void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason reason, uint16_t port,
              uint32_t nh_ip);

@@ -68,6 +68,7 @@ ha_queue(struct dp *dp, struct rte_mbuf *m, uint16_t port)
         rte_pktmbuf_free(m);
         return ENOBUFS;
     }
+    dp_ctl_tx_wake(dp);
     return 0;
 }
 

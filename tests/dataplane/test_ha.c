@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <unistd.h>
 #include <rte_icmp.h>
 
 #include "dataplane/dp_internal.h"
@@ -761,6 +763,43 @@ test_send_exact_bytes(void **state)
     assert_int_equal(drops_total(), 0);
 }
 
+/* The count ctl_tx_fd holds (reading it resets it), 0 when it is not readable. */
+static uint64_t
+ctl_tx_fd_count(void)
+{
+    struct pollfd pfd = {.fd = dp->ctl_tx_fd, .events = POLLIN};
+    uint64_t count = 0;
+    int ready = poll(&pfd, 1, 0);
+
+    assert_true(ready == 0 || ready == 1);
+    if (ready) {
+        assert_int_equal(read(pfd.fd, &count, sizeof count), (ssize_t)sizeof count);
+    }
+    return count;
+}
+
+/* A frame for a sleeping worker 0 wakes it, once per sleep; an awake one is left alone. */
+static void
+test_send_wakes_sleeping_worker0(void **state)
+{
+    uint8_t frame[60] = {0};
+
+    (void)state;
+    assert_int_equal(ctl_tx_fd_count(), 0);
+    assert_int_equal(dp_ha_send(dp, PROVIDER, frame, sizeof frame), 0);
+    assert_int_equal(ctl_tx_fd_count(), 0); /* Awake: no syscall. */
+    dp->ctl_tx_asleep = 1;
+    assert_int_equal(dp_ha_send(dp, PROVIDER, frame, sizeof frame), 0);
+    assert_int_equal(dp_ha_announce(dp, NULL), 0);
+    assert_int_equal(ctl_tx_fd_count(), 1); /* One write for all of them. */
+    assert_int_equal(dp->ctl_tx_asleep, 0);
+    dp->ctl_tx_asleep = 1; /* The control thread's own frames (ARP requests) wake it too. */
+    dp_punt(w, frame_on(PROVIDER), DP_PUNT_NEIGH_MISS, PROVIDER, ip4("10.0.0.9"));
+    dp_control_poll(dp);
+    assert_int_equal(ctl_tx_fd_count(), 1);
+    assert_int_equal(rte_ring_count(dp->ctl_tx), 2 + 5 + 1);
+}
+
 /* Checks that 'm' is a gratuitous ARP for 'ip' from 'mac'. */
 static void
 expect_garp(struct rte_mbuf *m, const uint8_t *mac, uint32_t ip)
@@ -978,6 +1017,7 @@ main(void)
         cmocka_unit_test_setup(test_vrrp_on_vlan_port, reset),
         cmocka_unit_test_setup(test_vrrp_punt_ring_full, reset),
         cmocka_unit_test_setup(test_send_exact_bytes, reset),
+        cmocka_unit_test_setup(test_send_wakes_sleeping_worker0, reset),
         cmocka_unit_test_setup(test_announce, reset),
         cmocka_unit_test_setup(test_garp_moves_known_neighbor, reset),
         cmocka_unit_test_setup(test_arp_requests_from_own_address_when_passive, reset),
