@@ -58,8 +58,8 @@ dp_ha_role_name(enum dp_ha_role role)
     return "unknown";
 }
 
-/* Queues m for worker 0 to send on 'port'. Returns 0, or ENOBUFS when the ring is full (m freed).
- */
+/* Queues m for worker 0 to send on 'port'. Returns 0, or ENOBUFS (m freed) when the ring is
+ * full. */
 static int
 ha_queue(struct dp *dp, struct rte_mbuf *m, uint16_t port)
 {
