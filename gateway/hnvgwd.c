@@ -51,6 +51,7 @@
 
 #include "dataplane/dp.h"
 #include "gateway/cluster/cluster.h"
+#include "gateway/cluster/pair_sync.h"
 #include "gateway/config.h"
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
@@ -262,6 +263,7 @@ main(int argc, char **argv)
     struct rib *rib = NULL;
     struct store *store = NULL;
     struct metrics_server *metrics = NULL;
+    struct pair_sync *pair_sync = NULL;
     sd_event *event = NULL;
     struct loop_sources sources;
     int c, ret;
@@ -404,6 +406,11 @@ main(int argc, char **argv)
         goto fail_cluster;
     }
     cluster_register_commands(gw.cluster, gw.ctl);
+    ret = pair_sync_start(cfg, dp, event, gw.cluster, &pair_sync, err);
+    if (ret) {
+        log_err("%s", err);
+        goto fail_pair_sync;
+    }
     if (cfg->metrics) {
         char ip[HNVGW_IP_STRLEN];
         bool v6 = cfg->metrics_ip.family == HNVGW_AF_INET6;
@@ -435,6 +442,7 @@ main(int argc, char **argv)
         log_err("event loop: %s", strerror(-ret));
     }
     /* First: a master's priority 0 lets the peer take over after its Skew_Time. */
+    pair_sync_stop(pair_sync);
     cluster_stop(gw.cluster);
     gw.cluster = NULL;
 
@@ -456,6 +464,8 @@ fail_sources:
     loop_remove_sources(&sources);
     metrics_server_destroy(metrics);
 fail_metrics:
+    pair_sync_stop(pair_sync);
+fail_pair_sync:
     cluster_stop(gw.cluster);
 fail_cluster:
     vpn_stop(&gw.vpn);

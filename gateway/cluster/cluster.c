@@ -83,6 +83,8 @@ struct cluster {
     cluster_sync_show_fn *sync_show;    /* The sync channel's part of "show cluster", or NULL. */
     void *sync_aux;                     /* Its argument. */
     cluster_role_fn *role_hook;         /* Told of role changes, or NULL. */
+    cluster_takeover_fn *takeover_hook; /* Called before becoming active, or NULL. */
+    void *takeover_aux;                 /* Its argument. */
     void *role_aux;                     /* Its argument. */
 };
 
@@ -182,7 +184,12 @@ arm_garp(struct cluster *c, uint64_t since)
 static void
 set_role(struct cluster *c, enum dp_ha_role role, enum vrrp_reason why)
 {
-    int ret = dp_ha_set_role(c->dp, role);
+    int ret;
+
+    if (role == DP_HA_ACTIVE && c->role != DP_HA_ACTIVE && c->takeover_hook) {
+        c->takeover_hook(c->takeover_aux);
+    }
+    ret = dp_ha_set_role(c->dp, role);
 
     if (ret) {
         log_err("cluster: the data plane refused role %s: %s", dp_ha_role_name(role),
@@ -530,6 +537,13 @@ cluster_set_sync_show(struct cluster *c, cluster_sync_show_fn *fn, void *aux)
 {
     c->sync_show = fn;
     c->sync_aux = aux;
+}
+
+void
+cluster_set_takeover_hook(struct cluster *c, cluster_takeover_fn *fn, void *aux)
+{
+    c->takeover_hook = fn;
+    c->takeover_aux = aux;
 }
 
 void

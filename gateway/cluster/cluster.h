@@ -39,6 +39,10 @@ typedef json_t *cluster_sync_show_fn(void *aux);
  * (e.g. "master down"). */
 typedef void cluster_role_fn(enum dp_ha_role role, const char *why, void *aux);
 
+/* Called just before the data plane becomes active, so that state synced from the peer is in
+ * force before the first packet (e.g. ESP sequence numbers moved past the peer's). */
+typedef void cluster_takeover_fn(void *aux);
+
 /* Makes a node of a pair passive before its workers start (call it after dp_create(), before
  * dp_start()); a standalone node is left alone. Returns 0 or a positive errno. */
 int cluster_early_role(struct dp *dp, const struct hnvgw_config *cfg);
@@ -75,6 +79,9 @@ void cluster_set_sync_show(struct cluster *c, cluster_sync_show_fn *fn, void *au
 void cluster_set_role_hook(struct cluster *c, cluster_role_fn *fn, void *aux);
 
 /* The data plane role the election last set (DP_HA_STANDALONE without a cluster section). */
+/* Sets (or with NULL clears) the hook called before each takeover. */
+void cluster_set_takeover_hook(struct cluster *c, cluster_takeover_fn *fn, void *aux);
+
 enum dp_ha_role cluster_role(const struct cluster *c);
 
 #endif

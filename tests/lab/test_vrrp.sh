@@ -32,7 +32,10 @@ GW_IP=10.0.0.11
 pair_conf() {
   sed -i -e 's|^\(\s*\)address = "10.0.0.1/24"|\1address = "10.0.0.11/24"|' \
     -e 's|^\(\s*\)provider_addresses = .*|&\n\1cluster {\n\1  vrid = 51\n\1  priority = 100\n\1  advert_interval_ms = 100\n\1  sync_address = "10.20.0.11"\n\1  peer = "10.20.0.12"\n\1  secret = "lab-only-secret-0123456789"\n\1}|' "$1" &&
-    grep -q 'address = "10.0.0.11/24"' "$1" && grep -q 'vrid = 51' "$1"
+    grep -q 'address = "10.0.0.11/24"' "$1" && grep -q 'vrid = 51' "$1" &&
+    # The sync channel binds its address before the daemon is up; keepalived has no sync peer,
+    # so the channel just goes on saying HELLO to nobody.
+    ip -n "$NS_GW" addr add 10.20.0.11/32 dev lo
 }
 LAB_GW_CONF_EDIT=pair_conf
 lab_topology_up || { echo "# topology failed"; exit 1; }

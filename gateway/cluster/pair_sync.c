@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The state sync of a pair, put together (pair_sync.h). */
+#include "gateway/cluster/pair_sync.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dataplane/dp.h"
+#include "gateway/cluster/cluster.h"
+#include "gateway/cluster/esp_sync_glue.h"
+#include "gateway/cluster/nat_sync_glue.h"
+#include "gateway/cluster/sync.h"
+#include "gateway/config.h"
+#include "lib/log.h"
+
+struct pair_sync {
+    struct cluster *cluster;   /* Hooked into; not owned. */
+    struct sync *sync;         /* The channel to the peer. */
+    struct nat_sync_glue *nat; /* NAT sessions on it, NULL on a node without NAT. */
+    struct esp_sync_glue *esp; /* ESP sequence numbers on it. */
+};
+
+/* 'ip':'port' as a socket address. */
+static void
+sockaddr_of(const struct hnvgw_ip *ip, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (ip->family == HNVGW_AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, ip->v6, sizeof s6->sin6_addr);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        s4->sin_addr.s_addr = ip->v4;
+    }
+}
+
+/* The "sync" part of "show cluster": the channel, then NAT and ESP. */
+static json_t *
+show_sync(void *aux)
+{
+    const struct pair_sync *ps = aux;
+    json_t *obj = json_object();
+
+    if (!obj) {
+        return NULL;
+    }
+    sync_to_json(ps->sync, obj);
+    if (ps->nat) {
+        nat_sync_glue_to_json(ps->nat, obj);
+    }
+    if (ps->esp) {
+        esp_sync_glue_to_json(ps->esp, obj);
+    }
+    return obj;
+}
+
+/* Before the data plane becomes active: outbound ESP past the peer's numbers. */
+static void
+on_takeover(void *aux)
+{
+    struct pair_sync *ps = aux;
+
+    if (ps->esp) {
+        unsigned moved = esp_sync_glue_takeover(ps->esp);
+        if (moved) {
+            log_info("cluster: %u ESP SA(s) moved past the peer's sequence numbers", moved);
+        }
+    }
+}
+
+int
+pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
+                struct cluster *cluster, struct pair_sync **out, char *err)
+{
+    const struct config_cluster *cc = &cfg->cluster;
+    struct sync_conf sc;
+    struct pair_sync *ps;
+    int ret;
+
+    *out = NULL;
+    if (!cc->enabled) {
+        return 0;
+    }
+    if (cc->secret_len > sizeof sc.secret) {
+        snprintf(err, DP_ERR_MAX, "cluster: the secret is longer than the sync channel takes");
+        return EINVAL;
+    }
+    ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        snprintf(err, DP_ERR_MAX, "cluster: out of memory");
+        return ENOMEM;
+    }
+    ps->cluster = cluster;
+    memset(&sc, 0, sizeof sc);
+    sockaddr_of(&cc->sync_address, cc->sync_port, &sc.local);
+    sockaddr_of(&cc->peer, cc->sync_port, &sc.peer);
+    memcpy(sc.secret, cc->secret, cc->secret_len);
+    sc.secret_len = cc->secret_len;
+    ret = sync_create(&sc, event, &ps->sync, err);
+    memset(sc.secret, 0, sizeof sc.secret);
+    if (ret) {
+        free(ps);
+        return ret;
+    }
+    ret = nat_sync_glue_create(dp, ps->sync, event, &ps->nat);
+    if (ret == ENOTSUP) {
+        ps->nat = NULL; /* A node without NAT has no sessions to share. */
+    } else if (ret) {
+        snprintf(err, DP_ERR_MAX, "cluster: NAT session sync: %s", strerror(ret));
+        goto fail;
+    }
+    ret = esp_sync_glue_create(dp, ps->sync, event, &ps->esp);
+    if (ret) {
+        snprintf(err, DP_ERR_MAX, "cluster: ESP sequence sync: %s", strerror(ret));
+        goto fail;
+    }
+    cluster_set_sync_show(cluster, show_sync, ps);
+    cluster_set_takeover_hook(cluster, on_takeover, ps);
+    *out = ps;
+    return 0;
+
+fail:
+    nat_sync_glue_destroy(ps->nat);
+    sync_destroy(ps->sync);
+    free(ps);
+    return ret;
+}
+
+void
+pair_sync_stop(struct pair_sync *ps)
+{
+    if (!ps) {
+        return;
+    }
+    cluster_set_sync_show(ps->cluster, NULL, NULL);
+    cluster_set_takeover_hook(ps->cluster, NULL, NULL);
+    esp_sync_glue_destroy(ps->esp);
+    nat_sync_glue_destroy(ps->nat);
+    sync_destroy(ps->sync);
+    free(ps);
+}
