@@ -220,6 +220,7 @@ ok "reload with switchover_hold = 0: preemption resumes" ctl gw reload
 lab_wait_for role_is active
 ok "hnvgwd (250) preempts keepalived again" role_is active
 LAB_WAIT_TRIES=30 lab_wait_for ka_backup
+sleep 1 # keepalived settled as backup, having heard hnvgwd's adverts for a while
 capture term
 kill -TERM "$(cat "$LAB_DIR/gw.pid")"
 lab_wait_for ka_master
@@ -227,8 +228,11 @@ ok "after hnvgwd's SIGTERM, keepalived holds the VIP" ka_master
 sleep 0.3
 lab_capture_stop
 read -r prio0 gap_term < <(gap $GW_IP $KA_IP) || { prio0=x; gap_term=x; }
-ok "capture: hnvgwd's last advert was priority 0; keepalived advertised $gap_term ms later (< 100)" \
-  $LAB_PY -c "import sys; sys.exit(not ('$prio0' == '0' and $gap_term < 100))"
+# hnvgwd's part is the priority-0 advert. keepalived usually answers it after its Skew_Time
+# (about 25 ms), but in about one CI run in six it restarted its whole Master_Down_Interval
+# (322 ms) from that advert instead; that is the peer's choice, bounded here by the interval.
+ok "capture: hnvgwd's last advert was priority 0; keepalived advertised $gap_term ms later (< 400)" \
+  $LAB_PY -c "import sys; sys.exit(not ('$prio0' == '0' and $gap_term < 400))"
 ok "hnvgwd logged leaving as master" grep -q "leaving as master: priority 0 sent" "$LAB_DIR/gw.log"
 echo "# SIGTERM: hnvgwd's priority-0 advert -> keepalived's first advert $gap_term ms"
 
