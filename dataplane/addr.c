@@ -3,6 +3,8 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -153,4 +155,21 @@ hnvgw_ip4_format(uint32_t be, char buf[HNVGW_IP_STRLEN])
 {
     struct hnvgw_ip ip = hnvgw_ip4(be);
     return hnvgw_ip_format(&ip, buf);
+}
+
+void
+hnvgw_ip_sockaddr(const struct hnvgw_ip *ip, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (ip->family == HNVGW_AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, ip->v6, sizeof s6->sin6_addr);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        s4->sin_addr.s_addr = ip->v4;
+    }
 }

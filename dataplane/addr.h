@@ -52,6 +52,12 @@ const char *hnvgw_mac_format(const struct hnvgw_mac *mac, char buf[HNVGW_MAC_STR
 /* Formats the IPv4 address 'be' (network order) into 'buf' and returns it. */
 const char *hnvgw_ip4_format(uint32_t be, char buf[HNVGW_IP_STRLEN]);
 
+struct sockaddr_storage;
+
+/* Fills 'ss' with 'ip' and 'port' (host order) as a sockaddr_in or sockaddr_in6, for bind() or
+ * sendto(); the rest of 'ss' is zeroed. */
+void hnvgw_ip_sockaddr(const struct hnvgw_ip *ip, uint16_t port, struct sockaddr_storage *ss);
+
 /* Builds an IPv4 address from a network-order value. */
 static inline struct hnvgw_ip
 hnvgw_ip4(uint32_t be)

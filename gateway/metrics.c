@@ -1193,18 +1193,9 @@ metrics_server_open(const struct hnvgw_config *cfg, struct gw_state *gw, sd_even
         srv->bgp[i].srv = srv;
         srv->bgp[i].fd = -1;
     }
-    memset(&ss, 0, sizeof ss);
+    hnvgw_ip_sockaddr(&cfg->metrics_ip, cfg->metrics_port, &ss);
     if (cfg->metrics_ip.family == HNVGW_AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(cfg->metrics_port);
-        memcpy(&s6->sin6_addr, cfg->metrics_ip.v6, 16);
         flags |= MHD_USE_IPv6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(cfg->metrics_port);
-        s4->sin_addr.s_addr = cfg->metrics_ip.v4;
     }
     /* The logger first: libmicrohttpd reports on the options after it. */
     srv->mhd = MHD_start_daemon(flags, cfg->metrics_port, NULL, NULL, on_request, srv,

@@ -3,7 +3,6 @@
 #include "gateway/cluster/pair_sync.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,24 +23,6 @@ struct pair_sync {
     struct nat_sync_glue *nat; /* NAT sessions on it, NULL on a node without NAT. */
     struct esp_sync_glue *esp; /* ESP sequence numbers on it. */
 };
-
-/* 'ip':'port' as a socket address. */
-static void
-sockaddr_of(const struct hnvgw_ip *ip, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (ip->family == HNVGW_AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        memcpy(&s6->sin6_addr, ip->v6, sizeof s6->sin6_addr);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        s4->sin_addr.s_addr = ip->v4;
-    }
-}
 
 /* The "sync" part of "show cluster": the channel, then NAT and ESP. */
 static json_t *
@@ -101,8 +82,8 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
     }
     ps->cluster = cluster;
     memset(&sc, 0, sizeof sc);
-    sockaddr_of(&cc->sync_address, cc->sync_port, &sc.local);
-    sockaddr_of(&cc->peer, cc->sync_port, &sc.peer);
+    hnvgw_ip_sockaddr(&cc->sync_address, cc->sync_port, &sc.local);
+    hnvgw_ip_sockaddr(&cc->peer, cc->sync_port, &sc.peer);
     memcpy(sc.secret, cc->secret, cc->secret_len);
     sc.secret_len = cc->secret_len;
     ret = sync_create(&sc, event, &ps->sync, err);
