@@ -107,6 +107,19 @@ print_pci_devices(const struct hnvgw_config *cfg)
     }
 }
 
+/* cluster_set_role_hook() callback: the services that own state of their own (BGP sessions, IKE
+ * SAs) follow the data plane's role. */
+static void
+on_role_change(enum dp_ha_role role, const char *why, void *gw_)
+{
+    struct gw_state *gw = gw_;
+    bool active = role != DP_HA_PASSIVE;
+
+    (void)why;
+    tenant_routing_set_active(&gw->routing, active);
+    vpn_set_active(&gw->vpn, active);
+}
+
 /* Sets the periodic timer 'src' (a one-shot source) to fire again in 'ms'. */
 static void
 timer_again(sd_event_source *src, unsigned ms)
@@ -411,6 +424,8 @@ main(int argc, char **argv)
         log_err("%s", err);
         goto fail_pair_sync;
     }
+    cluster_set_role_hook(gw.cluster, on_role_change, &gw);
+    on_role_change(cluster_role(gw.cluster), "start", &gw);
     if (cfg->metrics) {
         char ip[HNVGW_IP_STRLEN];
         bool v6 = cfg->metrics_ip.family == HNVGW_AF_INET6;

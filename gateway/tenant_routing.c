@@ -190,6 +190,12 @@ tenant_routing_reconfigure(struct tenant_routing *tr)
 }
 
 void
+tenant_routing_set_active(struct tenant_routing *tr, bool active)
+{
+    tr->active = active;
+}
+
+void
 tenant_routing_stop(struct tenant_routing *tr)
 {
     for (size_t i = 0; i < tr->n_frr; i++) {

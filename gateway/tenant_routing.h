@@ -11,6 +11,7 @@
 #ifndef HNVGW_TENANT_ROUTING_H
 #define HNVGW_TENANT_ROUTING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
@@ -30,6 +31,7 @@ struct tenant_routing {
     struct frr_instance *frr;              /* Owned array: one per tenant with routing. */
     size_t n_frr;                          /* Entries. */
     struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
+    bool active;                           /* The node forwards (not the passive one of a pair). */
 };
 
 /* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP
@@ -46,6 +48,12 @@ int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struc
 /* After a reload: resolves the learned routes' next hops again (subnets, tunnels may have
  * changed). */
 void tenant_routing_reconfigure(struct tenant_routing *tr);
+
+/* A node of a pair changes role: 'active' true when it is the one that forwards (or it is alone).
+ * Called by the daemon from the cluster's role hook, once at start too. On becoming active,
+ * each tenant's BGP sessions are brought up again at once (graceful restart keeps the peers'
+ * routes meanwhile). */
+void tenant_routing_set_active(struct tenant_routing *tr, bool active);
 
 /* Stops everything tenant_routing_start() built. Accepts a zeroed struct. */
 void tenant_routing_stop(struct tenant_routing *tr);

@@ -626,6 +626,12 @@ vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t
 }
 
 void
+vpn_set_active(struct vpn_service *vs, bool active)
+{
+    vs->active = active;
+}
+
+void
 vpn_stop(struct vpn_service *vs)
 {
     if (!vs->enabled) {

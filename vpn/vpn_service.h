@@ -80,6 +80,7 @@ struct vpn_service {
                                        * (owned), or NULL. */
     bool loaded;                      /* The tunnels are loaded into the running daemon. */
     struct vpn_tunnel_state *tunnels; /* Owned: one per configured tunnel. */
+    bool active;                      /* The node forwards (not the passive one of a pair). */
     size_t n_tunnels;                 /* Entries. */
 };
 
@@ -112,6 +113,12 @@ int vpn_terminate(struct vpn_service *vs, struct vpn_tunnel_state *t, char *err)
 /* After a reload: the new running configuration (the vpn sections are unchanged: a change there
  * needs a restart). */
 void vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n_tenants);
+
+/* A node of a pair changes role: 'active' true when it is the one that forwards (or it is alone).
+ * Called by the daemon from the cluster's role hook, once at start too. The passive node's IKE
+ * daemon keeps the IKE and CHILD_SAs its peer syncs, initiates nothing and answers nothing; the
+ * active one owns them. */
+void vpn_set_active(struct vpn_service *vs, bool active);
 
 /* Removes the event sources, stops the daemon, removes its SAs, the compartment and the sockets.
  * Accepts a zeroed struct. */

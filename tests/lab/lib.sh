@@ -291,7 +291,15 @@ HNVGWCTL="$LAB_TOP/build/hnvgwctl"
 # The socket path must be "$LAB_DIR/NAME.sock" in CONF.
 lab_hnvgwd() {
   local ns=$1 conf=$2 name=$3 pid
-  ip netns exec "$ns" "$HNVGWD" -c "$conf" >"$LAB_DIR/$name.log" 2>&1 &
+  if [ "${LAB_PRIVATE_RUN:-0}" = 1 ]; then
+    # A node of its own: a private /run, as a machine of its own has, so that two daemons on this
+    # one machine do not share compartment names (/run/netns), state directories (/run/hnvgw)
+    # or charon's fixed paths (/run/charon.ha). The pid stays the daemon's (exec all along).
+    ip netns exec "$ns" unshare -m sh -c 'mount -t tmpfs -o mode=0755 lab-run /run && exec "$@"' \
+      hnvgwd "$HNVGWD" -c "$conf" >"$LAB_DIR/$name.log" 2>&1 &
+  else
+    ip netns exec "$ns" "$HNVGWD" -c "$conf" >"$LAB_DIR/$name.log" 2>&1 &
+  fi
   pid=$!
   lab_track_pid $pid
   echo "$pid" >"$LAB_DIR/$name.pid"

@@ -9,7 +9,8 @@
 # Both nodes run the shipped config with its shared addresses (PA 10.0.0.1, external 10.99.0.1,
 # NAT publics) made virtual by a cluster section; each has its own provider address and MACs.
 # gwa has priority 200, gwb 100 (LAB_PAIR_PRIO_A/B), adverts every 100 ms, preempt on unless
-# LAB_PAIR_PREEMPT=false. The sync link is a veth between the two gateway namespaces.
+# LAB_PAIR_PREEMPT=false. The sync link is a veth between the two gateway namespaces. Each node
+# has a private /run (LAB_PRIVATE_RUN): their compartments and IKE daemons do not meet.
 # Requires lib.sh and topology.sh. Sets NS_GWA, NS_GWB, and (LAB_INTERNET=1) NS_INET.
 
 LAB_PAIR_SECRET=${LAB_PAIR_SECRET:-hnvgw-lab-pair-secret-0123456789}
@@ -37,7 +38,7 @@ lab_pair_conf() {
 lab_pair_start() {
   local n=$1 ns own
   if [ "$n" = a ]; then ns=$NS_GWA; own=11; else ns=$NS_GWB; own=12; fi
-  lab_hnvgwd "$ns" "$LAB_DIR/gw$n.conf" "gw$n" || return 1
+  LAB_PRIVATE_RUN=1 lab_hnvgwd "$ns" "$LAB_DIR/gw$n.conf" "gw$n" || return 1
   lab_tap_move "$ns" "${n}pa0" "$NS_PA" auto || return 1
   ip -n "$NS_PA" link set "${n}pa0" master br0 || return 1
   lab_tap_move "$ns" "${n}ext0" "$NS_EXT" auto || return 1
