@@ -408,7 +408,7 @@ main(int argc, char **argv)
         log_err("%s", err);
         goto fail_routing;
     }
-    ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, event, err);
+    ret = vpn_start(&gw.vpn, dp, vpn_tenants, cfg->n_tenants, cfg->cluster.enabled, event, err);
     if (ret) {
         log_err("%s", err);
         goto fail_vpn;
@@ -419,7 +419,7 @@ main(int argc, char **argv)
         goto fail_cluster;
     }
     cluster_register_commands(gw.cluster, gw.ctl);
-    ret = pair_sync_start(cfg, dp, event, gw.cluster, &pair_sync, err);
+    ret = pair_sync_start(cfg, dp, event, gw.cluster, gw.vpn.ha, &pair_sync, err);
     if (ret) {
         log_err("%s", err);
         goto fail_pair_sync;

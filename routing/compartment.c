@@ -238,6 +238,96 @@ child_configure(const char *ifname, const uint8_t mac[6], const struct hnvgw_pre
     return ret;
 }
 
+/* Runs in a forked child: enters 'netns_path', makes the socket and sends it over 'chan'. The
+ * exit status is 0 or an errno. */
+static int
+child_socket(const char *netns_path, int type, const struct sockaddr *addr, socklen_t addrlen,
+             int chan)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    char byte = 0;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    struct cmsghdr *cm;
+    int fd;
+
+    if (!is_netns(netns_path)) {
+        return ENOENT;
+    }
+    fd = socket(addr->sa_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    if (bind(fd, addr, addrlen) < 0) {
+        return errno;
+    }
+    memset(ctl.buf, 0, sizeof ctl.buf);
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    return sendmsg(chan, &msg, 0) == 1 ? 0 : errno;
+}
+
+int
+compartment_socket(const char *netns_path, int type, const struct sockaddr *addr, socklen_t addrlen,
+                   int *fd, char *err)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    struct cmsghdr *cm;
+    int chan[2], status = 0, ret;
+    pid_t pid;
+
+    *fd = -1;
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, chan) < 0) {
+        ret = errno;
+        snprintf(err, 256, "socketpair: %s", strerror(ret));
+        return ret;
+    }
+    pid = fork();
+    if (pid < 0) {
+        ret = errno;
+        close(chan[0]);
+        close(chan[1]);
+        snprintf(err, 256, "cannot fork: %s", strerror(ret));
+        return ret;
+    }
+    if (pid == 0) {
+        close(chan[0]);
+        _exit(child_socket(netns_path, type, addr, addrlen, chan[1]));
+    }
+    close(chan[1]);
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        ret = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : ECHILD;
+        close(chan[0]);
+        snprintf(err, 256, "cannot make a socket in %s: %s", netns_path, strerror(ret));
+        return ret;
+    }
+    /* The child sent before it exited: the datagram waits in the socketpair. */
+    if (recvmsg(chan[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
+        !(cm = CMSG_FIRSTHDR(&msg)) || cm->cmsg_type != SCM_RIGHTS ||
+        cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+        close(chan[0]);
+        snprintf(err, 256, "cannot make a socket in %s: nothing handed back", netns_path);
+        return EPROTO;
+    }
+    memcpy(fd, CMSG_DATA(cm), sizeof *fd);
+    close(chan[0]);
+    return 0;
+}
+
 int
 compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
                        const struct hnvgw_prefix *addrs, size_t n_addrs, char *err)

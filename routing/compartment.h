@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
@@ -34,6 +35,14 @@ int compartment_destroy(const char *name);
  * 0 or a positive errno with a message in 'err' (256 bytes). */
 int compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
                            const struct hnvgw_prefix *addrs, size_t n_addrs, char *err);
+
+/* Makes a socket of 'type' (SOCK_DGRAM, ...; close-on-exec and non-blocking) in the namespace at
+ * 'netns_path', bound to 'addr' there: a forked child enters the namespace, makes and binds it
+ * and hands it back over a socketpair, so the daemon's own namespace never changes. The socket
+ * keeps talking in that namespace. Returns 0 and the socket in '*fd' (owned by the caller), or a
+ * positive errno with a message in 'err' (256 bytes). */
+int compartment_socket(const char *netns_path, int type, const struct sockaddr *addr,
+                       socklen_t addrlen, int *fd, char *err);
 
 /* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full
  * path); the child gets SIGTERM when the calling process dies, and starts with no signal blocked

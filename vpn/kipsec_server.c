@@ -36,6 +36,8 @@ struct kipsec_server {
     struct kipsec_policy *policies;   /* Owned: the policies the daemon declared. */
     size_t n_policies;                /* Entries in policies. */
     struct kipsec_server_stats stats; /* Counters. */
+    kipsec_sa_hook *sa_hook;          /* Told of SAs the daemon adds and deletes, or NULL. */
+    void *sa_hook_aux;                /* For sa_hook. */
 };
 
 static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *srv_);
@@ -255,6 +257,9 @@ handle_add_sa(struct kipsec_server *srv, const struct kipsec_add_sa *req)
         pending_remove(srv, (size_t)p);
     }
     srv->stats.sas_added++;
+    if (srv->sa_hook) {
+        srv->sa_hook(srv->sa_hook_aux, sa.reqid, sa.spi, sa.inbound, true);
+    }
     log_info("vpn: SA %s spi 0x%08x tenant %u reqid %u %s -> %s %s%s", sa.inbound ? "in" : "out",
              sa.spi, sa.tenant, sa.reqid, sa.inbound ? remote : local, sa.inbound ? local : remote,
              cipher_name(&sa), sa.encap_local_port ? " udp-encap" : "");
@@ -297,6 +302,9 @@ handle_del_sa(struct kipsec_server *srv, const struct kipsec_sa_id *id)
         srv->stats.sas_deleted++;
         log_info("vpn: SA %s spi 0x%08x tenant %u reqid %u deleted", sa.inbound ? "in" : "out",
                  sa.spi, sa.tenant, sa.reqid);
+        if (srv->sa_hook) {
+            srv->sa_hook(srv->sa_hook_aux, sa.reqid, sa.spi, sa.inbound, false);
+        }
     }
     return ret;
 }
@@ -500,6 +508,13 @@ kipsec_server_policies(const struct kipsec_server *srv, struct kipsec_policy *ou
         out[i] = srv->policies[i];
     }
     return srv->n_policies;
+}
+
+void
+kipsec_server_set_sa_hook(struct kipsec_server *srv, kipsec_sa_hook *fn, void *aux)
+{
+    srv->sa_hook = fn;
+    srv->sa_hook_aux = aux;
 }
 
 void

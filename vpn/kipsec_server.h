@@ -14,6 +14,7 @@
 #ifndef HNVGW_KIPSEC_SERVER_H
 #define HNVGW_KIPSEC_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -56,6 +57,13 @@ int kipsec_server_set_tunnels(struct kipsec_server *srv, const struct kipsec_tun
 /* Copies up to 'max' recorded policies into 'out'; returns how many there are. */
 size_t kipsec_server_policies(const struct kipsec_server *srv, struct kipsec_policy *out,
                               size_t max);
+
+/* Told after the daemon installed (added true) or deleted an SA: its reqid, SPI and direction.
+ * Not told of the SAs a flush removes. */
+typedef void kipsec_sa_hook(void *aux, uint32_t reqid, uint32_t spi, bool inbound, bool added);
+
+/* Sets (or with NULL clears) the SA hook. */
+void kipsec_server_set_sa_hook(struct kipsec_server *srv, kipsec_sa_hook *fn, void *aux);
 
 /* The counters. */
 void kipsec_server_stats(const struct kipsec_server *srv, struct kipsec_server_stats *out);

@@ -51,6 +51,8 @@ struct vici_client {
     size_t n_refs, cap_refs;      /* Entries used and allocated. */
     void *collect;                /* During list-sas/list-conns: where events go. */
     int collect_err;              /* An allocation failure while collecting. */
+    bool defer_start;             /* Connections load with start_action none: the caller
+                                   * initiates them (a node of a pair, when active). */
 };
 
 /* An event is written to the pipe in one write(), which is atomic up to PIPE_BUF bytes. */
@@ -521,6 +523,7 @@ load_conn(struct vici_client *vc, const char *name, const struct config_vpn *vpn
           const struct config_vpn_tunnel *tun, char *err)
 {
     bool initiate = tun->start_action == CONFIG_VPN_START_INITIATE;
+    bool start_now = initiate && !vc->defer_start;
     vici_req_t *req = vici_begin(S("load-conn"));
     char b[HNVGW_IP_STRLEN];
     int ret;
@@ -564,7 +567,7 @@ load_conn(struct vici_client *vc, const char *name, const struct config_vpn *vpn
         vici_add_key_valuef(req, S("rekey_bytes"), S("%" PRIu64), tun->child_life_bytes);
     }
     vici_add_key_valuef(req, S("mode"), S("tunnel"));
-    vici_add_key_valuef(req, S("start_action"), S("%s"), initiate ? "start" : "none");
+    vici_add_key_valuef(req, S("start_action"), S("%s"), start_now ? "start" : "none");
     vici_add_key_valuef(req, S("dpd_action"), S("%s"), initiate ? "restart" : "clear");
     vici_add_key_valuef(req, S("close_action"), S("%s"), initiate ? "restart" : "none");
     vici_add_key_valuef(req, S("reqid"), S("%u"), tun->reqid);
@@ -574,6 +577,12 @@ load_conn(struct vici_client *vc, const char *name, const struct config_vpn *vpn
     vici_end_section(req);
     vici_end_section(req);
     return submit(vc, req, "load-conn", NULL, err);
+}
+
+void
+vici_client_defer_start(struct vici_client *vc, bool defer)
+{
+    vc->defer_start = defer;
 }
 
 int

@@ -47,6 +47,10 @@ int vici_client_open(const char *uri, struct vici_client **out, char *err);
 /* Disconnects both connections and frees 'vc'. Accepts NULL. */
 void vici_client_close(struct vici_client *vc);
 
+/* With 'defer' true, tunnels with start_action = initiate are loaded without starting: the caller
+ * initiates them (the passive node of a pair must not; the active one does on takeover). */
+void vici_client_defer_start(struct vici_client *vc, bool defer);
+
 /* Loads every tunnel of 't' (which must have a vpn section): secrets, keys, then connections.
  * Loading again replaces them. Stops at the first failure (what was loaded stays loaded: unload
  * the tenant to clean up). Tunnels with start_action = initiate start at once. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "vpn/ike_ha.h"
 #include "vpn/vici.h"
 #include "routing/compartment.h"
 #include "lib/clock.h"
@@ -123,7 +124,7 @@ vpn_dp_setup(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, 
 
 /* Writes the IKE daemon's strongswan.conf. */
 static int
-write_strongswan_conf(char *err)
+write_strongswan_conf(bool paired, char *err)
 {
     FILE *f = fopen(VPN_STATE_DIR "/strongswan.conf", "w");
 
@@ -137,8 +138,11 @@ write_strongswan_conf(char *err)
                "  install_virtual_ip = no\n"
                "  retransmit_tries = 3\n"
                "  plugins {\n"
-               "    vici { socket = unix://" VPN_VICI_SOCKET " }\n"
-               "  }\n"
+               "    vici { socket = unix://" VPN_VICI_SOCKET " }\n");
+    if (paired) {
+        ike_ha_write_conf(f);
+    }
+    fprintf(f, "  }\n"
                "  filelog {\n"
                "    stderr { path = /dev/stderr\n"
                "      default = 0\n"
@@ -345,9 +349,39 @@ set_tenants(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t n)
 
 static void start_daemon(struct vpn_service *vs);
 
+/* kipsec_server_set_sa_hook() callback. The passive node of a pair hears of its tunnels from the
+ * SAs its peer syncs (its IKE daemon raises no events for them): that is what keeps the node from
+ * initiating them again when it takes over. */
+static void
+on_sa(void *vs_, uint32_t reqid, uint32_t spi, bool inbound, bool added)
+{
+    struct vpn_service *vs = vs_;
+
+    if (vs->active) {
+        return; /* The daemon's events tell. */
+    }
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        struct vpn_tunnel_state *t = &vs->tunnels[i];
+
+        if (t->conf->reqid != reqid) {
+            continue;
+        }
+        if (added) {
+            snprintf(t->ike_state, sizeof t->ike_state, "PASSIVE");
+            snprintf(t->child_state, sizeof t->child_state, "INSTALLED");
+            *(inbound ? &t->spi_in : &t->spi_out) = spi;
+            t->child_since = time(NULL);
+        } else if (spi == (inbound ? t->spi_in : t->spi_out)) {
+            t->spi_in = t->spi_out = 0;
+            snprintf(t->child_state, sizeof t->child_state, "DOWN");
+        }
+        return;
+    }
+}
+
 int
 vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants,
-          sd_event *event, char *err)
+          bool paired, sd_event *event, char *err)
 {
     struct hnvgw_prefix addrs[64];
     size_t n_addrs = 0;
@@ -364,6 +398,8 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
         return ENOMEM;
     }
     vs->enabled = true;
+    vs->paired = paired;
+    vs->active = !paired; /* A node of a pair waits for the election. */
     vs->backoff_ms = VPN_BACKOFF_MIN_MS;
     find_iked(vs->iked, sizeof vs->iked);
     if ((mkdir("/run/hnvgw", 0755) && errno != EEXIST) ||
@@ -371,7 +407,7 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
         snprintf(err, 256, "%s: %s", VPN_STATE_DIR, strerror(errno));
         return errno;
     }
-    ret = write_strongswan_conf(err);
+    ret = write_strongswan_conf(paired, err);
     if (!ret) {
         ret = kipsec_server_open(VPN_KIPSEC_SOCKET, dp, event, &vs->kipsec, err);
     }
@@ -394,6 +430,9 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
         }
         exception_mac(true, mac);
         ret = compartment_adopt_link(vs->netns, VPN_IFNAME, mac, addrs, n_addrs, err);
+        if (!ret && paired) {
+            ret = ike_ha_create(vs->netns, event, &vs->ha, err);
+        }
         if (ret) {
             compartment_destroy(VPN_COMPARTMENT);
         }
@@ -406,6 +445,7 @@ vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenant
         return ret;
     }
     vs->event = sd_event_ref(event);
+    kipsec_server_set_sa_hook(vs->kipsec, on_sa, vs);
     log_info("vpn: IKE compartment %s, daemon %s, SAs through %s", vs->netns, vs->iked,
              VPN_KIPSEC_SOCKET);
     start_daemon(vs);
@@ -432,8 +472,13 @@ static int on_vici_retry(sd_event_source *src, uint64_t usec, void *vs_);
 static void
 start_daemon(struct vpn_service *vs)
 {
-    char *argv[] = {
-        vs->iked, "--socket", VPN_KIPSEC_SOCKET, "--conf", VPN_STATE_DIR "/strongswan.conf", NULL};
+    char *argv[] = {vs->iked,
+                    "--socket",
+                    VPN_KIPSEC_SOCKET,
+                    "--conf",
+                    VPN_STATE_DIR "/strongswan.conf",
+                    vs->paired ? "--ha" : NULL,
+                    NULL};
     int ret;
 
     vs->pid = compartment_spawn(vs->netns, argv);
@@ -480,7 +525,7 @@ on_keepup(sd_event_source *src, uint64_t usec, void *vs_)
 
     (void)src;
     (void)usec;
-    for (size_t i = 0; vs->vici && vs->loaded && i < vs->n_tunnels; i++) {
+    for (size_t i = 0; vs->vici && vs->loaded && vs->active && i < vs->n_tunnels; i++) {
         struct vpn_tunnel_state *t = &vs->tunnels[i];
         char err[256];
 
@@ -502,6 +547,27 @@ on_keepup(sd_event_source *src, uint64_t usec, void *vs_)
     }
     timer_in(vs, &vs->keepup, VPN_KEEPUP_MS, on_keepup, "the tunnels' keep-up check");
     return 0;
+}
+
+/* A node of a pair loads its tunnels without starting them: when it is (or becomes) active, this
+ * initiates every tunnel that initiates and has no SAs (synced from the peer or its own). */
+static void
+initiate_down(struct vpn_service *vs)
+{
+    for (size_t i = 0; vs->vici && vs->loaded && i < vs->n_tunnels; i++) {
+        struct vpn_tunnel_state *t = &vs->tunnels[i];
+        char err[256];
+
+        if (t->conf->start_action != CONFIG_VPN_START_INITIATE || t->held_down ||
+            strcmp(t->child_state, "DOWN")) {
+            continue;
+        }
+        log_info("vpn: tenant %s tunnel %s has no SAs on this node; initiating it", t->tenant->name,
+                 t->conf->name);
+        if (vici_client_initiate(vs->vici, t->tenant->name, t->conf->name, -1, err)) {
+            log_warn("vpn: tenant %s tunnel %s: %s", t->tenant->name, t->conf->name, err);
+        }
+    }
 }
 
 /* Connects to the daemon's VICI socket and loads every tenant's tunnels into it. */
@@ -533,6 +599,7 @@ load_tunnels(struct vpn_service *vs)
         if (!t->vpn) {
             continue;
         }
+        vici_client_defer_start(vs->vici, vs->paired);
         if (vici_client_load_tenant(vs->vici, t, err)) {
             log_err("vpn: tenant %s: %s", t->name, err);
             continue;
@@ -546,6 +613,13 @@ load_tunnels(struct vpn_service *vs)
         vs->tunnels[i].retry_ms = 0;
     }
     timer_in(vs, &vs->keepup, VPN_KEEPUP_MS, on_keepup, "the tunnels' keep-up check");
+    if (vs->ha) {
+        /* Tells the new daemon its role, and the pair that its peer may now send it the SAs. */
+        ike_ha_daemon_up(vs->ha, true);
+        if (vs->active) {
+            initiate_down(vs);
+        }
+    }
 }
 
 /* Logs the IKE daemon's events (tunnels up and down, rekeys, authentication failures). */
@@ -605,6 +679,9 @@ daemon_exited(pid_t pid, int status, void *vs_)
     vs->backoff_ms =
         vs->backoff_ms * 2 > VPN_BACKOFF_MAX_MS ? VPN_BACKOFF_MAX_MS : vs->backoff_ms * 2;
     drop_vici(vs);
+    if (vs->ha) {
+        ike_ha_daemon_up(vs->ha, false);
+    }
     for (size_t i = 0; i < vs->n_tunnels; i++) {
         snprintf(vs->tunnels[i].ike_state, sizeof vs->tunnels[i].ike_state, "DOWN");
         snprintf(vs->tunnels[i].child_state, sizeof vs->tunnels[i].child_state, "DOWN");
@@ -628,7 +705,26 @@ vpn_reconfigure(struct vpn_service *vs, const struct vpn_tenant *tenants, size_t
 void
 vpn_set_active(struct vpn_service *vs, bool active)
 {
+    bool was = vs->active;
+
     vs->active = active;
+    if (!vs->enabled || !vs->paired) {
+        return;
+    }
+    ike_ha_set_active(vs->ha, active);
+    /* The daemon's IKE_SAs change state with its segment, and it raises no event for that. */
+    for (size_t i = 0; i < vs->n_tunnels; i++) {
+        struct vpn_tunnel_state *t = &vs->tunnels[i];
+
+        if (active && !strcmp(t->ike_state, "PASSIVE")) {
+            snprintf(t->ike_state, sizeof t->ike_state, "ESTABLISHED");
+        } else if (!active && strcmp(t->ike_state, "DOWN")) {
+            snprintf(t->ike_state, sizeof t->ike_state, "PASSIVE");
+        }
+    }
+    if (active && !was) {
+        initiate_down(vs);
+    }
 }
 
 void
@@ -645,6 +741,7 @@ vpn_stop(struct vpn_service *vs)
     /* The SAs go first, and with them the socket: a charon that deletes its CHILD_SAs on the way
      * out then meets a closed door at once instead of waiting for answers no one gives. */
     kipsec_server_destroy(vs->kipsec);
+    ike_ha_destroy(vs->ha);
     if (vs->pid) {
         kill(vs->pid, SIGTERM);
         for (unsigned i = 0; i < 50 && waitpid(vs->pid, NULL, WNOHANG) == 0; i++) {

@@ -32,6 +32,7 @@
 #define VPN_COMPARTMENT "hnvgw-ike"
 #define VPN_IFNAME      "hnvx0"
 
+struct ike_ha;
 struct vici_client;
 
 /* What the service knows of one tunnel, from the IKE daemon's events (never asked for
@@ -80,7 +81,11 @@ struct vpn_service {
                                        * (owned), or NULL. */
     bool loaded;                      /* The tunnels are loaded into the running daemon. */
     struct vpn_tunnel_state *tunnels; /* Owned: one per configured tunnel. */
+    bool paired;                      /* The node is one of a pair: strongSwan's ha plugin in
+                                       * the daemon, tunnels started only by the active node. */
     bool active;                      /* The node forwards (not the passive one of a pair). */
+    struct ike_ha *ha;                /* The daemon's SA sync with the peer's (owned), NULL
+                                       * unless paired. */
     size_t n_tunnels;                 /* Entries. */
 };
 
@@ -95,10 +100,12 @@ int vpn_add_ports(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tena
 int vpn_dp_setup(struct dp *dp, const struct vpn_tenant *tenants, size_t n_tenants, char *err);
 
 /* Starts the service of the 'n_tenants' 'tenants' on 'dp' into '*vs' (a node without vpn sections
- * gets nothing), served from 'event' (which must outlive it; '*vs' must stay put). Returns 0 or a
- * positive errno with a message in 'err' (256 bytes). */
+ * gets nothing), served from 'event' (which must outlive it; '*vs' must stay put). A 'paired'
+ * node (one of a pair) starts passive, with strongSwan's ha plugin in its IKE daemon and its
+ * relay (vs->ha, vpn/ike_ha.h) for the pair's sync channel to carry. Returns 0 or a positive
+ * errno with a message in 'err' (256 bytes). */
 int vpn_start(struct vpn_service *vs, struct dp *dp, const struct vpn_tenant *tenants,
-              size_t n_tenants, sd_event *event, char *err);
+              size_t n_tenants, bool paired, sd_event *event, char *err);
 
 /* The tunnel 'name' of tenant 'tenant' (names), or NULL. */
 struct vpn_tunnel_state *vpn_find_tunnel(struct vpn_service *vs, const char *tenant,

@@ -12,6 +12,7 @@
 #include "dataplane/dp.h"
 #include "gateway/cluster/cluster.h"
 #include "gateway/cluster/esp_sync_glue.h"
+#include "gateway/cluster/ike_sync_glue.h"
 #include "gateway/cluster/nat_sync_glue.h"
 #include "gateway/cluster/sync.h"
 #include "gateway/config.h"
@@ -22,6 +23,7 @@ struct pair_sync {
     struct sync *sync;         /* The channel to the peer. */
     struct nat_sync_glue *nat; /* NAT sessions on it, NULL on a node without NAT. */
     struct esp_sync_glue *esp; /* ESP sequence numbers on it. */
+    struct ike_sync_glue *ike; /* IKE and CHILD_SAs on it, NULL on a node without VPN. */
 };
 
 /* The "sync" part of "show cluster": the channel, then NAT and ESP. */
@@ -40,6 +42,9 @@ show_sync(void *aux)
     }
     if (ps->esp) {
         esp_sync_glue_to_json(ps->esp, obj);
+    }
+    if (ps->ike) {
+        ike_sync_glue_to_json(ps->ike, obj);
     }
     return obj;
 }
@@ -60,7 +65,7 @@ on_takeover(void *aux)
 
 int
 pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
-                struct cluster *cluster, struct pair_sync **out, char *err)
+                struct cluster *cluster, struct ike_ha *ike, struct pair_sync **out, char *err)
 {
     const struct config_cluster *cc = &cfg->cluster;
     struct sync_conf sc;
@@ -104,12 +109,20 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
         snprintf(err, DP_ERR_MAX, "cluster: ESP sequence sync: %s", strerror(ret));
         goto fail;
     }
+    if (ike) {
+        ret = ike_sync_glue_create(ike, ps->sync, cluster, &ps->ike);
+        if (ret) {
+            snprintf(err, DP_ERR_MAX, "cluster: IKE SA sync: %s", strerror(ret));
+            goto fail;
+        }
+    }
     cluster_set_sync_show(cluster, show_sync, ps);
     cluster_set_takeover_hook(cluster, on_takeover, ps);
     *out = ps;
     return 0;
 
 fail:
+    esp_sync_glue_destroy(ps->esp);
     nat_sync_glue_destroy(ps->nat);
     sync_destroy(ps->sync);
     free(ps);
@@ -124,6 +137,7 @@ pair_sync_stop(struct pair_sync *ps)
     }
     cluster_set_sync_show(ps->cluster, NULL, NULL);
     cluster_set_takeover_hook(ps->cluster, NULL, NULL);
+    ike_sync_glue_destroy(ps->ike);
     esp_sync_glue_destroy(ps->esp);
     nat_sync_glue_destroy(ps->nat);
     sync_destroy(ps->sync);

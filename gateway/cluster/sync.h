@@ -52,6 +52,7 @@ enum sync_record_type {
     SYNC_REC_NAT_SESSION = 1, /* A NAT44 session (gateway/cluster/nat_sync_glue.h). */
     SYNC_REC_ESP_SEQ = 2,     /* An ESP SA's outbound sequence number. */
     SYNC_REC_NEIGH = 3,       /* A neighbor (ARP) entry. */
+    SYNC_REC_IKE_HA = 4,      /* A message of strongSwan's ha plugin (ike_sync_glue.h). */
     SYNC_REC_INTERNAL = 0xff00,
 };
 

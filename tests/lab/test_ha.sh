@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # An active/passive gateway pair (pair.sh): election, takeover and handover under traffic.
 # gwa (priority 200) and gwb (100) run the shipped config with its shared addresses virtual.
+# An IPsec site (stock charon, ipsec_site.sh) holds a tunnel to contoso: its IKE and CHILD_SAs are
+# synced between the nodes by strongSwan's ha plugin over the sync channel, so that the node that
+# takes over keeps the tunnel without renegotiating; a 100 pps ping through it measures the ESP
+# outage (ping_gaps.py).
 # A 1,000 pps UDP probe through NAT measures each outage (udp_probe.py):
 #   1. kill -9 of the active node's hnvgwd: gwb takes over;
 #   2. gwa rejoins and, with preempt, takes back;
@@ -12,14 +16,80 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 . "$(dirname "$0")/pair.sh"
+. "$(dirname "$0")/ipsec_site.sh"
 lab_init ha
-lab_plan 18
+lab_plan 26
+
+PSK_A="contoso-site-a-0123456789"
+GW_A=198.18.0.100 # contoso's tunnel address, virtual like the rest
+HOST=172.16.1.10  # the host behind site A
+# ha_ipsec_conf CONF: contoso gets a tunnel to site A; the sites are beyond the uplink's router.
+ha_ipsec_conf() {
+  $LAB_PY - "$1" "$PSK_A" <<'PYEOF2'
+import re, sys
+path, psk = sys.argv[1], sys.argv[2]
+s = open(path).read()
+block = """  vpn {
+    local_address = "198.18.0.100"
+    tunnel "siteA" {
+      remote_address = "198.18.2.2"
+      auth = "psk"
+      psk = "%s"
+      remote_ts = {"172.16.1.0/24"}
+    }
+  }
+""" % psk
+s = s.replace('  address = "10.99.0.1/24"\n', '  address = "10.99.0.1/24"\n  gateway = "10.99.0.2"\n', 1)
+assert 'gateway = "10.99.0.2"' in s
+s, n = re.subn(r'(tenant "contoso" \{\n)', lambda m: m.group(1) + block, s)
+assert n == 1
+open(path, "w").write(s)
+PYEOF2
+}
+LAB_GW_CONF_EDIT=ha_ipsec_conf
 
 LAB_INTERNET=1
 LAB_HOST_WORKERS=1
 lab_pair_up || { echo "# pair failed"; exit 1; }
 INET=198.18.1.2
 ECHO_PORT=7777
+lab_site_up A "$NS_EXT" 198.18.2.2/24 198.18.2.1 172.16.1.1/24 $HOST/24 || exit 1
+ip -n "$NS_EXT" addr add 198.18.2.1/24 dev s-A
+cat >"${SITE_DIR[A]}/swanctl/swanctl.conf" <<EOT
+connections {
+  gw {
+    version = 2
+    local_addrs = 198.18.2.2
+    remote_addrs = $GW_A
+    proposals = aes256gcm16-prfsha384-ecp384
+    dpd_delay = 2
+    local { auth = psk
+      id = 198.18.2.2 }
+    remote { auth = psk
+      id = $GW_A }
+    children {
+      gw {
+        local_ts = 172.16.1.0/24
+        remote_ts = 10.1.1.0/24, 10.1.2.0/24
+        esp_proposals = aes128gcm16-ecp256
+        start_action = none
+        dpd_action = clear
+      }
+    }
+  }
+}
+secrets { ike-gw { id = $GW_A
+  secret = "$PSK_A" } }
+EOT
+lab_site_load A >/dev/null 2>&1 || { echo "# site A config refused"; lab_site_load A; exit 1; }
+# The site's config came after gwa's first try: do not wait for its keep-up back-off.
+ctl gwa vpn initiate tenant=contoso tunnel=siteA >/dev/null 2>&1
+site_up() { lab_site_swanctl A --list-sas 2>/dev/null | grep -q INSTALLED; }
+# site_ike: the site's IKE_SA as "unique-id spi_i spi_r" (a renegotiation changes all three).
+site_ike() {
+  lab_site_swanctl A --list-sas 2>/dev/null |
+    sed -n 's/^gw: #\([0-9]*\), ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\*\? \([0-9a-f]*\)_r.*/\1 \2 \3/p' | head -1
+}
 lab_udp_peer "$NS_INET" $ECHO_PORT
 # 20 long-lived TCP streams through NAT: 1 MiB each from the internet at 100 KiB/s (about 10 s).
 mkdir -p "$LAB_DIR/www-big"
@@ -59,6 +129,22 @@ ok "gwa (priority 200) is active, gwb passive" lab_pair_active_is a
 ok "traffic across subnets goes through the pair" vm vma1 ping -c 3 -w 10 10.1.2.10
 ok "NAT through the pair: vma1's UDP is echoed from the internet" \
   sh -c "ip netns exec '${NS_VM[vma1]}' $LAB_PY '$LAB_TOP/tests/lab/udp_probe.py' $INET $ECHO_PORT 100 1 | grep -q '\"received\": [1-9]'"
+ok "gwa brought contoso's tunnel to site A up" lab_wait_for site_up
+ok "vma1 reaches the host behind site A through the tunnel" vm vma1 ping -c 3 -w 10 $HOST
+ike_sa_synced() { ctl gwb show vpn --json | $LAB_PY -c 'import json,sys; t=json.load(sys.stdin)[0]; sys.exit(not (t["ike"] == "PASSIVE" and t["child"] == "INSTALLED"))'; }
+ok "gwb holds the tunnel's SAs passively, synced by the ha plugin" lab_wait_for ike_sa_synced
+
+# esp_start SECONDS: a 100 pps ping from vma1 through the tunnel, in the background;
+# esp_outage: its longest gap, in ms (ping_gaps.py), once it ended.
+esp_start() {
+  ip netns exec "${NS_VM[vma1]}" ping -D -n -i 0.01 -W 1 -w "$1" $HOST >"$LAB_DIR/esp.ping" 2>&1 &
+  ESP_PID=$!
+}
+esp_outage() {
+  wait "$ESP_PID"
+  $LAB_PY "$LAB_TOP/tests/lab/ping_gaps.py" 0.01 <"$LAB_DIR/esp.ping" >"$LAB_DIR/esp.json" || return 1
+  $LAB_PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["outage_ms"])' "$LAB_DIR/esp.json"
+}
 
 # probe_during SECONDS DELAY CMD...: runs the probe for SECONDS from vma1, and CMD after DELAY
 # seconds; leaves the probe's JSON in $LAB_DIR/probe.json.
@@ -77,9 +163,14 @@ probe_field() { $LAB_PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[
 kill_active() { kill -KILL "$(cat "$LAB_DIR/gwa.pid")"; }
 
 # ---- 1. kill -9 the active node ----
+ike_before=$(site_ike)
+echo "# site A's IKE_SA before: $ike_before"
 tcp_start
+esp_start 7
 sleep 2 # The streams are established, their sessions synced.
 probe_during 6 2 kill_active
+esp_kill=$(esp_outage)
+echo "# kill -9: ESP through the tunnel: outage ${esp_kill} ms"
 kill_outage=$(probe_field outage_ms)
 kill_seen=$(probe_field seen_as)
 echo "# kill -9: outage ${kill_outage} ms, $(probe_field lost) of $(probe_field sent) lost, seen as $kill_seen"
@@ -95,7 +186,15 @@ ok "every TCP stream through NAT went on after the kill ($tcp_ok/$N_TCP whole)" 
 ok "traffic across subnets goes on through gwb" vm vma1 ping -c 3 -w 10 10.1.2.10
 ok "gwb's show cluster tells the takeover and the sync counters" \
   sh -c "'$HNVGWCTL' -s '$LAB_DIR/gwb.sock' --json show cluster | tee '$LAB_DIR/cluster-b.json' | grep -q '\"sync\"'"
-echo "BENCH name=ha_failover outage_ms=$kill_outage tcp_kept=$tcp_ok/$N_TCP"
+ok "ESP through the tunnel came back within 1 s of the kill (${esp_kill} ms)" test "${esp_kill:-99999}" -lt 1000
+# A DPD round of the site (every 2 s) goes to gwb now: it must answer within the same IKE_SA.
+sleep 4
+ike_after=$(site_ike)
+echo "# site A's IKE_SA after the kill and a DPD round: $ike_after"
+ike_kill_reneg=1
+[ -n "$ike_before" ] && [ "$ike_before" = "$ike_after" ] && ike_kill_reneg=0
+ok "the site's IKE_SA survived the kill, DPD answered by gwb: not renegotiated ($ike_after)" test $ike_kill_reneg = 0
+echo "BENCH name=ha_failover outage_ms=$kill_outage tcp_kept=$tcp_ok/$N_TCP esp_outage_ms=$esp_kill ike_renegotiated=$ike_kill_reneg"
 
 # ---- 2. gwa rejoins; preempt on: it takes back ----
 probe_during 8 1 lab_pair_start a
@@ -106,10 +205,15 @@ ok "the preemption cost under 1 s of the probe (${rejoin_outage} ms)" test "$rej
 
 # ---- 3. graceful switchover ----
 switchover() { ctl gwa cluster switchover >"$LAB_DIR/switchover.out" 2>&1; }
+ok "gwa got the tunnel's SAs back from gwb and owns them again" lab_wait_for sh -c "'$HNVGWCTL' -s '$LAB_DIR/gwa.sock' show vpn | grep -q ESTABLISHED"
+ike_before=$(site_ike)
 tcp_start
+esp_start 6
 sleep 2
 probe_during 5 2 switchover
 sw_outage=$(probe_field outage_ms)
+esp_sw=$(esp_outage)
+echo "# switchover: ESP through the tunnel: outage ${esp_sw} ms"
 tcp_kept
 sw_tcp_ok=$TCP_KEPT
 echo "# TCP streams through NAT kept across the switchover: $sw_tcp_ok/$N_TCP"
@@ -118,7 +222,13 @@ ok "every TCP stream through NAT went on across the switchover ($sw_tcp_ok/$N_TC
 echo "# switchover: outage ${sw_outage} ms"
 ok "cluster switchover on gwa: gwb active, gwa passive" lab_wait_for lab_pair_active_is b
 ok "the switchover cost under 200 ms of the probe (${sw_outage} ms)" test "$sw_outage" -lt 200
-echo "BENCH name=ha_switchover outage_ms=$sw_outage tcp_kept=$sw_tcp_ok/$N_TCP"
+ok "ESP through the tunnel went on across the switchover (${esp_sw} ms)" test "${esp_sw:-99999}" -lt 200
+sleep 4
+ike_after=$(site_ike)
+ike_sw_reneg=1
+[ -n "$ike_before" ] && [ "$ike_before" = "$ike_after" ] && ike_sw_reneg=0
+ok "the site's IKE_SA survived the switchover: not renegotiated ($ike_after)" test $ike_sw_reneg = 0
+echo "BENCH name=ha_switchover outage_ms=$sw_outage tcp_kept=$sw_tcp_ok/$N_TCP esp_outage_ms=$esp_sw ike_renegotiated=$ike_sw_reneg"
 ok "show cluster on gwb tells the last failover: a switchover" \
   sh -c "'$HNVGWCTL' -s '$LAB_DIR/gwb.sock' show cluster | grep -i -q switchover"
 

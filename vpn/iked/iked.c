@@ -4,7 +4,7 @@
  * negotiates go to hnvgwd's DPDK data plane. hnvgwd starts and supervises it, and drives it over
  * VICI (connections, secrets, initiate/terminate, events).
  *
- * usage: hnvgw-iked [--socket PATH] [--conf STRONGSWAN_CONF] [--debug N]
+ * usage: hnvgw-iked [--socket PATH] [--conf STRONGSWAN_CONF] [--debug N] [--ha]
  * Logs go to stderr (hnvgwd's journal). SIGINT/SIGTERM stop it. */
 #include <getopt.h>
 #include <signal.h>
@@ -24,29 +24,32 @@
 #define IKED_PLUGINS                                                                               \
     "random nonce aes sha1 sha2 hmac gcm pem pkcs1 pkcs8 x509 revocation constraints pubkey "      \
     "openssl kdf curve25519 socket-default kernel-netlink vici"
+/* A node of a pair adds strongSwan's IKE/CHILD_SA sync (see vpn/ike_ha.h). */
+#define IKED_PLUGINS_HA IKED_PLUGINS " ha"
 
 static void
 usage(void)
 {
-    printf("usage: hnvgw-iked [--socket PATH] [--conf FILE] [--debug N]\n"
+    printf("usage: hnvgw-iked [--socket PATH] [--conf FILE] [--debug N] [--ha]\n"
            "  --socket PATH  hnvgwd's kipsec socket (default /run/hnvgw/ike/kipsec.sock)\n"
            "  --conf FILE    strongswan.conf to read (default: STRONGSWAN_CONF or the system's)\n"
-           "  --debug N      log level of the default groups on stderr (default 1)\n");
+           "  --debug N      log level of the default groups on stderr (default 1)\n"
+           "  --ha           load strongSwan's ha plugin: the node is one of a pair\n");
 }
 
 int
 main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
-                                         {"conf", required_argument, NULL, 'c'},
-                                         {"debug", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"socket", required_argument, NULL, 's'}, {"conf", required_argument, NULL, 'c'},
+        {"debug", required_argument, NULL, 'd'},  {"ha", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     static plugin_feature_t features[] = {
         PLUGIN_CALLBACK(kernel_ipsec_register, kernel_hnvgw_create),
         PLUGIN_PROVIDE(CUSTOM, "kernel-ipsec"),
     };
     char *conf = getenv("STRONGSWAN_CONF");
+    char *plugins = IKED_PLUGINS;
     int c, level = 1, sig;
     sigset_t set;
 
@@ -60,6 +63,9 @@ main(int argc, char **argv)
             break;
         case 'd':
             level = atoi(optarg);
+            break;
+        case 'a':
+            plugins = IKED_PLUGINS_HA;
             break;
         case 'h':
             usage();
@@ -98,7 +104,7 @@ main(int argc, char **argv)
     lib->plugins->add_static_features(lib->plugins, "hnvgw-kernel", features, countof(features),
                                       TRUE, NULL, NULL);
     if (!charon->initialize(charon,
-                            lib->settings->get_str(lib->settings, "charon.load", IKED_PLUGINS))) {
+                            lib->settings->get_str(lib->settings, "charon.load", plugins))) {
         fprintf(stderr, "hnvgw-iked: charon failed to initialize (see the log above)\n");
         libcharon_deinit();
         library_deinit();
