@@ -72,6 +72,8 @@ struct cluster {
     unsigned garp_next;          /* Next burst of garp_after_ms to send. */
     uint64_t master_since_us;    /* When the current Master state began. */
     uint64_t switchover_us;      /* When the last "cluster switchover" ran, 0 never. */
+    uint64_t sync_wait_until;    /* While the peer's state is not synced yet (a node that
+                                  * (re)joins), no preemption before this time; 0: not waiting. */
     uint64_t sent;               /* Adverts handed to the data plane. */
     uint64_t sent_priority0;     /* ... of which priority 0. */
     uint64_t send_failed;        /* Adverts the data plane could not queue. */
@@ -533,6 +535,35 @@ cluster_switchover(struct cluster *c, char *err)
 }
 
 void
+cluster_wait_for_sync(struct cluster *c)
+{
+    if (!c->enabled || !c->vrrp.cfg.preempt) {
+        return;
+    }
+    c->sync_wait_until = now_us() + (uint64_t)CLUSTER_SYNC_WAIT_MAX_S * 1000000;
+    vrrp_hold_preemption(&c->vrrp, c->sync_wait_until);
+    log_info("cluster: no preemption before the peer's state is synced here (at most %u s)",
+             CLUSTER_SYNC_WAIT_MAX_S);
+}
+
+void
+cluster_synced(struct cluster *c)
+{
+    uint64_t now = now_us(), until = now;
+
+    if (!c->sync_wait_until) {
+        return;
+    }
+    c->sync_wait_until = 0;
+    if (c->switchover_us) { /* A switchover's own hold still counts. */
+        uint64_t sw = c->switchover_us + (uint64_t)c->cfg.switchover_hold_s * 1000000;
+        until = sw > until ? sw : until;
+    }
+    vrrp_hold_preemption(&c->vrrp, until);
+    log_info("cluster: the peer's state is synced here: preemption allowed");
+}
+
+void
 cluster_set_sync_show(struct cluster *c, cluster_sync_show_fn *fn, void *aux)
 {
     c->sync_show = fn;
@@ -637,6 +668,7 @@ cluster_show(const struct cluster *c)
             o, "preempt_held_s",
             json_integer((json_int_t)((c->vrrp.preempt_hold_until - now) / 1000000)));
     }
+    json_object_set_new(o, "waiting_for_sync", json_boolean(c->sync_wait_until > now));
     json_object_set_new(o, "advert_interval_ms", json_integer(c->cfg.advert_interval_ms));
     json_object_set_new(
         o, "master_down_interval_ms",

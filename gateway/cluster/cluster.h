@@ -72,6 +72,17 @@ json_t *cluster_show(const struct cluster *c);
 /* Registers "show cluster" and "cluster switchover" on 'ctl'. */
 void cluster_register_commands(struct cluster *c, struct ctl_server *ctl);
 
+#define CLUSTER_SYNC_WAIT_MAX_S 30 /* Longest wait for the peer's state before preempting. */
+
+/* A node that (re)joins with preempt on takes the active role back only once it has the peer's
+ * state (sessions, SAs): call this at start, then cluster_synced() when the state is here. The
+ * hold ends after CLUSTER_SYNC_WAIT_MAX_S anyway, so that a broken sync cannot keep the
+ * preferred node passive for good. Nothing changes without preempt. */
+void cluster_wait_for_sync(struct cluster *c);
+
+/* The peer's state is synced: preemption may go ahead (see cluster_wait_for_sync()). */
+void cluster_synced(struct cluster *c);
+
 /* Sets (or with NULL clears) the provider of the "sync" part of "show cluster". */
 void cluster_set_sync_show(struct cluster *c, cluster_sync_show_fn *fn, void *aux);
 

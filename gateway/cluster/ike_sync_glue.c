@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dataplane/ha.h"
 #include "gateway/cluster/cluster.h"
@@ -12,13 +13,60 @@
 #include "vpn/ike_ha.h"
 
 struct ike_sync_glue {
-    struct ike_ha *ha;          /* The VPN service's relay (borrowed). */
-    struct sync *sync;          /* The channel (borrowed). */
-    struct cluster *cluster;    /* The election (borrowed). */
+    struct ike_ha *ha;                  /* The VPN service's relay (borrowed). */
+    sd_event *event;                    /* The loop (borrowed). */
+    sd_event_source *settle;            /* Timer: the peer's resync has gone quiet; NULL before. */
+    ike_sync_glue_synced_fn *synced_fn; /* Told when synced, or NULL. */
+    void *synced_aux;                   /* For synced_fn. */
+    bool daemon_ready;                  /* The local daemon has its tunnels loaded. */
+    bool bulk_after_ready;              /* The bulk being received began once it was. */
+    bool settling;                      /* That bulk ended: waiting for the resync to go quiet. */
+    bool synced;                        /* The peer's SAs are here. */
+    struct sync *sync;                  /* The channel (borrowed). */
+    struct cluster *cluster;            /* The election (borrowed). */
     uint64_t resyncs_given;     /* Bulk requests of the peer answered with a daemon resync. */
     uint64_t resyncs_asked;     /* Bulk resyncs asked because the local daemon became ready. */
     uint64_t resync_ask_failed; /* Of those, refused by the channel (no peer yet). */
 };
+
+static void settle_later(struct ike_sync_glue *g);
+
+/* Timer: the peer's resync went quiet. */
+static int
+on_settled(sd_event_source *src, uint64_t usec, void *g_)
+{
+    struct ike_sync_glue *g = g_;
+
+    (void)src;
+    (void)usec;
+    g->settling = false;
+    g->synced = true;
+    log_info("cluster: the peer's IKE and CHILD_SAs are here");
+    if (g->synced_fn) {
+        g->synced_fn(g->synced_aux);
+    }
+    return 0;
+}
+
+/* (Re)arms the settle timer. */
+static void
+settle_later(struct ike_sync_glue *g)
+{
+    int ret;
+
+    if (g->settle) {
+        ret = sd_event_source_set_time_relative(g->settle, IKE_SYNC_SETTLE_MS * 1000);
+        if (ret >= 0) {
+            ret = sd_event_source_set_enabled(g->settle, SD_EVENT_ONESHOT);
+        }
+    } else {
+        ret = sd_event_add_time_relative(g->event, &g->settle, CLOCK_MONOTONIC,
+                                         IKE_SYNC_SETTLE_MS * 1000, 10000, on_settled, g);
+    }
+    if (ret < 0) {
+        log_err("cluster: IKE sync: cannot arm a timer: %s", strerror(-ret));
+    }
+}
 
 /* ike_ha forward callback: a message of the local daemon for the peer's. */
 static int
@@ -35,6 +83,7 @@ daemon_ready(void *g_)
 {
     struct ike_sync_glue *g = g_;
 
+    g->daemon_ready = true;
     if (cluster_role(g->cluster) != DP_HA_PASSIVE) {
         return; /* Its own SAs are the ones that count; the peer asks when it needs them. */
     }
@@ -52,6 +101,23 @@ recv_record(void *g_, uint16_t type, const void *val, size_t len)
 
     (void)type;
     ike_ha_deliver(g->ha, val, len); /* Counted by the relay. */
+    if (g->settling) {
+        settle_later(g);
+    }
+}
+
+/* sync client: a bulk of the peer begins or ends. */
+static void
+bulk_rx(void *g_, enum sync_bulk_event ev)
+{
+    struct ike_sync_glue *g = g_;
+
+    if (ev == SYNC_BULK_BEGIN) {
+        g->bulk_after_ready = g->daemon_ready;
+    } else if (ev == SYNC_BULK_DONE && g->bulk_after_ready && !g->synced) {
+        g->settling = true;
+        settle_later(g);
+    }
 }
 
 /* sync client: the peer wants everything. */
@@ -78,14 +144,15 @@ bulk_tx_fill(void *g_, struct sync *s)
 }
 
 int
-ike_sync_glue_create(struct ike_ha *ha, struct sync *s, struct cluster *c,
-                     struct ike_sync_glue **out)
+ike_sync_glue_create(struct ike_ha *ha, struct sync *s, struct cluster *c, sd_event *event,
+                     ike_sync_glue_synced_fn *synced, void *aux, struct ike_sync_glue **out)
 {
     struct ike_sync_glue *g = calloc(1, sizeof *g);
     struct sync_client client = {
         .type_min = SYNC_REC_IKE_HA,
         .type_max = SYNC_REC_IKE_HA,
         .recv = recv_record,
+        .bulk_rx = bulk_rx,
         .bulk_tx_start = bulk_tx_start,
         .bulk_tx_fill = bulk_tx_fill,
     };
@@ -98,6 +165,9 @@ ike_sync_glue_create(struct ike_ha *ha, struct sync *s, struct cluster *c,
     g->ha = ha;
     g->sync = s;
     g->cluster = c;
+    g->event = event;
+    g->synced_fn = synced;
+    g->synced_aux = aux;
     client.aux = g;
     ret = sync_client_add(s, &client);
     if (ret) {
@@ -117,6 +187,7 @@ ike_sync_glue_destroy(struct ike_sync_glue *g)
     }
     ike_ha_set_peer(g->ha, NULL, NULL, NULL);
     sync_client_del(g->sync, g);
+    sd_event_source_disable_unref(g->settle);
     free(g);
 }
 
@@ -125,6 +196,12 @@ static void
 add_counter(void *obj, const char *name, uint64_t v)
 {
     json_object_set_new(obj, name, json_integer((json_int_t)v));
+}
+
+bool
+ike_sync_glue_synced(const struct ike_sync_glue *g)
+{
+    return g->synced;
 }
 
 int
@@ -139,6 +216,7 @@ ike_sync_glue_to_json(const struct ike_sync_glue *g, json_t *obj)
             json_object_set_new(ike, "resyncs_given", json_integer((json_int_t)g->resyncs_given));
         fail |=
             json_object_set_new(ike, "resyncs_asked", json_integer((json_int_t)g->resyncs_asked));
+        fail |= json_object_set_new(ike, "synced", json_boolean(g->synced));
         fail |= json_object_set_new(ike, "resync_ask_failed",
                                     json_integer((json_int_t)g->resync_ask_failed));
     }

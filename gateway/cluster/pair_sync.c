@@ -24,6 +24,8 @@ struct pair_sync {
     struct nat_sync_glue *nat; /* NAT sessions on it, NULL on a node without NAT. */
     struct esp_sync_glue *esp; /* ESP sequence numbers on it. */
     struct ike_sync_glue *ike; /* IKE and CHILD_SAs on it, NULL on a node without VPN. */
+    bool bulk_done;            /* A bulk resync of the peer was received to the end. */
+    bool synced_told;          /* The cluster heard that the peer's state is here. */
 };
 
 /* The "sync" part of "show cluster": the channel, then NAT and ESP. */
@@ -47,6 +49,32 @@ show_sync(void *aux)
         ike_sync_glue_to_json(ps->ike, obj);
     }
     return obj;
+}
+
+/* Tells the election, once, when the peer's state is here: a bulk received to its end and, with
+ * VPN, the peer's SAs in the IKE daemon. */
+static void
+check_synced(void *aux)
+{
+    struct pair_sync *ps = aux;
+
+    if (ps->synced_told || !ps->bulk_done || (ps->ike && !ike_sync_glue_synced(ps->ike))) {
+        return;
+    }
+    ps->synced_told = true;
+    cluster_synced(ps->cluster);
+}
+
+/* sync client (no records of its own): a bulk of the peer ended. */
+static void
+pair_bulk_rx(void *aux, enum sync_bulk_event ev)
+{
+    struct pair_sync *ps = aux;
+
+    if (ev == SYNC_BULK_DONE) {
+        ps->bulk_done = true;
+        check_synced(ps);
+    }
 }
 
 /* Before the data plane becomes active: outbound ESP past the peer's numbers. */
@@ -109,8 +137,14 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
         snprintf(err, DP_ERR_MAX, "cluster: ESP sequence sync: %s", strerror(ret));
         goto fail;
     }
+    /* Type 0 is no record's: this client only hears of bulks. */
+    ret = sync_client_add(ps->sync, &(struct sync_client){.bulk_rx = pair_bulk_rx, .aux = ps});
+    if (ret) {
+        snprintf(err, DP_ERR_MAX, "cluster: sync client: %s", strerror(ret));
+        goto fail;
+    }
     if (ike) {
-        ret = ike_sync_glue_create(ike, ps->sync, cluster, &ps->ike);
+        ret = ike_sync_glue_create(ike, ps->sync, cluster, event, check_synced, ps, &ps->ike);
         if (ret) {
             snprintf(err, DP_ERR_MAX, "cluster: IKE SA sync: %s", strerror(ret));
             goto fail;
@@ -118,6 +152,7 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
     }
     cluster_set_sync_show(cluster, show_sync, ps);
     cluster_set_takeover_hook(cluster, on_takeover, ps);
+    cluster_wait_for_sync(cluster);
     *out = ps;
     return 0;
 

@@ -7,6 +7,9 @@
  * - Without a cluster section it does nothing (pair_sync_start() gives NULL).
  * - "show cluster" gets the channel's state and counters, and the NAT, ESP and IKE parts, under
  *   "sync".
+ * - A node that joins with preempt on does not preempt before it has the peer's state: a bulk
+ *   resync received to its end and, with VPN, the peer's SAs in its IKE daemon
+ *   (cluster_wait_for_sync()).
  * - Just before this node's data plane becomes active, the ESP sequence numbers jump past the
  *   peer's (never reused after a takeover).
  * - Both glues read the data plane's role themselves: a passive node sends nothing and imports

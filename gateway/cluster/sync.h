@@ -49,6 +49,7 @@
 /* Record types on the wire, for the whole project: numbers never change meaning. Types from
  * SYNC_REC_INTERNAL up are the channel's own. */
 enum sync_record_type {
+    /* 0 is no record's: a client of type 0..0 only hears of bulks (bulk_rx). */
     SYNC_REC_NAT_SESSION = 1, /* A NAT44 session (gateway/cluster/nat_sync_glue.h). */
     SYNC_REC_ESP_SEQ = 2,     /* An ESP SA's outbound sequence number. */
     SYNC_REC_NEIGH = 3,       /* A neighbor (ARP) entry. */

@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/pair.sh"
 . "$(dirname "$0")/ipsec_site.sh"
 lab_init ha
-lab_plan 26
+lab_plan 27
 
 PSK_A="contoso-site-a-0123456789"
 GW_A=198.18.0.100 # contoso's tunnel address, virtual like the rest
@@ -196,12 +196,22 @@ ike_kill_reneg=1
 ok "the site's IKE_SA survived the kill, DPD answered by gwb: not renegotiated ($ike_after)" test $ike_kill_reneg = 0
 echo "BENCH name=ha_failover outage_ms=$kill_outage tcp_kept=$tcp_ok/$N_TCP esp_outage_ms=$esp_kill ike_renegotiated=$ike_kill_reneg"
 
-# ---- 2. gwa rejoins; preempt on: it takes back ----
-probe_during 8 1 lab_pair_start a
+# ---- 2. gwa rejoins; preempt on: it takes back, once it has gwb's state ----
+rejoin() { lab_pair_start a && LAB_WAIT_TRIES=300 lab_wait_for lab_pair_active_is a; }
+probe_during 12 1 rejoin
 rejoin_outage=$(probe_field outage_ms)
 echo "# rejoin with preempt: outage ${rejoin_outage} ms"
 ok "gwa rejoined and, with preempt, is active again; gwb passive" lab_wait_for lab_pair_active_is a
 ok "the preemption cost under 1 s of the probe (${rejoin_outage} ms)" test "$rejoin_outage" -lt 1000
+# synced_then_active: in gwa's log (this run's), the sync came before the takeover.
+synced_then_active() {
+  local synced active
+  synced=$(grep -n "peer's state is synced here" "$LAB_DIR/gwa.log" | head -1 | cut -d: -f1)
+  active=$(grep -n "cluster: ACTIVE" "$LAB_DIR/gwa.log" | head -1 | cut -d: -f1)
+  echo "# gwa's log: synced at line ${synced:-none}, active at line ${active:-none}"
+  [ -n "$synced" ] && [ -n "$active" ] && [ "$synced" -lt "$active" ]
+}
+ok "gwa preempted only once gwb's sessions and SAs were synced to it" synced_then_active
 
 # ---- 3. graceful switchover ----
 switchover() { ctl gwa cluster switchover >"$LAB_DIR/switchover.out" 2>&1; }
