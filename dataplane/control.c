@@ -180,6 +180,92 @@ neigh_learn(struct dp *dp, uint16_t port, uint32_t ip, const struct rte_ether_ad
     }
 }
 
+bool
+dp_addr_is_own(const struct dp *dp, uint16_t port_id, uint32_t ip)
+{
+    const struct dp_port *port;
+
+    if (dp_is_my_pa(dp, ip)) {
+        return true;
+    }
+    if (port_id >= DP_MAX_PORTS || !dp->ports[port_id].used) {
+        return false;
+    }
+    port = &dp->ports[port_id];
+    if (ip && ip == port->conf.ip) {
+        return true;
+    }
+    return port->conf.kind == DP_PORT_EXTERNAL &&
+           ((dp->nat && nat_ip_index(dp->nat, ip) >= 0) || esp_is_local(dp->esp, ip));
+}
+
+/* True when 'ip' is another host of 'port''s network: what ARP learning accepts as a sender,
+ * less the network and broadcast addresses of a prefix that has them (not /31, RFC 3021). */
+static bool
+neigh_is_host(const struct dp_port *port, uint32_t ip)
+{
+    uint32_t host = ip & ~port->mask;
+
+    if (!ip || !port->conf.ip || ((ip ^ port->conf.ip) & port->mask)) {
+        return false;
+    }
+    return port->conf.plen > 30 || (host != 0 && host != ~port->mask);
+}
+
+int
+dp_neigh_learn(struct dp *dp, uint16_t port_id, uint32_t ip, const uint8_t mac[6], unsigned age_s)
+{
+    struct dp_neigh_key k = {.port = port_id, .ip = ip};
+    const struct dp_neigh *cur;
+    struct dp_neigh_pending *p;
+    struct dp_neigh n;
+    uint64_t now = rte_rdtsc(), back;
+    const struct dp_port *port;
+
+    if (port_id >= DP_MAX_PORTS || !dp->ports[port_id].used ||
+        (dp->ports[port_id].conf.kind != DP_PORT_PROVIDER &&
+         dp->ports[port_id].conf.kind != DP_PORT_EXTERNAL)) {
+        return ENODEV;
+    }
+    port = &dp->ports[port_id];
+    memcpy(n.mac.addr_bytes, mac, sizeof n.mac.addr_bytes);
+    if (!neigh_is_host(port, ip) || rte_is_zero_ether_addr(&n.mac) ||
+        rte_is_multicast_ether_addr(&n.mac)) {
+        return EINVAL;
+    }
+    if (dp_addr_is_own(dp, port_id, ip)) {
+        return EADDRINUSE;
+    }
+    if (age_s >= dp->params.arp_timeout_s) {
+        return ESTALE;
+    }
+    /* Confirmed age_s ago on this node's clock; never 0, which marks a static entry. */
+    back = (uint64_t)age_s * rte_get_tsc_hz();
+    n.learned_tsc = now > back ? now - back : 1;
+    cur = rcu_table_lookup(dp->neighbors, &k);
+    if (cur && cur->learned_tsc == 0) {
+        return EPERM;
+    }
+    if (cur && cur->learned_tsc >= n.learned_tsc) {
+        return EALREADY;
+    }
+    if (rcu_table_set(dp->neighbors, &k, &n)) {
+        return ENOSPC;
+    }
+    __atomic_fetch_add(&dp->neigh_gen, 1, __ATOMIC_RELEASE);
+    p = pending_find(dp, port_id, ip);
+    if (p) {
+        pending_release(dp, p, &n.mac);
+    }
+    return 0;
+}
+
+uint32_t
+dp_neigh_generation(const struct dp *dp)
+{
+    return __atomic_load_n(&dp->neigh_gen, __ATOMIC_ACQUIRE);
+}
+
 /* Handles a punted ARP frame: learns from it and answers requests for our own addresses. */
 static void
 control_arp(struct dp *dp, struct rte_mbuf *m)

@@ -223,6 +223,30 @@ void dp_neigh_iterate(struct dp *dp,
 /* Adds a static neighbor (never aged, never overridden by ARP). age_s reports UINT32_MAX for it. */
 int dp_neigh_set_static(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6]);
 
+/* Imports a neighbor learned elsewhere (the pair's peer): 'ip' on provider or external port
+ * 'port' has 'mac', last confirmed 'age_s' seconds ago. It becomes a learned entry like one ARP
+ * taught, confirmed at that time: it ages out arp_timeout_s after it unless ARP confirms it
+ * again, ARP may move it to another MAC, and packets waiting for it go out. Returns 0, or,
+ * with nothing changed:
+ * - EALREADY: the entry here was confirmed as recently or more (the newer word wins);
+ * - EPERM: a static neighbor has 'ip' (never overridden);
+ * - ENODEV: 'port' is not a provider or external port of this node;
+ * - EINVAL: 'ip' is not another host of the port's network (0, off-link, or its network or
+ *   broadcast address), or 'mac' is zero or multicast;
+ * - EADDRINUSE: 'ip' is one of the node's own addresses (dp_addr_is_own());
+ * - ESTALE: 'age_s' reaches arp_timeout_s (it would have expired already);
+ * - ENOSPC: the neighbor table is full. */
+int dp_neigh_learn(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6], unsigned age_s);
+
+/* True when 'ip' is one of the node's own addresses on 'port' in any role of a pair (what a
+ * standalone or active node answers ARP for there, ha.h): the PAs, the port's own address, and
+ * on the external port the NAT public and tunnel addresses. */
+bool dp_addr_is_own(const struct dp *dp, uint16_t port, uint32_t ip);
+
+/* A number that changes whenever a neighbor is added, moved, confirmed again or removed, so that
+ * a poller can skip a table that did not change. */
+uint32_t dp_neigh_generation(const struct dp *dp);
+
 /* Packet trace: marks the next 'count' packets received (over all workers) for tracing, after
  * clearing what earlier traces recorded. */
 void dp_trace_start(struct dp *dp, uint32_t count);
