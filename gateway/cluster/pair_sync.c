@@ -14,21 +14,23 @@
 #include "gateway/cluster/esp_sync_glue.h"
 #include "gateway/cluster/ike_sync_glue.h"
 #include "gateway/cluster/nat_sync_glue.h"
+#include "gateway/cluster/neigh_sync_glue.h"
 #include "gateway/cluster/sync.h"
 #include "gateway/config.h"
 #include "lib/log.h"
 
 struct pair_sync {
-    struct cluster *cluster;   /* Hooked into; not owned. */
-    struct sync *sync;         /* The channel to the peer. */
-    struct nat_sync_glue *nat; /* NAT sessions on it, NULL on a node without NAT. */
-    struct esp_sync_glue *esp; /* ESP sequence numbers on it. */
-    struct ike_sync_glue *ike; /* IKE and CHILD_SAs on it, NULL on a node without VPN. */
-    bool bulk_done;            /* A bulk resync of the peer was received to the end. */
-    bool synced_told;          /* The cluster heard that the peer's state is here. */
+    struct cluster *cluster;       /* Hooked into; not owned. */
+    struct sync *sync;             /* The channel to the peer. */
+    struct nat_sync_glue *nat;     /* NAT sessions on it, NULL on a node without NAT. */
+    struct esp_sync_glue *esp;     /* ESP sequence numbers on it. */
+    struct neigh_sync_glue *neigh; /* Neighbors (ARP) on it. */
+    struct ike_sync_glue *ike;     /* IKE and CHILD_SAs on it, NULL on a node without VPN. */
+    bool bulk_done;                /* A bulk resync of the peer was received to the end. */
+    bool synced_told;              /* The cluster heard that the peer's state is here. */
 };
 
-/* The "sync" part of "show cluster": the channel, then NAT and ESP. */
+/* The "sync" part of "show cluster": the channel, then NAT, ESP, the neighbors and IKE. */
 static json_t *
 show_sync(void *aux)
 {
@@ -44,6 +46,9 @@ show_sync(void *aux)
     }
     if (ps->esp) {
         esp_sync_glue_to_json(ps->esp, obj);
+    }
+    if (ps->neigh) {
+        neigh_sync_glue_to_json(ps->neigh, obj);
     }
     if (ps->ike) {
         ike_sync_glue_to_json(ps->ike, obj);
@@ -137,6 +142,11 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
         snprintf(err, DP_ERR_MAX, "cluster: ESP sequence sync: %s", strerror(ret));
         goto fail;
     }
+    ret = neigh_sync_glue_create(dp, ps->sync, event, &ps->neigh);
+    if (ret) {
+        snprintf(err, DP_ERR_MAX, "cluster: neighbor sync: %s", strerror(ret));
+        goto fail;
+    }
     /* Type 0 is no record's: this client only hears of bulks. */
     ret = sync_client_add(ps->sync, &(struct sync_client){.bulk_rx = pair_bulk_rx, .aux = ps});
     if (ret) {
@@ -157,6 +167,7 @@ pair_sync_start(const struct hnvgw_config *cfg, struct dp *dp, sd_event *event,
     return 0;
 
 fail:
+    neigh_sync_glue_destroy(ps->neigh);
     esp_sync_glue_destroy(ps->esp);
     nat_sync_glue_destroy(ps->nat);
     sync_destroy(ps->sync);
@@ -173,6 +184,7 @@ pair_sync_stop(struct pair_sync *ps)
     cluster_set_sync_show(ps->cluster, NULL, NULL);
     cluster_set_takeover_hook(ps->cluster, NULL, NULL);
     ike_sync_glue_destroy(ps->ike);
+    neigh_sync_glue_destroy(ps->neigh);
     esp_sync_glue_destroy(ps->esp);
     nat_sync_glue_destroy(ps->nat);
     sync_destroy(ps->sync);

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The state sync of a pair, put together: the channel (sync.h) to the peer named by the cluster
  * section, and on it the NAT sessions (nat_sync_glue.h), the ESP sequence numbers
- * (esp_sync_glue.h) and, on a node with VPN, the IKE and CHILD_SAs (ike_sync_glue.h).
+ * (esp_sync_glue.h), the neighbors (neigh_sync_glue.h) and, on a node with VPN, the IKE and
+ * CHILD_SAs (ike_sync_glue.h).
  *
  * The module promises:
  * - Without a cluster section it does nothing (pair_sync_start() gives NULL).
- * - "show cluster" gets the channel's state and counters, and the NAT, ESP and IKE parts, under
- *   "sync".
+ * - "show cluster" gets the channel's state and counters, and the NAT, ESP, neighbor and IKE
+ *   parts, under "sync".
  * - A node that joins with preempt on does not preempt before it has the peer's state: a bulk
  *   resync received to its end and, with VPN, the peer's SAs in its IKE daemon
  *   (cluster_wait_for_sync()).
  * - Just before this node's data plane becomes active, the ESP sequence numbers jump past the
  *   peer's (never reused after a takeover).
- * - Both glues read the data plane's role themselves: a passive node sends nothing and imports
+ * - Every glue reads the data plane's role itself: a passive node sends nothing and imports
  *   what the active one sends. */
 #ifndef HNVGW_PAIR_SYNC_H
 #define HNVGW_PAIR_SYNC_H
