@@ -987,6 +987,7 @@ metrics_render(const struct metrics_server *srv, const struct gw_state *gw, FILE
     render_nat(&t, gw);
     render_vpn(&t, gw);
     render_routing(&t, gw);
+    metrics_render_cluster(&t, gw);
     if (srv) {
         render_bgp(&t, srv);
     }

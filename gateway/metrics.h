@@ -87,6 +87,11 @@ void metrics_sample(struct metrics_text *t, uint64_t value, ...) __attribute__((
 /* Like metrics_sample() for a value that is not a whole number (or may be negative). */
 void metrics_sample_f(struct metrics_text *t, double value, ...) __attribute__((sentinel));
 
+/* Writes the pair's families (hnvgw_cluster_*: the role, the election, the last failover, the
+ * sync channel and the state on it) of 'gw' as "show cluster" gives them (metrics_cluster.c).
+ * A standalone node has its role only. */
+void metrics_render_cluster(struct metrics_text *t, const struct gw_state *gw);
+
 /* ---- BGP neighbors, as read from bgpd ---- */
 
 /* One neighbor in one address family, from "show bgp summary json". */
