@@ -7,13 +7,13 @@
 # NVGRE) and 10.1.2.99, where nobody answers. curl scrapes; prometheus_client's parser
 # (tests/lab/prom.py) reads every line and finds the families: every counter and drop reason of
 # `show stats`, per worker; ports; NAT usage per tenant; FRR and BGP per tenant and neighbor;
-# table sizes; the build. A ping across subnets moves the counters by at least its packets. Only
+# table sizes; the build; the node's pair role (standalone: no election, no sync). A ping across subnets moves the counters by at least its packets. Only
 # GET /metrics answers, and only on the address configured; a reload that moves it is refused.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init metrics
-lab_plan 27
+lab_plan 28
 
 MGMT=10.20.0.5
 OTHER=10.20.0.6
@@ -73,6 +73,14 @@ entries_match() { local v; v=$($PROM value "$S.1" hnvgw_table_entries table=look
 ok "table sizes: lookup records as show status counts them" entries_match
 ok "the build: hnvgw_build_info with its version" $PROM has "$S.1" hnvgw_build_info version="$(sed -n '1s/^[^(]*(\([^)-]*\).*/\1/p' "$LAB_TOP/packaging/debian/changelog")"
 ok "FRR: fabrikam's bgpd runs" $PROM has "$S.1" hnvgw_frr_daemon_up tenant=fabrikam daemon=bgpd
+standalone() {
+  local alone active
+  alone=$($PROM value "$S.1" hnvgw_cluster_role role=standalone) &&
+    active=$($PROM value "$S.1" hnvgw_cluster_role role=active) || return 1
+  echo "standalone=$alone active=$active"
+  [ "$alone" = 1 ] && [ "$active" = 0 ] && ! grep -q '^hnvgw_cluster_sync_' "$S.1"
+}
+ok "the pair: a node without a cluster section reads role standalone, and no sync channel" standalone
 
 # ---- Traffic moves the counters ----
 N=20
