@@ -86,6 +86,31 @@ wall_seconds(const char *s)
     return (double)timegm(&tm) + (*rest == '.' ? strtod(rest, NULL) : 0.0);
 }
 
+/* The IKE part: the relay's counters (vpn/ike_ha.h names them; no list here to follow) and
+ * whether the peer's SAs are here. */
+static void
+ike_families(struct metrics_text *t, const json_t *ike)
+{
+    char name[128], help[160];
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)ike, key, v)
+    {
+        if (json_is_integer(v)) {
+            snprintf(name, sizeof name, "hnvgw_cluster_sync_ike_%s_total", key);
+            snprintf(help, sizeof help, "IKE SA sync: %s (show cluster, sync.ike).", key);
+            metrics_family(t, name, METRICS_COUNTER, help);
+            metrics_sample(t, jnum(ike, key), NULL);
+        } else if (json_is_boolean(v)) {
+            snprintf(name, sizeof name, "hnvgw_cluster_sync_ike_%s", key);
+            snprintf(help, sizeof help, "IKE SA sync: 1 when %s (show cluster, sync.ike).", key);
+            metrics_family(t, name, METRICS_GAUGE, help);
+            metrics_sample(t, json_is_true(v), NULL);
+        }
+    }
+}
+
 /* The sync channel and the state on it. */
 static void
 render_sync(struct metrics_text *t, const json_t *sy)
@@ -151,6 +176,9 @@ render_sync(struct metrics_text *t, const json_t *sy)
                        "ESP SAs whose sequence numbers the peer reported.");
         metrics_sample(t, jnum(part, "peer_sas"), NULL);
     }
+    if ((part = json_object_get(sy, "ike")) != NULL) {
+        ike_families(t, part);
+    }
     if ((part = json_object_get(sy, "neigh")) != NULL) {
         counter_families(t, "hnvgw_cluster_sync_neigh", part,
                          (struct counter_list)COUNTER_LIST(NEIGH_SYNC_GLUE_COUNTER_LIST));
@@ -214,6 +242,12 @@ metrics_render_cluster(struct metrics_text *t, const struct gw_state *gw)
     }
     metrics_family(t, "hnvgw_cluster_priority", METRICS_GAUGE, "The node's VRRP priority.");
     metrics_sample(t, jnum(show, "priority"), NULL);
+    if (json_object_get(show, "waiting_for_sync")) {
+        metrics_family(t, "hnvgw_cluster_waiting_for_sync", METRICS_GAUGE,
+                       "1 while a rejoining node holds its preemption back until it has the "
+                       "peer's state.");
+        metrics_sample(t, json_is_true(json_object_get(show, "waiting_for_sync")), NULL);
+    }
     metrics_family(t, "hnvgw_cluster_peer_state", METRICS_GAUGE,
                    "The peer as the election sees it (1 for the current state): never heard, "
                    "master, left (sent priority 0), silent (a backup, or down).");

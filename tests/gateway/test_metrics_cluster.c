@@ -182,15 +182,19 @@ peer_channel(void)
     return s;
 }
 
-/* Active, and the peer's sync side up with the bulk it asked for received. */
+/* Active, the peer's sync side up with the bulk it asked for received, and the peer's (empty)
+ * state here. */
 static bool
 taken_over(void)
 {
     struct sync_stats st;
+    json_t *show = cluster_show(gw.cluster);
+    bool waiting = json_is_true(json_object_get(show, "waiting_for_sync"));
 
+    json_decref(show);
     sync_get_stats(peer, &st);
     return cluster_role(gw.cluster) == DP_HA_ACTIVE && sync_peer_up(peer) &&
-           st.bulk_in == SYNC_BULK_COMPLETE;
+           st.bulk_in == SYNC_BULK_COMPLETE && !waiting;
 }
 
 /* A node of a pair: passive and alone at first, then active (its VRRP peer is silent) with the
@@ -206,13 +210,14 @@ test_pair(void **state)
 
     (void)state;
     assert_int_equal(cluster_start(pair_cfg, dp, event, &gw.cluster, err), 0);
-    assert_int_equal(pair_sync_start(pair_cfg, dp, event, gw.cluster, &ps, err), 0);
+    assert_int_equal(pair_sync_start(pair_cfg, dp, event, gw.cluster, NULL, &ps, err), 0);
     s = render();
     assert_int_equal(value(s, "hnvgw_cluster_role{role=\"passive\"}"), 1);
     assert_int_equal(value(s, "hnvgw_cluster_role{role=\"standalone\"}"), 0);
     assert_int_equal(value(s, "hnvgw_cluster_vrrp_state{state=\"backup\"}"), 1);
     assert_int_equal(value(s, "hnvgw_cluster_vrrp_state{state=\"master\"}"), 0);
     assert_int_equal(value(s, "hnvgw_cluster_priority"), 100);
+    assert_int_equal(value(s, "hnvgw_cluster_waiting_for_sync"), 1);
     assert_int_equal(value(s, "hnvgw_cluster_peer_state{state=\"never_heard\"}"), 1);
     assert_int_equal(value(s, "hnvgw_cluster_failovers_total"), 0);
     assert_int_equal(value(s, "hnvgw_cluster_takeovers_total"), 0);
@@ -253,6 +258,7 @@ test_pair(void **state)
     assert_int_equal(value(s, "hnvgw_cluster_role{role=\"passive\"}"), 0);
     assert_int_equal(value(s, "hnvgw_cluster_vrrp_state{state=\"master\"}"), 1);
     assert_int_equal(value(s, "hnvgw_cluster_takeovers_total"), 1);
+    assert_int_equal(value(s, "hnvgw_cluster_waiting_for_sync"), 0);
     assert_int_equal(value(s, "hnvgw_cluster_failovers_total"), 1);
     assert_true(fabs(value(s, "hnvgw_cluster_last_failover_seconds{phase=\"total\"}") * 1000.0 -
                      json_real_value(json_object_get(json_object_get(show, "last_failover"),
