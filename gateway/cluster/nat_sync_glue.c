@@ -115,7 +115,8 @@ send_rec(struct nat_sync_glue *g, const struct dp_nat_sync_rec *r, bool bulk)
     g->counter[bulk ? NAT_SYNC_GLUE_bulk_sent : NAT_SYNC_GLUE_sent]++;
 }
 
-/* Drains a bounded amount of the export and sends it. Returns how many records it drained. */
+/* Drains a bounded amount of the export and sends it. Returns how many records it drained.
+ * The data plane's wake-up is disarmed after it (the drainer is awake): the caller must rearm(). */
 static size_t
 drain(struct nat_sync_glue *g)
 {
@@ -230,8 +231,9 @@ on_bulk_fill(void *aux, struct sync *s)
         return true; /* A passive node's copies are no one's truth. */
     }
     /* What the walk copies is newer than what waits in the export: send that first, so that
-     * the stream stays in the order things happened. */
-    drain(g);
+     * the stream stays in the order things happened. That drain disarmed the wake-up, as any
+     * does: the timer or the wake-up again, or the export would wait in the rings for good. */
+    rearm(g, drain(g));
     for (unsigned k = 0; k < NAT_SYNC_WALK_PAGES && !done && sync_has_room(s); k++) {
         size_t n = dp_nat_sync_walk(g->dp, &g->cursor, recs, NAT_SYNC_PAGE, &done);
         for (size_t i = 0; i < n; i++) {

@@ -298,6 +298,48 @@ test_glue_round_trip(void **state)
     assert_int_equal(dp_ha_set_role(dp, DP_HA_STANDALONE), 0);
 }
 
+/* Serving a bulk resync does not stop the export: changes made after it reach the peer by the
+ * data plane's wake-up alone (no flush). Issue 12: the bulk's own drain left the wake-up
+ * disarmed and the timer off, so an active node that had served its peer's join bulk sent no
+ * session again, and the peer took over without them. */
+static void
+test_glue_export_after_bulk(void **state)
+{
+    struct dp_nat_sync_rec r = sample();
+    struct dp_nat_filter all = {0};
+    uint8_t wire[NAT_SYNC_WIRE_LEN];
+    unsigned seen = 0;
+
+    (void)state;
+    assert_int_equal(dp_ha_role(dp), DP_HA_STANDALONE);
+    r.tenant = 1;
+    for (uint16_t i = 0; i < 3; i++) {
+        r.in_port = (uint16_t)(41000 + i), r.pub_port = (uint16_t)(41000 + i);
+        nat_sync_encode(&r, wire);
+        assert_int_equal(sync_send(peer, SYNC_REC_NAT_SESSION, wire, sizeof wire), 0);
+    }
+    run_until(imported3);
+    /* The export idle before the bulk, as on a node up for a while: nothing waits, the
+     * wake-up is armed and the drain timer off. */
+    nat_sync_glue_flush(glue);
+    want_dones = bulk_dones + 1;
+    n_got = 0;
+    assert_int_equal(sync_request_bulk(peer), 0);
+    run_until(peer_bulk_done);
+    assert_int_equal(n_got, 3);
+
+    n_got = 0;
+    assert_int_equal(dp_nat_clear(dp, &all), 3);
+    want = 3;
+    run_until(peer_has);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(got[i].op, DP_NAT_SYNC_DELETE);
+        assert_in_range(got[i].in_port, 41000, 41002);
+        seen |= 1u << (got[i].in_port - 41000);
+    }
+    assert_int_equal(seen, 7); /* Each once (in the order the tables give them). */
+}
+
 /* The JSON view. */
 static void
 test_glue_json(void **state)
@@ -315,9 +357,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode_layout),
-        cmocka_unit_test(test_decode),
-        cmocka_unit_test(test_glue_round_trip),
+        cmocka_unit_test(test_encode_layout),   cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_glue_round_trip), cmocka_unit_test(test_glue_export_after_bulk),
         cmocka_unit_test(test_glue_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
