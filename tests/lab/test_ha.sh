@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/pair.sh"
 . "$(dirname "$0")/ipsec_site.sh"
 lab_init ha
-lab_plan 27
+lab_plan 28
 
 PSK_A="contoso-site-a-0123456789"
 GW_A=198.18.0.100 # contoso's tunnel address, virtual like the rest
@@ -168,6 +168,16 @@ echo "# site A's IKE_SA before: $ike_before"
 tcp_start
 esp_start 7
 sleep 2 # The streams are established, their sessions synced.
+# tcp_sessions NODE: the established TCP sessions of NODE to the streams' server, one "inside
+# public remote" a line, sorted.
+tcp_sessions() {
+  ctl "gw$1" show nat sessions tenant=contoso address=$INET limit=100000 |
+    awk '$2 == "tcp" && $6 == "established" { print $3, $4, $5 }' | sort
+}
+# Without them, gwb would drop the server's packets (nat.tcp_no_syn) until each client spoke
+# again, and a stream whose client has nothing to say stalls or breaks (issue 12).
+tcp_synced() { [ "$(tcp_sessions a | wc -l)" -ge $N_TCP ] && [ "$(tcp_sessions a)" = "$(tcp_sessions b)" ]; }
+ok "gwb holds every stream's NAT session, as gwa has it, before the kill" lab_wait_for tcp_synced
 probe_during 6 2 kill_active
 esp_kill=$(esp_outage)
 echo "# kill -9: ESP through the tunnel: outage ${esp_kill} ms"
