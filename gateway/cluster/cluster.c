@@ -70,7 +70,10 @@ struct cluster {
     struct config_cluster cfg;   /* The section (priority, preempt, hold as last reloaded). */
     enum dp_ha_role role;        /* The role last set in the data plane. */
     unsigned garp_next;          /* Next burst of garp_after_ms to send. */
+    uint64_t garp_since_us;      /* When the bursts under way began (takeover or re-announce). */
     uint64_t master_since_us;    /* When the current Master state began. */
+    uint64_t reannounced;        /* Re-announcements after hearing a lower master. */
+    uint64_t reannounce_log_us;  /* When one was last logged, 0 never. */
     uint64_t switchover_us;      /* When the last "cluster switchover" ran, 0 never. */
     uint64_t sync_wait_until;    /* While the peer's state is not synced yet (a node that
                                   * (re)joins), no preemption before this time; 0: not waiting. */
@@ -168,15 +171,16 @@ arm(struct cluster *c)
     sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
 }
 
-/* Arms the GARP timer for burst 'c->garp_next' of a mastership that began at 'since'. */
+/* Arms the GARP timer for burst 'c->garp_next' of the bursts begun at 'c->garp_since_us'. */
 static void
-arm_garp(struct cluster *c, uint64_t since)
+arm_garp(struct cluster *c)
 {
     if (c->garp_next >= GARP_BURSTS) {
         sd_event_source_set_enabled(c->garp_timer, SD_EVENT_OFF);
         return;
     }
-    sd_event_source_set_time(c->garp_timer, since + (uint64_t)garp_after_ms[c->garp_next] * 1000);
+    sd_event_source_set_time(c->garp_timer,
+                             c->garp_since_us + (uint64_t)garp_after_ms[c->garp_next] * 1000);
     sd_event_source_set_enabled(c->garp_timer, SD_EVENT_ONESHOT);
 }
 
@@ -246,9 +250,27 @@ apply(struct cluster *c, const struct vrrp_event *ev, uint64_t now)
             send_advert(c, ev->advert_priority);
         }
         garps = announce(c);
-        c->master_since_us = now;
+        c->master_since_us = c->garp_since_us = now;
         c->garp_next = 1;
-        arm_garp(c, now);
+        arm_garp(c);
+    } else if (ev->announce && c->role == DP_HA_ACTIVE) {
+        /* Both were active (vrrp.h): the advert that makes the other step down goes first,
+         * then the bursts start over, for the hosts that followed the other meanwhile. */
+        if (ev->send) {
+            send_advert(c, ev->advert_priority);
+        }
+        garps = announce(c);
+        c->garp_since_us = now;
+        c->garp_next = 1;
+        arm_garp(c);
+        c->reannounced++;
+        if (!c->reannounce_log_us || now - c->reannounce_log_us >= 60000000) {
+            log_warn("cluster: another master was heard, %s (priority %u): both nodes were "
+                     "active (a split network?); it steps down at this node's advert (RFC "
+                     "5798), %u GARPs sent again (logged once a minute at most)",
+                     ip4_str(peer->addr, b), peer->priority, garps);
+            c->reannounce_log_us = now;
+        }
     } else {
         if (ev->changed) {
             set_role(c, DP_HA_PASSIVE, ev->reason);
@@ -327,7 +349,7 @@ on_garp_timer(sd_event_source *src, uint64_t usec, void *aux)
     if (c->role == DP_HA_ACTIVE) {
         announce(c);
         c->garp_next++;
-        arm_garp(c, c->master_since_us);
+        arm_garp(c);
     }
     return 0;
 }
@@ -721,6 +743,9 @@ cluster_show(const struct cluster *c)
     json_object_set_new(cnt, "failovers", json_integer((json_int_t)c->failovers));
     json_object_set_new(cnt, "garps_sent", json_integer((json_int_t)c->garps_sent));
     json_object_set_new(cnt, "garp_failed", json_integer((json_int_t)c->garp_failed));
+    json_object_set_new(cnt, "lower_master_heard",
+                        json_integer((json_int_t)c->vrrp.stats.lower_master));
+    json_object_set_new(cnt, "reannounced", json_integer((json_int_t)c->reannounced));
     json_object_set_new(o, "counters", cnt);
 
     drops = json_object();

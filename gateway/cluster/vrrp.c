@@ -295,6 +295,7 @@ vrrp_timer(struct vrrp *v, uint64_t now, struct vrrp_event *ev)
         cause = v->start_us;
     }
     v->priority0_us = v->lower_first_us = v->lower_last_us = 0;
+    v->announce_us = now; /* The caller announces the addresses on becoming master. */
     change(v, VRRP_MASTER, why, cause, ev);
     send_advert(v, v->cfg.priority, now, ev);
 }
@@ -365,8 +366,26 @@ master_receive(struct vrrp *v, const struct vrrp_advert *a, uint64_t now, struct
 
         follow_master(v, a->interval_cs, now);
         change(v, VRRP_BACKUP, why, now, ev);
+        /* Both were masters. One last advert of ours (keepalived's higher_prio_send_advert)
+         * tells the winner it had a rival, whose claims hosts may have followed: it would
+         * learn nothing if its advert crossed first. The caller sends it once passive. */
+        ev->send = true;
+        ev->advert_priority = v->cfg.priority;
+    } else {
+        /* A lower master: both claim the addresses, after a partition healed (or while a
+         * takeover races the old master's last advert). RFC 5798 discards its advert and lets
+         * it step down at our next one, up to an interval later: answer now instead. Hosts
+         * that followed its gratuitous ARPs or answers during the split must come back too,
+         * and nothing else would tell them: say so, not more than once a VRRP_REANNOUNCE_US
+         * (a lower master that cannot hear us would otherwise make us announce 10 times a
+         * second). */
+        v->stats.lower_master++;
+        send_advert(v, v->cfg.priority, now, ev);
+        if (now - v->announce_us >= VRRP_REANNOUNCE_US) {
+            ev->announce = true;
+            v->announce_us = now;
+        }
     }
-    /* Else a lower master: it steps down when it hears our next advert. */
 }
 
 int

@@ -15,6 +15,14 @@
  *   Master_Down_Timer runs out. A master that hears a higher priority, or the same priority from
  *   a higher primary address, steps down. Priority 0 (a master leaving) makes the backup take
  *   over after Skew_Time.
+ * - Two masters (a split brain healing): the lower one steps down at the first advert it hears
+ *   from the higher. Two additions to RFC 5798 6.4.3, both keepalived's: the higher answers
+ *   each advert of the lower at once (where the RFC discards it), so that the overlap ends
+ *   within a round trip of the first advert either sends after the heal, not up to an advert
+ *   interval later; and the lower, stepping down, sends one last advert of its own priority
+ *   (keepalived's higher_prio_send_advert), so that the higher learns of it even when its own
+ *   advert crossed first. Hearing a lower master, the higher asks the caller to announce its
+ *   addresses again (vrrp_event.announce): hosts may have followed the other meanwhile.
  * - The packet (RFC 5798 5.1, 5.2) built and parsed whole from the IPv4 header on, with the
  *   checksum over the IPv4 pseudo-header (5.2.8) as keepalived computes it. Every packet that is
  *   not accepted is counted under one reason (VRRP_DROP_LIST); adverts accepted despite another
@@ -40,6 +48,9 @@
 #define VRRP_PKT_MAX      (20 + VRRP_HDR_LEN + 4 * VRRP_ADDRS_MAX) /* IPv4 + VRRP, built. */
 #define VRRP_INTERVAL_MAX 4095       /* Max Adver Int is 12 bits of centiseconds. */
 #define VRRP_NO_DEADLINE  UINT64_MAX /* vrrp_deadline() with no timer running. */
+/* A master that hears a lower master announces its addresses again (vrrp_event.announce) at
+ * most this often, in microseconds. */
+#define VRRP_REANNOUNCE_US 1000000
 
 /* Why a received packet was not taken: X(name, help). */
 #define VRRP_DROP_LIST(X)                                                                          \
@@ -122,6 +133,10 @@ struct vrrp_event {
     bool changed;            /* The state changed, to 'state', for 'reason'. */
     enum vrrp_state state;   /* The state after the call. */
     enum vrrp_reason reason; /* Why it changed (VRRP_REASON_NONE when it did not). */
+    bool announce;           /* In Master, a lower master was heard: both claimed the addresses
+                              * (a split brain healing), so hosts may have followed the other:
+                              * announce them again (gratuitous ARP). At most once per
+                              * VRRP_REANNOUNCE_US, counting from becoming master. */
     uint64_t cause_us;       /* When the cause began: the last advert of the master that fell
                               * silent or was preempted, the priority-0 advert, or now. */
     unsigned notes;          /* enum vrrp_note bits, each reported once until it changes. */
@@ -136,6 +151,7 @@ struct vrrp_stats {
     uint64_t addresses_mismatch; /* Accepted adverts with other addresses than ours. */
     uint64_t to_master;          /* Transitions to Master. */
     uint64_t to_backup;          /* Transitions to Backup (from Master or Initialize). */
+    uint64_t lower_master;       /* Adverts of a lower master heard in Master (answered). */
 };
 
 /* What this node last heard from the other router of its VRID. */
@@ -161,6 +177,8 @@ struct vrrp {
     uint64_t lower_last_us;      /* preempt since the last accepted one, or 0. */
     uint64_t master_us;          /* Last advert accepted from a live master, or 0 (never). */
     uint64_t start_us;           /* When vrrp_start() ran. */
+    uint64_t announce_us;        /* When this node last became master or was told to announce
+                                  * again (vrrp_event.announce). */
     uint16_t ip_id;              /* IPv4 identification of the next advert. */
     unsigned noted;              /* enum vrrp_note bits already reported. */
     struct vrrp_peer peer;       /* The other router, as last heard. */

@@ -528,16 +528,23 @@ test_preempt_on(void **state)
     assert_int_equal(ev.cause_us, t); /* The first lower advert it ignored. */
     assert_true(ev.send);
 
-    /* hi's advert makes lo a backup at once. */
+    /* hi's advert makes lo a backup at once; lo says so with one last advert of its own. */
     len = vrrp_build(&hi, ev.advert_priority, p);
     assert_int_equal(vrrp_receive(&lo, p, len, t + mdi, &ev), 0);
     assert_true(ev.changed);
     assert_int_equal(ev.state, VRRP_BACKUP);
     assert_int_equal(ev.reason, VRRP_REASON_PREEMPTED);
-    /* And lo's adverts no longer move hi. */
+    assert_true(ev.send);
+    assert_int_equal(ev.advert_priority, 100);
+    /* That advert (or one lo sent before it heard hi's) does not move hi: hi answers it at
+     * once, and announces nothing more, having announced its addresses on taking over. */
     hear(&hi, "10.0.0.12", 100, t + mdi + 1, &ev);
-    assert_false(ev.changed || ev.send);
+    assert_false(ev.changed || ev.announce);
+    assert_true(ev.send);
+    assert_int_equal(ev.advert_priority, 200);
+    assert_int_equal(vrrp_deadline(&hi), t + mdi + 1 + 100 * MS);
     assert_int_equal(hi.state, VRRP_MASTER);
+    assert_int_equal(hi.stats.lower_master, 1);
 }
 
 /* Preempt off: a backup of higher priority never takes over from a live master, but does when
@@ -581,17 +588,21 @@ test_tiebreak(void **state)
     tick(&v, t, &ev);
     assert_int_equal(v.state, VRRP_MASTER);
 
-    hear(&v, "9.0.0.3", 100, t, &ev); /* Lower address: stays master. */
-    assert_false(ev.changed || ev.send);
+    hear(&v, "9.0.0.3", 100, t, &ev); /* Lower address: stays master, and answers. */
+    assert_false(ev.changed);
+    assert_true(ev.send);
     hear(&v, "10.0.0.1", 100, t, &ev);
     assert_false(ev.changed);
     hear(&v, "10.0.0.250", 99, t, &ev); /* Lower priority is no contest either. */
     assert_int_equal(v.state, VRRP_MASTER);
+    assert_int_equal(v.stats.lower_master, 3);
 
     hear(&v, "10.0.0.3", 100, t, &ev);
     assert_true(ev.changed);
     assert_int_equal(ev.state, VRRP_BACKUP);
     assert_int_equal(ev.reason, VRRP_REASON_TIEBREAK);
+    assert_true(ev.send); /* Its last advert, for the winner (vrrp.h). */
+    assert_int_equal(ev.advert_priority, 100);
     assert_int_equal(vrrp_deadline(&v), t + vrrp_master_down_us(100, 100 * MS));
 
     /* A backup does not preempt an equal master, whatever the addresses. */
@@ -779,10 +790,14 @@ test_reconfigure(void **state)
 
 /* Two routers exchanging adverts with no delay; a node that is down neither sends nor hears. */
 struct wire {
-    struct vrrp n[2];      /* The nodes. */
-    bool up[2];            /* Running. */
-    uint64_t now;          /* The clock. */
-    uint64_t master_at[2]; /* When each last became master. */
+    struct vrrp n[2];        /* The nodes. */
+    bool up[2];              /* Running. */
+    bool cut;                /* The link is down: nothing is delivered (a split). */
+    uint64_t now;            /* The clock. */
+    uint64_t master_at[2];   /* When each last became master. */
+    uint64_t backup_at[2];   /* When each last went from master to backup. */
+    unsigned announce[2];    /* Re-announcements each was asked for. */
+    uint64_t announce_at[2]; /* When the last was asked for. */
 };
 
 static void wire_event(struct wire *w, int i, const struct vrrp_event *ev);
@@ -795,7 +810,7 @@ wire_send(struct wire *w, int i, uint8_t priority)
     size_t len = vrrp_build(&w->n[i], priority, p);
     struct vrrp_event ev;
 
-    if (w->up[!i]) {
+    if (w->up[!i] && !w->cut) {
         assert_int_equal(vrrp_receive(&w->n[!i], p, len, w->now, &ev), 0);
         wire_event(w, !i, &ev);
     }
@@ -806,6 +821,13 @@ wire_event(struct wire *w, int i, const struct vrrp_event *ev)
 {
     if (ev->changed && ev->state == VRRP_MASTER) {
         w->master_at[i] = w->now;
+    }
+    if (ev->changed && ev->state == VRRP_BACKUP && ev->reason != VRRP_REASON_STARTUP) {
+        w->backup_at[i] = w->now;
+    }
+    if (ev->announce) {
+        w->announce[i]++;
+        w->announce_at[i] = w->now;
     }
     if (ev->send) {
         wire_send(w, i, ev->advert_priority);
@@ -930,6 +952,120 @@ test_two_nodes(void **state)
     assert_int_equal(e0.reason, VRRP_REASON_TIEBREAK);
 }
 
+/* Runs a split of 'w' (node 0 master, node 1 backup) from now to 'heal_after' later, with node
+ * 'first' (0 or 1) due to advertise first after the heal, 'lead' before the other. Returns the
+ * time of the heal. */
+static uint64_t
+wire_split(struct wire *w, uint64_t heal_after, int first, uint64_t lead)
+{
+    uint64_t heal;
+
+    w->cut = true;
+    wire_run(w, w->now + heal_after);
+    assert_int_equal(w->n[0].state, VRRP_MASTER);
+    assert_int_equal(w->n[1].state, VRRP_MASTER); /* Both: each on its side. */
+    assert_int_equal(w->n[1].stats.to_master, 1);
+    /* Heal 1 us before 'first' advertises, at least 'lead' ahead of the other: the adverts
+     * alternate, so within two of them. */
+    for (int i = 0;; i++) {
+        uint64_t df = vrrp_deadline(&w->n[first]), dn = vrrp_deadline(&w->n[!first]);
+
+        assert_true(i < 3);
+        if (df < dn) {
+            assert_true(dn - df >= lead);
+            heal = df - 1;
+            break;
+        }
+        wire_run(w, dn);
+    }
+    wire_run(w, heal);
+    w->cut = false;
+    return heal;
+}
+
+/* A split brain: with the link cut, both nodes become master. When it heals, the lower (or, on
+ * a tie, the lower address) steps down at the first advert either of them sends, never later:
+ * its own advert is answered at once. Whichever advert came first, the winner hears of the
+ * loser (its advert, or the last one it sends as it steps down) and is asked, once, to announce
+ * its addresses again: hosts may have followed the loser during the split. */
+static void
+test_split_heal(void **state)
+{
+    static const struct {
+        uint8_t prio[2]; /* Node 0 (10.0.0.11), node 1 (10.0.0.12). */
+        int winner;      /* Who keeps the role after the heal. */
+        int first;       /* Who advertises first after the heal. */
+    } cases[] = {
+        {{200, 100}, 0, 1}, /* The loser's advert first: answered at once. */
+        {{200, 100}, 0, 0}, /* The winner's first. */
+        {{100, 100}, 1, 0}, /* A tie: 10.0.0.12 wins; the loser's advert first. */
+        {{100, 100}, 1, 1},
+    };
+
+    (void)state;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct wire w;
+        uint64_t heal;
+        int win = cases[k].winner, lose = !win;
+
+        memset(&w, 0, sizeof w);
+        w.now = T0;
+        node_init(&w.n[0], "10.0.0.11", cases[k].prio[0], true);
+        node_init(&w.n[1], "10.0.0.12", cases[k].prio[1], true);
+        wire_start(&w, 0);
+        w.now += 50 * MS; /* Node 1 starts later: node 0 is master (also on a tie). */
+        wire_start(&w, 1);
+        wire_run(&w, T0 + 3000 * MS);
+        assert_int_equal(w.n[0].state, VRRP_MASTER);
+        assert_int_equal(w.n[1].state, VRRP_BACKUP);
+
+        heal = wire_split(&w, 2000 * MS, cases[k].first, 30 * MS);
+        wire_run(&w, heal + 500 * MS);
+        assert_int_equal(w.n[win].state, VRRP_MASTER);
+        assert_int_equal(w.n[lose].state, VRRP_BACKUP);
+        assert_int_equal(w.backup_at[lose], heal + 1); /* The first advert after the heal. */
+        assert_int_equal(w.n[win].stats.to_backup, 1); /* Only at its start. */
+        assert_int_equal(w.announce[win], 1);
+        assert_int_equal(w.announce_at[win], heal + 1);
+        assert_int_equal(w.announce[lose], 0);
+        /* The loser's advert that came first (if it did), then its last one. */
+        assert_int_equal(w.n[win].stats.lower_master, cases[k].first == lose ? 2 : 1);
+    }
+}
+
+/* A lower master that cannot hear us (a one-way link): each of its adverts is answered, but the
+ * addresses are announced again once a second at most. */
+static void
+test_lower_master_rate(void **state)
+{
+    struct vrrp v;
+    struct vrrp_event ev;
+    uint64_t t = T0, became;
+    unsigned announced = 0;
+
+    (void)state;
+    node_init(&v, "10.0.0.11", 200, true);
+    vrrp_start(&v, t, &ev);
+    became = t + vrrp_master_down_us(200, 100 * MS);
+    tick(&v, became, &ev);
+    assert_int_equal(v.state, VRRP_MASTER);
+    /* Within a second of becoming master: it announced on taking over. */
+    hear(&v, "10.0.0.12", 100, became + 500 * MS, &ev);
+    assert_true(ev.send);
+    assert_false(ev.announce);
+    for (t = became + 1000 * MS; t < became + 4000 * MS; t += 100 * MS) {
+        hear(&v, "10.0.0.12", 100, t, &ev);
+        assert_true(ev.send);
+        announced += ev.announce;
+        if (ev.announce) {
+            assert_int_equal((t - became) % (1000 * MS), 0);
+        }
+    }
+    assert_int_equal(announced, 3); /* At +1 s, +2 s, +3 s. */
+    assert_int_equal(v.stats.lower_master, 31);
+    assert_int_equal(v.state, VRRP_MASTER);
+}
+
 int
 main(void)
 {
@@ -951,6 +1087,8 @@ main(void)
         cmocka_unit_test(test_switchover),
         cmocka_unit_test(test_reconfigure),
         cmocka_unit_test(test_two_nodes),
+        cmocka_unit_test(test_split_heal),
+        cmocka_unit_test(test_lower_master_rate),
     };
     /* clang-format on */
 
