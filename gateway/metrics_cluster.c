@@ -216,6 +216,10 @@ metrics_render_cluster(struct metrics_text *t, const struct gw_state *gw)
          "Gratuitous ARPs sent for the virtual addresses on takeovers."},
         {"garp_failed", "hnvgw_cluster_garp_failures_total",
          "Gratuitous ARP bursts that could not all be queued."},
+        {"lower_master_heard", "hnvgw_cluster_lower_master_adverts_total",
+         "Adverts of a lower master heard while master (a split brain healing), answered."},
+        {"reannounced", "hnvgw_cluster_reannounced_total",
+         "Gratuitous ARPs sent again after hearing a lower master."},
     };
     json_t *show = gw->cluster ? cluster_show(gw->cluster) : NULL;
     const json_t *peer = json_object_get(show, "peer"), *cnt = json_object_get(show, "counters");
