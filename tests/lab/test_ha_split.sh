@@ -19,9 +19,10 @@
 # address as its sender (a reply, a gratuitous ARP) or a VRRP advert (the loser's last one too,
 # though it leaves once the loser is passive). The heal time t0 is read
 # (bash's $EPOCHREALTIME, the clock of the capture timestamps) just before the command that puts
-# bpa0 back into the switch; the loser's last claim is timestamped by the kernel after the node
-# sent it. So "last claim - t0" is an upper bound of the overlap: it counts the heal command's
-# own run time (printed) and the loser's step-down as late as the capture saw it. The loser's own
+# bpa0 back into the switch is written to an ip already running; the loser's last claim is
+# timestamped by the kernel after the node sent it. So "last claim - t0" is an upper bound of
+# the overlap: it counts the heal command's own run time (t1 - t0, printed, ip's exit included)
+# and the loser's step-down as late as the capture saw it. The loser's own
 # record of its step-down (show cluster's last_failover.time, CLOCK_REALTIME in ms, taken after
 # its data plane went passive, plus 1 ms for the truncation) gives a second upper bound.
 # Each "none after" rests on a positive control: the same capture holds the loser's claims
@@ -191,7 +192,8 @@ ok "traffic across subnets goes on" ping_across
 # split_case NAME WINNER LOSER REASON: with the sync link down, cuts gwb from the PA switch,
 # checks that both become active, heals while probing and capturing, and checks the outcome.
 split_case() {
-  local name=$1 win=$2 lose=$3 reason=$4 cap t0 t1 pid out n f ifc ns mac stepdown bound reannounced
+  local name=$1 win=$2 lose=$3 reason=$4 cap t0 t1 pid hpid hw out n f ifc ns mac stepdown bound
+  local reannounced
   cap="$LAB_DIR/$name"
   # NAT traffic gives ext an ARP entry for 10.99.0.1 (the active node's), which the split
   # then shows moving.
@@ -221,10 +223,20 @@ split_case() {
   ok "$name: during the split, ext's ARP entry for 10.99.0.1 is gwb's (its takeover GARPs)" ext_neigh_is b
 
   # ---- heal ----
+  # The heal command runs in an ip started beforehand, waiting on a FIFO: between t0 and the
+  # kernel's act there is one write and ip's parsing, not a fork and an exec.
+  rm -f "$LAB_DIR/heal.fifo" && mkfifo "$LAB_DIR/heal.fifo"
+  ip -n "$NS_PA" -batch - <"$LAB_DIR/heal.fifo" &
+  hpid=$!
+  lab_track_pid $hpid
+  exec {hw}>"$LAB_DIR/heal.fifo"
   reannounced=$(cl "$win" counters.reannounced) || reannounced=-9
   ip -n "$NS_GWA" link set sync0 up
+  sleep 0.2 # ip is up and reading.
   t0=$EPOCHREALTIME
-  ip -n "$NS_PA" link set bpa0 master br0
+  echo "link set bpa0 master br0" >&$hw
+  exec {hw}>&-
+  wait $hpid || echo "# the heal command failed"
   t1=$EPOCHREALTIME
   LAB_WAIT_INTERVAL=0.02 LAB_WAIT_TRIES=250 lab_wait_for lab_pair_active_is "$win"
   ok "$name: after the heal exactly one is active: gw$win; gw$lose passive" lab_pair_active_is "$win"
