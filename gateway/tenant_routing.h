@@ -32,6 +32,7 @@ struct tenant_routing {
     size_t n_frr;                          /* Entries. */
     struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
     bool active;                           /* The node forwards (not the passive one of a pair). */
+    bool role_known;                       /* tenant_routing_set_active() was called. */
 };
 
 /* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP
@@ -50,9 +51,17 @@ int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struc
 void tenant_routing_reconfigure(struct tenant_routing *tr);
 
 /* A node of a pair changes role: 'active' true when it is the one that forwards (or it is alone).
- * Called by the daemon from the cluster's role hook, once at start too. On becoming active,
- * each tenant's BGP sessions are brought up again at once (graceful restart keeps the peers'
- * routes meanwhile). */
+ * Called by the daemon from the cluster's role hook (after the data plane took the role), once at
+ * start too. The first call only records the role: FRR has just been started for it. Later, on a
+ * change of role, every tenant's BGP sessions are reset at once (frr_bgp_clear(), which never
+ * blocks and logs what it did):
+ * - becoming active, so that they come up now through the data plane that now forwards, rather
+ *   than when bgpd's connect-retry timer or TCP's SYN back-off says (the peers keep our routes
+ *   meanwhile: graceful restart);
+ * - becoming passive, because they died with the data plane (which drops their packets, the reset's
+ *   NOTIFICATION too, so the peers see nothing of it): bgpd stops claiming a session that is
+ *   gone (`show bgp` on the passive node tells the truth) and drops the routes learned over it,
+ *   instead of holding both until its hold timer runs out. */
 void tenant_routing_set_active(struct tenant_routing *tr, bool active);
 
 /* Stops everything tenant_routing_start() built. Accepts a zeroed struct. */

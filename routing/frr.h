@@ -6,17 +6,25 @@
  * - frr_write_config() writes zebra.conf, staticd.conf and bgpd.conf for the tenant into its state
  *   directory (owned by user frr): ASN, router-id, neighbors with password and timers, the
  *   tenant's subnets plus its configured networks, FPM toward 127.0.0.1:fpm_port without
- *   next-hop groups, and the operator's extra_config verbatim.
+ *   next-hop groups, and the operator's extra_config verbatim (after the generated lines: it may
+ *   override them). bgpd does graceful restart (RFC 4724) with every neighbor and says its
+ *   forwarding state is preserved: the data plane, not bgpd, forwards, and in a pair the new
+ *   active's data plane carries the same tenant prefixes, so a peer keeps our routes through a
+ *   bgpd restart or a failover and does not flush them when the new session opens.
  * - frr_start() starts the daemons and supervises them from the daemon's event loop: a daemon's
  *   exit is seen on its pidfd, and it is restarted with back-off (1 s doubling to 30 s) by a
  *   timer; every start, exit and restart is logged. frr_stop() stops them by pid.
  * - The vty sockets are in the state directory: `vtysh --vty_socket DIR` reaches them.
+ * - frr_bgp_clear() resets every BGP session at once (`clear bgp *` through vtysh), from a child
+ *   the loop reaps, retried while bgpd does not answer; it never blocks the loop, and logs what it
+ *   did.
  * Control thread only. */
 #ifndef HNVGW_FRR_H
 #define HNVGW_FRR_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
@@ -26,6 +34,23 @@
 #define FRR_STATE_ROOT "/run/hnvgw/frr"
 #define FRR_BIN_DIR    "/usr/lib/frr"
 #define FRR_N_DAEMONS  3 /* zebra, staticd, bgpd. */
+#define FRR_VTYSH      "/usr/bin/vtysh"
+
+/* Graceful restart (RFC 4724). The restart time is how long a peer keeps our routes while no
+ * session is up: it must cover a takeover (about 1-2 s to a new session) and a supervised bgpd
+ * restart (back-off up to 30 s), and matches how long the data plane keeps a vanished zebra's
+ * routes (TENANT_ROUTING_HOLD_MS); a whole pair that is gone blackholes the peer's traffic no
+ * longer than that. The stale-path time bounds how long bgpd keeps a restarting peer's routes once
+ * it is back but has not sent its End-of-RIB. */
+#define FRR_GR_RESTART_TIME_S   120
+#define FRR_GR_STALEPATH_TIME_S 120
+
+/* frr_bgp_clear(): a vtysh that has not exited by then is killed (a failed try); a failed try is
+ * made again after a pause, a few times: bgpd may still be starting (a node that takes over
+ * right after its own start). */
+#define FRR_CLEAR_TIMEOUT_MS 5000
+#define FRR_CLEAR_RETRY_MS   500
+#define FRR_CLEAR_TRIES      20
 
 struct frr_instance;
 
@@ -43,6 +68,22 @@ struct frr_daemon {
 /* Logs one supervision event (the daemon's own log line function). */
 typedef void frr_log_fn(const char *msg);
 
+/* A reset of every BGP session of an instance (frr_bgp_clear()), while it goes. */
+struct frr_clear {
+    pid_t pid;                     /* The vtysh running `clear bgp *`, 0 when none. */
+    struct compartment_watch exit; /* Tells the loop when it exits. */
+    sd_event_source *timer;      /* Owned, or NULL: the next try, or the running one's deadline. */
+    unsigned tries;              /* Tries made for the current ask. */
+    bool again;                  /* Asked again while vtysh ran: once more when it ends. */
+    const char *why;             /* The ask's reason, for the log (a static string). */
+    uint64_t asked_ms;           /* When it was asked (hnvgw_now_ms()), for the log. */
+    unsigned retry_ms;           /* Pause after a failed try (FRR_CLEAR_RETRY_MS). */
+    unsigned timeout_ms;         /* A try's deadline (FRR_CLEAR_TIMEOUT_MS). */
+    unsigned max_tries;          /* Tries before giving up (FRR_CLEAR_TRIES). */
+    unsigned long long n_done;   /* Asks carried out. */
+    unsigned long long n_failed; /* Asks given up. */
+};
+
 /* One tenant's instance. */
 struct frr_instance {
     uint16_t tenant;                          /* Routing domain. */
@@ -52,6 +93,8 @@ struct frr_instance {
     struct frr_daemon daemons[FRR_N_DAEMONS]; /* zebra first: the others need its socket. */
     sd_event *event;                          /* The supervising loop (a reference), or NULL. */
     frr_log_fn *log;                          /* Where supervision events go. */
+    char vtysh[128];                          /* vtysh's path (FRR_VTYSH; tests use a stand-in). */
+    struct frr_clear clear;                   /* frr_bgp_clear()'s state. */
 };
 
 /* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started). 'fi' must then stay
@@ -62,12 +105,26 @@ void frr_init(struct frr_instance *fi, const struct routing_tenant *t, const cha
  * message in 'err' (256 bytes). */
 int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *err);
 
+/* Writes to 'f' the config of daemon 'd' (an index of fi->daemons: 0 zebra, 1 staticd, 2 bgpd) of
+ * tenant 't', as frr_write_config() puts it into its file. Touches no file system. */
+void frr_format_config(const struct frr_instance *fi, const struct routing_tenant *t, unsigned d,
+                       FILE *f);
+
 /* Starts the three daemons and supervises them from 'event', logging through 'log'. A daemon that
  * cannot be started is logged and tried again after its back-off. */
 void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
 
-/* Ends the supervision and stops every daemon (SIGTERM, then waits for it). Accepts an instance
- * that was only initialised. */
+/* Resets every BGP session of 'fi' now: `clear bgp *` through vtysh on its vty socket, so that
+ * sessions waiting on bgpd's timers or on TCP's SYN back-off start over at once. Returns at
+ * once: vtysh is spawned on the loop's next turn (what the caller is doing, e.g. a takeover, comes
+ * first) and reaped by the loop; a try that fails (bgpd not up yet, no answer within
+ * timeout_ms) is made again after retry_ms, up to max_tries. Asked while vtysh runs, it runs once
+ * more afterwards. 'why' (a static string) goes into the log lines: one when vtysh starts, one
+ * when bgpd did it or the ask is given up. Needs frr_start() first (does nothing before). */
+void frr_bgp_clear(struct frr_instance *fi, const char *why);
+
+/* Ends the supervision and stops every daemon (SIGTERM, then waits for it), and a running
+ * frr_bgp_clear() (SIGKILL). Accepts an instance that was only initialised. */
 void frr_stop(struct frr_instance *fi);
 
 #endif

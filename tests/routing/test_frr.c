@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A tenant's FRR instance: the bgpd config generated for it does graceful restart with forwarding
+ * state preserved, for every tenant; and frr_bgp_clear() resets the sessions through a vtysh it
+ * spawns and the loop reaps (never at once, never blocking), retried while it fails, coalesced
+ * while it runs, and stopped by frr_stop(). vtysh is a stand-in shell script that records its
+ * arguments; the "compartment" is the test's own network namespace (/proc/self/ns/net), so
+ * nothing is created; entering it needs root, as hnvgwd does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "routing/frr.h"
+
+#define OWN_NETNS "/proc/self/ns/net"
+
+/* ---- The generated configs ---- */
+
+/* A tenant with two neighbors, or none. */
+struct tenant_fixture {
+    struct config_bgp_neighbor nbr[2]; /* Its neighbors. */
+    struct config_routing routing;     /* Its routing section. */
+    struct hnvgw_prefix subnets[2];    /* Its subnets. */
+    struct routing_tenant t;           /* What frr.c is given. */
+    struct frr_instance fi;            /* Its instance (initialised only). */
+};
+
+static void
+tenant_fixture_init(struct tenant_fixture *tf, size_t n_neighbors, const char *extra)
+{
+    memset(tf, 0, sizeof *tf);
+    assert_true(hnvgw_ip_parse("10.99.0.2", &tf->nbr[0].address));
+    tf->nbr[0].remote_as = 65002;
+    tf->nbr[0].keepalive = 3;
+    tf->nbr[0].hold = 9;
+    tf->nbr[0].ebgp_multihop = true;
+    assert_true(hnvgw_ip_parse("fd00::2", &tf->nbr[1].address));
+    tf->nbr[1].remote_as = 65003;
+    tf->nbr[1].keepalive = 60;
+    tf->nbr[1].hold = 180;
+    tf->routing.asn = 65001;
+    assert_true(hnvgw_ip_parse("10.1.1.1", &tf->routing.router_id));
+    tf->routing.neighbors = tf->nbr;
+    tf->routing.n_neighbors = n_neighbors;
+    tf->routing.extra_config = (char *)extra;
+    tf->routing.fpm_port = 2620;
+    assert_true(hnvgw_prefix_parse("10.1.1.0/24", &tf->subnets[0]));
+    assert_true(hnvgw_prefix_parse("10.1.2.0/24", &tf->subnets[1]));
+    tf->t.name = "contoso";
+    tf->t.id = 1;
+    tf->t.routing = &tf->routing;
+    tf->t.subnets = tf->subnets;
+    tf->t.n_subnets = 2;
+    frr_init(&tf->fi, &tf->t, OWN_NETNS);
+}
+
+/* Daemon 'd''s config of 'tf', as a string the caller frees. */
+static char *
+config_of(const struct tenant_fixture *tf, unsigned d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    assert_non_null(f);
+    frr_format_config(&tf->fi, &tf->t, d, f);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(buf);
+    return buf;
+}
+
+/* The offset of the line 'line' (without its newline) in 'text'; fails when it is not there
+ * exactly once. */
+static size_t
+line_at(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    const char *hit = NULL;
+
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        if (len == n && !strncmp(p, line, n)) {
+            if (hit) {
+                fail_msg("line \"%s\" twice in:\n%s", line, text);
+            }
+            hit = p;
+        }
+        p += len + (end != NULL);
+    }
+    if (!hit) {
+        fail_msg("no line \"%s\" in:\n%s", line, text);
+    }
+    return (size_t)(hit - text);
+}
+
+/* The graceful restart lines, in the router bgp block, before the first neighbor. */
+static void
+assert_graceful_restart(const char *conf, bool with_neighbors)
+{
+    char restart[64], stalepath[64];
+    size_t router = line_at(conf, "router bgp 65001"), end = line_at(conf, "exit");
+    const char *lines[] = {" bgp graceful-restart", " bgp graceful-restart preserve-fw-state",
+                           restart, stalepath};
+
+    snprintf(restart, sizeof restart, " bgp graceful-restart restart-time %u",
+             FRR_GR_RESTART_TIME_S);
+    snprintf(stalepath, sizeof stalepath, " bgp graceful-restart stalepath-time %u",
+             FRR_GR_STALEPATH_TIME_S);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        size_t at = line_at(conf, lines[i]);
+
+        assert_true(at > router && at < end);
+        if (with_neighbors) {
+            assert_true(at < line_at(conf, " neighbor 10.99.0.2 remote-as 65002"));
+        }
+    }
+}
+
+/* Every neighbor does graceful restart and says its forwarding state is kept: the global lines
+ * come before the neighbors, inside the router bgp block. */
+static void
+test_bgpd_graceful_restart(void **state)
+{
+    struct tenant_fixture tf;
+    char *conf;
+
+    (void)state;
+    tenant_fixture_init(&tf, 2, NULL);
+    conf = config_of(&tf, 2);
+    assert_graceful_restart(conf, true);
+    /* The rest of the block is still there. */
+    assert_true(line_at(conf, " neighbor 10.99.0.2 timers 3 9") > 0);
+    assert_true(line_at(conf, " neighbor 10.99.0.2 ebgp-multihop") > 0);
+    assert_true(line_at(conf, "  neighbor fd00::2 activate") > 0);
+    assert_true(line_at(conf, "  network 10.1.2.0/24") > 0);
+    free(conf);
+}
+
+/* A tenant without neighbors gets it too: its neighbors may come from extra_config. */
+static void
+test_bgpd_graceful_restart_without_neighbors(void **state)
+{
+    struct tenant_fixture tf;
+    char *conf;
+
+    (void)state;
+    tenant_fixture_init(&tf, 0, NULL);
+    conf = config_of(&tf, 2);
+    assert_graceful_restart(conf, false);
+    assert_null(strstr(conf, "neighbor"));
+    free(conf);
+}
+
+/* The operator's extra_config follows the generated block, so it can change the timers; zebra
+ * and staticd get no bgpd lines. */
+static void
+test_extra_config_overrides(void **state)
+{
+    const char *extra = "router bgp 65001\n bgp graceful-restart restart-time 300";
+    struct tenant_fixture tf;
+    char *conf, *zebra, *staticd;
+
+    (void)state;
+    tenant_fixture_init(&tf, 1, extra);
+    conf = config_of(&tf, 2);
+    assert_true(line_at(conf, " bgp graceful-restart restart-time 300") > line_at(conf, "exit"));
+    zebra = config_of(&tf, 0);
+    staticd = config_of(&tf, 1);
+    assert_null(strstr(zebra, "graceful-restart"));
+    assert_true(line_at(zebra, "fpm address 127.0.0.1 port 2620") > 0);
+    /* staticd gets the extra config (its static routes) but no generated bgpd block. */
+    assert_null(strstr(staticd, "preserve-fw-state"));
+    assert_true(line_at(staticd, " bgp graceful-restart restart-time 300") > 0);
+    free(conf);
+    free(zebra);
+    free(staticd);
+}
+
+/* ---- frr_bgp_clear() ---- */
+
+/* The stand-in vtysh's directory, and what the instance logged. */
+struct clear_fixture {
+    char dir[64];             /* Temporary directory: the script, its records, the vty "sockets". */
+    struct tenant_fixture tf; /* The instance. */
+    sd_event *event;          /* Its loop. */
+};
+
+static char logged[8192]; /* Every line logged, one a line. */
+
+static void
+log_line(const char *msg)
+{
+    size_t len = strlen(logged);
+
+    snprintf(logged + len, sizeof logged - len, "%s\n", msg);
+}
+
+/* How many logged lines contain 'what'. */
+static unsigned
+logged_count(const char *what)
+{
+    unsigned n = 0;
+
+    for (const char *p = strstr(logged, what); p; p = strstr(p + 1, what)) {
+        n++;
+    }
+    return n;
+}
+
+/* The stand-in vtysh: appends its arguments to DIR/calls; fails as many times as DIR/fail says;
+ * with DIR/hold present, waits until it is removed. */
+static const char *const SCRIPT = "#!/bin/sh\n"
+                                  "d=$(dirname \"$0\")\n"
+                                  "echo \"$*\" >>\"$d/calls\"\n"
+                                  "while [ -e \"$d/hold\" ]; do sleep 0.01; done\n"
+                                  "n=$(cat \"$d/fail\" 2>/dev/null || echo 0)\n"
+                                  "if [ \"$n\" -gt 0 ]; then\n"
+                                  "  echo $((n - 1)) >\"$d/fail\"\n"
+                                  "  exit 1\n"
+                                  "fi\n"
+                                  "exit 0\n";
+
+static void
+write_file(const struct clear_fixture *cf, const char *name, const char *text)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", cf->dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void
+remove_file(const struct clear_fixture *cf, const char *name)
+{
+    char path[128];
+
+    snprintf(path, sizeof path, "%s/%s", cf->dir, name);
+    unlink(path);
+}
+
+/* The stand-in's calls so far. */
+static unsigned
+calls(const struct clear_fixture *cf)
+{
+    char path[128], line[256];
+    unsigned n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/calls", cf->dir);
+    f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char want[160];
+
+        snprintf(want, sizeof want, "--vty_socket %s -d bgpd -c clear bgp *\n", cf->dir);
+        assert_string_equal(line, want);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static int
+clear_setup(void **state)
+{
+    struct clear_fixture *cf = calloc(1, sizeof *cf);
+    char path[128];
+
+    assert_non_null(cf);
+    snprintf(cf->dir, sizeof cf->dir, "/tmp/hnvgw-test-frr.XXXXXX");
+    assert_non_null(mkdtemp(cf->dir));
+    write_file(cf, "vtysh", SCRIPT);
+    snprintf(path, sizeof path, "%s/vtysh", cf->dir);
+    assert_int_equal(chmod(path, 0755), 0);
+    tenant_fixture_init(&cf->tf, 1, NULL);
+    snprintf(cf->tf.fi.dir, sizeof cf->tf.fi.dir, "%s", cf->dir);
+    snprintf(cf->tf.fi.vtysh, sizeof cf->tf.fi.vtysh, "%s", path);
+    cf->tf.fi.clear.retry_ms = 10;
+    assert_int_equal(sd_event_new(&cf->event), 0);
+    /* What frr_start() sets, without starting the daemons. */
+    cf->tf.fi.event = sd_event_ref(cf->event);
+    cf->tf.fi.log = log_line;
+    logged[0] = '\0';
+    *state = cf;
+    return 0;
+}
+
+static int
+clear_teardown(void **state)
+{
+    struct clear_fixture *cf = *state;
+    char cmd[128];
+
+    frr_stop(&cf->tf.fi);
+    sd_event_unref(cf->event);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cf->dir);
+    assert_int_equal(system(cmd), 0);
+    free(cf);
+    return 0;
+}
+
+/* Runs the loop until 'what' has been logged 'n' times; the turns are many, never a time. */
+static void
+run_until_logged(struct clear_fixture *cf, const char *what, unsigned n)
+{
+    for (unsigned i = 0; i < 100000 && logged_count(what) < n; i++) {
+        assert_true(sd_event_run(cf->event, 1000) >= 0);
+    }
+    if (logged_count(what) != n) {
+        fail_msg("want %u \"%s\", logged:\n%s", n, what, logged);
+    }
+}
+
+/* One ask: nothing runs before the loop turns; then one vtysh with the command, reaped, and
+ * both log lines. */
+static void
+test_clear_once(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    assert_int_equal(cf->tf.fi.clear.pid, 0);
+    assert_int_equal(calls(cf), 0);
+    run_until_logged(cf, "bgpd reset its BGP sessions (node active)", 1);
+    assert_int_equal(calls(cf), 1);
+    assert_int_equal(logged_count("frr contoso: clear bgp * (node active): vtysh pid"), 1);
+    assert_int_equal(cf->tf.fi.clear.pid, 0);
+    assert_int_equal(cf->tf.fi.clear.n_done, 1);
+    assert_int_equal(cf->tf.fi.clear.n_failed, 0);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1); /* Reaped: no child left. */
+    assert_int_equal(errno, ECHILD);
+}
+
+/* bgpd not answering yet: the failed tries are made again until one works. */
+static void
+test_clear_retried(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    write_file(cf, "fail", "2\n");
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    run_until_logged(cf, "bgpd reset its BGP sessions", 1);
+    assert_int_equal(calls(cf), 3);
+    assert_int_equal(logged_count("vtysh exited with 1 (is bgpd up?); again in 10 ms"), 2);
+    assert_int_equal(logged_count("(try 2 of 20)"), 1);
+    assert_int_equal(logged_count("(try 3 of 20)"), 1);
+    assert_int_equal(cf->tf.fi.clear.n_done, 1);
+}
+
+/* A bgpd that never answers: max_tries tries, then the ask is given up, and said so. */
+static void
+test_clear_given_up(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    cf->tf.fi.clear.max_tries = 3;
+    write_file(cf, "fail", "1000\n");
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    run_until_logged(cf, "given up after 3 tries", 1);
+    assert_int_equal(calls(cf), 3);
+    assert_int_equal(cf->tf.fi.clear.n_done, 0);
+    assert_int_equal(cf->tf.fi.clear.n_failed, 1);
+    /* Nothing more comes. */
+    for (unsigned i = 0; i < 20; i++) {
+        assert_true(sd_event_run(cf->event, 20 * 1000) >= 0);
+    }
+    assert_int_equal(calls(cf), 3);
+}
+
+/* Asks before the loop turns are one; an ask while vtysh runs brings one more run after it. */
+static void
+test_clear_coalesced(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    write_file(cf, "hold", "");
+    run_until_logged(cf, "vtysh pid", 1);
+    for (unsigned i = 0; i < 100000 && calls(cf) < 1; i++) {
+        usleep(100);
+    }
+    assert_int_equal(calls(cf), 1);
+    assert_true(cf->tf.fi.clear.pid > 0);
+    frr_bgp_clear(&cf->tf.fi, "node passive");
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    remove_file(cf, "hold");
+    run_until_logged(cf, "bgpd reset its BGP sessions", 1);
+    assert_int_equal(calls(cf), 2);
+    /* The first run's success is not reported: the later ask's is, with its reason. */
+    assert_int_equal(logged_count("bgpd reset its BGP sessions (node active)"), 1);
+    assert_int_equal(logged_count("vtysh pid"), 2);
+    assert_int_equal(cf->tf.fi.clear.n_done, 1);
+}
+
+/* A vtysh that does not answer in time is killed; that try failed, the next one works. */
+static void
+test_clear_deadline(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    cf->tf.fi.clear.timeout_ms = 50;
+    write_file(cf, "hold", "");
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    run_until_logged(cf, "no answer in 50 ms, vtysh killed", 1);
+    run_until_logged(cf, "vtysh killed by signal 9", 1);
+    cf->tf.fi.clear.timeout_ms = FRR_CLEAR_TIMEOUT_MS; /* The next try may take its time. */
+    remove_file(cf, "hold");
+    run_until_logged(cf, "bgpd reset its BGP sessions", 1);
+    assert_int_equal(calls(cf), 2);
+}
+
+/* frr_stop() while vtysh runs: it is killed and reaped, and nothing is logged after. */
+static void
+test_clear_stopped(void **state)
+{
+    struct clear_fixture *cf = *state;
+    pid_t pid;
+
+    write_file(cf, "hold", "");
+    frr_bgp_clear(&cf->tf.fi, "node passive");
+    run_until_logged(cf, "vtysh pid", 1);
+    pid = cf->tf.fi.clear.pid;
+    assert_true(pid > 0);
+    frr_stop(&cf->tf.fi);
+    assert_int_equal(cf->tf.fi.clear.pid, 0);
+    assert_null(cf->tf.fi.clear.timer);
+    assert_int_equal(kill(pid, 0), -1); /* Gone, and reaped. */
+    assert_int_equal(errno, ESRCH);
+    assert_int_equal(sd_event_run(cf->event, 0), 0);
+    assert_int_equal(logged_count("bgpd reset"), 0);
+    assert_int_equal(logged_count("again in"), 0);
+    /* Once stopped, an ask does nothing. */
+    frr_bgp_clear(&cf->tf.fi, "node active");
+    assert_null(cf->tf.fi.clear.timer);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bgpd_graceful_restart),
+        cmocka_unit_test(test_bgpd_graceful_restart_without_neighbors),
+        cmocka_unit_test(test_extra_config_overrides),
+        cmocka_unit_test_setup_teardown(test_clear_once, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_retried, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_given_up, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_coalesced, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_deadline, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_stopped, clear_setup, clear_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
