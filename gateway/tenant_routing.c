@@ -193,18 +193,18 @@ void
 tenant_routing_set_active(struct tenant_routing *tr, bool active)
 {
     bool changed = tr->role_known && tr->active != active;
+    size_t n = 0;
 
     tr->active = active;
     tr->role_known = true;
-    if (!changed || !tr->n_frr) {
-        return;
+    for (size_t i = 0; changed && i < tr->n_frr; i++) {
+        n += frr_bgp_clear(&tr->frr[i], active ? "node active" : "node passive");
     }
-    log_info("tenant routing: node %s: resetting the BGP sessions of %zu tenant(s)%s",
-             active ? "active" : "passive", tr->n_frr,
-             active ? " to bring them up through this node now"
-                    : " (they died with the data plane; nothing of it leaves the node)");
-    for (size_t i = 0; i < tr->n_frr; i++) {
-        frr_bgp_clear(&tr->frr[i], active ? "node active" : "node passive");
+    if (n) {
+        log_info("tenant routing: node %s: resetting the BGP sessions of %zu tenant(s)%s",
+                 active ? "active" : "passive", n,
+                 active ? " to bring them up through this node now"
+                        : " (they died with the data plane; nothing of it leaves the node)");
     }
 }
 

@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -381,6 +382,20 @@ compartment_spawn(const char *netns_path, char *const argv[])
          * stop. */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Nothing of hnvgwd's beyond stdio crosses the exec: DPDK opens its TAP queues and
+         * memory without O_CLOEXEC, and a daemon that outlives hnvgwd (FRR drops privileges,
+         * which clears the parent-death signal) would keep the ports of a killed hnvgwd alive,
+         * so that its successor could not have them. */
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+            struct rlimit rl;
+
+            if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                _exit(127);
+            }
+            for (rlim_t i = 3; i < rl.rlim_cur; i++) {
+                fcntl((int)i, F_SETFD, FD_CLOEXEC);
+            }
+        }
         fd = open(netns_path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
             _exit(127);

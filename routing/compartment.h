@@ -45,9 +45,10 @@ int compartment_socket(const char *netns_path, int type, const struct sockaddr *
                        socklen_t addrlen, int *fd, char *err);
 
 /* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full
- * path); the child gets SIGTERM when the calling process dies, and starts with no signal blocked
- * (the daemon blocks the ones its event loop reads). Returns the child's pid, or -1 with errno
- * set. */
+ * path); the child gets SIGTERM when the calling process dies (unless it changes its user or
+ * group, as FRR's daemons do), starts with no signal blocked (the daemon blocks the ones its
+ * event loop reads), and inherits no file descriptor but 0, 1 and 2. Returns the child's pid, or
+ * -1 with errno set. */
 pid_t compartment_spawn(const char *netns_path, char *const argv[]);
 
 /* Called once a watched child has exited and been reaped, with its wait status. */

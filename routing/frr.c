@@ -426,20 +426,23 @@ on_clear_timer(sd_event_source *src, uint64_t usec, void *fi_)
     return 0;
 }
 
-void
+bool
 frr_bgp_clear(struct frr_instance *fi, const char *why)
 {
     struct frr_clear *c = &fi->clear;
+    int state = fi->event ? sd_event_get_state(fi->event) : SD_EVENT_FINISHED;
 
-    if (!fi->event) {
-        return;
+    /* A loop that is ending runs no more timers: frr_stop() comes next. */
+    if (state == SD_EVENT_EXITING || state == SD_EVENT_FINISHED || state < 0) {
+        return false;
     }
     c->why = why;
     if (c->pid) {
         c->again = true;
-        return;
+        return true;
     }
     clear_begin(fi);
+    return true;
 }
 
 /* Ends frr_bgp_clear()'s work: its timer, and its vtysh (killed and reaped). */

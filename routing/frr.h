@@ -120,8 +120,9 @@ void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
  * first) and reaped by the loop; a try that fails (bgpd not up yet, no answer within
  * timeout_ms) is made again after retry_ms, up to max_tries. Asked while vtysh runs, it runs once
  * more afterwards. 'why' (a static string) goes into the log lines: one when vtysh starts, one
- * when bgpd did it or the ask is given up. Needs frr_start() first (does nothing before). */
-void frr_bgp_clear(struct frr_instance *fi, const char *why);
+ * when bgpd did it or the ask is given up. Returns false, having done nothing, before
+ * frr_start(), after frr_stop(), or once the loop is exiting (the daemon is stopping). */
+bool frr_bgp_clear(struct frr_instance *fi, const char *why);
 
 /* Ends the supervision and stops every daemon (SIGTERM, then waits for it), and a running
  * frr_bgp_clear() (SIGKILL). Accepts an instance that was only initialised. */

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +103,35 @@ test_child_gets_sigterm(void **state)
     assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
 }
 
+/* A descriptor the parent opened without O_CLOEXEC (as DPDK opens its TAP queues) does not
+ * cross into the child, which could otherwise keep it open after the parent's death. */
+static void
+test_no_fd_inherited(void **state)
+{
+    char script[96];
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    struct compartment_watch w;
+    struct exit_seen seen = {0};
+    sd_event *event = NULL;
+    int fd = open("/dev/null", O_RDONLY);
+    pid_t pid;
+
+    (void)state;
+    assert_true(fd > 2);
+    /* Exits 0 only when the child has no such descriptor; 1 when it has. */
+    snprintf(script, sizeof script, "test ! -e /proc/self/fd/%d", fd);
+    assert_int_equal(sd_event_new(&event), 0);
+    pid = compartment_spawn(OWN_NETNS, argv);
+    assert_true(pid > 0);
+    assert_int_equal(compartment_watch(&w, event, pid, on_exit_seen, &seen), 0);
+    run_until_exit(event, &seen);
+    assert_true(WIFEXITED(seen.status));
+    assert_int_equal(WEXITSTATUS(seen.status), 0);
+    assert_int_equal(fcntl(fd, F_GETFD), 0); /* The parent's own is untouched. */
+    close(fd);
+    sd_event_unref(event);
+}
+
 /* An unwatched child is left alone: no callback, not reaped. */
 static void
 test_unwatch(void **state)
@@ -130,6 +161,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_status),
         cmocka_unit_test(test_child_gets_sigterm),
+        cmocka_unit_test(test_no_fd_inherited),
         cmocka_unit_test(test_unwatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,7 +336,7 @@ test_clear_once(void **state)
 {
     struct clear_fixture *cf = *state;
 
-    frr_bgp_clear(&cf->tf.fi, "node active");
+    assert_true(frr_bgp_clear(&cf->tf.fi, "node active"));
     assert_int_equal(cf->tf.fi.clear.pid, 0);
     assert_int_equal(calls(cf), 0);
     run_until_logged(cf, "bgpd reset its BGP sessions (node active)", 1);
@@ -449,8 +449,22 @@ test_clear_stopped(void **state)
     assert_int_equal(logged_count("bgpd reset"), 0);
     assert_int_equal(logged_count("again in"), 0);
     /* Once stopped, an ask does nothing. */
-    frr_bgp_clear(&cf->tf.fi, "node active");
+    assert_false(frr_bgp_clear(&cf->tf.fi, "node active"));
     assert_null(cf->tf.fi.clear.timer);
+}
+
+/* The daemon is stopping (its loop has exited): an ask does nothing, as frr_stop() comes next. */
+static void
+test_clear_loop_exited(void **state)
+{
+    struct clear_fixture *cf = *state;
+
+    assert_int_equal(sd_event_exit(cf->event, 0), 0);
+    assert_true(sd_event_run(cf->event, 0) >= 0);
+    assert_int_equal(sd_event_get_state(cf->event), SD_EVENT_FINISHED);
+    assert_false(frr_bgp_clear(&cf->tf.fi, "node passive"));
+    assert_null(cf->tf.fi.clear.timer);
+    assert_int_equal(logged[0], '\0');
 }
 
 int
@@ -466,6 +480,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_clear_coalesced, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_deadline, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_stopped, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_loop_exited, clear_setup, clear_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
