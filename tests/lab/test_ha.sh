@@ -11,6 +11,11 @@
 #   2. gwa rejoins and, with preempt, takes back;
 #   3. a graceful `cluster switchover`;
 #   4. the sync link cut alone: nothing moves.
+# contoso has a routing section: its FRR runs on both nodes, and a bird2 in ext (the tenant's
+# on-premises router, graceful restart on) peers with it through whichever node is active and
+# learns contoso's subnets. Through each failover bird2's routes to contoso are polled (birdc,
+# every ~20 ms): none may disappear (graceful restart), and the session must be Established again
+# with the new active.
 # Prints a BENCH line for the kill and one for the switchover.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +23,7 @@ set -u
 . "$(dirname "$0")/pair.sh"
 . "$(dirname "$0")/ipsec_site.sh"
 lab_init ha
-lab_plan 28
+lab_plan 37
 
 PSK_A="contoso-site-a-0123456789"
 GW_A=198.18.0.100 # contoso's tunnel address, virtual like the rest
@@ -46,7 +51,14 @@ assert n == 1
 open(path, "w").write(s)
 PYEOF2
 }
-LAB_GW_CONF_EDIT=ha_ipsec_conf
+# contoso gets a routing section with one BGP neighbor: bird2 at ext's 10.99.0.2, a few hops
+# away through the forwarding gateway (the pair's external address).
+ha_bgp_conf() {
+  sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
+    [ "$(grep -c 'asn = 65001' "$1")" -eq 1 ]
+}
+ha_conf() { ha_ipsec_conf "$1" && ha_bgp_conf "$1"; }
+LAB_GW_CONF_EDIT=ha_conf
 
 LAB_INTERNET=1
 LAB_HOST_WORKERS=1
@@ -125,7 +137,110 @@ tcp_kept() {
 
 vm() { local n=$1; shift; ip netns exec "${NS_VM[$n]}" "$@"; }
 role_is() { [ "$(lab_pair_role "$1")" = "$2" ]; }
+
+# ---- BGP: bird2 in ext, contoso's on-premises router ----
+# Each node's FRR lives in its private /run: seen through its hnvgwd's mount namespace. Its
+# daemons (children of that hnvgwd) are tracked too, so that the cleanup stops them whatever
+# happens to it.
+gw_run() { local n=$1; shift; nsenter -t "$(cat "$LAB_DIR/gw$n.pid")" -m "$@"; }
+track_frr() {
+  local d p
+  for d in zebra staticd bgpd; do
+    p=$(gw_run "$1" cat "/run/hnvgw/frr/contoso/$d.pid" 2>/dev/null) && [ -n "$p" ] && lab_track_pid "$p"
+  done
+  return 0
+}
+frr_up() { local d; for d in zebra staticd bgpd; do gw_run "$1" test -s "/run/hnvgw/frr/contoso/$d.pid" || return 1; done; }
+# bgpd's own log on node NODE, the last lines (for a failure's diagnosis).
+bgpd_log() { echo "# gw$1 bgpd.log:"; gw_run "$1" tail -n "${2:-15}" /run/hnvgw/frr/contoso/bgpd.log 2>&1 | sed 's/^/#   /'; }
+cat >"$LAB_DIR/bird.conf" <<EOT
+log "$LAB_DIR/bird-events.log" all;
+timeformat log "%s.%3f";
+router id 10.99.0.2;
+protocol device {}
+protocol bgp contoso {
+  debug { states, events };
+  local 10.99.0.2 as 65002;
+  neighbor 10.1.1.1 as 65001;
+  multihop;
+  hold time 9;
+  keepalive time 3;
+  graceful restart on;
+  ipv4 { import all; export none; };
+}
+EOT
+ip netns exec "$NS_EXT" bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" >"$LAB_DIR/bird.log" 2>&1 &
+lab_track_pid $!
+lab_wait_for frr_up a && lab_wait_for frr_up b
+track_frr a
+track_frr b
+birdc_() { birdc -s "$LAB_DIR/bird.ctl" "$@"; }
+BGP_ROUTES=2 # contoso's two subnets, which its FRR announces.
+bird_routes() { birdc_ show route protocol contoso count | awk '/ routes for / { print $1; exit }'; }
+bird_established() { birdc_ show protocols contoso | grep -q Established; }
+# bgp_state NODE: the state of contoso's neighbor 10.99.0.2 as `hnvgwctl show bgp` on NODE says.
+bgp_state() {
+  ctl "gw$1" --json show bgp tenant=contoso | $LAB_PY -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["neighbor"] == "10.99.0.2"]
+print(rows[0]["state"] if rows else "none")'
+}
+# bgp_with NODE: bird2's session is Established, NODE's bgpd says so too, and bird2 has all of
+# contoso's routes.
+bgp_with() {
+  bird_established && [ "$(bgp_state "$1")" = Established ] && [ "$(bird_routes)" = $BGP_ROUTES ]
+}
+# bgp_with_verbose NODE: bgp_with, saying what it saw when it does not hold.
+bgp_with_verbose() {
+  LAB_WAIT_TRIES=300 lab_wait_for bgp_with "$1" && return 0
+  echo "bird: $(birdc_ show protocols contoso | tail -1); routes: $(bird_routes); gw$1 says: $(bgp_state "$1")"
+  bgpd_log "$1"
+  return 1
+}
+# bgp_poll_start NAME / bgp_poll_stop NAME: bird2's count of contoso's routes and its session's
+# state, sampled through birdc every ~20 ms in between, into $LAB_DIR/bgp-poll.NAME ("ms count
+# E|-" lines; a failed birdc is no sample). bgp_poll_stop sets BGP_LOST (expected minus the fewest
+# seen) and BGP_SAMPLES, and says for how long bird2 had no session (the graceful restart).
+bgp_poll_start() {
+  rm -f "$LAB_DIR/bgp-poll.stop"
+  (
+    while [ ! -e "$LAB_DIR/bgp-poll.stop" ]; do
+      n=$(bird_routes 2>/dev/null)
+      e=-
+      bird_established 2>/dev/null && e=E
+      [ -n "$n" ] && echo "$((${EPOCHREALTIME/./} / 1000)) $n $e"
+      sleep 0.02
+    done >"$LAB_DIR/bgp-poll.$1"
+  ) &
+  BGP_POLL_PID=$!
+  lab_track_pid $BGP_POLL_PID
+}
+bgp_poll_stop() {
+  local min down
+  touch "$LAB_DIR/bgp-poll.stop"
+  wait "$BGP_POLL_PID"
+  BGP_SAMPLES=$(wc -l <"$LAB_DIR/bgp-poll.$1")
+  min=$(awk 'NR == 1 || $2 < m { m = $2 } END { print m }' "$LAB_DIR/bgp-poll.$1")
+  BGP_LOST=$((BGP_ROUTES - ${min:-0}))
+  down=$(awk '$3 == "-" { if (!f) f = $1; l = $1 } END { print f ? l - f : "none" }' "$LAB_DIR/bgp-poll.$1")
+  echo "# BGP across the $1: $BGP_SAMPLES samples of bird2's routes to contoso, fewest ${min:-none} of $BGP_ROUTES; bird2 without a session for ${down} ms (first to last sample)"
+}
+# bgp_told NAME T_MS: when bird2 saw its session up again after T_MS (a failover's start), and
+# whether it took the drop as the neighbor's graceful restart.
+bgp_told() {
+  local up gr
+  up=$(awk -v t="$2" '/contoso: State changed to up/ { ms = int($1 * 1000); if (ms >= t) { printf "%d", ms - t; exit } }' "$LAB_DIR/bird-events.log")
+  gr=$(awk -v t="$2" '/contoso: Neighbor graceful restart detected/ && int($1 * 1000) >= t { n++ } END { print n + 0 }' "$LAB_DIR/bird-events.log")
+  echo "# BGP across the $1: bird2's session up again ${up:-?} ms after it began; graceful restarts bird2 detected: $gr"
+}
+# not_established NODE: NODE's bgpd does not claim the session.
+not_established() { [ "$(bgp_state "$1")" != Established ]; }
+
 ok "gwa (priority 200) is active, gwb passive" lab_pair_active_is a
+ok "BGP: bird2 and contoso's FRR on gwa, the active node, are Established; bird2 has contoso's $BGP_ROUTES subnets" \
+  bgp_with_verbose a
+ok "gwb's bgpd, on the passive node, has no session: its data plane drops everything ($(bgp_state b))" \
+  test "$(bgp_state b)" != Established
 ok "traffic across subnets goes through the pair" vm vma1 ping -c 3 -w 10 10.1.2.10
 ok "NAT through the pair: vma1's UDP is echoed from the internet" \
   sh -c "ip netns exec '${NS_VM[vma1]}' $LAB_PY '$LAB_TOP/tests/lab/udp_probe.py' $INET $ECHO_PORT 100 1 | grep -q '\"received\": [1-9]'"
@@ -160,7 +275,7 @@ probe_during() {
   cat "$LAB_DIR/probe.json"
 }
 probe_field() { $LAB_PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$LAB_DIR/probe.json" "$1"; }
-kill_active() { kill -KILL "$(cat "$LAB_DIR/gwa.pid")"; }
+kill_active() { BGP_T0=$(date +%s%3N); kill -KILL "$(cat "$LAB_DIR/gwa.pid")"; }
 
 # ---- 1. kill -9 the active node ----
 ike_before=$(site_ike)
@@ -178,6 +293,7 @@ tcp_sessions() {
 # again, and a stream whose client has nothing to say stalls or breaks (issue 12).
 tcp_synced() { [ "$(tcp_sessions a | wc -l)" -ge $N_TCP ] && [ "$(tcp_sessions a)" = "$(tcp_sessions b)" ]; }
 ok "gwb holds every stream's NAT session, as gwa has it, before the kill" lab_wait_for tcp_synced
+bgp_poll_start kill
 probe_during 6 2 kill_active
 esp_kill=$(esp_outage)
 echo "# kill -9: ESP through the tunnel: outage ${esp_kill} ms"
@@ -204,10 +320,18 @@ echo "# site A's IKE_SA after the kill and a DPD round: $ike_after"
 ike_kill_reneg=1
 [ -n "$ike_before" ] && [ "$ike_before" = "$ike_after" ] && ike_kill_reneg=0
 ok "the site's IKE_SA survived the kill, DPD answered by gwb: not renegotiated ($ike_after)" test $ike_kill_reneg = 0
-echo "BENCH name=ha_failover outage_ms=$kill_outage tcp_kept=$tcp_ok/$N_TCP esp_outage_ms=$esp_kill ike_renegotiated=$ike_kill_reneg"
+ok "after the kill, BGP is Established again, with gwb (its show bgp says so)" bgp_with_verbose b
+sleep 1 # Past the new session's End-of-RIB: the stale routes are refreshed or gone by now.
+bgp_poll_stop kill
+bgp_told kill "$BGP_T0"
+kill_bgp_lost=$BGP_LOST
+ok "no route to contoso disappeared from bird2 across the kill (bgp_routes_lost=$kill_bgp_lost, $BGP_SAMPLES samples)" \
+  test "$kill_bgp_lost" = 0 -a "$BGP_SAMPLES" -gt 0
+echo "BENCH name=ha_failover outage_ms=$kill_outage tcp_kept=$tcp_ok/$N_TCP esp_outage_ms=$esp_kill ike_renegotiated=$ike_kill_reneg bgp_routes_lost=$kill_bgp_lost"
 
 # ---- 2. gwa rejoins; preempt on: it takes back, once it has gwb's state ----
-rejoin() { lab_pair_start a && LAB_WAIT_TRIES=300 lab_wait_for lab_pair_active_is a; }
+rejoin() { BGP_T0=$(date +%s%3N); lab_pair_start a && LAB_WAIT_TRIES=300 lab_wait_for lab_pair_active_is a; }
+bgp_poll_start rejoin
 probe_during 12 1 rejoin
 rejoin_outage=$(probe_field outage_ms)
 echo "# rejoin with preempt: outage ${rejoin_outage} ms"
@@ -222,14 +346,23 @@ synced_then_active() {
   [ -n "$synced" ] && [ -n "$active" ] && [ "$synced" -lt "$active" ]
 }
 ok "gwa preempted only once gwb's sessions and SAs were synced to it" synced_then_active
+lab_wait_for frr_up a
+track_frr a
+ok "after the rejoin, BGP is Established again, with gwa (its show bgp says so)" bgp_with_verbose a
+sleep 1
+bgp_poll_stop rejoin
+bgp_told rejoin "$BGP_T0"
+ok "no route to contoso disappeared from bird2 across the rejoin (bgp_routes_lost=$BGP_LOST)" \
+  test "$BGP_LOST" = 0 -a "$BGP_SAMPLES" -gt 0
 
 # ---- 3. graceful switchover ----
-switchover() { ctl gwa cluster switchover >"$LAB_DIR/switchover.out" 2>&1; }
+switchover() { BGP_T0=$(date +%s%3N); ctl gwa cluster switchover >"$LAB_DIR/switchover.out" 2>&1; }
 ok "gwa got the tunnel's SAs back from gwb and owns them again" lab_wait_for sh -c "'$HNVGWCTL' -s '$LAB_DIR/gwa.sock' show vpn | grep -q ESTABLISHED"
 ike_before=$(site_ike)
 tcp_start
 esp_start 6
 sleep 2
+bgp_poll_start switchover
 probe_during 5 2 switchover
 sw_outage=$(probe_field outage_ms)
 esp_sw=$(esp_outage)
@@ -248,7 +381,17 @@ ike_after=$(site_ike)
 ike_sw_reneg=1
 [ -n "$ike_before" ] && [ "$ike_before" = "$ike_after" ] && ike_sw_reneg=0
 ok "the site's IKE_SA survived the switchover: not renegotiated ($ike_after)" test $ike_sw_reneg = 0
-echo "BENCH name=ha_switchover outage_ms=$sw_outage tcp_kept=$sw_tcp_ok/$N_TCP esp_outage_ms=$esp_sw ike_renegotiated=$ike_sw_reneg"
+ok "after the switchover, BGP is Established again, with gwb (its show bgp says so)" bgp_with_verbose b
+sleep 1
+bgp_poll_stop switchover
+bgp_told switchover "$BGP_T0"
+sw_bgp_lost=$BGP_LOST
+ok "no route to contoso disappeared from bird2 across the switchover (bgp_routes_lost=$sw_bgp_lost, $BGP_SAMPLES samples)" \
+  test "$sw_bgp_lost" = 0 -a "$BGP_SAMPLES" -gt 0
+lab_wait_for not_established a
+ok "gwa, passive now, reset its session rather than claim it (its show bgp says $(bgp_state a))" \
+  not_established a
+echo "BENCH name=ha_switchover outage_ms=$sw_outage tcp_kept=$sw_tcp_ok/$N_TCP esp_outage_ms=$esp_sw ike_renegotiated=$ike_sw_reneg bgp_routes_lost=$sw_bgp_lost"
 ok "show cluster on gwb tells the last failover: a switchover" \
   sh -c "'$HNVGWCTL' -s '$LAB_DIR/gwb.sock' show cluster | grep -i -q switchover"
 
