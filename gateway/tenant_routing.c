@@ -192,19 +192,23 @@ tenant_routing_reconfigure(struct tenant_routing *tr)
 void
 tenant_routing_set_active(struct tenant_routing *tr, bool active)
 {
-    bool changed = tr->role_known && tr->active != active;
+    /* Only on going passive: the sessions died with the data plane (and the reset's
+     * NOTIFICATION stays inside the node). Not on taking over: bgpd's own retry (every
+     * FRR_CONNECT_RETRY_S) brings the sessions up, and a reset could land on a session that
+     * has just come up through this node and end the peer's graceful restart with a
+     * NOTIFICATION, flushing the routes it kept. */
+    bool to_passive = tr->role_known && tr->active && !active;
     size_t n = 0;
 
     tr->active = active;
     tr->role_known = true;
-    for (size_t i = 0; changed && i < tr->n_frr; i++) {
-        n += frr_bgp_clear(&tr->frr[i], active ? "node active" : "node passive");
+    for (size_t i = 0; to_passive && i < tr->n_frr; i++) {
+        n += frr_bgp_clear(&tr->frr[i], "node passive");
     }
     if (n) {
-        log_info("tenant routing: node %s: resetting the BGP sessions of %zu tenant(s)%s",
-                 active ? "active" : "passive", n,
-                 active ? " to bring them up through this node now"
-                        : " (they died with the data plane; nothing of it leaves the node)");
+        log_info("tenant routing: node passive: resetting the BGP sessions of %zu tenant(s) "
+                 "(they died with the data plane; nothing of it leaves the node)",
+                 n);
     }
 }
 

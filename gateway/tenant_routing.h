@@ -52,15 +52,15 @@ void tenant_routing_reconfigure(struct tenant_routing *tr);
 
 /* A node of a pair changes role: 'active' true when it is the one that forwards (or it is alone).
  * Called by the daemon from the cluster's role hook (after the data plane took the role), once at
- * start too. The first call only records the role: FRR has just been started for it. Later, on a
- * change of role, every tenant's BGP sessions are reset at once (frr_bgp_clear(), which never
- * blocks and logs what it did):
- * - becoming active, so that they come up now through the data plane that now forwards, rather
- *   than when bgpd's connect-retry timer or TCP's SYN back-off says (the peers keep our routes
- *   meanwhile: graceful restart);
- * - becoming passive, because they died with the data plane (which drops their packets, the reset's
- *   NOTIFICATION too, so the peers see nothing of it): bgpd stops claiming a session that is
- *   gone (`show bgp` on the passive node tells the truth) and drops the routes learned over it,
+ * start too. The first call only records the role: FRR has just been started for it.
+ * - Becoming active resets nothing: bgpd tries its sessions again every FRR_CONNECT_RETRY_S, so
+ *   they come up through the data plane that now forwards within about a second (the peers keep
+ *   our routes meanwhile: graceful restart). A reset then could land on a session that has just
+ *   come up and end the peer's graceful restart with a NOTIFICATION, flushing what it kept.
+ * - Becoming passive resets every tenant's BGP sessions at once (frr_bgp_clear(), which never
+ *   blocks and logs what it did), because they died with the data plane (which drops their packets,
+ * the reset's NOTIFICATION too, so the peers see nothing of it): bgpd stops claiming a session that
+ * is gone (`show bgp` on the passive node tells the truth) and drops the routes learned over it,
  *   instead of holding both until its hold timer runs out. */
 void tenant_routing_set_active(struct tenant_routing *tr, bool active);
 

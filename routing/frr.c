@@ -89,6 +89,7 @@ write_bgp(FILE *f, const struct routing_tenant *t)
             fprintf(f, " neighbor %s password %s\n", a, n->password);
         }
         fprintf(f, " neighbor %s timers %u %u\n", a, n->keepalive, n->hold);
+        fprintf(f, " neighbor %s timers connect %u\n", a, FRR_CONNECT_RETRY_S);
         if (n->ebgp_multihop) {
             fprintf(f, " neighbor %s ebgp-multihop\n", a);
         }

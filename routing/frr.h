@@ -42,7 +42,10 @@
  * routes (TENANT_ROUTING_HOLD_MS); a whole pair that is gone blackholes the peer's traffic no
  * longer than that. The stale-path time bounds how long bgpd keeps a restarting peer's routes once
  * it is back but has not sent its End-of-RIB. */
-#define FRR_GR_RESTART_TIME_S   120
+#define FRR_GR_RESTART_TIME_S 120
+/* BGP's connect-retry: how soon a session that is down is tried again, and so how soon the node
+ * that takes over in a pair brings its sessions up (FRR's own default is 120 s). */
+#define FRR_CONNECT_RETRY_S     1
 #define FRR_GR_STALEPATH_TIME_S 120
 
 /* frr_bgp_clear(): a vtysh that has not exited by then is killed (a failed try); a failed try is

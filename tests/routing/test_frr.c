@@ -142,6 +142,7 @@ test_bgpd_graceful_restart(void **state)
     assert_graceful_restart(conf, true);
     /* The rest of the block is still there. */
     assert_true(line_at(conf, " neighbor 10.99.0.2 timers 3 9") > 0);
+    assert_true(line_at(conf, " neighbor 10.99.0.2 timers connect 1") > 0);
     assert_true(line_at(conf, " neighbor 10.99.0.2 ebgp-multihop") > 0);
     assert_true(line_at(conf, "  neighbor fd00::2 activate") > 0);
     assert_true(line_at(conf, "  network 10.1.2.0/24") > 0);
