@@ -19,7 +19,7 @@
 /* Memory the EAL and the drivers take beside the data plane's own tables and pools (memzones of
  * the ports, their queues, the EAL's own structures): measured, see README ("How many tenants
  * fit"). */
-#define BUDGET_EAL_MARGIN_MIB 64
+#define BUDGET_EAL_MARGIN_MIB 128
 
 /* The EAL's default memory with --no-huge and no -m (MEMSIZE_IF_NO_HUGE_PAGE). */
 #define BUDGET_NO_HUGE_DEFAULT_MIB 64
