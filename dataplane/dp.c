@@ -148,21 +148,22 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
                 rte_strerror(rte_errno));
         goto fail;
     }
-    /* Enough for every rx ring of up to 8 ports, the tx rings, held and in-flight packets. */
-    uint32_t n_mbufs = params->n_mbufs ? params->n_mbufs : 8192 + 8 * params->n_workers * 2048;
-    dp->pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, sizeof(struct dp_mbuf_priv),
+    uint32_t n_mbufs = dp_pool_mbufs(params);
+    dp->pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, DP_MBUF_CACHE, sizeof(struct dp_mbuf_priv),
                                        RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (!dp->pool) {
         set_err(err, "cannot create %u packet buffers: %s", n_mbufs, rte_strerror(rte_errno));
         goto fail;
     }
-    dp->indirect_pool = rte_pktmbuf_pool_create("indirect", 8192, 256, 0, 0, SOCKET_ID_ANY);
+    dp->indirect_pool =
+        rte_pktmbuf_pool_create("indirect", DP_INDIRECT_MBUFS, DP_MBUF_CACHE, 0, 0, SOCKET_ID_ANY);
     if (!dp->indirect_pool) {
         set_err(err, "cannot create the fragment buffers: %s", rte_strerror(rte_errno));
         goto fail;
     }
-    dp->punt = rte_ring_create("punt", 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    dp->ctl_tx = rte_ring_create("ctl_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    dp->punt = rte_ring_create("punt", DP_PUNT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    dp->ctl_tx =
+        rte_ring_create("ctl_tx", DP_CTL_TX_RING, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!dp->punt || !dp->ctl_tx) {
         set_err(err, "cannot create the punt ring: %s", rte_strerror(rte_errno));
         goto fail;
@@ -273,14 +274,14 @@ port_setup(struct dp *dp, struct dp_port *p, char *err)
         return -ret;
     }
     for (uint16_t q = 0; q < nrx; q++) {
-        ret = rte_eth_rx_queue_setup(p->port_id, q, 1024, SOCKET_ID_ANY, NULL, dp->pool);
+        ret = rte_eth_rx_queue_setup(p->port_id, q, DP_RX_DESC, SOCKET_ID_ANY, NULL, dp->pool);
         if (ret != 0) {
             set_err(err, "port %s: rx queue %u: %s", p->conf.name, q, rte_strerror(-ret));
             return -ret;
         }
     }
     for (uint16_t q = 0; q < ntx; q++) {
-        ret = rte_eth_tx_queue_setup(p->port_id, q, 1024, SOCKET_ID_ANY, NULL);
+        ret = rte_eth_tx_queue_setup(p->port_id, q, DP_TX_DESC, SOCKET_ID_ANY, NULL);
         if (ret != 0) {
             set_err(err, "port %s: tx queue %u: %s", p->conf.name, q, rte_strerror(-ret));
             return -ret;

@@ -35,6 +35,12 @@ struct dp;
 #define DP_VSID_MIN 4096
 #define DP_VSID_MAX 16777214
 
+/* Ring and cache sizes of the packet path: an rx ring holds one mbuf per descriptor from the
+ * port's start on, a tx ring (on most drivers) until the driver reclaims it. */
+#define DP_RX_DESC    1024 /* Receive descriptors per queue. */
+#define DP_TX_DESC    1024 /* Transmit descriptors per queue. */
+#define DP_MBUF_CACHE 256  /* Per-lcore cache of the packet pool. */
+
 /* Sizing and behaviour, fixed at creation. */
 struct dp_params {
     unsigned n_workers;        /* Worker lcores, 1..DP_MAX_WORKERS. */
@@ -146,6 +152,32 @@ struct dp_nexthop {
  * positive errno with a message in 'err'. Only one dp may exist per process. */
 int dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct dp **out,
               char *err);
+
+/* What a data plane with 'params' will ask of DPDK (sizing.c). Pure: no EAL needed, so the
+ * control plane can check a config before it starts one. Memory is in bytes of hugepage memory,
+ * an estimate from DPDK's own sizing rules that leaves out small allocations and the EAL's and
+ * drivers' own needs (add a margin). */
+struct dp_size {
+    uint32_t pool_mbufs;     /* Packet buffers dp_create() puts in its pool. */
+    uint32_t mbufs_rx;       /* Held by the rx rings from the ports' start on. */
+    uint32_t mbufs_tx;       /* That can sit in tx rings of drivers that free them late. */
+    uint32_t mbufs_cache;    /* That can sit in the lcores' pool caches. */
+    uint32_t mbufs_inflight; /* Bursts in the workers' hands, packets held for ARP. */
+    uint32_t mbufs_needed;   /* The sum of the four above. */
+    uint64_t mem_pools;      /* The packet pool and the fragments' indirect pool. */
+    uint64_t mem_tables;     /* Lookups, subnets, neighbors, next hops, the FIB (twice). */
+    uint64_t mem_nat;        /* NAT tables, 0 without NAT. */
+    uint64_t mem_esp;        /* ESP SA tables, 0 without tunnels. */
+    uint64_t mem_needed;     /* The sum of the four above. */
+};
+
+/* The packet pool dp_create() creates for 'params': n_mbufs, or the default. */
+uint32_t dp_pool_mbufs(const struct dp_params *params);
+
+/* Fills '*out' for a data plane with 'params' and 'n_ports' ports, 'n_tx_holding' of which have
+ * drivers that keep sent mbufs in their tx ring (net_tap copies and frees them at once). */
+void dp_size_compute(const struct dp_params *params, unsigned n_ports, unsigned n_tx_holding,
+                     struct dp_size *out);
 
 /* Adds a port; only before dp_start(). Returns 0 and its DPDK port id in '*port_id'. */
 int dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, char *err);

@@ -140,7 +140,10 @@ struct dp_neigh_pending {
     bool used;                            /* Slot in use. */
 };
 
-#define DP_PENDING_MAX 256
+#define DP_PENDING_MAX    256
+#define DP_PUNT_RING      4096 /* Punted packets waiting for the control thread. */
+#define DP_CTL_TX_RING    1024 /* Frames the control thread sends through worker 0. */
+#define DP_INDIRECT_MBUFS 8192 /* Indirect mbufs for IPv4 fragments. */
 
 struct dp {
     struct dp_params params;            /* As created. */

@@ -222,6 +222,9 @@ struct hnvgw_config {
     char route_file[256];                /* customer_routes_file, or "". */
     struct config_cluster cluster;       /* node.cluster: one node of a pair; zeroed (disabled)
                                           * without the section. */
+    int node_line;                       /* Line of the node section (for the budget's messages). */
+    int mbufs_line;                      /* Line of node.mbufs, 0 when not given. */
+    int eal_args_line;                   /* Line of node.eal_args, 0 when not given. */
 };
 
 /* Parses and validates 'path'. On success returns 0 and stores a new config in '*out' (free it with

@@ -53,6 +53,7 @@
 #include "gateway/cluster/cluster.h"
 #include "gateway/cluster/pair_sync.h"
 #include "gateway/config.h"
+#include "gateway/config/budget.h"
 #include "gateway/ctl.h"
 #include "gateway/handlers.h"
 #include "gateway/metrics.h"
@@ -279,6 +280,8 @@ main(int argc, char **argv)
     struct pair_sync *pair_sync = NULL;
     sd_event *event = NULL;
     struct loop_sources sources;
+    struct budget_host host;
+    struct config_budget budget;
     int c, ret;
 
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -310,12 +313,27 @@ main(int argc, char **argv)
         config_destroy(cfg);
         return 0;
     }
+    /* The same budget refuses the config here and at start, before the EAL: a config that
+     * --check-config passes must start. */
+    budget_host_read("/sys/kernel/mm/hugepages", &host);
+    ret = config_budget(cfg, &host, &budget, err);
     if (check_only) {
+        config_budget_print(&budget, stdout);
+        if (ret) {
+            fprintf(stderr, "hnvgwd: %s\n", err);
+            config_destroy(cfg);
+            return 1;
+        }
         printf("%s: configuration is valid (%zu ports, %zu tenants, %zu lookup records, %zu "
                "customer routes)\n",
                path, cfg->n_ports, cfg->n_tenants, cfg->n_lookups, cfg->n_routes);
         config_destroy(cfg);
         return 0;
+    }
+    if (ret) {
+        log_err("%s", err);
+        config_destroy(cfg);
+        return 1;
     }
 
     /* Blocked in every thread, the EAL's included (they inherit the mask from here): only the

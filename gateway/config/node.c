@@ -216,6 +216,9 @@ config_load_node(struct loader *ld)
                              config_section_line(sec));
     }
     config_where_sec(&w, ld, sec, "node");
+    cfg->node_line = config_section_line(sec);
+    cfg->mbufs_line = config_key_line(ld, sec, "mbufs", 0);
+    cfg->eal_args_line = config_key_line(ld, sec, "eal_args", 0);
 
     s = cfg_getstr(sec, "name");
     if (!config_name_ok(s)) {
