@@ -863,6 +863,9 @@ render_routing(struct metrics_text *t, const struct gw_state *gw)
                        "1 while the FRR daemon of the tenant runs.");
         for (size_t i = 0; i < tr->n_frr; i++) {
             for (int d = 0; d < FRR_N_DAEMONS; d++) {
+                if (tr->frr[i].daemons[d].off) {
+                    continue; /* Not run by design: not a daemon that is down. */
+                }
                 metrics_sample(t, tr->frr[i].daemons[d].pid != 0, "tenant", tr->frr[i].tenant_name,
                                "daemon", tr->frr[i].daemons[d].name, NULL);
             }
@@ -871,6 +874,9 @@ render_routing(struct metrics_text *t, const struct gw_state *gw)
                        "Restarts of the FRR daemon of the tenant after it exited.");
         for (size_t i = 0; i < tr->n_frr; i++) {
             for (int d = 0; d < FRR_N_DAEMONS; d++) {
+                if (tr->frr[i].daemons[d].off) {
+                    continue;
+                }
                 metrics_sample(t, tr->frr[i].daemons[d].restarts, "tenant", tr->frr[i].tenant_name,
                                "daemon", tr->frr[i].daemons[d].name, NULL);
             }

@@ -2,6 +2,7 @@
 /* A tenant's FRR instance (see frr.h). */
 #include "routing/frr.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -36,10 +37,51 @@ frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *ne
         fi->daemons[i].fi = fi;
         fi->daemons[i].backoff_ms = FRR_BACKOFF_MIN_MS;
     }
+    /* Each daemon is a process with its own copy of FRR's CLI graph, YANG schema and event
+     * loops: one that has nothing to do still costs megabytes per tenant. */
+    fi->daemons[1].off = !frr_needs_staticd(t->routing);
     snprintf(fi->vtysh, sizeof fi->vtysh, "%s", FRR_VTYSH);
     fi->clear.retry_ms = FRR_CLEAR_RETRY_MS;
     fi->clear.timeout_ms = FRR_CLEAR_TIMEOUT_MS;
     fi->clear.max_tries = FRR_CLEAR_TRIES;
+}
+
+/* Whether 'line' (up to its newline) starts, after blanks, with the words 'a' then 'b'. */
+static bool
+starts_with_words(const char *line, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+
+    while (*line == ' ' || *line == '\t') {
+        line++;
+    }
+    if (strncmp(line, a, na) || (line[na] != ' ' && line[na] != '\t')) {
+        return false;
+    }
+    line += na;
+    while (*line == ' ' || *line == '\t') {
+        line++;
+    }
+    return !strncmp(line, b, nb) && (line[nb] == '\0' || isspace((unsigned char)line[nb]));
+}
+
+bool
+frr_needs_staticd(const struct config_routing *r)
+{
+    /* staticd holds FRR's static routes and nothing else hnvgwd uses; a route added later
+     * through vtysh needs it running, hence the documented rule: at least one in extra_config. */
+    for (const char *l = r && r->extra_config ? r->extra_config : ""; *l;) {
+        const char *nl = strchr(l, '\n');
+
+        if (starts_with_words(l, "ip", "route") || starts_with_words(l, "ipv6", "route")) {
+            return true;
+        }
+        if (!nl) {
+            break;
+        }
+        l = nl + 1;
+    }
+    return false;
 }
 
 /* Opens DIR/NAME for writing; NULL with 'err' filled on failure. */
@@ -166,8 +208,19 @@ frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *
         return pw ? errno : ENOENT;
     }
     for (unsigned i = 0; i < FRR_N_DAEMONS; i++) {
-        FILE *f = open_conf(fi, files[i], err);
+        FILE *f;
 
+        if (fi->daemons[i].off) {
+            /* Left by an earlier config, it would say the daemon runs. */
+            char path[256];
+            snprintf(path, sizeof path, "%s/%s", fi->dir, files[i]);
+            if (unlink(path) < 0 && errno != ENOENT) {
+                snprintf(err, 256, "cannot remove %.200s: %s", path, strerror(errno));
+                return errno;
+            }
+            continue;
+        }
+        f = open_conf(fi, files[i], err);
         if (!f) {
             return EIO;
         }
@@ -233,36 +286,48 @@ daemon_exited(pid_t pid, int status, void *d_)
     schedule_restart(d);
 }
 
+void
+frr_daemon_argv(const struct frr_instance *fi, unsigned d, struct frr_argv *a)
+{
+    const char *name = fi->daemons[d].name;
+    int n = 0;
+
+    snprintf(a->bin, sizeof a->bin, FRR_BIN_DIR "/%s", name);
+    snprintf(a->conf, sizeof a->conf, "%s/%s.conf", fi->dir, name);
+    snprintf(a->pid, sizeof a->pid, "%s/%s.pid", fi->dir, name);
+    snprintf(a->zserv, sizeof a->zserv, "%s/zserv.api", fi->dir);
+    snprintf(a->fds, sizeof a->fds, "%u", FRR_FD_LIMIT);
+    a->argv[n++] = a->bin;
+    a->argv[n++] = "-f";
+    a->argv[n++] = a->conf;
+    a->argv[n++] = "-i";
+    a->argv[n++] = a->pid;
+    a->argv[n++] = "-z";
+    a->argv[n++] = a->zserv;
+    a->argv[n++] = "--vty_socket";
+    a->argv[n++] = (char *)fi->dir;
+    a->argv[n++] = "-P";
+    a->argv[n++] = "0";
+    a->argv[n++] = "--limit-fds";
+    a->argv[n++] = a->fds;
+    if (!strcmp(name, "zebra")) {
+        a->argv[n++] = "-M";
+        a->argv[n++] = "dplane_fpm_nl";
+    }
+    a->argv[n] = NULL;
+}
+
 /* Starts daemon 'd' in its compartment and watches it. */
 static void
 start(struct frr_daemon *d)
 {
     struct frr_instance *fi = d->fi;
-    char bin[64], conf[256], pid[256], zserv[256], msg[256];
-    char *argv[16];
-    int n = 0, ret;
+    struct frr_argv a;
+    char msg[256];
+    int ret;
 
-    snprintf(bin, sizeof bin, FRR_BIN_DIR "/%s", d->name);
-    snprintf(conf, sizeof conf, "%s/%s.conf", fi->dir, d->name);
-    snprintf(pid, sizeof pid, "%s/%s.pid", fi->dir, d->name);
-    snprintf(zserv, sizeof zserv, "%s/zserv.api", fi->dir);
-    argv[n++] = bin;
-    argv[n++] = "-f";
-    argv[n++] = conf;
-    argv[n++] = "-i";
-    argv[n++] = pid;
-    argv[n++] = "-z";
-    argv[n++] = zserv;
-    argv[n++] = "--vty_socket";
-    argv[n++] = fi->dir;
-    argv[n++] = "-P";
-    argv[n++] = "0";
-    if (!strcmp(d->name, "zebra")) {
-        argv[n++] = "-M";
-        argv[n++] = "dplane_fpm_nl";
-    }
-    argv[n] = NULL;
-    d->pid = compartment_spawn(fi->netns, argv);
+    frr_daemon_argv(fi, (unsigned)(d - fi->daemons), &a);
+    d->pid = compartment_spawn(fi->netns, a.argv);
     if (d->pid < 0) {
         d->pid = 0;
         snprintf(msg, sizeof msg, "frr %s: cannot start %s: %s; again in %u ms", fi->tenant_name,
@@ -468,7 +533,9 @@ frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log)
     fi->event = sd_event_ref(event);
     fi->log = log;
     for (unsigned i = 0; i < FRR_N_DAEMONS; i++) {
-        start(&fi->daemons[i]);
+        if (!fi->daemons[i].off) {
+            start(&fi->daemons[i]);
+        }
     }
 }
 

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A tenant's FRR instance: zebra (with dplane_fpm_nl), staticd and bgpd, run inside the tenant's
- * compartment from a config generated out of the tenant's `routing` section, and supervised.
+/* A tenant's FRR instance: zebra (with dplane_fpm_nl), bgpd and, when the tenant has static
+ * routes, staticd, run inside the tenant's compartment from a config generated out of the
+ * tenant's `routing` section, and supervised.
  *
  * The module promises:
- * - frr_write_config() writes zebra.conf, staticd.conf and bgpd.conf for the tenant into its state
- *   directory (owned by user frr): ASN, router-id, neighbors with password and timers, the
+ * - An instance runs only the daemons its section needs: staticd only when extra_config holds a
+ *   static route (frr_needs_staticd()); every daemon with a file descriptor limit of
+ *   FRR_FD_LIMIT, whatever hnvgwd's own (FRR sizes per-descriptor tables by it, per thread).
+ * - frr_write_config() writes zebra.conf, bgpd.conf and, when it runs, staticd.conf for the
+ *   tenant into its state directory (owned by user frr): ASN, router-id, neighbors with password
+ *   and timers, the
  *   tenant's subnets plus its configured networks, FPM toward 127.0.0.1:fpm_port without
  *   next-hop groups, and the operator's extra_config verbatim (after the generated lines: it may
  *   override them). bgpd does graceful restart (RFC 4724) with every neighbor and says its
@@ -36,6 +41,16 @@
 #define FRR_N_DAEMONS  3 /* zebra, staticd, bgpd. */
 #define FRR_VTYSH      "/usr/bin/vtysh"
 
+/* Each daemon's --limit-fds. FRR allocates, per event loop (zebra runs several), tables indexed by
+ * descriptor and sized by this limit, or by RLIMIT_NOFILE without it: hnvgwd's (65536 under its
+ * systemd unit) would cost megabytes per daemon. An instance uses a few dozen (its neighbors, at
+ * most CONFIG_BGP_NEIGHBORS_MAX, zebra's clients, netlink, vty, logs); the margin is for
+ * neighbors extra_config adds. A daemon that reaches it aborts and is restarted like any exit. */
+#define FRR_FD_LIMIT 1024
+
+/* The longest command line of a daemon (frr_daemon_argv()), its NULL included. */
+#define FRR_ARGV_MAX 20
+
 /* Graceful restart (RFC 4724). The restart time is how long a peer keeps our routes while no
  * session is up: it must cover a takeover (about 1-2 s to a new session) and a supervised bgpd
  * restart (back-off up to 30 s), and matches how long the data plane keeps a vanished zebra's
@@ -61,6 +76,7 @@ struct frr_instance;
 struct frr_daemon {
     const char *name;              /* "zebra", "staticd" or "bgpd". */
     struct frr_instance *fi;       /* Its instance. */
+    bool off;                      /* Not run: the tenant's section does not need it. */
     pid_t pid;                     /* Running pid, 0 when not running. */
     unsigned restarts;             /* Restarts after an exit. */
     unsigned backoff_ms;           /* Wait before the next restart. */
@@ -100,12 +116,31 @@ struct frr_instance {
     struct frr_clear clear;                   /* frr_bgp_clear()'s state. */
 };
 
-/* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started). 'fi' must then stay
- * put: its daemons point back at it. */
+/* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started), with the daemons
+ * 't' does not need marked off. 'fi' must then stay put: its daemons point back at it. */
 void frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns);
 
-/* Writes the three daemon configs of 't' into fi->dir. Returns 0 or a positive errno with a
- * message in 'err' (256 bytes). */
+/* Whether routing section 'r' (NULL: none) needs staticd: its extra_config has a static route, a
+ * line (in a vrf block or not) that starts with "ip route" or "ipv6 route". hnvgwd itself makes
+ * no static route. */
+bool frr_needs_staticd(const struct config_routing *r);
+
+/* The command line of a daemon: argv and the strings it points into. */
+struct frr_argv {
+    char bin[64];             /* The daemon's binary. */
+    char conf[256];           /* Its config file. */
+    char pid[256];            /* Its pid file. */
+    char zserv[256];          /* zebra's socket. */
+    char fds[16];             /* The --limit-fds value. */
+    char *argv[FRR_ARGV_MAX]; /* NULL-terminated; points into the above and static strings. */
+};
+
+/* Fills 'a' with the command line of daemon 'd' (an index of fi->daemons) of 'fi'. */
+void frr_daemon_argv(const struct frr_instance *fi, unsigned d, struct frr_argv *a);
+
+/* Writes the configs of the daemons 'fi' runs into fi->dir, and removes the file of one it does
+ * not run (left by an earlier config). Returns 0 or a positive errno with a message in 'err'
+ * (256 bytes). */
 int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *err);
 
 /* Writes to 'f' the config of daemon 'd' (an index of fi->daemons: 0 zebra, 1 staticd, 2 bgpd) of
@@ -113,8 +148,8 @@ int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, ch
 void frr_format_config(const struct frr_instance *fi, const struct routing_tenant *t, unsigned d,
                        FILE *f);
 
-/* Starts the three daemons and supervises them from 'event', logging through 'log'. A daemon that
- * cannot be started is logged and tried again after its back-off. */
+/* Starts the daemons that are not off and supervises them from 'event', logging through 'log'. A
+ * daemon that cannot be started is logged and tried again after its back-off. */
 void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
 
 /* Resets every BGP session of 'fi' now: `clear bgp *` through vtysh on its vty socket, so that

@@ -332,6 +332,7 @@ setup(void **state)
         frr.daemons[d].pid = d == 2 ? 0 : 1000 + d; /* bgpd down. */
         frr.daemons[d].restarts = (unsigned)d;
     }
+    frr.daemons[1].off = true; /* No static routes: staticd is not run. */
     gw.routing.frr = &frr;
     gw.routing.n_frr = 1;
     tunnel.tenant = &vpn_tenant;
@@ -447,6 +448,8 @@ test_render(void **state)
     assert_non_null(strstr(s, "hnvgw_frr_daemon_up{tenant=\"contoso\",daemon=\"bgpd\"} 0\n"));
     assert_non_null(
         strstr(s, "hnvgw_frr_daemon_restarts_total{tenant=\"contoso\",daemon=\"bgpd\"} 2\n"));
+    /* staticd, not run by design, is not reported as a daemon that is down. */
+    assert_null(strstr(s, "daemon=\"staticd\""));
     /* A node without a pair: standalone, and nothing of an election or a sync channel. */
     assert_non_null(strstr(s, "# TYPE hnvgw_cluster_role gauge\n"
                               "hnvgw_cluster_role{role=\"standalone\"} 1\n"

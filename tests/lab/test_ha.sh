@@ -150,7 +150,8 @@ track_frr() {
   done
   return 0
 }
-frr_up() { local d; for d in zebra staticd bgpd; do gw_run "$1" test -s "/run/hnvgw/frr/contoso/$d.pid" || return 1; done; }
+# (contoso has no static route: no staticd.)
+frr_up() { local d; for d in zebra bgpd; do gw_run "$1" test -s "/run/hnvgw/frr/contoso/$d.pid" || return 1; done; }
 # bgpd's own log on node NODE, the last lines (for a failure's diagnosis).
 bgpd_log() { echo "# gw$1 bgpd.log:"; gw_run "$1" tail -n "${2:-15}" /run/hnvgw/frr/contoso/bgpd.log 2>&1 | sed 's/^/#   /'; }
 cat >"$LAB_DIR/bird.conf" <<EOT

@@ -41,7 +41,8 @@ mgmt() { ip netns exec "$NS_MGMT" "$@"; }
 # fabrikam's FRR, tracked so that the lab's cleanup stops it even if hnvgwd does not.
 FRR_FAB=/run/hnvgw/frr/fabrikam
 frr_pid() { cat "$FRR_FAB/$1.pid" 2>/dev/null; }
-frr_up() { local d; for d in zebra staticd bgpd; do [ -n "$(frr_pid $d)" ] && kill -0 "$(frr_pid $d)" 2>/dev/null || return 1; done; }
+# (fabrikam has no static route: no staticd.)
+frr_up() { local d; for d in zebra bgpd; do [ -n "$(frr_pid $d)" ] && kill -0 "$(frr_pid $d)" 2>/dev/null || return 1; done; }
 lab_wait_for frr_up
 for d in zebra staticd bgpd; do p=$(frr_pid $d) && [ -n "$p" ] && lab_track_pid "$p"; done
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Lab: a tenant's FRR feeds the data plane over FPM. The gateway runs the shipped config plus a
 # routing section for contoso; hnvgwd makes contoso's compartment (a netns), starts zebra (with
-# dplane_fpm_nl), staticd and bgpd in it, and takes the routes zebra selects into contoso's FIB.
+# dplane_fpm_nl), staticd (contoso has a static route) and bgpd in it, and takes the routes zebra
+# selects into contoso's FIB. fabrikam, without static routes, gets no staticd.
 # A static route in FRR (extra_config) to 192.168.77.0/24 via the external router 10.99.0.2
 # steers a VM's ping; a route added at run time is swept after zebra and staticd are killed and
 # restarted (their replay does not renew it); malformed FPM frames are counted and survived.
@@ -12,7 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init routing
-lab_plan 35
+lab_plan 36
 
 routing_conf() {
   sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
@@ -103,6 +104,8 @@ lab_track_pid $!
 FRR_FAB=/run/hnvgw/frr/fabrikam
 track_fab() { local d p; for d in zebra staticd bgpd; do p=$(cat "$FRR_FAB/$d.pid" 2>/dev/null) && [ -n "$p" ] && lab_track_pid "$p"; done; return 0; }
 track_fab
+fab_frr() { [ -s "$FRR_FAB/zebra.pid" ] && [ -s "$FRR_FAB/bgpd.pid" ] && [ ! -e "$FRR_FAB/staticd.pid" ] && [ ! -e "$FRR_FAB/staticd.conf" ]; }
+ok "fabrikam, without static routes, runs zebra and bgpd but no staticd" lab_wait_for fab_frr
 fab_bgp_up() { birdc -s "$LAB_DIR/bird-vmb2.ctl" show protocols fabrikam | grep -q Established; }
 LAB_WAIT_TRIES=600 ok "fabrikam's FRR peers with the bird2 inside its VM vmb2, through NVGRE" lab_wait_for fab_bgp_up
 fab_route_is() {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A tenant's FRR instance: the bgpd config generated for it does graceful restart with forwarding
+/* A tenant's FRR instance: it runs staticd only for a tenant with static routes, every daemon with
+ * FRR_FD_LIMIT descriptors; the bgpd config generated for it does graceful restart with forwarding
  * state preserved, for every tenant; and frr_bgp_clear() resets the sessions through a vtysh it
  * spawns and the loop reaps (never at once, never blocking), retried while it fails, coalesced
  * while it runs, and stopped by frr_stop(). vtysh is a stand-in shell script that records its
@@ -187,6 +188,150 @@ test_extra_config_overrides(void **state)
     free(conf);
     free(zebra);
     free(staticd);
+}
+
+/* ---- Which daemons, with which command lines ---- */
+
+/* staticd is needed for a static route in extra_config, and only for one. */
+static void
+test_needs_staticd(void **state)
+{
+    static const struct {
+        const char *extra; /* The tenant's extra_config, NULL for none. */
+        bool needs;        /* Whether it needs staticd. */
+    } cases[] = {
+        {NULL, false},
+        {"", false},
+        {"ip route 192.168.77.0/24 10.99.0.2", true},
+        {"ipv6 route fd00:77::/64 fd00::2", true},
+        {"route-map IN permit 10\n match ip address prefix-list P\nexit\n"
+         "ip route 192.168.77.0/24 10.99.0.2\n",
+         true},
+        {"vrf red\n ip route 10.0.0.0/8 blackhole\nexit-vrf", true},
+        {"\tip\troute 10.0.0.0/8 Null0", true},
+        {"! ip route 192.168.77.0/24 10.99.0.2", false},
+        {"ip prefix-list P seq 5 permit 10.0.0.0/8", false},
+        {"ip routes 10.0.0.0/8", false},
+        {"ipv6 router-id 10.1.1.1\nroute-map ip route", false},
+        {"router bgp 65001\n neighbor 10.99.0.3 remote-as 65003", false},
+    };
+
+    (void)state;
+    assert_false(frr_needs_staticd(NULL));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config_routing r = {.extra_config = (char *)cases[i].extra};
+
+        if (frr_needs_staticd(&r) != cases[i].needs) {
+            fail_msg("extra_config \"%s\": want needs_staticd %d",
+                     cases[i].extra ? cases[i].extra : "(none)", cases[i].needs);
+        }
+    }
+}
+
+/* frr_init() marks staticd off for a tenant without static routes; zebra and bgpd always run. */
+static void
+test_init_daemons(void **state)
+{
+    struct tenant_fixture tf;
+
+    (void)state;
+    tenant_fixture_init(&tf, 1, NULL);
+    assert_string_equal(tf.fi.daemons[1].name, "staticd");
+    assert_false(tf.fi.daemons[0].off);
+    assert_true(tf.fi.daemons[1].off);
+    assert_false(tf.fi.daemons[2].off);
+    tenant_fixture_init(&tf, 1, "ip route 192.168.77.0/24 10.99.0.2");
+    assert_false(tf.fi.daemons[0].off);
+    assert_false(tf.fi.daemons[1].off);
+    assert_false(tf.fi.daemons[2].off);
+}
+
+/* The command line of daemon 'd' of 'tf', its words joined by spaces. */
+static void
+argv_of(const struct tenant_fixture *tf, unsigned d, char *buf, size_t len)
+{
+    struct frr_argv a;
+    size_t n = 0;
+
+    frr_daemon_argv(&tf->fi, d, &a);
+    buf[0] = '\0';
+    for (unsigned i = 0; a.argv[i]; i++) {
+        assert_true(i < FRR_ARGV_MAX - 1);
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", a.argv[i]);
+        assert_true(n < len);
+    }
+}
+
+/* Every daemon gets its files in the state directory and the descriptor limit; zebra alone loads
+ * the FPM module. */
+static void
+test_daemon_argv(void **state)
+{
+    struct tenant_fixture tf;
+    char got[1024], want[1024];
+    const char *dir = "/run/hnvgw/frr/contoso";
+
+    (void)state;
+    tenant_fixture_init(&tf, 1, NULL);
+    assert_string_equal(tf.fi.dir, dir);
+    argv_of(&tf, 0, got, sizeof got);
+    snprintf(want, sizeof want,
+             "/usr/lib/frr/zebra -f %s/zebra.conf -i %s/zebra.pid -z %s/zserv.api --vty_socket %s "
+             "-P 0 --limit-fds %u -M dplane_fpm_nl",
+             dir, dir, dir, dir, FRR_FD_LIMIT);
+    assert_string_equal(got, want);
+    argv_of(&tf, 2, got, sizeof got);
+    snprintf(want, sizeof want,
+             "/usr/lib/frr/bgpd -f %s/bgpd.conf -i %s/bgpd.pid -z %s/zserv.api --vty_socket %s "
+             "-P 0 --limit-fds %u",
+             dir, dir, dir, dir, FRR_FD_LIMIT);
+    assert_string_equal(got, want);
+    argv_of(&tf, 1, got, sizeof got);
+    snprintf(want, sizeof want,
+             "/usr/lib/frr/staticd -f %s/staticd.conf -i %s/staticd.pid -z %s/zserv.api "
+             "--vty_socket %s -P 0 --limit-fds %u",
+             dir, dir, dir, dir, FRR_FD_LIMIT);
+    assert_string_equal(got, want);
+}
+
+/* Whether DIR/NAME exists. */
+static bool
+file_in(const char *dir, const char *name)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* frr_write_config() writes a file for each daemon that runs, and removes a staticd.conf an
+ * earlier config (with static routes) left. Needs user frr, as hnvgwd does. */
+static void
+test_write_config_files(void **state)
+{
+    struct tenant_fixture tf;
+    char dir[64] = "/tmp/hnvgw-test-frr-conf.XXXXXX", err[256] = "", cmd[128];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    tenant_fixture_init(&tf, 1, "ip route 192.168.77.0/24 10.99.0.2");
+    snprintf(tf.fi.dir, sizeof tf.fi.dir, "%s", dir);
+    if (frr_write_config(&tf.fi, &tf.t, err)) {
+        fail_msg("%s", err);
+    }
+    assert_true(file_in(dir, "zebra.conf"));
+    assert_true(file_in(dir, "staticd.conf"));
+    assert_true(file_in(dir, "bgpd.conf"));
+    tenant_fixture_init(&tf, 1, NULL);
+    snprintf(tf.fi.dir, sizeof tf.fi.dir, "%s", dir);
+    if (frr_write_config(&tf.fi, &tf.t, err)) {
+        fail_msg("%s", err);
+    }
+    assert_true(file_in(dir, "zebra.conf"));
+    assert_false(file_in(dir, "staticd.conf"));
+    assert_true(file_in(dir, "bgpd.conf"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* ---- frr_bgp_clear() ---- */
@@ -475,6 +620,10 @@ main(void)
         cmocka_unit_test(test_bgpd_graceful_restart),
         cmocka_unit_test(test_bgpd_graceful_restart_without_neighbors),
         cmocka_unit_test(test_extra_config_overrides),
+        cmocka_unit_test(test_needs_staticd),
+        cmocka_unit_test(test_init_daemons),
+        cmocka_unit_test(test_daemon_argv),
+        cmocka_unit_test(test_write_config_files),
         cmocka_unit_test_setup_teardown(test_clear_once, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_retried, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_given_up, clear_setup, clear_teardown),
