@@ -211,12 +211,18 @@ frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *
         FILE *f;
 
         if (fi->daemons[i].off) {
-            /* Left by an earlier config, it would say the daemon runs. */
-            char path[256];
-            snprintf(path, sizeof path, "%s/%s", fi->dir, files[i]);
-            if (unlink(path) < 0 && errno != ENOENT) {
-                snprintf(err, 256, "cannot remove %.200s: %s", path, strerror(errno));
-                return errno;
+            /* Left by an earlier config or daemon (FRR leaves its pid file and vty socket
+             * behind), they would say the daemon runs. */
+            static const char *const left[] = {"conf", "pid", "vty"};
+
+            for (unsigned k = 0; k < sizeof left / sizeof left[0]; k++) {
+                char path[256];
+
+                snprintf(path, sizeof path, "%s/%s.%s", fi->dir, fi->daemons[i].name, left[k]);
+                if (unlink(path) < 0 && errno != ENOENT) {
+                    snprintf(err, 256, "cannot remove %.200s: %s", path, strerror(errno));
+                    return errno;
+                }
             }
             continue;
         }

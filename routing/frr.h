@@ -138,9 +138,9 @@ struct frr_argv {
 /* Fills 'a' with the command line of daemon 'd' (an index of fi->daemons) of 'fi'. */
 void frr_daemon_argv(const struct frr_instance *fi, unsigned d, struct frr_argv *a);
 
-/* Writes the configs of the daemons 'fi' runs into fi->dir, and removes the file of one it does
- * not run (left by an earlier config). Returns 0 or a positive errno with a message in 'err'
- * (256 bytes). */
+/* Writes the configs of the daemons 'fi' runs into fi->dir, and removes the config, pid file and
+ * vty socket of one it does not run (left by an earlier config). Returns 0 or a positive errno with
+ * a message in 'err' (256 bytes). */
 int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, char *err);
 
 /* Writes to 'f' the config of daemon 'd' (an index of fi->daemons: 0 zebra, 1 staticd, 2 bgpd) of

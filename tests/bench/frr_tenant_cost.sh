@@ -162,9 +162,9 @@ measure() {
     done
   done
   echo "# $n tenants: FRR memory per daemon type (MiB; avg = per process)"
+  printf "#   %-8s %5s %9s %9s %9s %11s\n" daemon procs rss_avg pss_avg priv_avg pss_total
   awk '{n[$1]++; r[$1] += $2; p[$1] += $3; v[$1] += $4}
-    END {printf "#   %-8s %5s %9s %9s %9s %11s\n", "daemon", "procs", "rss_avg", "pss_avg", "priv_avg", "pss_total"
-         for (d in n) printf "#   %-8s %5d %9.2f %9.2f %9.2f %11.1f\n", d, n[d], r[d] / n[d] / 1024, p[d] / n[d] / 1024, v[d] / n[d] / 1024, p[d] / 1024}' \
+    END {for (d in n) printf "#   %-8s %5d %9.2f %9.2f %9.2f %11.1f\n", d, n[d], r[d] / n[d] / 1024, p[d] / n[d] / 1024, v[d] / n[d] / 1024, p[d] / 1024}' \
     "$LAB_DIR/mem.$n" | sort
   local rss_sum pss_sum
   rss_sum=$(awk '{s += $2} END {printf "%.1f", s / 1024}' "$LAB_DIR/mem.$n")

@@ -104,7 +104,14 @@ lab_track_pid $!
 FRR_FAB=/run/hnvgw/frr/fabrikam
 track_fab() { local d p; for d in zebra staticd bgpd; do p=$(cat "$FRR_FAB/$d.pid" 2>/dev/null) && [ -n "$p" ] && lab_track_pid "$p"; done; return 0; }
 track_fab
-fab_frr() { [ -s "$FRR_FAB/zebra.pid" ] && [ -s "$FRR_FAB/bgpd.pid" ] && [ ! -e "$FRR_FAB/staticd.pid" ] && [ ! -e "$FRR_FAB/staticd.conf" ]; }
+# No staticd in its compartment, and no file saying one runs (an earlier run's are removed).
+fab_frr() {
+  local p comms=""
+  for p in $(ip netns pids hnvgw-fabrikam); do comms+="$(cat /proc/$p/comm 2>/dev/null) "; done
+  echo "in hnvgw-fabrikam: $comms"
+  [[ " $comms" == *" zebra "* && " $comms" == *" bgpd "* && " $comms" != *" staticd "* ]] &&
+    ! ls "$FRR_FAB"/staticd.* 2>/dev/null
+}
 ok "fabrikam, without static routes, runs zebra and bgpd but no staticd" lab_wait_for fab_frr
 fab_bgp_up() { birdc -s "$LAB_DIR/bird-vmb2.ctl" show protocols fabrikam | grep -q Established; }
 LAB_WAIT_TRIES=600 ok "fabrikam's FRR peers with the bird2 inside its VM vmb2, through NVGRE" lab_wait_for fab_bgp_up

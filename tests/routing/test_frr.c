@@ -304,8 +304,9 @@ file_in(const char *dir, const char *name)
     return access(path, F_OK) == 0;
 }
 
-/* frr_write_config() writes a file for each daemon that runs, and removes a staticd.conf an
- * earlier config (with static routes) left. Needs user frr, as hnvgwd does. */
+/* frr_write_config() writes a file for each daemon that runs, and removes the staticd.conf, pid
+ * file and vty socket an earlier config (with static routes) left. Needs user frr, as hnvgwd
+ * does. */
 static void
 test_write_config_files(void **state)
 {
@@ -322,6 +323,16 @@ test_write_config_files(void **state)
     assert_true(file_in(dir, "zebra.conf"));
     assert_true(file_in(dir, "staticd.conf"));
     assert_true(file_in(dir, "bgpd.conf"));
+    /* What a staticd that ran leaves behind. */
+    for (unsigned i = 0; i < 2; i++) {
+        char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/staticd.%s", dir, i ? "pid" : "vty");
+        f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fclose(f), 0);
+    }
     tenant_fixture_init(&tf, 1, NULL);
     snprintf(tf.fi.dir, sizeof tf.fi.dir, "%s", dir);
     if (frr_write_config(&tf.fi, &tf.t, err)) {
@@ -329,6 +340,8 @@ test_write_config_files(void **state)
     }
     assert_true(file_in(dir, "zebra.conf"));
     assert_false(file_in(dir, "staticd.conf"));
+    assert_false(file_in(dir, "staticd.pid"));
+    assert_false(file_in(dir, "staticd.vty"));
     assert_true(file_in(dir, "bgpd.conf"));
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
