@@ -106,10 +106,14 @@ track_fab() { local d p; for d in zebra staticd bgpd; do p=$(cat "$FRR_FAB/$d.pi
 track_fab
 # No staticd in its compartment, and no file saying one runs (an earlier run's are removed; its
 # log stays).
+# The compartment is found through zebra: its name is mounted in hnvgwd's mount namespace only.
 fab_frr() {
-  local p f comms=""
-  for p in $(ip netns pids hnvgw-fabrikam); do comms+="$(cat /proc/$p/comm 2>/dev/null) "; done
-  echo "in hnvgw-fabrikam: $comms"
+  local p f ns comms=""
+  p=$(cat "$FRR_FAB/zebra.pid" 2>/dev/null) && ns=$(readlink "/proc/$p/ns/net") || { echo "no zebra"; return 1; }
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && comms+="$(cat "$p/comm" 2>/dev/null) "
+  done
+  echo "in fabrikam's compartment ($ns): $comms"
   for f in conf pid vty; do [ ! -e "$FRR_FAB/staticd.$f" ] || { echo "$FRR_FAB/staticd.$f is there"; return 1; }; done
   [[ " $comms" == *" zebra "* && " $comms" == *" bgpd "* && " $comms" != *" staticd "* ]]
 }
