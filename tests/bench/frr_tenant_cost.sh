@@ -72,6 +72,8 @@ node {
   roles = {"gateway"}
   eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error"}
   workers = 1
+  # Each compartment's exception port takes its rings' worth of packet buffers: room for them.
+  mbufs = $((4096 + n * 2048))
   control_socket = "$LAB_DIR/gw.sock"
   provider_addresses = {"10.0.0.1"}
 }
