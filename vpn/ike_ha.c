@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/event_timer.h"
 #include "lib/log.h"
 #include "routing/compartment.h"
 
@@ -89,17 +90,8 @@ static int on_retry(sd_event_source *src, uint64_t usec, void *h_);
 static void
 retry_later(struct ike_ha *h)
 {
-    int ret;
+    int ret = event_timer_in(h->event, &h->retry, IKE_HA_RETRY_MS * 1000, 1000, on_retry, h);
 
-    if (h->retry) {
-        ret = sd_event_source_set_time_relative(h->retry, IKE_HA_RETRY_MS * 1000);
-        if (ret >= 0) {
-            ret = sd_event_source_set_enabled(h->retry, SD_EVENT_ONESHOT);
-        }
-    } else {
-        ret = sd_event_add_time_relative(h->event, &h->retry, CLOCK_MONOTONIC,
-                                         IKE_HA_RETRY_MS * 1000, 1000, on_retry, h);
-    }
     if (ret < 0) {
         log_err("vpn: IKE HA: cannot schedule a command: %s", strerror(-ret));
     }

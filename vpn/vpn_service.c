@@ -18,6 +18,7 @@
 #include "vpn/vici.h"
 #include "routing/compartment.h"
 #include "lib/clock.h"
+#include "lib/event_timer.h"
 
 #ifndef HNVGW_LIBEXECDIR
 #define HNVGW_LIBEXECDIR "/usr/libexec/hnvgw" /* Where the package puts hnvgw-iked. */
@@ -38,17 +39,8 @@ static void
 timer_in(struct vpn_service *vs, sd_event_source **src, unsigned ms, sd_event_time_handler_t cb,
          const char *what)
 {
-    int ret;
+    int ret = event_timer_in(vs->event, src, (uint64_t)ms * 1000, VPN_TIMER_ACCURACY_US, cb, vs);
 
-    if (*src) {
-        ret = sd_event_source_set_time_relative(*src, (uint64_t)ms * 1000);
-        if (ret >= 0) {
-            ret = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
-        }
-    } else {
-        ret = sd_event_add_time_relative(vs->event, src, CLOCK_MONOTONIC, (uint64_t)ms * 1000,
-                                         VPN_TIMER_ACCURACY_US, cb, vs);
-    }
     if (ret < 0) {
         log_err("vpn: cannot schedule %s: %s", what, strerror(-ret));
     }

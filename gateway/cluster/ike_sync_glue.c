@@ -9,6 +9,7 @@
 #include "dataplane/ha.h"
 #include "gateway/cluster/cluster.h"
 #include "gateway/cluster/sync.h"
+#include "lib/event_timer.h"
 #include "lib/log.h"
 #include "vpn/ike_ha.h"
 
@@ -52,17 +53,8 @@ on_settled(sd_event_source *src, uint64_t usec, void *g_)
 static void
 settle_later(struct ike_sync_glue *g)
 {
-    int ret;
+    int ret = event_timer_in(g->event, &g->settle, IKE_SYNC_SETTLE_MS * 1000, 10000, on_settled, g);
 
-    if (g->settle) {
-        ret = sd_event_source_set_time_relative(g->settle, IKE_SYNC_SETTLE_MS * 1000);
-        if (ret >= 0) {
-            ret = sd_event_source_set_enabled(g->settle, SD_EVENT_ONESHOT);
-        }
-    } else {
-        ret = sd_event_add_time_relative(g->event, &g->settle, CLOCK_MONOTONIC,
-                                         IKE_SYNC_SETTLE_MS * 1000, 10000, on_settled, g);
-    }
     if (ret < 0) {
         log_err("cluster: IKE sync: cannot arm a timer: %s", strerror(-ret));
     }
