@@ -453,6 +453,16 @@ worker_main(void *arg)
         }
         rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
     }
+    if (w->id == 0) {
+        /* What the control thread queued before asking us to stop still leaves: above all a
+         * leaving master's priority-0 advert, sent just before dp_destroy(). The acquire pairs
+         * with dp_destroy()'s release, so that every frame enqueued before it is seen here. */
+        (void)__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE);
+        while (!rte_ring_empty(dp->ctl_tx)) {
+            dp_tx_control(w);
+        }
+        dp_tx_flush(w);
+    }
     rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
     rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
     return 0;
@@ -512,7 +522,7 @@ dp_destroy(struct dp *dp)
         return;
     }
     if (dp->started) {
-        dp->stop = true;
+        __atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
         rte_eal_mp_wait_lcore();
         for (unsigned k = 0; k < dp->n_ports; k++) {
             rte_eth_dev_stop(dp->port_order[k]);

@@ -20,7 +20,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init vrrp
-lab_plan 42
+lab_plan 43
 
 PROBE="$LAB_PY $(dirname "$0")/vrrp_probe.py"
 GW_MAC=02:00:0a:00:00:01
@@ -175,6 +175,13 @@ ok "show cluster: 'preempted by a higher priority', peer priority 200" \
 # ---- A reload to priority 250 (live) makes hnvgwd preempt keepalived ----
 sed -i 's|^\(\s*\)priority = 100$|\1priority = 250|' "$LAB_DIR/gw.conf"
 ok "reload with cluster priority 250 is taken live" ctl gw reload
+# A node that starts with preemption waits for the peer's state before it preempts, at most
+# CLUSTER_SYNC_WAIT_MAX_S (30 s): keepalived syncs nothing, so the wait runs out. Whether it
+# still runs here depends on how long the steps above took.
+waiting=$(cl waiting_for_sync); role=$(cl role)
+echo "# right after the reload: waiting_for_sync=$waiting role=$role"
+ok "no preemption while waiting for the peer's state" test "$waiting" = False -o "$role" = passive
+LAB_WAIT_TRIES=70 lab_wait_for cl_is waiting_for_sync False
 lab_wait_for role_is active
 ok "hnvgwd (250) preempts keepalived (200)" role_is active
 ok "show cluster: 'preempted a lower master', priority 250" \
