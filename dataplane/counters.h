@@ -155,6 +155,8 @@
     X(esp, ike_bad_source, "IKE compartment packet from an address that is no tunnel address")     \
     X(exception, runt, "compartment frame shorter than its headers")                               \
     X(exception, unsupported, "compartment frame that is neither ARP nor IPv4")                    \
+    X(exception, unknown_source, "untagged frame from no compartment's MAC on a shared port")      \
+    X(exception, unknown_tag, "frame whose 802.1Q tag is no compartment's on that port")           \
     X(exception, ha_passive, "compartment frame other than ARP on a passive node (sends nothing)") \
     X(icmp, rate_limited, "ICMP error suppressed by the rate limit")                               \
     X(tx, neigh_queue_full, "packet dropped while waiting for ARP resolution")                     \

@@ -102,9 +102,8 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
     dp->workers = rte_zmalloc("workers", sizeof *dp->workers * params->n_workers, 64);
     dp->nh = rte_zmalloc("nh", sizeof *dp->nh * DP_NH_MAX, 64);
     dp->nh_refcnt = rte_zmalloc("nh_refcnt", sizeof *dp->nh_refcnt * DP_NH_MAX, 64);
-    dp->exception_port =
-        rte_zmalloc("exception_port", sizeof *dp->exception_port * DP_MAX_TENANTS, 64);
-    if (!dp->qsbr || !dp->workers || !dp->nh || !dp->nh_refcnt || !dp->exception_port) {
+    dp->compartments = rte_zmalloc("compartments", sizeof *dp->compartments * DP_MAX_TENANTS, 64);
+    if (!dp->qsbr || !dp->workers || !dp->nh || !dp->nh_refcnt || !dp->compartments) {
         set_err(err, "out of memory for the data plane");
         goto fail;
     }
@@ -116,8 +115,11 @@ dp_create(int eal_argc, char **eal_argv, const struct dp_params *params, struct 
     for (unsigned i = 0; i < params->n_workers; i++) {
         dp->workers[i].nc_gen = UINT32_MAX; /* The neighbor cache starts empty. */
         dp->workers[i].trace = rte_zmalloc("trace", sizeof(struct dp_trace_buf), 64);
-        if (!dp->workers[i].trace) {
-            set_err(err, "out of memory for trace buffers");
+        dp->workers[i].compartment_stats =
+            rte_zmalloc("compartment_stats",
+                        sizeof *dp->workers[i].compartment_stats * DP_COMPARTMENTS_MAX, 64);
+        if (!dp->workers[i].trace || !dp->workers[i].compartment_stats) {
+            set_err(err, "out of memory for trace buffers and compartment counters");
             goto fail;
         }
     }
@@ -190,6 +192,7 @@ dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, c
     struct dp_port *p;
     uint16_t id;
     char name[64];
+    int ret;
 
     if (dp->started) {
         set_err(err, "ports can only be added before start");
@@ -234,9 +237,144 @@ dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_id, c
     } else if (conf->kind == DP_PORT_EXTERNAL) {
         dp->external_port = id;
     } else if (conf->kind == DP_PORT_EXCEPTION) {
-        dp->exception_port[conf->tenant] = (uint16_t)(id + 1);
+        ret = dp_compartment_attach(dp, id, conf->tagged ? DP_MAX_TENANTS : conf->tenant, 0,
+                                    conf->peer_mac);
+        if (ret) {
+            set_err(err, "port %s: %s", conf->name,
+                    ret == EEXIST ? "its routing domain already has a compartment"
+                                  : "out of memory or compartments");
+            p->used = false;
+            dp->n_ports--;
+            return ret;
+        }
     }
     *port_id = id;
+    return 0;
+}
+
+/* A compartment MAC as a hash key. */
+struct compartment_mac_key {
+    uint8_t mac[6]; /* The MAC. */
+    uint16_t zero;  /* 0: keys are whole words. */
+};
+
+/* Readies shared port 'p' (DPDK id 'port_id'): its tag table and its MAC hash. */
+static int
+shared_port_tables(struct dp_port *p, uint16_t port_id)
+{
+    char name[RTE_HASH_NAMESIZE];
+    struct rte_hash_parameters hp = {
+        .name = name,
+        .entries = DP_COMPARTMENT_TAGS + 2, /* The hash wants room beyond what it holds. */
+        .key_len = sizeof(struct compartment_mac_key),
+        .hash_func = rte_hash_crc,
+        .socket_id = SOCKET_ID_ANY,
+        /* Before dp_start() only, but the workers read it: lock-free readers either way. */
+        .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+    };
+
+    snprintf(name, sizeof name, "cmpt_mac%u", port_id);
+    p->tag_tenant = rte_zmalloc("tag_tenant", sizeof *p->tag_tenant * 4096, 64);
+    p->mac_tenant = p->tag_tenant ? rte_hash_create(&hp) : NULL;
+    if (!p->mac_tenant) {
+        rte_free(p->tag_tenant);
+        p->tag_tenant = NULL;
+        return ENOMEM;
+    }
+    return 0;
+}
+
+int
+dp_compartment_attach(struct dp *dp, uint16_t port_id, uint32_t tenant, uint16_t tag,
+                      const uint8_t peer_mac[6])
+{
+    struct dp_port *p = &dp->ports[port_id];
+    struct compartment_mac_key key = {.zero = 0};
+    struct dp_compartment *c;
+
+    if (tenant == DP_MAX_TENANTS) { /* A shared port: its tables, no compartment of its own. */
+        return shared_port_tables(p, port_id);
+    }
+    c = &dp->compartments[tenant];
+    memcpy(key.mac, peer_mac, 6);
+    if (c->port || (tag && p->tag_tenant[tag]) ||
+        (p->mac_tenant && rte_hash_lookup(p->mac_tenant, &key) >= 0)) {
+        return EEXIST;
+    }
+    if (dp->n_compartments >= DP_COMPARTMENTS_MAX) {
+        return ENOSPC;
+    }
+    if (p->mac_tenant &&
+        rte_hash_add_key_data(p->mac_tenant, &key, (void *)(uintptr_t)tenant) != 0) {
+        return ENOSPC;
+    }
+    c->tag = tag;
+    c->index = (uint16_t)dp->n_compartments++;
+    memcpy(c->peer_mac.addr_bytes, peer_mac, 6);
+    if (tag) {
+        p->tag_tenant[tag] = (uint16_t)tenant;
+    }
+    /* Last: a worker that sees the port sees the rest. */
+    __atomic_store_n(&c->port, (uint16_t)(port_id + 1), __ATOMIC_RELEASE);
+    return 0;
+}
+
+uint16_t
+dp_compartment_by_mac(const struct dp_port *p, const struct rte_ether_addr *mac)
+{
+    struct compartment_mac_key key = {.zero = 0};
+    void *data;
+
+    memcpy(key.mac, mac->addr_bytes, 6);
+    return rte_hash_lookup_data(p->mac_tenant, &key, &data) >= 0 ? (uint16_t)(uintptr_t)data : 0;
+}
+
+int
+dp_compartment_bind(struct dp *dp, uint16_t port_id, uint16_t tenant, uint16_t tag,
+                    const uint8_t peer_mac[6], char *err)
+{
+    const struct dp_port *p = port_id < DP_MAX_PORTS ? &dp->ports[port_id] : NULL;
+    int ret;
+
+    if (!p || !p->used || p->conf.kind != DP_PORT_EXCEPTION || !p->conf.tagged) {
+        set_err(err, "compartment of domain %u: port %u is not a tagged exception port", tenant,
+                port_id);
+        return EINVAL;
+    }
+    if (tag > DP_COMPARTMENT_TAGS || tenant == 0) {
+        set_err(err, "compartment of domain %u: tag %u is not 0..%u (or domain 0)", tenant, tag,
+                DP_COMPARTMENT_TAGS);
+        return EINVAL;
+    }
+    ret = dp_compartment_attach(dp, port_id, tenant, tag, peer_mac);
+    if (ret == EEXIST) {
+        set_err(err, "compartment of domain %u: it, its MAC or tag %u of port %s is already bound",
+                tenant, tag, p->conf.name);
+    } else if (ret == ENOSPC) {
+        set_err(err, "compartment of domain %u: more than %u compartments", tenant,
+                DP_COMPARTMENTS_MAX);
+    } else if (ret) {
+        set_err(err, "compartment of domain %u: out of memory", tenant);
+    }
+    return ret;
+}
+
+int
+dp_compartment_stats(const struct dp *dp, uint16_t tenant, struct dp_compartment_stats *out)
+{
+    const struct dp_compartment *c = &dp->compartments[tenant];
+
+    memset(out, 0, sizeof *out);
+    if (!c->port) {
+        return ENOENT;
+    }
+    out->port = (uint16_t)(c->port - 1);
+    out->tag = c->tag;
+    for (unsigned i = 0; i < dp->params.n_workers; i++) {
+        const struct dp_compartment_count *n = &dp->workers[i].compartment_stats[c->index];
+        out->punted += __atomic_load_n(&n->punted, __ATOMIC_RELAXED);
+        out->injected += __atomic_load_n(&n->injected, __ATOMIC_RELAXED);
+    }
     return 0;
 }
 
@@ -560,9 +698,14 @@ dp_destroy(struct dp *dp)
     rcu_table_destroy(dp->neighbors);
     rte_free(dp->nh);
     rte_free(dp->nh_refcnt);
-    rte_free(dp->exception_port);
+    rte_free(dp->compartments);
     for (unsigned i = 0; dp->workers && i < dp->params.n_workers; i++) {
         rte_free(dp->workers[i].trace);
+        rte_free(dp->workers[i].compartment_stats);
+    }
+    for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+        rte_free(dp->ports[i].tag_tenant);
+        rte_hash_free(dp->ports[i].mac_tenant);
     }
     rte_free(dp->workers);
     rte_free(dp->qsbr);

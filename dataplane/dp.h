@@ -28,6 +28,14 @@ struct dp;
 #define DP_MAX_TENANTS 65536 /* Routing domain ids 1..65535; 0 is the external classifier. */
 #define DP_ERR_MAX     256   /* Error message buffer size. */
 
+/* Compartments (a tenant's control-plane namespace) reach the data plane through exception
+ * ports: one of its own, or a shared one carrying up to DP_COMPARTMENT_TAGS compartments, so
+ * that ports do not grow with tenants. On a shared port a compartment is known by its 802.1Q
+ * VLAN id (1..4094) where its kernel side is a VLAN device, or else by its MAC, which the kernel
+ * side must vouch for (a bridge port that only takes frames from that MAC). */
+#define DP_COMPARTMENT_TAGS 4094 /* Compartments of one shared exception port. */
+#define DP_COMPARTMENTS_MAX 8192 /* Compartments one node reaches (per-worker counters). */
+
 /* The VSIDs NVGRE may carry: 0-4095 are reserved, and 0xFFFFFF is reserved for vendor use
  * ([MS-NVGREE] 2.2.1). The only definition of the range: the data plane drops the rest, and the
  * config refuses them. Plain decimal literals, because counters.h spells them into a drop
@@ -64,7 +72,7 @@ enum dp_port_kind {
     DP_PORT_PROVIDER,  /* PA network. */
     DP_PORT_EXTERNAL,  /* Uplink. */
     DP_PORT_VM,        /* Local VM NIC. */
-    DP_PORT_EXCEPTION, /* A tenant compartment's TAP: the gateway's own control traffic. */
+    DP_PORT_EXCEPTION, /* Compartments' TAP: the gateway's own control traffic (see above). */
 };
 
 /* A port as the control plane describes it. */
@@ -80,8 +88,18 @@ struct dp_port_conf {
     uint32_t vsid;          /* vm: bound VSID. */
     uint32_t ca;            /* vm: bound CA. */
     uint16_t mtu;           /* L3 MTU of the port (0: 1500). */
-    uint16_t tenant;        /* exception: the routing domain the compartment belongs to. */
-    uint8_t peer_mac[6];    /* exception: the MAC of the compartment's side of the TAP. */
+    uint16_t tenant;        /* exception, untagged: the routing domain of its compartment. */
+    uint8_t peer_mac[6];    /* exception, untagged: the MAC of the compartment's side. */
+    bool tagged;            /* exception: shared by many compartments, each bound with
+                             * dp_compartment_bind() (tenant and peer_mac unused). */
+};
+
+/* What one compartment exchanged with the data plane, summed over the workers. */
+struct dp_compartment_stats {
+    uint16_t port;     /* DPDK port id of its exception port. */
+    uint16_t tag;      /* Its 802.1Q VLAN id there, 0 on a port of its own. */
+    uint64_t punted;   /* Packets for the gateway's own addresses sent to it (BGP, ICMP, IKE). */
+    uint64_t injected; /* Frames it sent (ARP included), taken as its and no other's. */
 };
 
 /* A virtual subnet as the data plane needs it. */
@@ -184,6 +202,20 @@ int dp_port_add(struct dp *dp, const struct dp_port_conf *conf, uint16_t *port_i
 
 /* Configures and starts the ports and launches the workers. */
 int dp_start(struct dp *dp, char *err);
+
+/* Binds the compartment of routing domain 'tenant' to the shared exception port 'port_id' (one
+ * with conf.tagged), where its side has MAC 'peer_mac' and, if 'tag' is not 0, 802.1Q VLAN id
+ * 'tag' (1..DP_COMPARTMENT_TAGS). The data plane sets the tag (or the destination MAC) of all it
+ * sends there, and takes a frame from there as 'tenant's only when it carries that tag, or
+ * untagged, comes from that MAC: compartments cannot reach each other's domains. Untagged ports
+ * are bound by dp_port_add() from their conf. Before dp_start(). Returns 0, or EINVAL (not a
+ * shared exception port, tag out of range, domain 0), EEXIST (tenant, tag or MAC already bound),
+ * ENOSPC (beyond DP_COMPARTMENTS_MAX), ENOMEM, with a message in 'err'. */
+int dp_compartment_bind(struct dp *dp, uint16_t port_id, uint16_t tenant, uint16_t tag,
+                        const uint8_t peer_mac[6], char *err);
+
+/* The counters of 'tenant's compartment into 'out'. Returns 0, or ENOENT when it has none. */
+int dp_compartment_stats(const struct dp *dp, uint16_t tenant, struct dp_compartment_stats *out);
 
 /* Stops workers and ports, frees everything. Accepts NULL. */
 void dp_destroy(struct dp *dp);

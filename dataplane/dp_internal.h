@@ -78,11 +78,29 @@ struct dp_neigh {
 
 /* A port as the workers see it. Immutable after dp_start(). */
 struct dp_port {
-    struct dp_port_conf conf;  /* As configured. */
-    uint16_t port_id;          /* DPDK port id. */
-    struct rte_ether_addr mac; /* conf.mac as a DPDK type. */
-    uint32_t mask;             /* On-link mask of conf.ip, network order. */
-    bool used;                 /* Slot in use. */
+    struct dp_port_conf conf;    /* As configured. */
+    uint16_t port_id;            /* DPDK port id. */
+    struct rte_ether_addr mac;   /* conf.mac as a DPDK type. */
+    uint32_t mask;               /* On-link mask of conf.ip, network order. */
+    bool used;                   /* Slot in use. */
+    uint16_t *tag_tenant;        /* Shared exception port: VLAN id -> routing domain (0: none;
+                                  * domain 0 is never shared), 4096 entries (rte_zmalloc). */
+    struct rte_hash *mac_tenant; /* Shared exception port: a compartment's MAC (the source of
+                                  * its untagged frames) -> routing domain, as the hash's data. */
+};
+
+/* How the data plane reaches one routing domain's compartment. */
+struct dp_compartment {
+    uint16_t port;                  /* DPDK port id + 1 of its exception port (0: none). */
+    uint16_t tag;                   /* Its 802.1Q VLAN id there; 0 on a port of its own. */
+    uint16_t index;                 /* Its slot in each worker's compartment_stats. */
+    struct rte_ether_addr peer_mac; /* The MAC of its side. */
+};
+
+/* One compartment's counters in one worker. */
+struct dp_compartment_count {
+    uint64_t punted;   /* Sent to it. */
+    uint64_t injected; /* Received from it. */
 };
 
 /* Why a packet was punted to the control thread; stored in its private area. */
@@ -128,6 +146,8 @@ struct dp_worker {
     struct dp_vsid_cache vsid_cache[DP_VSID_CACHE]; /* Recent VSIDs, for the burst path. */
     uint32_t trace_epoch;   /* dp->trace_epoch when the buffer was last cleared. */
     struct nat_worker *nat; /* This worker's NAT tables, NULL without NAT. */
+    struct dp_compartment_count *compartment_stats; /* DP_COMPARTMENTS_MAX entries, by
+                                                     * dp_compartment.index (rte_zmalloc). */
 } __attribute__((aligned(64)));
 
 /* A held packet queue of one unresolved neighbor (control thread only). */
@@ -173,23 +193,24 @@ struct dp {
     uint32_t trace_epoch;               /* Bumped to make workers clear their trace buffers. */
     struct dp_neigh_pending pending[DP_PENDING_MAX]; /* Unresolved neighbors. */
     uint64_t last_age_tsc;                           /* Last neighbor aging pass. */
-    uint32_t neigh_gen;       /* Bumped on every neighbor change (invalidates the worker caches). */
-    uint32_t subnet_gen;      /* Bumped on every subnet change (invalidates the VSID caches). */
-    struct nat *nat;          /* NAT44 state, NULL when the node has no NAT. */
-    struct esp *esp;          /* IPsec state, NULL when the node has no tunnels. */
-    uint16_t *exception_port; /* Routing domain -> its exception port id + 1 (0: none). */
-    int control_fd;           /* eventfd: punted packets wait for the control thread. */
-    uint32_t control_armed;   /* 1 when the control thread drained the punt ring and may sleep:
-                               * the next punt writes control_fd (atomic, see control.c). */
-    int ctl_tx_fd;            /* eventfd: wakes worker 0 for frames on ctl_tx (see dp.c). */
-    uint32_t ctl_tx_asleep;   /* 1 while worker 0 sleeps idle: the next frame queued on ctl_tx
-                               * writes ctl_tx_fd (atomic). */
-    uint32_t ha_role;         /* enum dp_ha_role (atomic): set by the control thread, loaded by
-                               * each worker once a poll round (dp_ha_worker_sync()). */
-    dp_ha_vrrp_fn *vrrp_fn;   /* Receives VRRP adverts (control thread), NULL: none. */
-    void *vrrp_aux;           /* Its argument. */
-    volatile bool stop;       /* Asks workers to exit. */
-    bool started;             /* dp_start() succeeded. */
+    uint32_t neigh_gen;  /* Bumped on every neighbor change (invalidates the worker caches). */
+    uint32_t subnet_gen; /* Bumped on every subnet change (invalidates the VSID caches). */
+    struct nat *nat;     /* NAT44 state, NULL when the node has no NAT. */
+    struct esp *esp;     /* IPsec state, NULL when the node has no tunnels. */
+    struct dp_compartment *compartments; /* By routing domain, DP_MAX_TENANTS (rte_zmalloc). */
+    unsigned n_compartments;             /* Bound so far: the next one's index. */
+    int control_fd;                      /* eventfd: punted packets wait for the control thread. */
+    uint32_t control_armed; /* 1 when the control thread drained the punt ring and may sleep:
+                             * the next punt writes control_fd (atomic, see control.c). */
+    int ctl_tx_fd;          /* eventfd: wakes worker 0 for frames on ctl_tx (see dp.c). */
+    uint32_t ctl_tx_asleep; /* 1 while worker 0 sleeps idle: the next frame queued on ctl_tx
+                             * writes ctl_tx_fd (atomic). */
+    uint32_t ha_role;       /* enum dp_ha_role (atomic): set by the control thread, loaded by
+                             * each worker once a poll round (dp_ha_worker_sync()). */
+    dp_ha_vrrp_fn *vrrp_fn; /* Receives VRRP adverts (control thread), NULL: none. */
+    void *vrrp_aux;         /* Its argument. */
+    volatile bool stop;     /* Asks workers to exit. */
+    bool started;           /* dp_start() succeeded. */
 };
 
 /* ---- Helpers used by several stages. ---- */
@@ -540,7 +561,19 @@ void dp_tx_ip(struct dp_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t n
 void dp_tx_frame(struct dp_worker *w, struct rte_mbuf *m, uint16_t port);
 /* stage_tx.c: sends every queued frame. */
 void dp_tx_flush(struct dp_worker *w);
-/* stage_tx.c: prepends Ethernet (and VLAN) headers for 'port' toward 'dst_mac'. */
+/* dp.c: makes 'port_id' (an exception port) the way to 'tenant's compartment at 'peer_mac', with
+ * VLAN id 'tag' (0: untagged); 'tenant' DP_MAX_TENANTS readies a shared port's tables instead.
+ * On a shared port the compartment is known by its tag, or untagged by its MAC. Returns 0,
+ * EEXIST (the domain, the tag or the MAC is taken), ENOSPC or ENOMEM. */
+int dp_compartment_attach(struct dp *dp, uint16_t port_id, uint32_t tenant, uint16_t tag,
+                          const uint8_t peer_mac[6]);
+/* dp.c: the routing domain whose compartment has 'mac' on shared port 'p', 0 if none. */
+uint16_t dp_compartment_by_mac(const struct dp_port *p, const struct rte_ether_addr *mac);
+/* stage_tx.c: prepends an Ethernet header from 'port's MAC toward 'dst', with 802.1Q VLAN id
+ * 'tag' unless it is 0. False (nothing changed) without headroom. */
+bool dp_l2_prepend_tag(struct rte_mbuf *m, const struct dp_port *port,
+                       const struct rte_ether_addr *dst, uint16_t ethertype, uint16_t tag);
+/* stage_tx.c: the same with the port's own VLAN id (conf.vlan). */
 bool dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
                    uint16_t ethertype);
 /* The result of looking at a frame's Ethernet header on a port. */

@@ -58,21 +58,21 @@ static void
 ike_punt(struct dp_worker *w, struct rte_mbuf *m)
 {
     struct dp *dp = w->dp;
-    uint16_t id = dp->exception_port[0];
+    const struct dp_compartment *c = &dp->compartments[0];
+    uint16_t id = __atomic_load_n(&c->port, __ATOMIC_ACQUIRE);
     const struct dp_port *port;
-    struct rte_ether_addr dst;
 
     if (!id) {
         dp_drop(w, m, DP_esp_no_ike_compartment);
         return;
     }
     port = &dp->ports[id - 1];
-    memcpy(dst.addr_bytes, port->conf.peer_mac, 6);
-    if (!dp_l2_prepend(m, port, &dst, RTE_ETHER_TYPE_IPV4)) {
+    if (!dp_l2_prepend_tag(m, port, &c->peer_mac, RTE_ETHER_TYPE_IPV4, c->tag)) {
         dp_drop(w, m, DP_encap_no_headroom);
         return;
     }
     dp_count(w, DP_esp_ike_punted);
+    w->compartment_stats[c->index].punted++;
     dp_tx_frame(w, m, port->port_id);
 }
 

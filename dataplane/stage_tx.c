@@ -60,11 +60,10 @@ dp_l2_bounce(struct rte_mbuf *m, const struct dp_port *port)
 }
 
 bool
-dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
-              uint16_t ethertype)
+dp_l2_prepend_tag(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
+                  uint16_t ethertype, uint16_t tag)
 {
-    unsigned hlen =
-        sizeof(struct rte_ether_hdr) + (port->conf.vlan ? sizeof(struct rte_vlan_hdr) : 0);
+    unsigned hlen = sizeof(struct rte_ether_hdr) + (tag ? sizeof(struct rte_vlan_hdr) : 0);
     struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, hlen);
 
     if (!eth) {
@@ -72,15 +71,22 @@ dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_e
     }
     rte_ether_addr_copy(dst, &eth->dst_addr);
     rte_ether_addr_copy(&port->mac, &eth->src_addr);
-    if (port->conf.vlan) {
+    if (tag) {
         struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
         eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
-        vh->vlan_tci = rte_cpu_to_be_16(port->conf.vlan);
+        vh->vlan_tci = rte_cpu_to_be_16(tag);
         vh->eth_proto = rte_cpu_to_be_16(ethertype);
     } else {
         eth->ether_type = rte_cpu_to_be_16(ethertype);
     }
     return true;
+}
+
+bool
+dp_l2_prepend(struct rte_mbuf *m, const struct dp_port *port, const struct rte_ether_addr *dst,
+              uint16_t ethertype)
+{
+    return dp_l2_prepend_tag(m, port, dst, ethertype, port->conf.vlan);
 }
 
 void

@@ -195,6 +195,54 @@ show_tenants(json_t *args, json_t **result, char *err, void *aux)
     return 0;
 }
 
+/* The name of DPDK port 'id', or "?". */
+static const char *
+port_name(const struct dp *dp, uint16_t id)
+{
+    for (unsigned i = 0; i < dp_port_count(dp); i++) {
+        uint16_t k;
+        const struct dp_port_conf *pc = dp_port_conf(dp, i, &k);
+
+        if (k == id) {
+            return pc->name;
+        }
+    }
+    return "?";
+}
+
+/* "show compartments": each tenant compartment the data plane reaches (and the IKE daemon's,
+ * domain 0), where (port and 802.1Q tag) and what went each way. */
+static int
+show_compartments(json_t *args, json_t **result, char *err, void *aux)
+{
+    struct gw_state *gw = aux;
+    const struct hnvgw_config *cfg = gw->cfg;
+    json_t *arr = json_array();
+
+    (void)args;
+    (void)err;
+    for (size_t i = 0; i <= cfg->n_tenants; i++) {
+        const struct config_tenant *t = i < cfg->n_tenants ? &cfg->tenants[i] : NULL;
+        uint16_t domain = t ? (uint16_t)t->id : 0;
+        struct dp_compartment_stats st;
+        json_t *o;
+
+        if (dp_compartment_stats(gw->dp, domain, &st) != 0) {
+            continue;
+        }
+        o = json_object();
+        json_object_set_new(o, "tenant", json_string(t ? t->name : "(IKE daemon)"));
+        json_object_set_new(o, "id", json_integer(domain));
+        json_object_set_new(o, "port", json_string(port_name(gw->dp, st.port)));
+        json_object_set_new(o, "tag", json_integer(st.tag));
+        json_object_set_new(o, "punted", json_integer((json_int_t)st.punted));
+        json_object_set_new(o, "injected", json_integer((json_int_t)st.injected));
+        json_array_append_new(arr, o);
+    }
+    *result = arr;
+    return 0;
+}
+
 /* Filter and output state for "show lookup". */
 struct lookup_show {
     json_t *arr;               /* Rows. */
@@ -964,6 +1012,10 @@ handlers_register(struct gw_state *gw)
                         show_stats, gw);
     ctl_server_register(gw->ctl, "show tenants", "tenants and their virtual subnets", show_tenants,
                         gw);
+    ctl_server_register(gw->ctl, "show compartments",
+                        "tenant compartments: exception port, 802.1Q tag, packets punted to and "
+                        "injected by each",
+                        show_compartments, gw);
     ctl_server_register(gw->ctl, "show lookup", "lookup records [vsid=N] [ca=IP] [limit=N]",
                         show_lookup, gw);
     ctl_server_register(gw->ctl, "show routes", "selected routes per tenant [tenant=NAME]",

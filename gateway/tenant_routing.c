@@ -24,36 +24,58 @@ compartment_name(const struct config_tenant *t, char *buf, size_t len)
     snprintf(buf, len, "hnvgw-%s", t->name);
 }
 
-/* The MACs of tenant 'id's exception port: the data plane's side (peer false) and the
- * compartment's. */
+/* The MAC of tenant 'id's side of the exception port (its VLAN device in the compartment). */
 static void
-exception_mac(uint32_t id, bool peer, uint8_t mac[6])
+compartment_mac(uint32_t id, uint8_t mac[6])
 {
-    const uint8_t m[6] = {0x02, 0x00, 0xee, peer, (uint8_t)(id >> 8), (uint8_t)id};
+    const uint8_t m[6] = {0x02, 0x00, 0xee, 0x01, (uint8_t)(id >> 8), (uint8_t)id};
     memcpy(mac, m, 6);
+}
+
+/* Which shared port the 'n'-th routed tenant's compartment is on. */
+static unsigned
+compartment_port(size_t n)
+{
+    return (unsigned)(n / DP_COMPARTMENT_TAGS);
 }
 
 int
 tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err)
 {
+    uint16_t ids[DP_COMPARTMENTS_MAX / DP_COMPARTMENT_TAGS + 1];
+    unsigned n_ports = 0;
+    size_t n = 0;
+
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         const struct config_tenant *t = &cfg->tenants[i];
-        struct dp_port_conf pc;
-        uint16_t id;
+        uint8_t mac[6];
+        unsigned port;
         int ret;
 
         if (!t->routing) {
             continue;
         }
-        memset(&pc, 0, sizeof pc);
-        pc.kind = DP_PORT_EXCEPTION;
-        snprintf(pc.name, sizeof pc.name, "exc-%.24s", t->name);
-        snprintf(pc.devargs, sizeof pc.devargs, "net_tap_x%u,iface=hnvx%u", t->id, t->id);
-        exception_mac(t->id, false, pc.mac);
-        exception_mac(t->id, true, pc.peer_mac);
-        pc.tenant = (uint16_t)t->id;
-        pc.mtu = 1500;
-        ret = dp_port_add(dp, &pc, &id, err);
+        port = compartment_port(n++);
+        if (port >= sizeof ids / sizeof *ids) {
+            snprintf(err, DP_ERR_MAX, "tenant %s: more than %u routed tenants", t->name,
+                     DP_COMPARTMENTS_MAX);
+            return ENOSPC;
+        }
+        if (port == n_ports) {
+            struct dp_port_conf pc = {.kind = DP_PORT_EXCEPTION, .tagged = true, .mtu = 1500};
+            const uint8_t own[6] = {0x02, 0x00, 0xef, 0x00, 0x00, (uint8_t)port};
+
+            snprintf(pc.name, sizeof pc.name, "compartments%u", port);
+            snprintf(pc.devargs, sizeof pc.devargs, "net_tap_xc%u,iface=hnvxc%u", port, port);
+            memcpy(pc.mac, own, 6);
+            ret = dp_port_add(dp, &pc, &ids[n_ports++], err);
+            if (ret) {
+                return ret;
+            }
+        }
+        /* Known by its MAC, which its locked bridge port vouches for (compartment.h). */
+        compartment_mac(t->id, mac);
+        ret = dp_compartment_bind(dp, ids[port], (uint16_t)t->id, 0, mac, err);
         if (ret) {
             return ret;
         }
@@ -86,27 +108,44 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
         const struct config_tenant *t = &cfg->tenants[i];
         char name[64], path[COMPARTMENT_PATH_MAX];
         struct frr_instance *fi = &tr->frr[tr->n_frr];
+        unsigned port = compartment_port(tr->n_frr);
         int ret;
 
         if (!t->routing) {
             continue;
         }
+        if (tr->n_frr % DP_COMPARTMENT_TAGS == 0) {
+            const uint8_t tap_mac[6] = {0x02, 0x00, 0xef, 0x01, 0x00, (uint8_t)port};
+            char bridge[24], tap[24];
+
+            snprintf(bridge, sizeof bridge, "hnvxbr%u", port);
+            snprintf(tap, sizeof tap, "hnvxc%u", port);
+            ret = compartment_hub_create(bridge, tap, tap_mac, err);
+            if (ret) {
+                tenant_routing_stop(tr);
+                return ret;
+            }
+            tr->n_hubs++;
+        }
         compartment_name(t, name, sizeof name);
         ret = compartment_create(name, path, err);
         if (!ret) {
-            /* The exception port's kernel side carries the tenant gateway's own addresses. */
+            /* The compartment's end of its veth to the shared port's bridge carries the tenant
+             * gateway's own addresses. */
             struct hnvgw_prefix addrs[64];
             size_t n_addrs = 0;
             uint8_t mac[6];
-            char ifname[16];
+            char ifname[24], hub[24], bridge[24];
 
             for (size_t s = 0; s < t->n_subnets && n_addrs < 64; s++) {
                 addrs[n_addrs].addr = t->subnets[s].gateway_ip;
                 addrs[n_addrs++].plen = t->subnets[s].prefix.plen;
             }
-            exception_mac(t->id, true, mac);
+            compartment_mac(t->id, mac);
             snprintf(ifname, sizeof ifname, "hnvx%u", t->id);
-            ret = compartment_adopt_link(path, ifname, mac, addrs, n_addrs, err);
+            snprintf(hub, sizeof hub, "hnvxh%u", t->id);
+            snprintf(bridge, sizeof bridge, "hnvxbr%u", port);
+            ret = compartment_add_veth(path, bridge, hub, ifname, mac, addrs, n_addrs, err);
         }
         if (!ret) {
             ret =
@@ -135,8 +174,9 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
             return ret;
         }
         tr->n_frr++;
-        log_info("tenant %s: compartment %s, FPM on 127.0.0.1:%u inside, FRR state in %s", t->name,
-                 path, t->routing->fpm_port, fi->dir);
+        log_info("tenant %s: compartment %s on bridge hnvxbr%u, FPM on 127.0.0.1:%u inside, FRR "
+                 "state in %s",
+                 t->name, path, port, t->routing->fpm_port, fi->dir);
     }
     for (size_t i = 0; i < tr->n_frr; i++) {
         frr_start(&tr->frr[i], event, frr_log);
@@ -220,6 +260,12 @@ tenant_routing_stop(struct tenant_routing *tr)
         frr_stop(&tr->frr[i]);
         snprintf(name, sizeof name, "hnvgw-%s", tr->frr[i].tenant_name);
         compartment_destroy(name);
+    }
+    for (unsigned k = 0; k < tr->n_hubs; k++) {
+        char bridge[24];
+        /* The compartments' veths go with their namespaces. */
+        snprintf(bridge, sizeof bridge, "hnvxbr%u", k);
+        compartment_hub_destroy(bridge);
     }
     fpm_server_destroy(tr->fpm);
     learned_destroy(tr->learned);

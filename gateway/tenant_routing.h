@@ -30,14 +30,18 @@ struct tenant_routing {
     struct fpm_server *fpm;                /* The FPM listeners. */
     struct frr_instance *frr;              /* Owned array: one per tenant with routing. */
     size_t n_frr;                          /* Entries. */
+    unsigned n_hubs;                       /* Bridges "hnvxbr<k>" made for the shared ports. */
     struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
     bool active;                           /* The node forwards (not the passive one of a pair). */
     bool role_known;                       /* tenant_routing_set_active() was called. */
 };
 
-/* Adds the exception port of every tenant with routing to 'dp' (before dp_start()): a TAP
- * "hnvx<id>" whose kernel side tenant_routing_start() moves into the compartment. Returns 0 or a
- * positive errno with a message in 'err' (DP_ERR_MAX bytes). */
+/* Adds the shared exception ports of the tenants with routing to 'dp' (before dp_start()): TAPs
+ * "hnvxc0", "hnvxc1"... of DP_COMPARTMENT_TAGS compartments each, the n-th routed tenant (in
+ * config order) on port n / DP_COMPARTMENT_TAGS, known there by its MAC. tenant_routing_start()
+ * puts each TAP on a bridge "hnvxbr<k>" and connects each compartment to it by a veth pair
+ * ("hnvxh<id>" on the bridge, locked to that MAC; "hnvx<id>" in the compartment). No routed
+ * tenant, no port. Returns 0 or a positive errno with a message in 'err' (DP_ERR_MAX bytes). */
 int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *err);
 
 /* Builds the dynamic routing of 'cfg', feeding 'rib', into '*tr' (a node without routing

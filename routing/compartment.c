@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/veth.h>
 #include <linux/rtnetlink.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -134,14 +137,12 @@ compartment_destroy(const char *name)
     return unlink(path) < 0 && errno != ENOENT ? errno : 0;
 }
 
-/* Moves link 'ifindex' into the namespace open at 'nsfd', over rtnetlink (libmnl). */
+/* Sends the rtnetlink request 'nlh' (in 'buf', MNL_SOCKET_BUFFER_SIZE bytes, which the answer
+ * reuses) and waits for its acknowledgement, over libmnl. Returns 0 or a positive errno. */
 static int
-move_link(unsigned ifindex, int nsfd)
+link_request(char *buf, struct nlmsghdr *nlh)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
     struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    struct ifinfomsg *ifm;
     unsigned seq = (unsigned)time(NULL), portid;
     int ret = 0;
 
@@ -150,18 +151,12 @@ move_link(unsigned ifindex, int nsfd)
         goto out;
     }
     portid = mnl_socket_get_portid(nl);
-    nlh->nlmsg_type = RTM_NEWLINK;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
     nlh->nlmsg_seq = seq;
-    ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
-    ifm->ifi_family = AF_UNSPEC;
-    ifm->ifi_index = (int)ifindex;
-    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
     if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
         ret = errno;
         goto out;
     }
-    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
     if (n < 0 || mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0) {
         ret = errno ? errno : EPROTO;
     }
@@ -170,6 +165,209 @@ out:
         mnl_socket_close(nl);
     }
     return ret;
+}
+
+/* Moves link 'ifindex' into the namespace open at 'nsfd'. */
+static int
+move_link(unsigned ifindex, int nsfd)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    struct ifinfomsg *ifm;
+
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+    ifm->ifi_family = AF_UNSPEC;
+    ifm->ifi_index = (int)ifindex;
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+    return link_request(buf, nlh);
+}
+
+/* Starts an RTM_NEWLINK request on 'ifindex' (0: a new link) in 'buf' with 'flags' beyond
+ * NLM_F_REQUEST | NLM_F_ACK. */
+static struct nlmsghdr *
+link_msg(char *buf, unsigned ifindex, uint16_t flags)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    struct ifinfomsg *ifm;
+
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+    ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+    ifm->ifi_family = AF_UNSPEC;
+    ifm->ifi_index = (int)ifindex;
+    return nlh;
+}
+
+/* Deletes link 'name' of the daemon's namespace; one that is not there is no error. */
+static int
+delete_link(const char *name)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    unsigned ifindex = if_nametoindex(name);
+    struct nlmsghdr *nlh;
+
+    if (!ifindex) {
+        return 0;
+    }
+    nlh = link_msg(buf, ifindex, 0);
+    nlh->nlmsg_type = RTM_DELLINK;
+    return link_request(buf, nlh);
+}
+
+/* Sets link 'ifindex' up, under 'master' (a bridge) unless it is 0, with MAC 'mac' unless it is
+ * NULL. */
+static int
+link_up(unsigned ifindex, unsigned master, const uint8_t *mac)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, ifindex, 0);
+    struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+    ifm->ifi_flags = IFF_UP;
+    ifm->ifi_change = IFF_UP;
+    if (master) {
+        mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+    }
+    if (mac) {
+        mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+    }
+    return link_request(buf, nlh);
+}
+
+/* Keeps IPv6 off interface 'name': the hub's own neighbor discovery would only be dropped by the
+ * data plane. Best effort (a kernel without IPv6 has nothing to turn off). */
+static void
+ipv6_off(const char *name)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+    f = fopen(path, "w");
+    if (f) {
+        fputs("1\n", f);
+        fclose(f);
+    }
+}
+
+int
+compartment_hub_create(const char *bridge, const char *port, const uint8_t port_mac[6], char *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct nlattr *info;
+    unsigned br, tap = if_nametoindex(port);
+    int ret;
+
+    if (!tap) {
+        ret = errno;
+        snprintf(err, 256, "cannot find %s: %s", port, strerror(ret));
+        return ret;
+    }
+    /* A bridge left by an earlier daemon has its ports: start again. */
+    ret = delete_link(bridge);
+    if (!ret) {
+        nlh = link_msg(buf, 0, NLM_F_CREATE | NLM_F_EXCL);
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, bridge);
+        info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+        mnl_attr_nest_end(nlh, info);
+        ret = link_request(buf, nlh);
+    }
+    br = ret ? 0 : if_nametoindex(bridge);
+    if (!ret && !br) {
+        ret = ENODEV;
+    }
+    if (!ret) {
+        ipv6_off(bridge);
+        ipv6_off(port);
+        ret = link_up(br, 0, NULL);
+    }
+    if (!ret) {
+        /* The TAP's kernel side had the data plane's MAC, which would make it the bridge's own
+         * address: frames for the data plane would end in the bridge instead of crossing it. */
+        ret = link_up(tap, br, port_mac);
+    }
+    if (ret) {
+        snprintf(err, 256, "cannot make bridge %s with %s: %s", bridge, port, strerror(ret));
+    }
+    return ret;
+}
+
+int
+compartment_hub_destroy(const char *bridge)
+{
+    return delete_link(bridge);
+}
+
+/* Makes bridge port 'ifindex' one compartment's: isolated from the other compartments, taking
+ * frames only from the MAC of its static FDB entry (locked, no learning), and sent nothing
+ * flooded. */
+static int
+lock_port(unsigned ifindex, const uint8_t mac[6])
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, ifindex, 0);
+    struct nlattr *info, *data;
+    struct ndmsg *ndm;
+    int ret;
+
+    info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+    data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_LEARNING, 0);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_UNICAST_FLOOD, 0);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_MCAST_FLOOD, 0);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_BCAST_FLOOD, 0);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_LOCKED, 1);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    ret = link_request(buf, nlh);
+    if (ret) {
+        return ret;
+    }
+    /* The MAC the port takes frames from, and sends the data plane's frames for. */
+    nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWNEIGH;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    ndm = mnl_nlmsg_put_extra_header(nlh, sizeof *ndm);
+    ndm->ndm_family = AF_BRIDGE;
+    ndm->ndm_ifindex = (int)ifindex;
+    ndm->ndm_state = NUD_NOARP;
+    ndm->ndm_flags = NTF_MASTER;
+    mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+    return link_request(buf, nlh);
+}
+
+/* Creates the veth pair 'hub_ifname' (on bridge 'br' of the daemon's namespace) and 'ifname'
+ * (with 'mac', straight in the namespace open at 'nsfd'). */
+static int
+create_veth(unsigned br, const char *hub_ifname, const char *ifname, const uint8_t mac[6], int nsfd)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, 0, NLM_F_CREATE | NLM_F_EXCL);
+    struct nlattr *info, *data, *peer;
+    struct ifinfomsg *pim;
+
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, hub_ifname);
+    mnl_attr_put_u32(nlh, IFLA_MASTER, br);
+    info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+    pim = mnl_nlmsg_put_extra_header(nlh, sizeof *pim);
+    memset(pim, 0, sizeof *pim);
+    pim->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+    mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+    mnl_attr_nest_end(nlh, peer);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    return link_request(buf, nlh);
 }
 
 /* Sets IPv4 address 'a' (with its prefix length) on interface 'name'. */
@@ -329,39 +527,98 @@ compartment_socket(const char *netns_path, int type, const struct sockaddr *addr
     return 0;
 }
 
+/* Configures 'ifname' inside the namespace open at 'nsfd' (child_configure(), in a child that
+ * enters it). Returns 0 or a positive errno. */
+static int
+configure_in(int nsfd, const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
+             size_t n_addrs)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        _exit(setns(nsfd, CLONE_NEWNET) < 0 ? errno : child_configure(ifname, mac, addrs, n_addrs));
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
+    }
+    return 0;
+}
+
+/* Opens the namespace at 'netns_path' and finds link 'ifname' of the daemon's namespace. Returns
+ * 0, or a positive errno with a message in 'err' (nothing left open). */
+static int
+open_both(const char *netns_path, const char *ifname, unsigned *ifindex, int *nsfd, char *err)
+{
+    int ret;
+
+    *ifindex = if_nametoindex(ifname);
+    *nsfd = *ifindex ? open(netns_path, O_RDONLY | O_CLOEXEC) : -1;
+    if (*nsfd >= 0) {
+        return 0;
+    }
+    ret = errno;
+    snprintf(err, 256, "cannot find %s or %s: %s", ifname, netns_path, strerror(ret));
+    return ret;
+}
+
 int
 compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
                        const struct hnvgw_prefix *addrs, size_t n_addrs, char *err)
 {
-    unsigned ifindex = if_nametoindex(ifname);
-    int nsfd = open(netns_path, O_RDONLY | O_CLOEXEC), ret, status;
-    pid_t pid;
+    unsigned ifindex;
+    int nsfd, ret;
 
-    if (!ifindex || nsfd < 0) {
-        ret = errno;
-        snprintf(err, 256, "cannot find %s or %s: %s", ifname, netns_path, strerror(ret));
-        if (nsfd >= 0) {
-            close(nsfd);
-        }
+    ret = open_both(netns_path, ifname, &ifindex, &nsfd, err);
+    if (ret) {
         return ret;
     }
     ret = move_link(ifindex, nsfd);
     if (ret) {
-        close(nsfd);
         snprintf(err, 256, "cannot move %s into %s: %s", ifname, netns_path, strerror(ret));
-        return ret;
-    }
-    pid = fork();
-    if (pid == 0) {
-        _exit(setns(nsfd, CLONE_NEWNET) < 0 ? errno : child_configure(ifname, mac, addrs, n_addrs));
+    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs)) != 0) {
+        snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
     }
     close(nsfd);
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-        ret = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
-        snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
+    return ret;
+}
+
+int
+compartment_add_veth(const char *netns_path, const char *bridge, const char *hub_ifname,
+                     const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
+                     size_t n_addrs, char *err)
+{
+    unsigned br, hub;
+    int nsfd, ret;
+
+    ret = open_both(netns_path, bridge, &br, &nsfd, err);
+    if (ret) {
         return ret;
     }
-    return 0;
+    /* An earlier daemon's pair goes with either end. */
+    ret = delete_link(hub_ifname);
+    if (!ret) {
+        ret = create_veth(br, hub_ifname, ifname, mac, nsfd);
+    }
+    hub = ret ? 0 : if_nametoindex(hub_ifname);
+    if (!ret && !hub) {
+        ret = ENODEV;
+    }
+    if (!ret) {
+        ret = lock_port(hub, mac);
+    }
+    if (!ret) {
+        ipv6_off(hub_ifname);
+        ret = link_up(hub, 0, NULL);
+    }
+    if (ret) {
+        snprintf(err, 256, "cannot connect %s (%s on bridge %s) to %s: %s", ifname, hub_ifname,
+                 bridge, netns_path, strerror(ret));
+    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs)) != 0) {
+        snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
+    }
+    close(nsfd);
+    return ret;
 }
 
 pid_t

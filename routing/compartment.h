@@ -36,6 +36,25 @@ int compartment_destroy(const char *name);
 int compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t mac[6],
                            const struct hnvgw_prefix *addrs, size_t n_addrs, char *err);
 
+/* The hub of a shared exception port: makes bridge 'bridge' in the daemon's namespace
+ * (replacing one an earlier daemon left) with interface 'port' (the port's TAP, given MAC
+ * 'port_mac', which must not be the data plane's) on it, both up, without IPv6. Returns 0 or a
+ * positive errno with a message in 'err' (256 bytes). */
+int compartment_hub_create(const char *bridge, const char *port, const uint8_t port_mac[6],
+                           char *err);
+
+/* Deletes bridge 'bridge' (one that is not there is no error). Returns 0 or a positive errno. */
+int compartment_hub_destroy(const char *bridge);
+
+/* Connects the compartment at 'netns_path' to hub 'bridge' through a veth pair: 'hub_ifname' on
+ * the bridge, isolated from the other compartments' ports and locked to 'mac' (it takes frames
+ * from that MAC only and is sent only frames for it), and 'ifname' with 'mac' in the compartment,
+ * set up as compartment_adopt_link() does. A pair an earlier daemon left under 'hub_ifname' is
+ * replaced. Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+int compartment_add_veth(const char *netns_path, const char *bridge, const char *hub_ifname,
+                         const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
+                         size_t n_addrs, char *err);
+
 /* Makes a socket of 'type' (SOCK_DGRAM, ...; close-on-exec and non-blocking) in the namespace at
  * 'netns_path', bound to 'addr' there: a forked child enters the namespace, makes and binds it
  * and hands it back over a socketpair, so the daemon's own namespace never changes. The socket

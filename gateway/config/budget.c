@@ -2,9 +2,10 @@
 /* config_budget(): see budget.h.
  *
  * The ports are counted in the order the daemon adds them (main() in gateway/hnvgwd.c): the
- * configured ports (policy_add_ports()), one exception port per tenant with a routing section
- * (tenant_routing_add_ports()), and one for the VPN service when a tenant has a vpn section
- * (vpn_add_ports()). The port that tips a resource over is the one whose line is reported. */
+ * configured ports (policy_add_ports()), one shared exception port per DP_COMPARTMENT_TAGS
+ * tenants with a routing section (tenant_routing_add_ports()), and one for the VPN service when a
+ * tenant has a vpn section (vpn_add_ports()). The port that tips a resource over is the one
+ * whose line is reported. */
 #include "gateway/config/budget.h"
 
 #include <dirent.h>
@@ -85,13 +86,14 @@ list_ports(const struct hnvgw_config *cfg, struct budget_port *ports)
         ports[n].tx_holding = strncmp(p->devargs, "net_tap", 7) != 0;
         n++;
     }
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
+    for (size_t i = 0, routed = 0; i < cfg->n_tenants; i++) {
         const struct config_tenant *t = &cfg->tenants[i];
 
-        if (t->routing) {
+        if (t->routing && routed++ % DP_COMPARTMENT_TAGS == 0) {
             ports[n].line = t->routing->line;
             snprintf(ports[n].what, sizeof ports[n].what,
-                     "tenant \"%s\" routing (its exception port)", t->name);
+                     "tenant \"%s\" routing (a shared exception port, %u compartments)", t->name,
+                     DP_COMPARTMENT_TAGS);
             ports[n].tx_holding = false; /* net_tap. */
             n++;
         }
@@ -192,7 +194,7 @@ config_budget(const struct hnvgw_config *cfg, const struct budget_host *host,
     struct budget_port *ports = calloc(cfg->n_ports + cfg->n_tenants + 1, sizeof *ports);
     struct dp_params params;
     struct dp_size sz;
-    size_t n, n_tx = 0;
+    size_t n, n_tx = 0, exception_ports;
     char src[128];
     int ret = 0, o;
 
@@ -203,8 +205,19 @@ config_budget(const struct hnvgw_config *cfg, const struct budget_host *host,
     }
     n = list_ports(cfg, ports);
     for (size_t i = 0; i < cfg->n_tenants; i++) {
-        b->routed_tenants += cfg->tenants[i].routing != NULL;
+        const struct config_tenant *t = &cfg->tenants[i];
+
+        b->routed_tenants += t->routing != NULL;
+        if (t->routing && b->routed_tenants == BUDGET_ROUTED_MAX + 1) {
+            o = where(cfg, t->routing->line, err);
+            snprintf(err + o, CONFIG_ERR_MAX - (size_t)o,
+                     "tenant \"%s\": more than %u tenants with routing (compartments the data "
+                     "plane reaches)",
+                     t->name, BUDGET_ROUTED_MAX);
+            ret = ENOSPC;
+        }
     }
+    exception_ports = (b->routed_tenants + DP_COMPARTMENT_TAGS - 1) / DP_COMPARTMENT_TAGS;
     for (size_t i = 0; i < n; i++) {
         n_tx += ports[i].tx_holding;
     }
@@ -214,8 +227,9 @@ config_budget(const struct hnvgw_config *cfg, const struct budget_host *host,
     b->ports.needed = n;
     b->ports.available = max_ports;
     snprintf(b->ports.detail, sizeof b->ports.detail,
-             "%zu configured, %u routed tenants, %zu for the VPN; RTE_MAX_ETHPORTS %d",
-             cfg->n_ports, b->routed_tenants, n - cfg->n_ports - b->routed_tenants,
+             "%zu configured, %zu shared by %u routed tenants, %zu for the VPN; RTE_MAX_ETHPORTS "
+             "%d",
+             cfg->n_ports, exception_ports, b->routed_tenants, n - cfg->n_ports - exception_ports,
              RTE_MAX_ETHPORTS);
 
     b->mbufs.needed = sz.mbufs_needed;
@@ -232,16 +246,18 @@ config_budget(const struct hnvgw_config *cfg, const struct budget_host *host,
              sz.mem_pools / MIB, sz.mem_tables / MIB, sz.mem_nat / MIB, sz.mem_esp / MIB,
              BUDGET_EAL_MARGIN_MIB, src);
 
-    if (n > max_ports) {
+    if (ret) {
+        /* Too many routed tenants: said above. */
+    } else if (n > max_ports) {
         const struct budget_port *p = &ports[max_ports];
 
         o = where(cfg, p->line, err);
         snprintf(err + o, CONFIG_ERR_MAX - (size_t)o,
                  "%s would be DPDK port %u, but DPDK has at most %u (RTE_MAX_ETHPORTS %d): the "
-                 "config needs %zu ports (%zu configured, %u routed tenants with one exception "
-                 "port each, %zu for the VPN)",
+                 "config needs %zu ports (%zu configured, %zu shared by %u routed tenants, %zu "
+                 "for the VPN)",
                  p->what, max_ports + 1, max_ports, RTE_MAX_ETHPORTS, n, cfg->n_ports,
-                 b->routed_tenants, n - cfg->n_ports - b->routed_tenants);
+                 exception_ports, b->routed_tenants, n - cfg->n_ports - exception_ports);
         ret = ENOSPC;
     } else if (sz.mbufs_needed > sz.pool_mbufs) {
         /* The first port whose rings no longer fit, or the pool's own line. */

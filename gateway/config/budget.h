@@ -14,12 +14,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dataplane/dp.h"
+
 #include "gateway/config.h"
 
 /* Memory the EAL and the drivers take beside the data plane's own tables and pools (memzones of
  * the ports, their queues, the EAL's own structures): measured, see README ("How many tenants
  * fit"). */
 #define BUDGET_EAL_MARGIN_MIB 128
+
+/* Tenants with routing one node carries: the data plane's compartments but the IKE daemon's. */
+#define BUDGET_ROUTED_MAX (DP_COMPARTMENTS_MAX - 1)
 
 /* The EAL's default memory with --no-huge and no -m (MEMSIZE_IF_NO_HUGE_PAGE). */
 #define BUDGET_NO_HUGE_DEFAULT_MIB 64
@@ -42,7 +47,7 @@ struct config_budget {
     struct budget_line ports;  /* DPDK ethdev ports vs min(RTE_MAX_ETHPORTS, DP_MAX_PORTS). */
     struct budget_line mbufs;  /* Packet buffers vs the pool dp_create() makes. */
     struct budget_line memory; /* Hugepage memory (bytes) vs what the EAL will get. */
-    unsigned routed_tenants;   /* Tenants with a routing section (one exception port each). */
+    unsigned routed_tenants;   /* Tenants with a routing section (a compartment each). */
 };
 
 /* Reads the machine's hugepages from 'sysfs_dir' (normally "/sys/kernel/mm/hugepages", one

@@ -102,7 +102,8 @@ setup(void **state)
     dp->ports[EXCEPTION].conf.peer_mac[5] = 1;
     dp->provider_port = PROVIDER;
     dp->external_port = EXTERNAL;
-    dp->exception_port[0] = EXCEPTION + 1;
+    assert_int_equal(dp_compartment_attach(dp, EXCEPTION, 0, 0, dp->ports[EXCEPTION].conf.peer_mac),
+                     0);
     subnet(5001, 1, "10.1.1.0", "10.1.1.10");
     subnet(6001, 2, "10.1.1.0", "10.1.1.10");
     nh.reqid = REQID_A;

@@ -93,7 +93,9 @@ setup(void **state)
     fixture_add_port(dp, EXCEPTION, DP_PORT_EXCEPTION, EXC_MAC, NULL, 0);
     dp->ports[EXCEPTION].conf.tenant = 1;
     memcpy(dp->ports[EXCEPTION].conf.peer_mac, EXC_PEER_MAC, 6);
-    dp->exception_port[1] = EXCEPTION + 1;
+    if (dp_compartment_attach(dp, EXCEPTION, 1, 0, EXC_PEER_MAC) != 0) {
+        fail_msg("dp_compartment_attach");
+    }
     fixture_add_port(dp, VM1, DP_PORT_VM, VM_LOCAL_MAC, NULL, 0);
     dp->ports[VM1].conf.vsid = 5001;
     dp->ports[VM1].conf.ca = ip4("10.1.1.40");

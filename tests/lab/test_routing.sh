@@ -7,13 +7,13 @@
 # A static route in FRR (extra_config) to 192.168.77.0/24 via the external router 10.99.0.2
 # steers a VM's ping; a route added at run time is swept after zebra and staticd are killed and
 # restarted (their replay does not renew it); malformed FPM frames are counted and survived.
-# The compartment reaches the world through its exception port: the TAP hnvx1, whose default
-# route leads into contoso's routing domain.
+# The compartments reach the world through one shared exception port, the TAP hnvxc0: each has
+# a VLAN device of it (hnvx1 in contoso's), whose default route leads into its routing domain.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topology.sh"
 lab_init routing
-lab_plan 36
+lab_plan 37
 
 routing_conf() {
   sed -i 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' "$1" &&
@@ -146,6 +146,19 @@ bgp_through_exception() {
   stat_rose gw exception.punted "$punted" '>=1' && stat_rose gw exception.routed "$routed" '>=1'
 }
 ok "BGP goes through the exception port both ways" bgp_through_exception
+# compartment NAME FIELD: a field of "show compartments".
+compartment() {
+  ctl gw --json show compartments | $LAB_PY -c '
+import json, sys
+print([c for c in json.load(sys.stdin) if c["tenant"] == sys.argv[1]][0][sys.argv[2]])' "$1" "$2"
+}
+ctl gw show compartments | sed 's/^/# /'
+own_tags() {
+  [ "$(compartment contoso port)" = compartments0 ] && [ "$(compartment fabrikam port)" = compartments0 ] &&
+    [ "$(compartment contoso punted)" -gt 0 ] && [ "$(compartment contoso injected)" -gt 0 ] &&
+    [ "$(compartment fabrikam punted)" -gt 0 ] && [ "$(compartment fabrikam injected)" -gt 0 ]
+}
+ok "contoso and fabrikam share port compartments0, each with its own counters" own_tags
 birdc_ disable onprem >"$LAB_DIR/birdc.out" 2>&1
 withdrawn() { route_is 192.168.90.0/24 "" || { ctl gw --json show routes tenant=contoso | grep -o '"prefix": "192.168.90[^}]*'; cat "$LAB_DIR/birdc.out"; return 1; }; }
 LAB_WAIT_TRIES=300 ok "a withdraw by bird2 removes the route" lab_wait_for withdrawn
