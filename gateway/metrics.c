@@ -666,6 +666,38 @@ render_ports(struct metrics_text *t, const struct gw_state *gw)
     }
 }
 
+/* The tenants' compartments: what the data plane punted to each and took from each. */
+static void
+render_compartments(struct metrics_text *t, const struct gw_state *gw)
+{
+    const struct hnvgw_config *cfg = gw->cfg;
+
+    for (int f = 0; f < 2; f++) {
+        bool first = true;
+
+        for (size_t i = 0; i <= cfg->n_tenants; i++) {
+            uint16_t domain = i < cfg->n_tenants ? (uint16_t)cfg->tenants[i].id : 0;
+            struct dp_compartment_stats st;
+
+            if (dp_compartment_stats(gw->dp, domain, &st) != 0) {
+                continue;
+            }
+            if (first) {
+                metrics_family(
+                    t, f ? "hnvgw_compartment_injected_total" : "hnvgw_compartment_punted_total",
+                    METRICS_COUNTER,
+                    f ? "Frames the tenant's compartment sent the data plane."
+                      : "Packets for the gateway's own addresses the data plane sent "
+                        "the tenant's compartment (BGP, ICMP; IKE for the IKE "
+                        "daemon's, tenant \"\").");
+                first = false;
+            }
+            metrics_sample(t, f ? st.injected : st.punted, "tenant",
+                           i < cfg->n_tenants ? cfg->tenants[i].name : "", NULL);
+        }
+    }
+}
+
 /* NAT44: each tenant's usage against its quotas, and each public address's port blocks. */
 static void
 render_nat(struct metrics_text *t, const struct gw_state *gw)
@@ -990,6 +1022,7 @@ metrics_render(const struct metrics_server *srv, const struct gw_state *gw, FILE
     render_status(&t, srv, gw);
     render_dataplane(&t, gw);
     render_ports(&t, gw);
+    render_compartments(&t, gw);
     render_nat(&t, gw);
     render_vpn(&t, gw);
     render_routing(&t, gw);

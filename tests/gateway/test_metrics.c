@@ -321,6 +321,18 @@ setup(void **state)
     if (policy_add_ports(dp, gw.cfg, err) || policy_nat_setup(dp, gw.cfg, err)) {
         fail_msg("%s", err);
     }
+    /* contoso's compartment on a shared exception port (a null device stands for the TAP). */
+    {
+        struct dp_port_conf pc = {.kind = DP_PORT_EXCEPTION, .tagged = true, .mtu = 1500};
+        const uint8_t peer[6] = {0x02, 0, 0xee, 1, 0, 1};
+        uint16_t id;
+
+        snprintf(pc.name, sizeof pc.name, "compartments0");
+        snprintf(pc.devargs, sizeof pc.devargs, "net_null_cmp0");
+        if (dp_port_add(dp, &pc, &id, err) || dp_compartment_bind(dp, id, 1, 0, peer, err)) {
+            fail_msg("%s", err);
+        }
+    }
     /* A tenant with routing: its state directory is where vtysh is pointed. */
     strcpy(frr_dir, "/tmp/test_metrics.XXXXXX");
     assert_non_null(mkdtemp(frr_dir));
@@ -418,6 +430,10 @@ test_render(void **state)
     assert_non_null(strstr(s, "hnvgw_table_capacity{table=\"lookup_records\"} 65536\n"));
     assert_non_null(strstr(s, "hnvgw_table_entries{table=\"subnets\"} 2\n"));
     /* NAT usage against the quotas, per tenant and per public address. */
+    assert_non_null(strstr(s, "# TYPE hnvgw_compartment_punted_total counter\n"));
+    assert_non_null(strstr(s, "hnvgw_compartment_punted_total{tenant=\"contoso\"} 0\n"));
+    assert_non_null(strstr(s, "hnvgw_compartment_injected_total{tenant=\"contoso\"} 0\n"));
+    assert_int_equal(lines_with(s, "hnvgw_compartment_punted_total{"), 1); /* Not fabrikam. */
     assert_non_null(strstr(s, "hnvgw_nat_session_capacity 4096\n"));
     assert_non_null(strstr(s, "hnvgw_nat_sessions{tenant=\"contoso\"} 0\n"));
     assert_non_null(strstr(s, "hnvgw_nat_sessions_max{tenant=\"contoso\"} 100\n"));
@@ -442,7 +458,9 @@ test_render(void **state)
     /* The ports, by name and kind. */
     assert_non_null(strstr(s, "hnvgw_port_link_up{port=\"pa0\",kind=\"provider\"} "));
     assert_non_null(strstr(s, "hnvgw_port_rx_packets_total{port=\"ext0\",kind=\"external\"} "));
-    assert_int_equal(lines_with(s, "hnvgw_port_tx_bytes_total{"), 2);
+    assert_non_null(
+        strstr(s, "hnvgw_port_rx_packets_total{port=\"compartments0\",kind=\"exception\"} "));
+    assert_int_equal(lines_with(s, "hnvgw_port_tx_bytes_total{"), 3);
     /* FRR's daemons: bgpd is the one not running. */
     assert_non_null(strstr(s, "hnvgw_frr_daemon_up{tenant=\"contoso\",daemon=\"zebra\"} 1\n"));
     assert_non_null(strstr(s, "hnvgw_frr_daemon_up{tenant=\"contoso\",daemon=\"bgpd\"} 0\n"));
