@@ -584,7 +584,7 @@ test_tunnel_up(void **state)
         fail_msg("%s", err);
     }
     /* start_action = initiate: the peer starts at once. */
-    if (!wait_event(env.vc, VICI_EV_CHILD_UPDOWN, "contoso-site1", true, 15000, &ev)) {
+    if (!wait_event(env.vc, VICI_EV_CHILD_UPDOWN, "contoso-site1", true, 60000, &ev)) {
         fail_msg("no child-updown for contoso-site1; see %s and %s", env.gw.log, env.peer.log);
     }
     assert_string_equal(ev.tenant, "contoso");
@@ -753,7 +753,7 @@ test_unload(void **state)
     if (vici_client_unload_tenant(env.vc, tenant("contoso"), err)) {
         fail_msg("%s", err);
     }
-    assert_true(wait_event(env.vc, VICI_EV_IKE_UPDOWN, "contoso-site1", false, 5000, &ev));
+    assert_true(wait_event(env.vc, VICI_EV_IKE_UPDOWN, "contoso-site1", false, 30000, &ev));
     assert_true(!strncmp(ev.line, "vpn: tenant contoso tunnel site1 ike down", 41));
     /* The peer restarts (close_action), but the gateway has no connection for it any more. */
     for (int i = 0; i < 40; i++) {
