@@ -160,7 +160,7 @@ enum msg_verdict { MSG_ROUTE, MSG_IGNORED, MSG_BAD };
 
 /* Decodes one RTM_NEWROUTE/RTM_DELROUTE into 'r'. On MSG_BAD, '*why' is the reason. */
 static enum msg_verdict
-route_msg(const struct nlmsghdr *nlh, struct fpm_route *r, enum fpm_error *why)
+route_msg(const struct nlmsghdr *nlh, bool all_tables, struct fpm_route *r, enum fpm_error *why)
 {
     const struct rtmsg *rtm;
     struct attrs at;
@@ -185,9 +185,10 @@ route_msg(const struct nlmsghdr *nlh, struct fpm_route *r, enum fpm_error *why)
     r->add = nlh->nlmsg_type == RTM_NEWROUTE;
     r->protocol = rtm->rtm_protocol;
     r->table = at.tb[RTA_TABLE] ? mnl_attr_get_u32(at.tb[RTA_TABLE]) : rtm->rtm_table;
-    /* Only the compartment's main table is forwarded on. zebra's deletes may leave the table
-     * and the type unset (measured with FRR 8.4): a delete names a prefix, nothing more. */
-    if (r->table != RT_TABLE_MAIN_ID && (r->add || r->table != RT_TABLE_UNSPEC)) {
+    /* Only the compartment's main table is forwarded on (a shared zebra's tables are the
+     * caller's to map). zebra's deletes may leave the table and the type unset (measured with
+     * FRR 8.4): a delete names a prefix, nothing more. */
+    if (!all_tables && r->table != RT_TABLE_MAIN_ID && (r->add || r->table != RT_TABLE_UNSPEC)) {
         return MSG_IGNORED;
     }
     if (!r->add && (rtm->rtm_type == RTN_UNSPEC || rtm->rtm_type == RTN_UNICAST)) {
@@ -276,7 +277,7 @@ fpm_decode_frame(struct fpm_decoder *d, const uint8_t *payload, size_t len)
                 d->ops = ops;
                 d->ops_cap = cap;
             }
-            switch (route_msg(nlh, &d->ops[n], &why)) {
+            switch (route_msg(nlh, d->all_tables, &d->ops[n], &why)) {
             case MSG_ROUTE:
                 n++;
                 break;

@@ -11,7 +11,9 @@
  *   complete frame with every route operation in it, in order.
  * - A frame with any malformed message yields no operation at all (counted, reason kept in the
  *   stats), so a bad frame never half-applies. Messages that are well formed but of no interest
- *   (neighbors, other tables, local and broadcast routes) are counted and skipped.
+ *   (neighbors, other tables, local and broadcast routes) are counted and skipped. Only the main
+ *   table's routes are delivered, unless the decoder is set to deliver every table's
+ *   (all_tables): a shared zebra streams one VRF table per tenant.
  * - A frame header that cannot be trusted (wrong version or type, impossible length) ends the
  *   stream: the caller closes the connection and zebra reconnects and replays its RIB.
  * Parsing uses libmnl; nothing here touches the data plane. */
@@ -87,6 +89,9 @@ struct fpm_decoder {
     size_t cap;             /* Size of buf. */
     struct fpm_route *ops;  /* Owned: the operations of the frame being decoded. */
     size_t ops_cap;         /* Entries of ops. */
+    bool all_tables;        /* Deliver routes of every table (a zebra of many VRFs: the caller
+                             * maps tables to tenants), not only the main table's. Kept by
+                             * fpm_decoder_init(). */
 };
 
 /* Called once per good frame with its operations in order ('n' may be 0). */

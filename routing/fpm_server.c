@@ -39,7 +39,11 @@ struct listener {
     sd_event_source *settle;       /* Timer of a replay's sweep (owned; off when not due). */
     sd_event_source *hold;         /* Timer of a vanished zebra's sweep (owned; likewise). */
     struct fpm_decoder dec;        /* Decoder of the connection's stream. */
-    uint32_t gen;                  /* Generation the current replay renews. */
+    uint32_t gen;                  /* Generation the current replay renews (one tenant). */
+    struct fpm_table_map *map;     /* Owned, sorted by table: a shared listener's tenants; NULL
+                                    * for a listener of one tenant. */
+    uint32_t *gens;                /* Owned: the generation each map entry's replay renews. */
+    size_t n_map;                  /* Entries of map and gens. */
     bool sweep_pending;            /* A replay's sweep is due once the stream settles. */
     uint64_t last_frame_ms;        /* When the last bytes arrived. */
     uint64_t lost_ms;              /* When the connection went away, 0 if not lost. */
@@ -94,6 +98,24 @@ arm(sd_event_source *src, uint64_t when_ms)
 static struct listener *listener_new(struct fpm_server *s, uint16_t tenant, int lfd, uint16_t port);
 static void listener_destroy(struct listener *ls);
 
+/* Orders table map entries by table. */
+static int
+map_cmp(const void *a_, const void *b_)
+{
+    const struct fpm_table_map *a = a_, *b = b_;
+    return a->table < b->table ? -1 : a->table > b->table;
+}
+
+uint16_t
+fpm_table_tenant(const struct fpm_table_map *sorted, size_t n, uint32_t table)
+{
+    struct fpm_table_map key = {.table = table};
+    const struct fpm_table_map *hit =
+        table && n ? bsearch(&key, sorted, n, sizeof *sorted, map_cmp) : NULL;
+
+    return hit ? hit->tenant : 0;
+}
+
 /* Opens the listening socket in the current namespace. */
 static int
 open_listener(uint16_t port, uint16_t *bound)
@@ -117,30 +139,31 @@ open_listener(uint16_t port, uint16_t *bound)
     return fd;
 }
 
-int
-fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
-                  uint16_t *bound, char *err)
+/* Opens a listening socket on 127.0.0.1:'port' inside the namespace at 'netns_path' (NULL: the
+ * current one); 'who' names its tenants in messages. Returns the socket, or -1 with a message in
+ * 'err' and the errno in '*e'. */
+static int
+listen_in(const char *netns_path, uint16_t port, const char *who, uint16_t *bound, int *e,
+          char *err)
 {
-    struct listener *ls, **grown;
     int self = -1, target = -1, fd;
-    uint16_t got = 0;
 
     if (netns_path) {
         self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         target = open(netns_path, O_RDONLY | O_CLOEXEC);
         if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
-            int e = errno;
-            snprintf(err, 256, "cannot enter network namespace %s: %s", netns_path, strerror(e));
+            *e = errno;
+            snprintf(err, 256, "cannot enter network namespace %s: %s", netns_path, strerror(*e));
             if (self >= 0) {
                 close(self);
             }
             if (target >= 0) {
                 close(target);
             }
-            return e;
+            return -1;
         }
     }
-    fd = open_listener(port, &got);
+    fd = open_listener(port, bound);
     if (netns_path) {
         /* Back home whatever happened: the rest of the daemon lives in its own namespace. */
         if (setns(self, CLONE_NEWNET) < 0) {
@@ -151,17 +174,19 @@ fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path,
         close(target);
     }
     if (fd < 0) {
-        snprintf(err, 256, "cannot listen on 127.0.0.1:%u for tenant %u: %s", port, tenant,
-                 strerror(-fd));
-        return -fd;
+        *e = -fd;
+        snprintf(err, 256, "cannot listen on 127.0.0.1:%u for %s: %s", port, who, strerror(-fd));
+        return -1;
     }
-    ls = listener_new(s, tenant, fd, got);
-    if (!ls) {
-        close(fd);
-        snprintf(err, 256, "out of memory for the listener of tenant %u", tenant);
-        return ENOMEM;
-    }
-    grown = realloc(s->listeners, (s->n + 1) * sizeof *grown);
+    return fd;
+}
+
+/* Adds listener 'ls' to 's' (freed on failure). */
+static int
+add_listener(struct fpm_server *s, struct listener *ls, char *err)
+{
+    struct listener **grown = realloc(s->listeners, (s->n + 1) * sizeof *grown);
+
     if (!grown) {
         listener_destroy(ls);
         snprintf(err, 256, "out of memory");
@@ -169,10 +194,94 @@ fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path,
     }
     s->listeners = grown;
     s->listeners[s->n++] = ls;
-    if (bound) {
+    return 0;
+}
+
+int
+fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
+                  uint16_t *bound, char *err)
+{
+    struct listener *ls;
+    char who[32];
+    uint16_t got = 0;
+    int fd, e = 0, ret;
+
+    snprintf(who, sizeof who, "tenant %u", tenant);
+    fd = listen_in(netns_path, port, who, &got, &e, err);
+    if (fd < 0) {
+        return e;
+    }
+    ls = listener_new(s, tenant, fd, got);
+    if (!ls) {
+        close(fd);
+        snprintf(err, 256, "out of memory for the listener of tenant %u", tenant);
+        return ENOMEM;
+    }
+    ret = add_listener(s, ls, err);
+    if (!ret && bound) {
         *bound = got;
     }
-    return 0;
+    return ret;
+}
+
+int
+fpm_server_listen_shared(struct fpm_server *s, const char *netns_path, uint16_t port,
+                         const struct fpm_table_map *map, size_t n, uint16_t *bound, char *err)
+{
+    struct fpm_table_map *sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    uint32_t *gens = calloc(n ? n : 1, sizeof *gens);
+    struct listener *ls;
+    uint16_t got = 0;
+    int fd, e = 0, ret;
+
+    if ((n && !sorted) || !gens) {
+        free(sorted);
+        free(gens);
+        snprintf(err, 256, "out of memory for the shared FPM listener");
+        return ENOMEM;
+    }
+    if (n) {
+        memcpy(sorted, map, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, map_cmp);
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool dup = i && sorted[i - 1].table == sorted[i].table;
+
+        for (size_t k = 0; k < i && !dup; k++) {
+            dup = sorted[k].tenant == sorted[i].tenant;
+        }
+        if (!sorted[i].table || !sorted[i].tenant || dup) {
+            snprintf(err, 256, "FPM table map: table %u of tenant %u is 0, or listed twice",
+                     sorted[i].table, sorted[i].tenant);
+            free(sorted);
+            free(gens);
+            return EINVAL;
+        }
+    }
+    fd = listen_in(netns_path, port, "the shared zebra", &got, &e, err);
+    if (fd < 0) {
+        free(sorted);
+        free(gens);
+        return e;
+    }
+    ls = listener_new(s, 0, fd, got);
+    if (!ls) {
+        close(fd);
+        free(sorted);
+        free(gens);
+        snprintf(err, 256, "out of memory for the shared FPM listener");
+        return ENOMEM;
+    }
+    ls->map = sorted;
+    ls->gens = gens;
+    ls->n_map = n;
+    ls->info.shared = true;
+    ls->info.n_tenants = n;
+    ret = add_listener(s, ls, err);
+    if (!ret && bound) {
+        *bound = got;
+    }
+    return ret;
 }
 
 static void
@@ -181,7 +290,26 @@ on_frame(const struct fpm_route *ops, size_t n, void *aux)
     struct fpm_server *s = ((void **)aux)[0];
     struct listener *ls = ((void **)aux)[1];
 
-    learned_apply(s->learned, ls->info.tenant, ops, n);
+    if (!ls->map) {
+        learned_apply(s->learned, ls->info.tenant, ops, n);
+        return;
+    }
+    /* A shared zebra's frame holds one route (a delete and an add of it, for an update), so one
+     * table: each run of operations of one table is applied at once all the same. */
+    for (size_t i = 0; i < n;) {
+        uint16_t tenant = fpm_table_tenant(ls->map, ls->n_map, ops[i].table);
+        size_t k = i + 1;
+
+        while (k < n && ops[k].table == ops[i].table) {
+            k++;
+        }
+        if (tenant) {
+            learned_apply(s->learned, tenant, &ops[i], k - i);
+        } else {
+            ls->info.unknown_table += k - i;
+        }
+        i = k;
+    }
 }
 
 /* Ends the connection of 'ls'; 'bad' when the stream could not be trusted. Its routes are kept
@@ -199,11 +327,33 @@ drop_connection(struct listener *ls, bool bad)
     arm(ls->hold, ls->lost_ms + ls->srv->hold_ms);
 }
 
+/* Starts a replay of the listener's tenants (zebra connected). */
 static void
-sweep(struct fpm_server *s, struct listener *ls, uint32_t gen)
+replay_begin(struct fpm_server *s, struct listener *ls)
+{
+    if (!ls->map) {
+        ls->gen = learned_replay_begin(s->learned, ls->info.tenant);
+    }
+    for (size_t i = 0; i < ls->n_map; i++) {
+        ls->gens[i] = learned_replay_begin(s->learned, ls->map[i].tenant);
+    }
+}
+
+/* Removes the listener's routes the replay did not renew; all of them with 'all' (its zebra
+ * vanished). */
+static void
+sweep(struct fpm_server *s, struct listener *ls, bool all)
 {
     ls->info.sweeps++;
-    ls->info.swept += learned_sweep(s->learned, ls->info.tenant, gen);
+    if (all) {
+        replay_begin(s, ls);
+    }
+    if (!ls->map) {
+        ls->info.swept += learned_sweep(s->learned, ls->info.tenant, ls->gen);
+    }
+    for (size_t i = 0; i < ls->n_map; i++) {
+        ls->info.swept += learned_sweep(s->learned, ls->map[i].tenant, ls->gens[i]);
+    }
 }
 
 /* I/O source of a connection: feeds what zebra sent to the decoder, a bounded amount at a time
@@ -266,8 +416,9 @@ on_accept(sd_event_source *src, int lfd, uint32_t revents, void *ls_)
     ls->info.connected = true;
     ls->info.connects++;
     fpm_decoder_init(&ls->dec);
+    ls->dec.all_tables = ls->map != NULL;
     ls->info.stats = ls->dec.stats;
-    ls->gen = learned_replay_begin(s->learned, ls->info.tenant);
+    replay_begin(s, ls);
     ls->sweep_pending = true;
     ls->last_frame_ms = hnvgw_now_ms();
     ls->lost_ms = 0;
@@ -294,7 +445,7 @@ on_settle(sd_event_source *src, uint64_t usec, void *ls_)
         return 0;
     }
     ls->sweep_pending = false;
-    sweep(s, ls, ls->gen);
+    sweep(s, ls, false);
     notify(s);
     return 0;
 }
@@ -316,7 +467,7 @@ on_hold(sd_event_source *src, uint64_t usec, void *ls_)
     }
     ls->lost_ms = 0;
     ls->sweep_pending = false;
-    sweep(s, ls, learned_replay_begin(s->learned, ls->info.tenant));
+    sweep(s, ls, true);
     notify(s);
     return 0;
 }
@@ -345,6 +496,8 @@ listener_destroy(struct listener *ls)
         close(ls->lfd);
     }
     fpm_decoder_destroy(&ls->dec);
+    free(ls->map);
+    free(ls->gens);
     free(ls);
 }
 
@@ -361,6 +514,7 @@ listener_new(struct fpm_server *s, uint16_t tenant, int lfd, uint16_t port)
     ls->srv = s;
     ls->info.tenant = tenant;
     ls->info.port = port;
+    ls->info.n_tenants = 1;
     ls->lfd = lfd;
     ls->cfd = -1;
     fpm_decoder_init(&ls->dec);

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* FPM listeners: one per tenant compartment, where that tenant's zebra connects.
+/* FPM listeners: one per tenant compartment, where that tenant's zebra connects; or one shared
+ * by every tenant, where the one zebra of many VRFs connects.
  *
  * zebra connects to 127.0.0.1:2620 inside its own network namespace, so each listener is opened
  * inside the tenant's netns (setns() there and back): the connection itself says which tenant it
- * serves. One connection per tenant at a time; a new one replaces the old.
+ * serves. One connection per listener at a time; a new one replaces the old.
+ *
+ * A shared listener (fpm_server_listen_shared()) serves a zebra with one VRF per tenant: a route
+ * is the tenant's whose table it is in (rtm_table, or RTA_TABLE above 255), by the table map it
+ * was given. A route of a table no tenant has (the default VRF's, a VRF made by hand, a delete
+ * that names no table) is refused and counted (unknown_table), never guessed.
  *
  * The module promises:
  * - Frames go to learned_apply() for the listener's tenant as they arrive (fpm.h, learned.h).
@@ -42,6 +48,15 @@ struct fpm_listener_info {
     struct fpm_stats stats; /* Of the current (or last) connection. */
     uint64_t frames_total;  /* Frames over all connections. */
     uint64_t refused_total; /* Frames refused over all connections. */
+    bool shared;            /* Serves every tenant of its table map ('tenant' is then 0). */
+    size_t n_tenants;       /* Tenants it serves: 1, or the entries of its table map. */
+    uint64_t unknown_table; /* Route operations refused: their table is no tenant's. */
+};
+
+/* One entry of a shared listener's table map: the kernel table of a tenant's VRF. */
+struct fpm_table_map {
+    uint32_t table;  /* Kernel table id (never 0: zebra's "no table"). */
+    uint16_t tenant; /* Routing domain whose routes that table holds. */
 };
 
 /* Called after the server served an event (a connection, frames, a close, a sweep): the
@@ -60,6 +75,18 @@ struct fpm_server *fpm_server_create(struct learned *learned, unsigned settle_ms
  * Returns 0 or a positive errno with a message in 'err' (256 bytes). */
 int fpm_server_listen(struct fpm_server *s, uint16_t tenant, const char *netns_path, uint16_t port,
                       uint16_t *bound, char *err);
+
+/* Opens the shared listener on 127.0.0.1:'port' (0: any free port) inside the network namespace
+ * at 'netns_path' (NULL: the current one), for the 'n' tenants of 'map' (copied): each route it
+ * receives goes to the tenant whose table it is in. Tables and tenants must each appear once.
+ * Stores the port in '*bound' if not NULL. Returns 0 or a positive errno (EINVAL for a bad map)
+ * with a message in 'err' (256 bytes). */
+int fpm_server_listen_shared(struct fpm_server *s, const char *netns_path, uint16_t port,
+                             const struct fpm_table_map *map, size_t n, uint16_t *bound, char *err);
+
+/* The tenant of table 'table' in a table map sorted by table ('n' entries), or 0 when no tenant
+ * has it. Exposed for tests. */
+uint16_t fpm_table_tenant(const struct fpm_table_map *sorted, size_t n, uint32_t table);
 
 /* Copies up to 'max' listeners into 'out'; returns how many there are. */
 size_t fpm_server_listeners(const struct fpm_server *s, struct fpm_listener_info *out, size_t max);

@@ -374,26 +374,40 @@ test_replay_sweep(void **state)
 
 /* ---- The FPM listener ---- */
 
-/* One FPM frame with an RTM_NEWROUTE of 'prefix'/24 via 10.99.0.2 into 'buf'; returns its
- * length. */
+/* One FPM frame with a route message 'type' of 'prefix'/24 via 10.99.0.2 in table 'table' into
+ * 'buf', as zebra encodes it: rtm_table below 256, else RT_TABLE_UNSPEC and RTA_TABLE; a delete
+ * has no type. Returns its length. */
 static size_t
-route_frame(uint8_t *buf, const char *prefix)
+table_frame(uint8_t *buf, uint16_t type, const char *prefix, uint32_t table)
 {
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + FPM_HEADER_LEN);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
     uint32_t dst = ip4(prefix), gw = ip4("10.99.0.2");
     size_t len;
 
-    nlh->nlmsg_type = RTM_NEWROUTE;
+    nlh->nlmsg_type = type;
     rtm->rtm_family = AF_INET;
     rtm->rtm_dst_len = 24;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_type = RTN_UNICAST;
+    rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+    rtm->rtm_type = type == RTM_NEWROUTE ? RTN_UNICAST : RTN_UNSPEC;
     mnl_attr_put(nlh, RTA_DST, 4, &dst);
-    mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
+    if (table >= 256) {
+        mnl_attr_put_u32(nlh, RTA_TABLE, table);
+    }
+    if (type == RTM_NEWROUTE) {
+        mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
+    }
     len = FPM_HEADER_LEN + nlh->nlmsg_len;
     buf[0] = 1, buf[1] = 1, buf[2] = (uint8_t)(len >> 8), buf[3] = (uint8_t)len;
     return len;
+}
+
+/* One FPM frame with an RTM_NEWROUTE of 'prefix'/24 via 10.99.0.2 into 'buf'; returns its
+ * length. */
+static size_t
+route_frame(uint8_t *buf, const char *prefix)
+{
+    return table_frame(buf, RTM_NEWROUTE, prefix, RT_TABLE_MAIN);
 }
 
 static int
@@ -543,6 +557,127 @@ test_fpm_listener(void **state)
     sd_event_unref(event);
 }
 
+/* learned_iterate() callback: counts the routes of '((size_t *)aux)[0]' == tenant. */
+static bool
+count_route(const struct learned_info *in, void *aux)
+{
+    (void)in;
+    (*(size_t *)aux)++;
+    return true;
+}
+
+/* The routes 'tenant' has learned. */
+static size_t
+routes_of(uint16_t tenant)
+{
+    size_t n = 0;
+    learned_iterate(learned, tenant, count_route, &n);
+    return n;
+}
+
+/* True when tenants 1 and 2 have learned ((size_t *)aux)[0] and [1] routes. */
+static bool
+routes_are(void *aux)
+{
+    const size_t *want = aux;
+    return routes_of(1) == want[0] && routes_of(2) == want[1];
+}
+
+static bool
+unknown_is(void *aux)
+{
+    struct fpm_server *srv = ((void **)aux)[0];
+    struct fpm_listener_info in;
+
+    fpm_server_listeners(srv, &in, 1);
+    return in.unknown_table == *(uint64_t *)((void **)aux)[1];
+}
+
+/* The shared listener of a zebra of many VRFs: each route goes to the tenant of its table
+ * (RTA_TABLE above 255, rtm_table below); a table of no tenant (another VRF's, the main table,
+ * none at all) is refused and counted, never given to a tenant; a replay (one route of each
+ * tenant) and the hold time sweep every tenant of the map; a map that names a table or a tenant
+ * twice, or table 0, is refused. */
+static void
+test_fpm_shared_listener(void **state)
+{
+    const struct fpm_table_map map[] = {{65537, 1}, {100, 2}};
+    const struct fpm_table_map dup_table[] = {{65537, 1}, {65537, 2}};
+    const struct fpm_table_map dup_tenant[] = {{65537, 1}, {65538, 1}};
+    const struct fpm_table_map zero[] = {{0, 1}};
+    sd_event *event = NULL;
+    struct fpm_server *srv;
+    struct fpm_listener_info in;
+    uint8_t buf[512];
+    uint16_t port = 0;
+    uint64_t unknown;
+    void *aux[2];
+    uint32_t want;
+    char err[256];
+    int fd;
+
+    (void)state;
+    assert_int_equal(fpm_table_tenant(map, 0, 65537), 0);
+    assert_int_equal(sd_event_new(&event), 0);
+    srv = fpm_server_create(learned, 50, 200, event, NULL, NULL);
+    assert_non_null(srv);
+    assert_int_equal(fpm_server_listen_shared(srv, NULL, 0, dup_table, 2, NULL, err), EINVAL);
+    assert_int_equal(fpm_server_listen_shared(srv, NULL, 0, dup_tenant, 2, NULL, err), EINVAL);
+    assert_int_equal(fpm_server_listen_shared(srv, NULL, 0, zero, 1, NULL, err), EINVAL);
+    assert_int_equal(fpm_server_listeners(srv, NULL, 0), 0);
+    assert_int_equal(fpm_server_listen_shared(srv, NULL, 0, map, 2, &port, err), 0);
+    fpm_server_listeners(srv, &in, 1);
+    assert_true(in.shared);
+    assert_int_equal(in.tenant, 0);
+    assert_int_equal(in.n_tenants, 2);
+
+    fd = connect_to(port);
+    send_all(fd, buf, table_frame(buf, RTM_NEWROUTE, "192.168.60.0", 65537));
+    send_all(fd, buf, table_frame(buf, RTM_NEWROUTE, "192.168.61.0", 100));
+    send_all(fd, buf, table_frame(buf, RTM_NEWROUTE, "192.168.62.0", 65539));
+    send_all(fd, buf, table_frame(buf, RTM_NEWROUTE, "192.168.63.0", RT_TABLE_MAIN));
+    send_all(fd, buf, table_frame(buf, RTM_DELROUTE, "192.168.60.0", RT_TABLE_UNSPEC));
+    want = 2;
+    poll_until(event, count_is, &want);
+    unknown = 3;
+    aux[0] = srv;
+    aux[1] = &unknown;
+    poll_until(event, unknown_is, aux);
+    assert_int_equal(routes_of(1), 1);
+    assert_int_equal(routes_of(2), 1);
+    /* Tenant 1's route is in its FIB; a delete that names no table removed nothing. */
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.62.1").type, DP_NH_NONE);
+    assert_int_equal(fib("192.168.63.1").type, DP_NH_NONE);
+    fpm_server_listeners(srv, &in, 1);
+    assert_int_equal(in.frames_total, 5);
+    assert_int_equal(in.refused_total, 0);
+
+    /* A delete in tenant 2's table removes tenant 2's route only. */
+    send_all(fd, buf, table_frame(buf, RTM_NEWROUTE, "192.168.61.0", 65537));
+    send_all(fd, buf, table_frame(buf, RTM_DELROUTE, "192.168.61.0", 100));
+    size_t per[2] = {2, 0};
+    poll_until(event, routes_are, per);
+
+    /* zebra reconnects and replays one route of each tenant: the rest is swept. */
+    int fd2 = connect_to(port);
+    send_all(fd2, buf, table_frame(buf, RTM_NEWROUTE, "192.168.61.0", 100));
+    send_all(fd2, buf, table_frame(buf, RTM_NEWROUTE, "192.168.60.0", 65537));
+    per[0] = per[1] = 1;
+    poll_until(event, routes_are, per);
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_EXTERNAL);
+    assert_int_equal(fib("192.168.61.1").type, DP_NH_NONE); /* Tenant 2's now, not 1's. */
+    close(fd);
+
+    /* Gone for the hold time: every tenant's routes go. */
+    close(fd2);
+    want = 0;
+    poll_until(event, count_is, &want);
+    assert_int_equal(fib("192.168.60.1").type, DP_NH_NONE);
+    fpm_server_destroy(srv);
+    sd_event_unref(event);
+}
+
 int
 main(void)
 {
@@ -551,6 +686,7 @@ main(void)
         cmocka_unit_test(test_config_precedence),    cmocka_unit_test(test_replay_sweep),
         cmocka_unit_test(test_fpm_listener),         cmocka_unit_test(test_ecmp),
         cmocka_unit_test(test_ecmp_survives_reload), cmocka_unit_test(test_tunnel_next_hop),
+        cmocka_unit_test(test_fpm_shared_listener),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
