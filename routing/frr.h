@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A tenant's FRR instance: zebra (with dplane_fpm_nl), bgpd and, when the tenant has static
  * routes, staticd, run inside the tenant's compartment from a config generated out of the
- * tenant's `routing` section, and supervised.
+ * tenant's `routing` section, and supervised. Or, where the kernel has VRF devices, one shared
+ * instance for every routed tenant (frr_init_shared()): one VRF per tenant ("vrf<ID>", table
+ * frr_vrf_table(ID)), a `router bgp ASN vrf vrf<ID>` per tenant, and zebra's FPM carrying every
+ * VRF's routes over one connection.
  *
  * The module promises:
  * - An instance runs only the daemons its section needs: staticd only when extra_config holds a
@@ -37,9 +40,17 @@
 #include "routing/routing_config.h"
 
 #define FRR_STATE_ROOT "/run/hnvgw/frr"
-#define FRR_BIN_DIR    "/usr/lib/frr"
-#define FRR_N_DAEMONS  3 /* zebra, staticd, bgpd. */
-#define FRR_VTYSH      "/usr/bin/vtysh"
+/* The shared instance's state dir: beside the tenants' (FRR_STATE_ROOT/NAME), so that no tenant
+ * name can be it. */
+#define FRR_SHARED_DIR "/run/hnvgw/frr-shared"
+/* A tenant's VRF table in the shared instance is its id plus this: above the tables the kernel
+ * reserves (0, 253-255) and every small one an operator may use by hand, below 2^32 for every
+ * tenant id (1..65535); zebra names it in RTA_TABLE. */
+#define FRR_VRF_TABLE_BASE 0x10000u
+#define FRR_VRF_NAME_MAX   16 /* A VRF is a link: IFNAMSIZ, its NUL included. */
+#define FRR_BIN_DIR        "/usr/lib/frr"
+#define FRR_N_DAEMONS      3 /* zebra, staticd, bgpd. */
+#define FRR_VTYSH          "/usr/bin/vtysh"
 
 /* Each daemon's --limit-fds. FRR allocates, per event loop (zebra runs several), tables indexed by
  * descriptor and sized by this limit, or by RLIMIT_NOFILE without it: hnvgwd's (65536 under its
@@ -103,10 +114,15 @@ struct frr_clear {
     unsigned long long n_failed; /* Asks given up. */
 };
 
-/* One tenant's instance. */
+/* One tenant's instance, or the shared one. */
 struct frr_instance {
-    uint16_t tenant;                          /* Routing domain. */
-    char tenant_name[32];                     /* For logs. */
+    uint16_t tenant;                          /* Routing domain; 0 for the shared instance. */
+    char tenant_name[32];                     /* For logs ("shared" for the shared instance). */
+    bool shared;                              /* Every routed tenant's, a VRF each. */
+    uint16_t fpm_port;                        /* Where zebra connects in the compartment. */
+    uint32_t *vrf_ids;                        /* Owned (shared only): the tenants' ids, whose
+                                               * VRFs frr_bgp_clear() resets. */
+    size_t n_vrfs;                            /* Entries of vrf_ids. */
     char netns[128];                          /* Compartment path. */
     char dir[160];                            /* State dir: configs, pids, sockets. */
     struct frr_daemon daemons[FRR_N_DAEMONS]; /* zebra first: the others need its socket. */
@@ -119,6 +135,20 @@ struct frr_instance {
 /* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started), with the daemons
  * 't' does not need marked off. 'fi' must then stay put: its daemons point back at it. */
 void frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *netns);
+
+/* Prepares 'fi' as the shared instance of the 'n' tenants 't' (each with a routing section) in
+ * compartment 'netns', zebra connecting to 127.0.0.1:'fpm_port' there; staticd is off unless a
+ * tenant needs it. Returns 0, or ENOMEM ('fi' is then as frr_stop() leaves it). 'fi' must then
+ * stay put. */
+int frr_init_shared(struct frr_instance *fi, const struct routing_tenant *t, size_t n,
+                    const char *netns, uint16_t fpm_port);
+
+/* The kernel table of tenant 'id''s VRF in the shared instance. */
+uint32_t frr_vrf_table(uint32_t id);
+
+/* The name of tenant 'id''s VRF (its device, FRR's `vrf NAME`) into 'name'
+ * (FRR_VRF_NAME_MAX). */
+void frr_vrf_name(uint32_t id, char *name);
 
 /* Whether routing section 'r' (NULL: none) needs staticd: its extra_config has a static route, a
  * line (in a vrf block or not) that starts with "ip route" or "ipv6 route". hnvgwd itself makes
@@ -148,11 +178,24 @@ int frr_write_config(struct frr_instance *fi, const struct routing_tenant *t, ch
 void frr_format_config(const struct frr_instance *fi, const struct routing_tenant *t, unsigned d,
                        FILE *f);
 
+/* The shared instance's frr_write_config(), of the 'n' tenants 't' it was made for. */
+int frr_write_config_shared(struct frr_instance *fi, const struct routing_tenant *t, size_t n,
+                            char *err);
+
+/* The shared instance's frr_format_config(): zebra's FPM and a `vrf` block per tenant (next hops
+ * resolve through its default route); staticd's static routes of each tenant's extra_config
+ * inside its `vrf` block; bgpd's `router bgp ASN vrf NAME` per tenant, as a tenant's own instance
+ * has it, followed by its extra_config with each `router bgp ASN` that names no VRF moved into
+ * the tenant's. Touches no file system. */
+void frr_format_config_shared(const struct frr_instance *fi, const struct routing_tenant *t,
+                              size_t n, unsigned d, FILE *f);
+
 /* Starts the daemons that are not off and supervises them from 'event', logging through 'log'. A
  * daemon that cannot be started is logged and tried again after its back-off. */
 void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
 
-/* Resets every BGP session of 'fi' now: `clear bgp *` through vtysh on its vty socket, so that
+/* Resets every BGP session of 'fi' now: `clear bgp *` (`clear bgp vrf NAME *` for each VRF of the
+ * shared instance: FRR 8.4 has no `vrf all` there) through vtysh on its vty socket, so that
  * sessions waiting on bgpd's timers or on TCP's SYN back-off start over at once. Returns at
  * once: vtysh is spawned on the loop's next turn (what the caller is doing, e.g. a takeover, comes
  * first) and reaped by the loop; a try that fails (bgpd not up yet, no answer within
@@ -163,7 +206,8 @@ void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
 bool frr_bgp_clear(struct frr_instance *fi, const char *why);
 
 /* Ends the supervision and stops every daemon (SIGTERM, then waits for it), and a running
- * frr_bgp_clear() (SIGKILL). Accepts an instance that was only initialised. */
+ * frr_bgp_clear() (SIGKILL); frees what the instance owns. Accepts an instance that was only
+ * initialised, or zeroed. */
 void frr_stop(struct frr_instance *fi);
 
 #endif

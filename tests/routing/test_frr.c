@@ -190,6 +190,151 @@ test_extra_config_overrides(void **state)
     free(staticd);
 }
 
+/* ---- The shared instance: one zebra and one bgpd, a VRF per tenant ---- */
+
+/* How many lines of 'text' are 'line' exactly. */
+static unsigned
+lines_of(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    unsigned hits = 0;
+
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        hits += len == n && !strncmp(p, line, n);
+        p += len + (end != NULL);
+    }
+    return hits;
+}
+
+/* contoso (1, a static route and a bgpd line of its own in extra_config) and fabrikam (7, AS
+ * 65009, none), as the shared instance sees them. */
+struct shared_fixture {
+    struct tenant_fixture a, b; /* The two tenants. */
+    struct routing_tenant t[2]; /* What frr.c is given. */
+    struct frr_instance fi;     /* The shared instance (initialised only). */
+};
+
+static void
+shared_fixture_init(struct shared_fixture *sf, const char *extra_a)
+{
+    tenant_fixture_init(&sf->a, 1, extra_a);
+    tenant_fixture_init(&sf->b, 1, NULL);
+    sf->b.routing.asn = 65009;
+    sf->b.t.name = "fabrikam";
+    sf->b.t.id = 7;
+    sf->t[0] = sf->a.t;
+    sf->t[0].routing = &sf->a.routing;
+    sf->t[1] = sf->b.t;
+    sf->t[1].routing = &sf->b.routing;
+    assert_int_equal(frr_init_shared(&sf->fi, sf->t, 2, OWN_NETNS, 2620), 0);
+}
+
+/* Daemon 'd''s config of the shared instance, as a string the caller frees. */
+static char *
+shared_config_of(const struct shared_fixture *sf, unsigned d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    assert_non_null(f);
+    frr_format_config_shared(&sf->fi, sf->t, 2, d, f);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(buf);
+    return buf;
+}
+
+/* A VRF per tenant, named and numbered by its id: tables clear of the kernel's reserved ones
+ * (0, 253-255) and of the small ones, distinct per tenant. */
+static void
+test_vrf_names_and_tables(void **state)
+{
+    char name[FRR_VRF_NAME_MAX];
+
+    (void)state;
+    frr_vrf_name(1, name);
+    assert_string_equal(name, "vrf1");
+    frr_vrf_name(65535, name);
+    assert_string_equal(name, "vrf65535");
+    assert_int_equal(frr_vrf_table(1), 65537);
+    assert_int_equal(frr_vrf_table(65535), 131071);
+    for (uint32_t id = 1; id <= 65535; id++) {
+        uint32_t t = frr_vrf_table(id);
+        assert_true(t > 255 && t != frr_vrf_table(id - 1));
+    }
+}
+
+/* The shared zebra: one FPM, a VRF block per tenant with next hops resolving through its default
+ * route. staticd only when a tenant has a static route, with that tenant's routes in its VRF and
+ * nothing else of its extra_config. */
+static void
+test_shared_zebra_staticd(void **state)
+{
+    struct shared_fixture sf;
+    char *zebra, *staticd;
+
+    (void)state;
+    shared_fixture_init(&sf, "route-map IN permit 10\nip route 192.168.77.0/24 10.99.0.2");
+    assert_true(sf.fi.shared);
+    assert_string_equal(sf.fi.dir, FRR_SHARED_DIR);
+    assert_false(sf.fi.daemons[1].off);
+    zebra = shared_config_of(&sf, 0);
+    assert_int_equal(lines_of(zebra, "fpm address 127.0.0.1 port 2620"), 1);
+    assert_true(line_at(zebra, "vrf vrf1") < line_at(zebra, "vrf vrf7"));
+    assert_int_equal(lines_of(zebra, " ip nht resolve-via-default"), 2);
+    assert_int_equal(lines_of(zebra, "exit-vrf"), 2);
+    assert_null(strstr(zebra, "router bgp"));
+    staticd = shared_config_of(&sf, 1);
+    assert_true(line_at(staticd, "vrf vrf1") <
+                line_at(staticd, " ip route 192.168.77.0/24 10.99.0.2"));
+    assert_true(line_at(staticd, " ip route 192.168.77.0/24 10.99.0.2") <
+                line_at(staticd, "exit-vrf"));
+    assert_null(strstr(staticd, "vrf7"));
+    assert_null(strstr(staticd, "route-map"));
+    free(zebra);
+    free(staticd);
+    frr_stop(&sf.fi);
+
+    /* No tenant with a static route: no staticd. */
+    shared_fixture_init(&sf, "route-map IN permit 10");
+    assert_true(sf.fi.daemons[1].off);
+    assert_false(sf.fi.daemons[0].off || sf.fi.daemons[2].off);
+    frr_stop(&sf.fi);
+}
+
+/* The shared bgpd: each tenant's block as its own instance has it, in its VRF, graceful restart
+ * included, and its extra_config after it with a `router bgp ASN` of its own moved into its VRF
+ * (one that names a VRF already is left alone). */
+static void
+test_shared_bgpd(void **state)
+{
+    struct shared_fixture sf;
+    char *conf;
+
+    (void)state;
+    shared_fixture_init(&sf, "router bgp 65001  \n bgp graceful-restart restart-time 300\nexit\n"
+                             "router bgp 65001 vrf other\nexit");
+    conf = shared_config_of(&sf, 2);
+    assert_int_equal(lines_of(conf, "router bgp 65001 vrf vrf1"), 2);
+    assert_int_equal(lines_of(conf, "router bgp 65009 vrf vrf7"), 1);
+    assert_int_equal(lines_of(conf, "router bgp 65001 vrf other"), 1);
+    assert_int_equal(lines_of(conf, "router bgp 65001"), 0);
+    assert_int_equal(lines_of(conf, " bgp graceful-restart preserve-fw-state"), 2);
+    assert_int_equal(lines_of(conf, " neighbor 10.99.0.2 remote-as 65002"), 2);
+    assert_int_equal(lines_of(conf, "  network 10.1.1.0/24"), 2);
+    assert_int_equal(lines_of(conf, " bgp router-id 10.1.1.1"), 2);
+    /* contoso's override follows contoso's block, and fabrikam's block follows both. */
+    assert_true(line_at(conf, " bgp graceful-restart restart-time 300") >
+                (size_t)(strstr(conf, "router bgp 65001 vrf vrf1") - conf));
+    assert_true(line_at(conf, "router bgp 65009 vrf vrf7") >
+                line_at(conf, " bgp graceful-restart restart-time 300"));
+    free(conf);
+    frr_stop(&sf.fi);
+}
+
 /* ---- Which daemons, with which command lines ---- */
 
 /* staticd is needed for a static route in extra_config, and only for one. */
@@ -626,10 +771,41 @@ test_clear_loop_exited(void **state)
     assert_int_equal(logged[0], '\0');
 }
 
+/* The shared instance resets the sessions of every tenant's VRF, in one vtysh. */
+static void
+test_clear_shared(void **state)
+{
+    struct clear_fixture *cf = *state;
+    char path[128], line[256], want[256];
+    FILE *f;
+
+    cf->tf.fi.shared = true;
+    cf->tf.fi.vrf_ids = calloc(2, sizeof *cf->tf.fi.vrf_ids);
+    assert_non_null(cf->tf.fi.vrf_ids);
+    cf->tf.fi.vrf_ids[0] = 1;
+    cf->tf.fi.vrf_ids[1] = 7;
+    cf->tf.fi.n_vrfs = 2;
+    assert_true(frr_bgp_clear(&cf->tf.fi, "node passive"));
+    run_until_logged(cf, "bgpd reset its BGP sessions (node passive)", 1);
+    snprintf(path, sizeof path, "%s/calls", cf->dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_null(fgets(path, sizeof path, f));
+    fclose(f);
+    snprintf(want, sizeof want,
+             "--vty_socket %s -d bgpd -c clear bgp vrf vrf1 * -c clear bgp vrf vrf7 *\n", cf->dir);
+    assert_string_equal(line, want);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vrf_names_and_tables),
+        cmocka_unit_test(test_shared_zebra_staticd),
+        cmocka_unit_test(test_shared_bgpd),
+        cmocka_unit_test_setup_teardown(test_clear_shared, clear_setup, clear_teardown),
         cmocka_unit_test(test_bgpd_graceful_restart),
         cmocka_unit_test(test_bgpd_graceful_restart_without_neighbors),
         cmocka_unit_test(test_extra_config_overrides),
