@@ -33,6 +33,13 @@ enum config_role {
     CONFIG_ROLE_HOST = 1 << 1,    /* Carries local VM ports; switches within a VSID. */
 };
 
+/* How the tenants' FRR runs (node.routing_daemons). */
+enum config_routing_daemons {
+    CONFIG_ROUTING_AUTO,       /* Shared where the kernel makes VRF devices, else per tenant. */
+    CONFIG_ROUTING_SHARED,     /* One FRR for every routed tenant, a VRF each. */
+    CONFIG_ROUTING_PER_TENANT, /* One FRR per routed tenant, in its own compartment. */
+};
+
 enum config_port_kind {
     CONFIG_PORT_PROVIDER, /* The PA network: NVGRE in and out. */
     CONFIG_PORT_EXTERNAL, /* The uplink: forwarding gateway (and later NAT, IKE/ESP). */
@@ -218,13 +225,15 @@ struct hnvgw_config {
     uint32_t mbufs;                      /* Packet buffers, 0 for the automatic size. */
     uint32_t max_nat_sessions;           /* NAT session capacity of the node (default 262144). */
     uint32_t nat_port_block;             /* Ports per NAT port block, power of 2, 8..4096 (64). */
-    char lookup_file[256];               /* lookup_records_file, or "". */
-    char route_file[256];                /* customer_routes_file, or "". */
-    struct config_cluster cluster;       /* node.cluster: one node of a pair; zeroed (disabled)
-                                          * without the section. */
-    int node_line;                       /* Line of the node section (for the budget's messages). */
-    int mbufs_line;                      /* Line of node.mbufs, 0 when not given. */
-    int eal_args_line;                   /* Line of node.eal_args, 0 when not given. */
+    enum config_routing_daemons routing_daemons; /* How the tenants' FRR runs. */
+    int routing_daemons_line;      /* Line of node.routing_daemons, 0 when not given. */
+    char lookup_file[256];         /* lookup_records_file, or "". */
+    char route_file[256];          /* customer_routes_file, or "". */
+    struct config_cluster cluster; /* node.cluster: one node of a pair; zeroed (disabled)
+                                    * without the section. */
+    int node_line;                 /* Line of the node section (for the budget's messages). */
+    int mbufs_line;                /* Line of node.mbufs, 0 when not given. */
+    int eal_args_line;             /* Line of node.eal_args, 0 when not given. */
 };
 
 /* Parses and validates 'path'. On success returns 0 and stores a new config in '*out' (free it with
@@ -259,6 +268,8 @@ const char *config_tenant_name(const struct hnvgw_config *cfg, uint32_t id);
 const char *config_rule_name(enum config_lookup_rule rule);
 const char *config_type_name(enum config_lookup_type type);
 const char *config_port_kind_name(enum config_port_kind kind);
+/* "auto", "shared" or "per_tenant", as in the file. */
+const char *config_routing_daemons_name(enum config_routing_daemons d);
 
 /* Spellings of the VPN enums, as in the file: "psk"/"pubkey", "initiate"/"respond",
  * "policy"/"route". */

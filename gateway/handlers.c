@@ -498,39 +498,35 @@ show_routes(json_t *args, json_t **result, char *err, void *aux)
 }
 
 /* "show bgp": the BGP neighbors of a tenant's FRR, read from its bgpd ("show bgp summary json"
- * through vtysh on the instance's own vty socket). */
+ * through vtysh on the instance's own vty socket; "show bgp vrf NAME summary json" in the shared
+ * instance). */
 static int
 show_bgp(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
     const char *tname = arg(args, "tenant");
-    const struct frr_instance *fi = NULL;
+    const struct tenant_routing_tenant *rt = tenant_routing_find(&gw->routing, tname);
+    const struct frr_instance *fi = rt ? rt->fi : NULL;
     char cmd[512];
     json_error_t jerr;
     json_t *summary, *arr, *af;
     const char *af_name;
     FILE *p;
 
-    for (size_t i = 0; i < gw->routing.n_frr; i++) {
-        if (tname && !strcmp(gw->routing.frr[i].tenant_name, tname)) {
-            fi = &gw->routing.frr[i];
-        }
-    }
     if (!fi) {
         snprintf(err, CTL_ERR_MAX, "tenant=%s: no such tenant with a routing section",
                  tname ? tname : "(missing)");
         return ENOENT;
     }
-    snprintf(cmd, sizeof cmd, "vtysh --vty_socket '%s' -d bgpd -c 'show bgp summary json' 2>&1",
-             fi->dir);
+    snprintf(cmd, sizeof cmd, "vtysh --vty_socket '%s' -d bgpd -c 'show bgp%s%s summary json' 2>&1",
+             fi->dir, rt->vrf[0] ? " vrf " : "", rt->vrf);
     p = popen(cmd, "r");
     summary = p ? json_loadf(p, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
     if (p) {
         pclose(p);
     }
     if (!summary) {
-        snprintf(err, CTL_ERR_MAX, "tenant %s: no answer from bgpd (is it running?)",
-                 fi->tenant_name);
+        snprintf(err, CTL_ERR_MAX, "tenant %s: no answer from bgpd (is it running?)", rt->name);
         return EIO;
     }
     arr = json_array();
@@ -542,7 +538,7 @@ show_bgp(json_t *args, json_t **result, char *err, void *aux)
         json_object_foreach(peers, peer, pv)
         {
             json_t *o = json_object();
-            json_object_set_new(o, "tenant", json_string(fi->tenant_name));
+            json_object_set_new(o, "tenant", json_string(rt->name));
             json_object_set_new(o, "family", json_string(af_name));
             json_object_set_new(o, "neighbor", json_string(peer));
             json_object_set(o, "remote_as", json_object_get(pv, "remoteAs"));
@@ -571,7 +567,12 @@ show_fpm(json_t *args, json_t **result, char *err, void *aux)
     for (size_t i = 0; i < n && i < 64; i++) {
         json_t *o = json_object(), *errs = json_object();
 
-        json_object_set_new(o, "tenant", json_string(config_tenant_name(gw->cfg, info[i].tenant)));
+        json_object_set_new(
+            o, "tenant",
+            json_string(info[i].shared ? "(shared)" : config_tenant_name(gw->cfg, info[i].tenant)));
+        json_object_set_new(o, "shared", json_boolean(info[i].shared));
+        json_object_set_new(o, "tenants", json_integer((json_int_t)info[i].n_tenants));
+        json_object_set_new(o, "unknown_table", json_integer((json_int_t)info[i].unknown_table));
         json_object_set_new(o, "port", json_integer(info[i].port));
         json_object_set_new(o, "connected", json_boolean(info[i].connected));
         json_object_set_new(o, "connects", json_integer((json_int_t)info[i].connects));

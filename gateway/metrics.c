@@ -136,18 +136,18 @@ metrics_sample_f(struct metrics_text *t, double value, ...)
 
 /* What the server holds of one tenant's bgpd. */
 struct metrics_bgp {
-    const struct frr_instance *fi;  /* The tenant's FRR (in gw->routing). */
-    struct metrics_server *srv;     /* Back to the server, for the callbacks. */
-    struct metrics_bgp_peer *peers; /* Owned: the neighbors last read. */
-    size_t n_peers;                 /* Entries. */
-    bool answered;                  /* The last ask got a summary. */
-    uint64_t done_ms;               /* When the last ask ended (hnvgw_now_ms()), 0: never. */
-    bool queued;                    /* To be asked in the current round, not started yet. */
-    int fd;                         /* Read end of vtysh's stdout while reading, else -1. */
-    sd_event_source *io;            /* I/O source of 'fd' (owned), or NULL. */
-    struct compartment_watch exit;  /* Reaps the vtysh child (src NULL when none). */
-    char *buf;                      /* Owned: vtysh's output so far. */
-    size_t len, cap;                /* Bytes in buf, and its size. */
+    const struct tenant_routing_tenant *rt; /* The tenant, its FRR and VRF (in gw->routing). */
+    struct metrics_server *srv;             /* Back to the server, for the callbacks. */
+    struct metrics_bgp_peer *peers;         /* Owned: the neighbors last read. */
+    size_t n_peers;                         /* Entries. */
+    bool answered;                          /* The last ask got a summary. */
+    uint64_t done_ms;              /* When the last ask ended (hnvgw_now_ms()), 0: never. */
+    bool queued;                   /* To be asked in the current round, not started yet. */
+    int fd;                        /* Read end of vtysh's stdout while reading, else -1. */
+    sd_event_source *io;           /* I/O source of 'fd' (owned), or NULL. */
+    struct compartment_watch exit; /* Reaps the vtysh child (src NULL when none). */
+    char *buf;                     /* Owned: vtysh's output so far. */
+    size_t len, cap;               /* Bytes in buf, and its size. */
 };
 
 /* One connection to the listener. */
@@ -316,8 +316,7 @@ bgp_finish(struct metrics_bgp *b, const char *why)
         b->n_peers = n;
     } else {
         if (b->answered || !b->done_ms) {
-            log_warn("metrics: no BGP state from the bgpd of tenant %s: %s", b->fi->tenant_name,
-                     why);
+            log_warn("metrics: no BGP state from the bgpd of tenant %s: %s", b->rt->name, why);
         }
         for (size_t i = 0; i < b->n_peers; i++) {
             snprintf(b->peers[i].state, sizeof b->peers[i].state, "Unknown");
@@ -381,14 +380,18 @@ on_bgp_exit(pid_t pid, int status, void *aux)
 static int
 bgp_spawn(struct metrics_bgp *b)
 {
-    char *const argv[] = {"vtysh", "--vty_socket", (char *)b->fi->dir,      "-d",
-                          "bgpd",  "-c",           "show bgp summary json", NULL};
+    char cmd[64];
+    char *const argv[] = {"vtysh", "--vty_socket", (char *)b->rt->fi->dir, "-d", "bgpd", "-c", cmd,
+                          NULL};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, dfl;
     int fds[2], ret;
     pid_t pid;
 
+    /* In the shared FRR, the tenant's VRF. */
+    snprintf(cmd, sizeof cmd, "show bgp%s%s summary json", b->rt->vrf[0] ? " vrf " : "",
+             b->rt->vrf);
     if (pipe2(fds, O_CLOEXEC) < 0) {
         return errno;
     }
@@ -919,20 +922,26 @@ render_routing(struct metrics_text *t, const struct gw_state *gw)
         return;
     }
     n = n ? fpm_server_listeners(tr->fpm, info, n) : 0;
-    for (int f = 0; n && f < 5; f++) {
+    for (int f = 0; n && f < 6; f++) {
         static const char *const names[] = {
-            "hnvgw_fpm_connected", "hnvgw_fpm_connects_total", "hnvgw_fpm_frames_total",
-            "hnvgw_fpm_frames_refused_total", "hnvgw_fpm_routes_swept_total"};
+            "hnvgw_fpm_connected",          "hnvgw_fpm_connects_total",
+            "hnvgw_fpm_frames_total",       "hnvgw_fpm_frames_refused_total",
+            "hnvgw_fpm_routes_swept_total", "hnvgw_fpm_routes_unknown_table_total"};
         static const char *const helps[] = {
             "1 while the tenant's zebra is connected to its FPM listener.",
             "FPM connections accepted from the tenant's zebra.",
-            "FPM frames received from the tenant's zebra.", "FPM frames refused as malformed.",
-            "Learned routes removed by sweeps after a zebra restart or a lost connection."};
+            "FPM frames received from the tenant's zebra.",
+            "FPM frames refused as malformed.",
+            "Learned routes removed by sweeps after a zebra restart or a lost connection.",
+            "Route operations of the shared zebra refused: their table is no tenant's VRF."};
         metrics_family(t, names[f], f ? METRICS_COUNTER : METRICS_GAUGE, helps[f]);
         for (size_t i = 0; i < n; i++) {
-            uint64_t v[] = {info[i].connected, info[i].connects, info[i].frames_total,
-                            info[i].refused_total, info[i].swept};
-            metrics_sample(t, v[f], "tenant", config_tenant_name(gw->cfg, info[i].tenant), NULL);
+            uint64_t v[] = {info[i].connected,     info[i].connects, info[i].frames_total,
+                            info[i].refused_total, info[i].swept,    info[i].unknown_table};
+            /* The shared listener is every routed tenant's: tenant="shared". */
+            metrics_sample(t, v[f], "tenant",
+                           info[i].shared ? "shared" : config_tenant_name(gw->cfg, info[i].tenant),
+                           NULL);
         }
     }
     free(info);
@@ -951,14 +960,14 @@ render_bgp(struct metrics_text *t, const struct metrics_server *srv)
     metrics_family(t, "hnvgw_bgp_summary_ok", METRICS_GAUGE,
                    "1 when the tenant's bgpd answered the last ask for its summary.");
     for (size_t i = 0; i < srv->n_bgp; i++) {
-        metrics_sample(t, srv->bgp[i].answered, "tenant", srv->bgp[i].fi->tenant_name, NULL);
+        metrics_sample(t, srv->bgp[i].answered, "tenant", srv->bgp[i].rt->name, NULL);
     }
     metrics_family(t, "hnvgw_bgp_summary_age_seconds", METRICS_GAUGE,
                    "Age of the BGP state served for the tenant (NaN before the first ask ended).");
     for (size_t i = 0; i < srv->n_bgp; i++) {
         const struct metrics_bgp *b = &srv->bgp[i];
         metrics_sample_f(t, b->done_ms ? (double)(now - b->done_ms) / 1000.0 : NAN, "tenant",
-                         b->fi->tenant_name, NULL);
+                         b->rt->name, NULL);
     }
     metrics_family(t, "hnvgw_bgp_asks_total", METRICS_COUNTER,
                    "vtysh children started to read the bgpds' summaries.");
@@ -970,8 +979,7 @@ render_bgp(struct metrics_text *t, const struct metrics_server *srv)
     for (size_t i_ = 0; i_ < srv->n_bgp; i_++)                                                     \
         for (const struct metrics_bgp *b = &srv->bgp[i_]; b; b = NULL)                             \
             for (const struct metrics_bgp_peer *p = b->peers; p < b->peers + b->n_peers; p++)
-#define PEER_LABELS(b, p)                                                                          \
-    "tenant", (b)->fi->tenant_name, "neighbor", (p)->neighbor, "family", (p)->family
+#define PEER_LABELS(b, p) "tenant", (b)->rt->name, "neighbor", (p)->neighbor, "family", (p)->family
     metrics_family(t, "hnvgw_bgp_neighbor_up", METRICS_GAUGE,
                    "1 when the BGP session with the neighbor is Established.");
     EACH_PEER(b, p)
@@ -1221,7 +1229,7 @@ metrics_server_open(const struct hnvgw_config *cfg, struct gw_state *gw, sd_even
     }
     srv->gw = gw;
     srv->event = sd_event_ref(event);
-    srv->n_bgp = gw->routing.n_frr;
+    srv->n_bgp = gw->routing.n_tenants;
     srv->bgp = calloc(srv->n_bgp ? srv->n_bgp : 1, sizeof *srv->bgp);
     if (!srv->bgp) {
         metrics_server_destroy(srv);
@@ -1229,7 +1237,7 @@ metrics_server_open(const struct hnvgw_config *cfg, struct gw_state *gw, sd_even
         return ENOMEM;
     }
     for (size_t i = 0; i < srv->n_bgp; i++) {
-        srv->bgp[i].fi = &gw->routing.frr[i];
+        srv->bgp[i].rt = &gw->routing.tenants[i];
         srv->bgp[i].srv = srv;
         srv->bgp[i].fd = -1;
     }

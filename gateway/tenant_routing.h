@@ -2,6 +2,11 @@
 /* Dynamic routing per tenant, as the daemon runs it: for every tenant with a `routing` section, a
  * compartment (network namespace "hnvgw-NAME"), its FPM listener inside, and its FRR instance;
  * the routes FRR learns go into the tenant's FIB below the configuration's (learned.h).
+ * Or, where the kernel makes VRF devices (node.routing_daemons "auto" or "shared"), one
+ * compartment "hnvgw-routing" with one FRR for every routed tenant: a VRF per tenant ("vrf<ID>",
+ * table frr_vrf_table(ID)) holding its end of the veth to the shared port ("hnvx<ID>", with its
+ * addresses and a default route in the VRF's table), and one FPM listener that names the tenant
+ * of each route by its table.
  *
  * The module promises: tenant_routing_start() sets everything up or nothing (returns an error
  * with the state it built torn down) and from then on runs from the daemon's event loop (FPM
@@ -21,15 +26,28 @@
 #include "routing/frr.h"
 #include "routing/learned.h"
 
-#define TENANT_ROUTING_SETTLE_MS 3000   /* Quiet time after a replay before its sweep. */
-#define TENANT_ROUTING_HOLD_MS   120000 /* How long a vanished zebra's routes are kept. */
+#define TENANT_ROUTING_SETTLE_MS 3000            /* Quiet time after a replay before its sweep. */
+#define TENANT_ROUTING_HOLD_MS   120000          /* How long a vanished zebra's routes are kept. */
+#define TENANT_ROUTING_SHARED_NS "hnvgw-routing" /* The shared FRR's compartment. */
+
+/* Where a routed tenant's BGP runs. */
+struct tenant_routing_tenant {
+    char name[CONFIG_NAME_MAX];    /* The tenant's name. */
+    uint16_t id;                   /* Its routing domain. */
+    const struct frr_instance *fi; /* Its FRR: its own, or the shared one (in tr->frr). */
+    char vrf[FRR_VRF_NAME_MAX];    /* Its VRF in the shared FRR; "" in its own. */
+};
 
 /* The dynamic routing of a node. */
 struct tenant_routing {
     struct learned *learned;               /* Learned routes of every tenant. */
     struct fpm_server *fpm;                /* The FPM listeners. */
-    struct frr_instance *frr;              /* Owned array: one per tenant with routing. */
+    struct frr_instance *frr;              /* Owned array: one per tenant with routing, or the
+                                            * shared one. */
     size_t n_frr;                          /* Entries. */
+    bool shared;                           /* One FRR for every routed tenant, a VRF each. */
+    struct tenant_routing_tenant *tenants; /* Owned: the routed tenants, in config order. */
+    size_t n_tenants;                      /* Entries. */
     unsigned n_hubs;                       /* Bridges "hnvxbr<k>" made for the shared ports. */
     struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
     bool active;                           /* The node forwards (not the passive one of a pair). */
@@ -46,7 +64,10 @@ int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char
 
 /* Builds the dynamic routing of 'cfg', feeding 'rib', into '*tr' (a node without routing
  * sections gets a learned table and nothing else), served from 'event' (which must outlive it).
- * Starts each tenant's FRR. Returns 0 or a positive errno with a message in 'err' (256 bytes). */
+ * Chooses the shared FRR or one per tenant by node.routing_daemons: "auto" probes once whether
+ * the kernel makes a VRF device (compartment_vrf_probe()); "shared" where it does not is refused
+ * (the message names the line). Starts the FRR instance(s). Returns 0 or a positive errno with a
+ * message in 'err' (256 bytes). */
 int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
                          sd_event *event, char *err);
 
@@ -67,6 +88,11 @@ void tenant_routing_reconfigure(struct tenant_routing *tr);
  * is gone (`show bgp` on the passive node tells the truth) and drops the routes learned over it,
  *   instead of holding both until its hold timer runs out. */
 void tenant_routing_set_active(struct tenant_routing *tr, bool active);
+
+/* The routed tenant 'name' (NULL: none): its FRR instance and VRF; NULL when it has no routing
+ * section. */
+const struct tenant_routing_tenant *tenant_routing_find(const struct tenant_routing *tr,
+                                                        const char *name);
 
 /* Stops everything tenant_routing_start() built. Accepts a zeroed struct. */
 void tenant_routing_stop(struct tenant_routing *tr);

@@ -388,10 +388,68 @@ set_addr(int fd, const char *name, const struct hnvgw_prefix *a)
     return ioctl(fd, SIOCSIFNETMASK, &ifr) < 0 ? errno : 0;
 }
 
-/* In the compartment (a forked child): MAC, addresses, up, default route. */
+/* Where a compartment's interface goes: its VRF, or none (the namespace's main table). */
+struct vrf_place {
+    const char *name; /* The VRF device, NULL for none. */
+    uint32_t table;   /* Its kernel table. */
+};
+
+/* Makes VRF device 'v' in the current namespace (replacing one of that name), up. */
+static int
+make_vrf(const struct vrf_place *v)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh;
+    struct nlattr *info, *data;
+    unsigned ifindex;
+    int ret = delete_link(v->name);
+
+    if (ret) {
+        return ret;
+    }
+    nlh = link_msg(buf, 0, NLM_F_CREATE | NLM_F_EXCL);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, v->name);
+    info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vrf");
+    data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    mnl_attr_put_u32(nlh, IFLA_VRF_TABLE, v->table);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    ret = link_request(buf, nlh);
+    ifindex = ret ? 0 : if_nametoindex(v->name);
+    if (!ret && !ifindex) {
+        ret = ENODEV;
+    }
+    return ret ? ret : link_up(ifindex, 0, NULL);
+}
+
+/* Adds the default route through link 'ifindex' to table 'table' of the current namespace (the
+ * ioctl of the main table's cannot name a table). */
+static int
+default_route_in(unsigned ifindex, uint32_t table)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    struct rtmsg *rtm;
+
+    nlh->nlmsg_type = RTM_NEWROUTE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+    rtm->rtm_family = AF_INET;
+    rtm->rtm_table = RT_TABLE_UNSPEC;
+    rtm->rtm_protocol = RTPROT_BOOT;
+    rtm->rtm_scope = RT_SCOPE_LINK;
+    rtm->rtm_type = RTN_UNICAST;
+    mnl_attr_put_u32(nlh, RTA_TABLE, table);
+    mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+    return link_request(buf, nlh);
+}
+
+/* In the compartment (a forked child): MAC, its VRF ('v->name' NULL: none), addresses, up,
+ * default route (in the VRF's table). */
 static int
 child_configure(const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
-                size_t n)
+                size_t n, const struct vrf_place *v)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct ifreq ifr;
@@ -408,6 +466,17 @@ child_configure(const char *ifname, const uint8_t mac[6], const struct hnvgw_pre
     if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0) {
         ret = errno;
     }
+    /* Into its VRF before it has addresses and routes: enslaving takes a link down and up,
+     * which would drop a route made before. */
+    if (!ret && v->name) {
+        unsigned vrf = 0, link = if_nametoindex(ifname);
+
+        ret = link ? make_vrf(v) : errno;
+        vrf = ret ? 0 : if_nametoindex(v->name);
+        if (!ret) {
+            ret = vrf ? link_up(link, vrf, NULL) : ENODEV;
+        }
+    }
     for (size_t i = 0; !ret && i < n; i++) {
         char alias[IFNAMSIZ];
         snprintf(alias, sizeof alias, i ? "%.10s:%zu" : "%s", ifname, i);
@@ -423,7 +492,9 @@ child_configure(const char *ifname, const uint8_t mac[6], const struct hnvgw_pre
             ret = ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? errno : 0;
         }
     }
-    if (!ret) {
+    if (!ret && v->name) {
+        ret = default_route_in(if_nametoindex(ifname), v->table);
+    } else if (!ret) {
         memset(&rt, 0, sizeof rt);
         rt.rt_dst.sa_family = AF_INET;
         rt.rt_genmask.sa_family = AF_INET;
@@ -531,13 +602,14 @@ compartment_socket(const char *netns_path, int type, const struct sockaddr *addr
  * enters it). Returns 0 or a positive errno. */
 static int
 configure_in(int nsfd, const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
-             size_t n_addrs)
+             size_t n_addrs, const struct vrf_place *v)
 {
     int status = 0;
     pid_t pid = fork();
 
     if (pid == 0) {
-        _exit(setns(nsfd, CLONE_NEWNET) < 0 ? errno : child_configure(ifname, mac, addrs, n_addrs));
+        _exit(setns(nsfd, CLONE_NEWNET) < 0 ? errno
+                                            : child_configure(ifname, mac, addrs, n_addrs, v));
     }
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
         return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
@@ -576,7 +648,8 @@ compartment_adopt_link(const char *netns_path, const char *ifname, const uint8_t
     ret = move_link(ifindex, nsfd);
     if (ret) {
         snprintf(err, 256, "cannot move %s into %s: %s", ifname, netns_path, strerror(ret));
-    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs)) != 0) {
+    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs, &(struct vrf_place){0})) !=
+               0) {
         snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
     }
     close(nsfd);
@@ -588,6 +661,16 @@ compartment_add_veth(const char *netns_path, const char *bridge, const char *hub
                      const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
                      size_t n_addrs, char *err)
 {
+    return compartment_add_veth_vrf(netns_path, bridge, hub_ifname, ifname, mac, addrs, n_addrs,
+                                    NULL, 0, err);
+}
+
+int
+compartment_add_veth_vrf(const char *netns_path, const char *bridge, const char *hub_ifname,
+                         const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
+                         size_t n_addrs, const char *vrf, uint32_t table, char *err)
+{
+    struct vrf_place v = {.name = vrf, .table = table};
     unsigned br, hub;
     int nsfd, ret;
 
@@ -614,11 +697,34 @@ compartment_add_veth(const char *netns_path, const char *bridge, const char *hub
     if (ret) {
         snprintf(err, 256, "cannot connect %s (%s on bridge %s) to %s: %s", ifname, hub_ifname,
                  bridge, netns_path, strerror(ret));
-    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs)) != 0) {
-        snprintf(err, 256, "cannot set %s up in %s: %s", ifname, netns_path, strerror(ret));
+    } else if ((ret = configure_in(nsfd, ifname, mac, addrs, n_addrs, &v)) != 0) {
+        snprintf(err, 256, "cannot set %s up%s%s in %s: %s", ifname, vrf ? " in VRF " : "",
+                 vrf ? vrf : "", netns_path, strerror(ret));
     }
     close(nsfd);
     return ret;
+}
+
+int
+compartment_vrf_probe(char *err)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        /* A namespace of its own, gone with the child: the probe leaves nothing behind. */
+        struct vrf_place v = {.name = "hnvgwprobe", .table = 0x7fff0000};
+        _exit(unshare(CLONE_NEWNET) < 0 ? errno : make_vrf(&v));
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        int ret =
+            pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : ECHILD;
+
+        snprintf(err, 256, "this kernel makes no VRF device (%s): it lacks CONFIG_NET_VRF",
+                 strerror(ret));
+        return ret;
+    }
+    return 0;
 }
 
 pid_t

@@ -55,6 +55,18 @@ int compartment_add_veth(const char *netns_path, const char *bridge, const char 
                          const char *ifname, const uint8_t mac[6], const struct hnvgw_prefix *addrs,
                          size_t n_addrs, char *err);
 
+/* compartment_add_veth(), with 'ifname' in VRF 'vrf' of the compartment (a VRF device made there
+ * with kernel table 'table', replacing one of that name) before it gets its addresses, and its
+ * default route in that table. 'vrf' NULL: compartment_add_veth(). */
+int compartment_add_veth_vrf(const char *netns_path, const char *bridge, const char *hub_ifname,
+                             const char *ifname, const uint8_t mac[6],
+                             const struct hnvgw_prefix *addrs, size_t n_addrs, const char *vrf,
+                             uint32_t table, char *err);
+
+/* Whether this kernel makes VRF devices: makes one in a namespace of a forked child's own, which
+ * goes with it. Returns 0, or a positive errno with a message in 'err' (256 bytes). */
+int compartment_vrf_probe(char *err);
+
 /* Makes a socket of 'type' (SOCK_DGRAM, ...; close-on-exec and non-blocking) in the namespace at
  * 'netns_path', bound to 'addr' there: a forked child enters the namespace, makes and binds it
  * and hands it back over a socketpair, so the daemon's own namespace never changes. The socket

@@ -32,6 +32,7 @@ cfg_opt_t config_node_opts[] = {
     CFG_INT("mbufs", 0, CFGF_NONE),
     CFG_INT("max_nat_sessions", 262144, CFGF_NONE),
     CFG_INT("nat_port_block", 64, CFGF_NONE),
+    CFG_STR("routing_daemons", "auto", CFGF_NONE),
     CFG_SEC("cluster", config_cluster_opts, CFGF_MULTI),
     CFG_END(),
 };
@@ -194,6 +195,14 @@ load_metrics_listen(const struct where *w, struct hnvgw_config *cfg)
     return 0;
 }
 
+static const char *const routing_daemons_names[] = {"auto", "shared", "per_tenant"};
+
+const char *
+config_routing_daemons_name(enum config_routing_daemons d)
+{
+    return (unsigned)d < 3 ? routing_daemons_names[d] : "?";
+}
+
 int
 config_load_node(struct loader *ld)
 {
@@ -219,6 +228,7 @@ config_load_node(struct loader *ld)
     cfg->node_line = config_section_line(sec);
     cfg->mbufs_line = config_key_line(ld, sec, "mbufs", 0);
     cfg->eal_args_line = config_key_line(ld, sec, "eal_args", 0);
+    cfg->routing_daemons_line = config_key_line(ld, sec, "routing_daemons", 0);
 
     s = cfg_getstr(sec, "name");
     if (!config_name_ok(s)) {
@@ -242,6 +252,15 @@ config_load_node(struct loader *ld)
 
     if ((ret = load_eal_args(&w, cfg)) != 0 || (ret = load_numbers(&w, cfg)) != 0) {
         return ret;
+    }
+    {
+        unsigned d = 0;
+
+        if ((ret = config_parse_enum(&w, "routing_daemons", 0, cfg_getstr(sec, "routing_daemons"),
+                                     routing_daemons_names, 3, &d)) != 0) {
+            return ret;
+        }
+        cfg->routing_daemons = (enum config_routing_daemons)d;
     }
 
     s = cfg_getstr(sec, "control_socket");

@@ -298,6 +298,7 @@ static struct dp *dp;
  * tunnel standing in for the real ones. */
 static struct gw_state gw;
 static struct frr_instance frr;
+static struct tenant_routing_tenant frr_tenant = {.name = "contoso", .id = 1, .fi = &frr};
 static struct vpn_tenant vpn_tenant = {.name = "contoso", .id = 1};
 static struct config_vpn_tunnel vpn_conf = {.name = "site1", .reqid = 17};
 static struct vpn_tunnel_state tunnel;
@@ -347,6 +348,8 @@ setup(void **state)
     frr.daemons[1].off = true; /* No static routes: staticd is not run. */
     gw.routing.frr = &frr;
     gw.routing.n_frr = 1;
+    gw.routing.tenants = &frr_tenant;
+    gw.routing.n_tenants = 1;
     tunnel.tenant = &vpn_tenant;
     tunnel.conf = &vpn_conf;
     snprintf(tunnel.ike_state, sizeof tunnel.ike_state, "ESTABLISHED");

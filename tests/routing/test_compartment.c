@@ -3,6 +3,7 @@
  * (the daemon blocks the ones its loop reads), and compartment_watch() reports its exit from an
  * sd-event loop through a pidfd, with its wait status. The "compartment" is the test's own network
  * namespace (/proc/self/ns/net), so nothing is created; entering it needs root, as hnvgwd does. */
+#include <net/if.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,14 +157,34 @@ test_unwatch(void **state)
     sd_event_unref(event);
 }
 
+/* The VRF probe says what iproute2 finds in a namespace of its own (this machine's kernel may or
+ * may not make VRF devices; the appliance's does), leaves no device in the test's namespace, and
+ * explains a refusal. */
+static void
+test_vrf_probe(void **state)
+{
+    char err[256] = "";
+    int ip = system("unshare -n ip link add hnvgwtest type vrf table 4242 2>/dev/null");
+    int ret = compartment_vrf_probe(err);
+
+    (void)state;
+    assert_true(WIFEXITED(ip));
+    if (WEXITSTATUS(ip) == 0) {
+        assert_int_equal(ret, 0);
+    } else {
+        assert_int_not_equal(ret, 0);
+        assert_non_null(strstr(err, "no VRF device"));
+    }
+    assert_int_equal(if_nametoindex("hnvgwprobe"), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exit_status),
-        cmocka_unit_test(test_child_gets_sigterm),
-        cmocka_unit_test(test_no_fd_inherited),
-        cmocka_unit_test(test_unwatch),
+        cmocka_unit_test(test_exit_status),     cmocka_unit_test(test_child_gets_sigterm),
+        cmocka_unit_test(test_no_fd_inherited), cmocka_unit_test(test_unwatch),
+        cmocka_unit_test(test_vrf_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

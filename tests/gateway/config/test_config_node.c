@@ -70,6 +70,9 @@ static const struct bad_case bad_cases[] = {
     {"pa_without_provider",
      "node {\n  roles = {\"gateway\"}\n  provider_addresses = {\"10.0.0.1\"} #<<\n}\n" PORT_EXT,
      "node provider_addresses: set, but there is no provider port", -1},
+    {"routing_daemons_bad",
+     "node {\n  roles = {\"gateway\"}\n  routing_daemons = \"vrf\" #<<\n}\n" PORT_EXT,
+     "node routing_daemons: 'vrf' is not auto, shared or per_tenant", -1},
 
 };
 
@@ -97,8 +100,24 @@ test_defaults(void **state)
     assert_int_equal(cfg->n_routes, 0);
     assert_int_equal(cfg->max_nat_sessions, 262144);
     assert_int_equal(cfg->nat_port_block, 64);
+    assert_int_equal(cfg->routing_daemons, CONFIG_ROUTING_AUTO);
+    assert_int_equal(cfg->routing_daemons_line, 0);
     assert_null(cfg->tenants[0].nat);
     config_destroy(cfg);
+
+    /* Each spelling, and the line it is on (for the start's refusal of "shared"). */
+    for (unsigned d = CONFIG_ROUTING_AUTO; d <= CONFIG_ROUTING_PER_TENANT; d++) {
+        char text[1024];
+
+        snprintf(
+            text, sizeof text,
+            "node {\n  roles = {\"gateway\"}\n\n  routing_daemons = \"%s\"\n}\n" PORT_EXT TENANT_A,
+            config_routing_daemons_name(d));
+        cfg = load_ok(text);
+        assert_int_equal(cfg->routing_daemons, d);
+        assert_int_equal(cfg->routing_daemons_line, 4);
+        config_destroy(cfg);
+    }
 
     /* An explicitly empty eal_args stays empty. */
     cfg = load_ok("node {\n  roles = {\"gateway\"}\n  eal_args = {}\n}\n" PORT_EXT TENANT_A);
