@@ -13,6 +13,18 @@
 # /etc/default/hnvgw). The check: systemd sees hnvgwd READY (Type=notify); traffic across subnets
 # and through NAT; hnvgwctl in the VM; a bad reload keeps forwarding; SIGKILL brings it back through
 # Restart=; the VM powers off cleanly. Run by `make image-check` (HNVGW_IMAGE names the image).
+#
+# The shared FRR (node.routing_daemons = "shared"), which needs the VRF devices of the image's
+# kernel: contoso and fabrikam have routing sections, and the VM runs one zebra, one bgpd and one
+# staticd for both, a VRF each, in compartment hnvgw-routing. contoso peers with a bird2 on the
+# external network (10.99.0.2, through the forwarding gateway), fabrikam with a bird2 inside its
+# VM vmb2 (through NVGRE); each learns its own prefix over the one FPM connection, and not the
+# other's; a withdrawal reaches the data plane; the sessions come back after the SIGKILL. Last,
+# hnvgwd restarts with HNVGW_VM_ROUTED (default 100) more routed tenants, each peering with the
+# external bird2, and the routing daemons' memory (PSS of zebra, bgpd and staticd, as
+# tests/bench/frr_tenant_cost.sh reads it) at both sizes gives the cost of one more routed tenant:
+#   # BENCH name=shared_frr_vm tenants=<n> established=<e> startup_s=<x> rss_mib=<pss>
+#     mib_per_tenant=<slope> est_1000_mib=<pss for 1,000>   (one line)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lab/lib.sh"
@@ -22,7 +34,7 @@ image=${HNVGW_IMAGE:-$LAB_TOP/build/image/hnvgw-gateway.qcow2}
 [ -f "$image" ] || { echo "# no image at $image: run make image"; exit 1; }
 
 lab_init gwvm
-lab_plan 17
+lab_plan 31
 
 GUEST=10.20.0.5
 PA_PCI=0000:00:04.0
@@ -46,6 +58,10 @@ ip -n "$NS_EXT" addr add 10.99.0.2/24 dev ext0
 # public addresses back to the gateway (topology.sh).
 lab_internet_up || exit 1
 INET=198.18.1.2
+# The tenants' addresses (contoso's 10.1.0.0/16, the scale tenants' 10.128.0.0/9) are forwarded by
+# the gateway: the external bird2 reaches them through it.
+ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1 && ip -n "$NS_EXT" route add 10.128.0.0/9 via 10.99.0.1 ||
+  exit 1
 lab_http "${NS_VM[vma2]}" vma2
 lab_http_peer "$NS_INET" 8080
 
@@ -58,6 +74,14 @@ sed -e "s|\"net_tap0,iface=hnvpa0\"|\"$PA_PCI\"|" -e "s|\"net_tap1,iface=hnvext0
 grep -q "\"$PA_PCI\"" "$LAB_DIR/vm.conf" && grep -q "devargs = \"$EXT_PCI\"" "$LAB_DIR/vm.conf" &&
   grep -q "metrics_listen = \"$GUEST:9469\"" "$LAB_DIR/vm.conf" ||
   { echo "# conf/hnvgw.conf: its devargs lines changed; the VM config could not be made"; exit 1; }
+# Routing for both tenants, in the shared FRR: contoso (a static route, so staticd too) peers with
+# the external bird2, fabrikam with the bird2 in vmb2.
+sed -i -e "s|^\(\s*\)control_socket = .*|&\n\1routing_daemons = \"shared\"|" \
+  -e 's|^\(\s*\)forward_prefixes = {"10.1.0.0/16"}$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  extra_config = "ip route 192.168.77.0/24 10.99.0.2"\n\1  neighbor "10.99.0.2" {\n\1    remote_as = 65002\n\1    keepalive = 3\n\1    hold = 9\n\1    ebgp_multihop = true\n\1  }\n\1}|' \
+  -e 's|^\(\s*\)id = 2$|&\n\1routing {\n\1  asn = 65001\n\1  router_id = "10.1.1.1"\n\1  neighbor "10.1.2.10" {\n\1    remote_as = 65003\n\1    keepalive = 3\n\1    hold = 9\n\1  }\n\1}|' \
+  "$LAB_DIR/vm.conf"
+[ "$(grep -c 'asn = 65001' "$LAB_DIR/vm.conf")" -eq 2 ] && grep -q 'routing_daemons = "shared"' "$LAB_DIR/vm.conf" ||
+  { echo "# conf/hnvgw.conf changed: the routing sections could not be added"; exit 1; }
 "$HNVGWD" -c "$LAB_DIR/vm.conf" --check-config >/dev/null || exit 1
 cat >"$LAB_DIR/user-data" <<EOT
 #cloud-config
@@ -93,7 +117,7 @@ qemu-img create -q -f qcow2 -b "$image" -F qcow2 "$LAB_DIR/disk.qcow2" || exit 1
 
 # ---- boot ----
 boot_start=$(date +%s.%N)
-ip netns exec "$NS_Q" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+ip netns exec "$NS_Q" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 3072 \
   -display none -monitor none -serial "file:$LAB_DIR/console.log" \
   -drive if=none,id=disk,file="$LAB_DIR/disk.qcow2",format=qcow2 \
   -device virtio-blk-pci,drive=disk,addr=0x6 \
@@ -162,6 +186,95 @@ ok "NAT: vma1 reaches the internet behind the external network as contoso's 198.
 ok "NAT: fabrikam's VM with the very same CA is seen as 198.18.0.20" \
   slow_wait curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
 
+# ---- the shared FRR: one zebra and one bgpd, a VRF per routed tenant ----
+shared_chosen() {
+  vm "journalctl -u hnvgwd -o cat | grep -q 'one FRR for 2 routed tenant(s), a VRF each, in compartment /run/netns/hnvgw-routing'" || return 1
+  local out
+  out=$(vm "ip netns exec hnvgw-routing ip -d link show type vrf; ip netns exec hnvgw-routing ip route show vrf vrf1; \
+    ip netns exec hnvgw-routing ip route show vrf vrf2; echo procs \$(pgrep -c -x zebra) \$(pgrep -c -x bgpd) \$(pgrep -c -x staticd)") ||
+    return 1
+  echo "$out"
+  grep -q 'vrf1:.*' <<<"$out" && grep -q 'vrf table 65537' <<<"$out" && grep -q 'vrf table 65538' <<<"$out" &&
+    [ "$(grep -c '^default dev hnvx1' <<<"$out")" = 1 ] && [ "$(grep -c '^default dev hnvx2' <<<"$out")" = 1 ] &&
+    grep -qx 'procs 1 1 1' <<<"$out"
+}
+ok "shared FRR: one zebra, bgpd and staticd; VRFs vrf1 and vrf2 (tables 65537, 65538) with the tenants' veths and default routes" \
+  slow_wait shared_chosen
+
+# contoso's peer on the external network, fabrikam's in its VM: each exports a prefix of its own.
+ip -n "$NS_EXT" addr add 192.168.90.1/32 dev lo
+ip -n "$NS_EXT" addr add 192.168.77.1/32 dev lo
+bird_conf() { # bird_conf ROUTER_ID LOCAL_AS NEIGHBOR PREFIX NAME [multihop]
+  cat <<EOT
+router id $1;
+protocol device {}
+protocol static onprem { ipv4; route $4 blackhole; }
+protocol bgp $5 {
+  local $1 as $2;
+  neighbor $3 as 65001;
+  ${6:-}
+  hold time 9;
+  keepalive time 3;
+  ipv4 { import all; export where proto = "onprem"; };
+}
+EOT
+}
+bird_conf 10.99.0.2 65002 10.1.1.1 192.168.90.0/24 contoso "multihop;" >"$LAB_DIR/bird.conf"
+bird_conf 10.1.2.10 65003 10.1.2.1 192.168.91.0/24 fabrikam >"$LAB_DIR/bird-vmb2.conf"
+ip netns exec "$NS_EXT" bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" >"$LAB_DIR/bird.log" 2>&1 &
+lab_track_pid $!
+ip netns exec "${NS_VM[vmb2]}" bird -f -c "$LAB_DIR/bird-vmb2.conf" -s "$LAB_DIR/bird-vmb2.ctl" \
+  >"$LAB_DIR/bird-vmb2.log" 2>&1 &
+lab_track_pid $!
+vm_ping() { ip netns exec "${NS_VM[$1]}" ping -c 1 -W 2 "$2"; }
+established() { birdc -s "$LAB_DIR/$1.ctl" show protocols "$2" | grep -q Established; }
+both_up() { established bird contoso && established bird-vmb2 fabrikam; }
+ok "BGP Established: contoso (VRF vrf1) with bird2 outside, fabrikam (vrf2) with bird2 in its VM" slow_wait both_up
+bgp_shown() { # bgp_shown TENANT NEIGHBOR AS: hnvgwctl show bgp reads the tenant's VRF in the shared bgpd
+  vm hnvgwctl --json show bgp tenant="$1" | $LAB_PY -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["neighbor"] == sys.argv[1]]
+print(rows)
+sys.exit(0 if len(rows) == 1 and rows[0]["state"] == "Established" and rows[0]["remote_as"] == int(sys.argv[2]) else 1)' "$2" "$3"
+}
+shown_both() { bgp_shown contoso 10.99.0.2 65002 && bgp_shown fabrikam 10.1.2.10 65003; }
+ok "hnvgwctl show bgp tenant=... reads each tenant's VRF from the one bgpd" slow_wait shown_both
+route_is() { # route_is TENANT PREFIX WANT: the learned route's next hop, "" when absent
+  vm hnvgwctl --json show routes tenant="$1" | $LAB_PY -c '
+import json, sys
+r = [x for x in json.load(sys.stdin) if x["prefix"] == sys.argv[1] and x["source"] == "frr"]
+want = sys.argv[2]
+sys.exit(0 if (r and r[0]["installed"] and r[0]["next_hop"] == want) or (not r and want == "") else 1)' "$2" "$3"
+}
+own_prefixes() {
+  route_is contoso 192.168.90.0/24 "external 10.99.0.2" && route_is fabrikam 192.168.91.0/24 "10.1.2.10 vsid 6002" &&
+    route_is contoso 192.168.91.0/24 "" && route_is fabrikam 192.168.90.0/24 ""
+}
+ok "over the one FPM connection each tenant learned its own prefix, and not the other's" slow_wait own_prefixes
+ok "contoso's static route (staticd, in its VRF) arrived too: 192.168.77.0/24 via 10.99.0.2" \
+  slow_wait route_is contoso 192.168.77.0/24 "external 10.99.0.2"
+ok "a VM of contoso reaches a host behind its BGP peer" slow_wait vm_ping vma1 192.168.90.1
+fpm_shared() {
+  vm hnvgwctl --json show fpm | $LAB_PY -c '
+import json, sys
+l = json.load(sys.stdin)
+print(l)
+sys.exit(0 if len(l) == 1 and l[0]["shared"] and l[0]["tenants"] == 2 and l[0]["connected"] and l[0]["connects"] >= 1 else 1)'
+}
+ok "show fpm: one shared listener for both tenants, zebra connected to it" fpm_shared
+birdc -s "$LAB_DIR/bird.ctl" disable onprem >/dev/null
+ok "a withdrawal reaches contoso's FIB (zebra's delete names the VRF's table)" \
+  slow_wait route_is contoso 192.168.90.0/24 ""
+birdc -s "$LAB_DIR/bird.ctl" enable onprem >/dev/null
+ok "and the prefix comes back" slow_wait route_is contoso 192.168.90.0/24 "external 10.99.0.2"
+# The routing daemons' memory, as tests/bench/frr_tenant_cost.sh reads it: PSS in KiB, summed.
+frr_pss_kib() {
+  vm 'for d in zebra bgpd staticd; do for p in $(pgrep -x $d); do awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup; done; done' |
+    awk '{s += $1} END {print s + 0}'
+}
+PSS_SMALL=$(frr_pss_kib)
+echo "# shared FRR with 2 routed tenants: zebra + bgpd + staticd PSS $((PSS_SMALL / 1024)) MiB"
+
 # Metrics on the management address: they parse, and routed packets are counted as they pass.
 scrape() { ip netns exec "$NS_Q" curl -s --max-time 10 -o "$1" "http://$GUEST:9469/metrics"; }
 metrics_move() {
@@ -215,6 +328,7 @@ ok "systemctl kill -s KILL: Restart= brings hnvgwd back to READY with a new PID"
 ok "traffic resumes after the restart: across subnets" slow_wait across
 ok "traffic resumes after the restart: through NAT" \
   slow_wait curl_is "${NS_VM[vma1]}" "http://$INET:8080/" 198.18.0.10
+ok "BGP comes back after the restart, in the new hnvgwd's shared FRR" slow_wait shown_both
 
 # ---- clean shutdown ----
 stopped_clean() {
@@ -235,6 +349,63 @@ journal_priorities() {
 ok "the journal has hnvgwd's messages with their priorities (err apart from info)" journal_priorities
 no_failed_units() { local f; f=$(vm systemctl list-units --failed --plain --no-legend) || return 1; echo "$f"; [ -z "$f" ]; }
 ok "no unit failed in the VM's life" no_failed_units
+
+# ---- the shared FRR at scale: the cost of one more routed tenant ----
+# HNVGW_VM_ROUTED more tenants s1..sN (ids 101.., subnet 10.(128 + k/250).(k%250).0/24 forwarded
+# to the external network), each with one BGP neighbor: the external bird2, one protocol each.
+N_MORE=${HNVGW_VM_ROUTED:-100}
+cp "$LAB_DIR/vm.conf" "$LAB_DIR/vm-scale.conf"
+cp "$LAB_DIR/bird.conf" "$LAB_DIR/bird-scale.conf"
+for k in $(seq 1 "$N_MORE"); do
+  net="10.$((128 + k / 250)).$((k % 250))"
+  cat >>"$LAB_DIR/vm-scale.conf" <<EOT
+tenant "s$k" {
+  id = $((100 + k))
+  subnet "s" { vsid = $((7000 + k)) prefix = "$net.0/24" gateway_ip = "$net.1" gateway_mac = "02:00:00:ab:$(printf %02x:%02x $((k / 256)) $((k % 256)))" }
+  forward_prefixes = {"$net.0/24"}
+  routing {
+    asn = 65001
+    router_id = "$net.1"
+    neighbor "10.99.0.2" { remote_as = 65002 keepalive = 10 hold = 30 ebgp_multihop = true }
+  }
+}
+EOT
+  cat >>"$LAB_DIR/bird-scale.conf" <<EOT
+protocol bgp s$k { local 10.99.0.2 as 65002; neighbor $net.1 as 65001; multihop; hold time 30; keepalive time 10;
+  ipv4 { import all; export where proto = "onprem"; }; }
+EOT
+done
+scale_started() {
+  "$HNVGWD" -c "$LAB_DIR/vm-scale.conf" --check-config >/dev/null || return 1
+  birdc -s "$LAB_DIR/bird.ctl" configure \"$LAB_DIR/bird-scale.conf\" | grep -q Reconfigur || return 1
+  vm "cat >/etc/hnvgw/hnvgw.conf" <"$LAB_DIR/vm-scale.conf" || return 1
+  SCALE_T0=$(date +%s.%N)
+  vm systemctl start hnvgwd && slow_wait hnvgwd_active
+}
+ok "hnvgwd starts again with $N_MORE more routed tenants ($((N_MORE + 2)) in the shared FRR)" scale_started
+n_established() { birdc -s "$LAB_DIR/bird.ctl" show protocols | grep -c '^s[0-9].*Established'; }
+all_established() { [ "$(n_established)" -eq "$N_MORE" ]; }
+scale_up() {
+  LAB_WAIT_TRIES=600 LAB_WAIT_INTERVAL=2 lab_wait_for all_established
+  SCALE_T1=$(date +%s.%N)
+  echo "# $(n_established) of $N_MORE sessions Established"
+  all_established && vm "pgrep -c -x bgpd" | grep -qx 1 && vm "pgrep -c -x zebra" | grep -qx 1
+}
+ok "every one of the $N_MORE sessions is Established, with one zebra and one bgpd" scale_up
+scale_routes() { route_is "s$N_MORE" 192.168.90.0/24 "external 10.99.0.2" && route_is s1 192.168.90.0/24 "external 10.99.0.2"; }
+ok "the first and the last of them learned the peer's prefix over the one FPM connection" slow_wait scale_routes
+sleep 10 # settled: the daemons' memory after the sessions came up, not while they do
+PSS_BIG=$(frr_pss_kib)
+vm 'for d in zebra bgpd staticd; do for p in $(pgrep -x $d); do echo "$d $(awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup) kB PSS"; done; done' |
+  sed 's/^/#   /'
+awk -v n1=2 -v p1="$PSS_SMALL" -v n2=$((N_MORE + 2)) -v p2="$PSS_BIG" -v e="$(n_established)" \
+  -v a="${SCALE_T0:-0}" -v b="${SCALE_T1:-0}" 'BEGIN {
+  slope = (p2 - p1) / (n2 - n1) / 1024
+  printf "# BENCH name=shared_frr_vm tenants=%d established=%d startup_s=%.1f rss_mib=%.1f mib_per_tenant=%.3f est_1000_mib=%.0f (TCG; PSS of zebra+bgpd+staticd; %d tenants: %.1f MiB)\n",
+    n2, e, b - a, p2 / 1024, slope, p1 / 1024 + (1000 - n1) * slope, n1, p1 / 1024 }' | tee "$LAB_DIR/bench.txt"
+frr_measured() { [ "$PSS_SMALL" -gt 0 ] && [ "$PSS_BIG" -gt "$PSS_SMALL" ] && grep -q '^# BENCH name=shared_frr_vm' "$LAB_DIR/bench.txt"; }
+ok "the routing daemons' memory was measured at 2 and $((N_MORE + 2)) routed tenants" frr_measured
+
 vm systemctl poweroff 2>/dev/null # the SSH session may end with it
 qemu_gone() { ! kill -0 "$QEMU_PID" 2>/dev/null; }
 powered_off() {
