@@ -696,6 +696,30 @@ test_http(void **state)
     client_free(&c);
 }
 
+/* A tenant of the shared FRR: its neighbors are read from its VRF of the one bgpd. */
+static void
+test_http_shared_vrf(void **state)
+{
+    struct client c = {.reqs = {GET("/metrics")}, .n_reqs = 1};
+    const char *b;
+    size_t samples;
+
+    (void)state;
+    snprintf(frr_tenant.vrf, sizeof frr_tenant.vrf, "vrf1");
+    fake_vtysh("[ \"$1 $2 $3 $4 $5 $6\" = \"--vty_socket $(dirname \"$0\") -d bgpd -c show bgp "
+               "vrf vrf1 summary json\" ] || exit 1\n"
+               "echo '" SUMMARY "'");
+    serve(&c, NULL);
+    frr_tenant.vrf[0] = '\0';
+    assert_non_null(c.resps[0]);
+    b = body_of(c.resps[0]);
+    check_exposition(b, &samples);
+    assert_non_null(strstr(b, "hnvgw_bgp_summary_ok{tenant=\"contoso\"} 1\n"));
+    assert_non_null(strstr(b, "hnvgw_bgp_neighbor_up{tenant=\"contoso\",neighbor=\"10.99.0.2\","
+                              "family=\"ipv4Unicast\"} 1\n"));
+    client_free(&c);
+}
+
 /* A bgpd that does not answer in time: the scrape is served at the deadline, without it. */
 static void
 test_http_bgp_timeout(void **state)
@@ -870,6 +894,7 @@ main(void)
     static const struct CMUnitTest daemon[] = {
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_http),
+        cmocka_unit_test(test_http_shared_vrf),
         cmocka_unit_test(test_http_bgp_timeout),
         cmocka_unit_test(test_http_bgp_fails),
         cmocka_unit_test(test_http_stop_waiting),
