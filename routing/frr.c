@@ -41,6 +41,7 @@ frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *ne
      * loops: one that has nothing to do still costs megabytes per tenant. */
     fi->daemons[1].off = !frr_needs_staticd(t->routing);
     fi->fpm_port = t->routing ? t->routing->fpm_port : 0;
+    fi->fd_limit = FRR_FD_LIMIT;
     snprintf(fi->vtysh, sizeof fi->vtysh, "%s", FRR_VTYSH);
     fi->clear.retry_ms = FRR_CLEAR_RETRY_MS;
     fi->clear.timeout_ms = FRR_CLEAR_TIMEOUT_MS;
@@ -65,6 +66,9 @@ frr_init_shared(struct frr_instance *fi, const struct routing_tenant *t, size_t 
     for (size_t i = 0; i < n; i++) {
         fi->vrf_ids[i] = t[i].id;
         staticd |= frr_needs_staticd(t[i].routing);
+        fi->fd_limit +=
+            FRR_FDS_PER_VRF +
+            FRR_FDS_PER_NEIGHBOR * (unsigned)(t[i].routing ? t[i].routing->n_neighbors : 0);
     }
     fi->n_vrfs = n;
     fi->daemons[1].off = !staticd;
@@ -461,7 +465,7 @@ frr_daemon_argv(const struct frr_instance *fi, unsigned d, struct frr_argv *a)
     snprintf(a->conf, sizeof a->conf, "%s/%s.conf", fi->dir, name);
     snprintf(a->pid, sizeof a->pid, "%s/%s.pid", fi->dir, name);
     snprintf(a->zserv, sizeof a->zserv, "%s/zserv.api", fi->dir);
-    snprintf(a->fds, sizeof a->fds, "%u", FRR_FD_LIMIT);
+    snprintf(a->fds, sizeof a->fds, "%u", fi->fd_limit);
     a->argv[n++] = a->bin;
     a->argv[n++] = "-f";
     a->argv[n++] = a->conf;

@@ -58,6 +58,10 @@
  * most CONFIG_BGP_NEIGHBORS_MAX, zebra's clients, netlink, vty, logs); the margin is for
  * neighbors extra_config adds. A daemon that reaches it aborts and is restarted like any exit. */
 #define FRR_FD_LIMIT 1024
+/* The shared instance adds, per tenant, its VRF's listening sockets and two per neighbor (a
+ * session and a connection being tried): 1,000 tenants of one neighbor each need thousands. */
+#define FRR_FDS_PER_VRF      4
+#define FRR_FDS_PER_NEIGHBOR 2
 
 /* The longest command line of a daemon (frr_daemon_argv()), its NULL included. */
 #define FRR_ARGV_MAX 20
@@ -120,6 +124,7 @@ struct frr_instance {
     char tenant_name[32];                     /* For logs ("shared" for the shared instance). */
     bool shared;                              /* Every routed tenant's, a VRF each. */
     uint16_t fpm_port;                        /* Where zebra connects in the compartment. */
+    unsigned fd_limit;                        /* Each daemon's --limit-fds. */
     uint32_t *vrf_ids;                        /* Owned (shared only): the tenants' ids, whose
                                                * VRFs frr_bgp_clear() resets. */
     size_t n_vrfs;                            /* Entries of vrf_ids. */
@@ -138,8 +143,8 @@ void frr_init(struct frr_instance *fi, const struct routing_tenant *t, const cha
 
 /* Prepares 'fi' as the shared instance of the 'n' tenants 't' (each with a routing section) in
  * compartment 'netns', zebra connecting to 127.0.0.1:'fpm_port' there; staticd is off unless a
- * tenant needs it. Returns 0, or ENOMEM ('fi' is then as frr_stop() leaves it). 'fi' must then
- * stay put. */
+ * tenant needs it; the descriptor limit grows with the tenants and their neighbors. Returns 0, or
+ * ENOMEM ('fi' is then as frr_stop() leaves it). 'fi' must then stay put. */
 int frr_init_shared(struct frr_instance *fi, const struct routing_tenant *t, size_t n,
                     const char *netns, uint16_t fpm_port);
 

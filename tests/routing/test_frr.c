@@ -280,6 +280,9 @@ test_shared_zebra_staticd(void **state)
     shared_fixture_init(&sf, "route-map IN permit 10\nip route 192.168.77.0/24 10.99.0.2");
     assert_true(sf.fi.shared);
     assert_string_equal(sf.fi.dir, FRR_SHARED_DIR);
+    /* Descriptors for each VRF and each neighbor beyond an instance's own (one neighbor each). */
+    assert_int_equal(sf.fi.fd_limit, FRR_FD_LIMIT + 2 * (FRR_FDS_PER_VRF + FRR_FDS_PER_NEIGHBOR));
+    assert_int_equal(sf.a.fi.fd_limit, FRR_FD_LIMIT);
     assert_false(sf.fi.daemons[1].off);
     zebra = shared_config_of(&sf, 0);
     assert_int_equal(lines_of(zebra, "fpm address 127.0.0.1 port 2620"), 1);
