@@ -165,7 +165,7 @@ struct metrics_server {
     sd_event_source *timer;        /* One-shot: libmicrohttpd's next timeout. */
     sd_event_source *bgp_deadline; /* One-shot: the end of the waiting for the bgpds. */
     uint16_t port;                 /* The TCP port bound. */
-    struct metrics_bgp *bgp;       /* Owned: one per entry of gw->routing.frr. */
+    struct metrics_bgp *bgp;       /* Owned: one per routed tenant (gw->routing.tenants). */
     size_t n_bgp;                  /* Entries. */
     struct metrics_conn *waiters;  /* Connections suspended for the BGP round. */
     bool kick;                     /* Connections were resumed: run libmicrohttpd at once. */
