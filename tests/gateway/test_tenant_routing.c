@@ -4,7 +4,7 @@
  * a change of role resets the sessions of every tenant with routing, once; the same role again
  * does nothing. Two FRR instances, not started: their vtysh is a stand-in script that records
  * which instance it was run for (the vty directory it was given), run in the test's own network
- * namespace (needs root, as hnvgwd does). */
+ * namespace (needs root, as hnvgwd does). Likewise the shared FRR of both tenants, a VRF each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,10 +175,60 @@ test_single_node(void **state)
     assert_int_equal(logged[0], '\0');
 }
 
+/* The shared FRR of both tenants (their VRFs vrf1 and vrf2), in place of their own. */
+static int
+setup_shared(void **state)
+{
+    const struct routing_tenant t[2] = {{.name = "contoso", .id = 1},
+                                        {.name = "fabrikam", .id = 2}};
+    struct frr_instance *fi;
+
+    setup(state);
+    for (size_t i = 0; i < tr.n_frr; i++) {
+        frr_stop(&tr.frr[i]);
+    }
+    tr.n_frr = 1;
+    tr.shared = true;
+    fi = &tr.frr[0];
+    assert_int_equal(frr_init_shared(fi, t, 2, OWN_NETNS, 2620), 0);
+    snprintf(fi->dir, sizeof fi->dir, "%s/shared", dir);
+    snprintf(fi->vtysh, sizeof fi->vtysh, "%s/vtysh", dir);
+    fi->event = sd_event_ref(event);
+    fi->log = log_line;
+    return 0;
+}
+
+/* The shared FRR as a pair node: turning passive resets the sessions of every tenant's VRF, in
+ * one vtysh run; taking over resets nothing. */
+static void
+test_pair_node_shared(void **state)
+{
+    char path[128], line[256], want[256];
+    FILE *f;
+
+    (void)state;
+    tenant_routing_set_active(&tr, false);
+    tenant_routing_set_active(&tr, true);
+    assert_null(tr.frr[0].clear.timer);
+    tenant_routing_set_active(&tr, false);
+    run_until_logged("frr shared: bgpd reset its BGP sessions (node passive)", 1);
+    snprintf(path, sizeof path, "%s/calls", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_null(fgets(path, sizeof path, f));
+    fclose(f);
+    snprintf(want, sizeof want,
+             "--vty_socket %s/shared -d bgpd -c clear bgp vrf vrf1 * -c clear bgp vrf vrf2 *\n",
+             dir);
+    assert_string_equal(line, want);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pair_node_shared, setup_shared, teardown),
         cmocka_unit_test_setup_teardown(test_pair_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_node, setup, teardown),
     };
