@@ -331,11 +331,36 @@ frr_format_config_shared(const struct frr_instance *fi, const struct routing_ten
     }
 }
 
+/* Lets group 'gid' (FRR's) through directory 'dir' when others may not: under systemd,
+ * RuntimeDirectoryMode=0750 makes /run/hnvgw root's only, and FRR's daemons, which make their pid
+ * files once they are user frr, could not reach their state directories in it. The group gets
+ * through and may list it; the control socket in it stays 0600. */
+static int
+let_frr_through(const char *dir, gid_t gid, char *err)
+{
+    struct stat st;
+
+    if (stat(dir, &st) < 0) {
+        snprintf(err, 256, "cannot stat %s: %s", dir, strerror(errno));
+        return errno;
+    }
+    if ((st.st_mode & S_IXOTH) || (st.st_gid == gid && (st.st_mode & S_IXGRP))) {
+        return 0;
+    }
+    if (chown(dir, (uid_t)-1, gid) < 0 ||
+        chmod(dir, (st.st_mode & 07777) | S_IRGRP | S_IXGRP) < 0) {
+        snprintf(err, 256, "cannot let user frr through %s: %s", dir, strerror(errno));
+        return errno;
+    }
+    return 0;
+}
+
 /* Writes the configs of the daemons 'fi' runs, for its tenant 't' or, shared, its 'n' tenants. */
 static int
 write_configs(struct frr_instance *fi, const struct routing_tenant *t, size_t n, char *err)
 {
     struct passwd *pw = getpwnam("frr");
+    int ret;
     const char *files[FRR_N_DAEMONS] = {"zebra.conf", "staticd.conf", "bgpd.conf"};
 
     if ((mkdir("/run/hnvgw", 0755) < 0 && errno != EEXIST) ||
@@ -348,6 +373,10 @@ write_configs(struct frr_instance *fi, const struct routing_tenant *t, size_t n,
     if (!pw || chown(fi->dir, pw->pw_uid, pw->pw_gid) < 0) {
         snprintf(err, 256, "cannot give %s to user frr (is FRR installed?)", fi->dir);
         return pw ? errno : ENOENT;
+    }
+    ret = let_frr_through("/run/hnvgw", pw->pw_gid, err);
+    if (ret) {
+        return ret;
     }
     for (unsigned i = 0; i < FRR_N_DAEMONS; i++) {
         FILE *f;

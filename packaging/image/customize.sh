@@ -44,6 +44,9 @@ install -m 0644 "$dir/hugepages-after-cloud-init.conf" \
 sed -i 's/^DPDK_DRIVER=.*/DPDK_DRIVER=uio_pci_generic/; s/^HUGEPAGES=.*/HUGEPAGES=512/' \
   "$root/etc/default/hnvgw"
 grep -qx 'DPDK_DRIVER=uio_pci_generic' "$root/etc/default/hnvgw"
+# hnvgwd runs FRR itself, in its compartments: the FRR package's own daemons (zebra, staticd,
+# watchfrr in the root namespace) would only take memory.
+chroot "$root" systemctl disable frr.service >/dev/null 2>&1
 # The package's example config is a lab's; the VM starts hnvgwd once the seed has written one.
 rm -f "$root/etc/hnvgw/hnvgw.conf"
 

@@ -187,18 +187,25 @@ ok "NAT: fabrikam's VM with the very same CA is seen as 198.18.0.20" \
   slow_wait curl_is "${NS_VM[vmb1]}" "http://$INET:8080/" 198.18.0.20
 
 # ---- the shared FRR: one zebra and one bgpd, a VRF per routed tenant ----
+# The compartment's name is mounted in hnvgwd's mount namespace only: commands reach it from there.
+# frr_procs: the routing daemons in the compartment, "NAME PID" a line (the FRR package's own
+# frr.service is off in the image; its daemons would not be counted anyway).
+IN_ROUTING='nsenter -t "$(systemctl show -p MainPID --value hnvgwd)" -m ip netns exec hnvgw-routing'
+FRR_PROCS='for p in $(nsenter -t "$(systemctl show -p MainPID --value hnvgwd)" -m ip netns pids hnvgw-routing); do
+  c=$(cat /proc/$p/comm 2>/dev/null); case $c in zebra|bgpd|staticd) echo "$c $p";; esac; done'
+frr_count() { vm "$FRR_PROCS" | awk -v d="$1" '$1 == d {n++} END {print n + 0}'; }
 shared_chosen() {
   vm "journalctl -u hnvgwd -o cat | grep -q 'one FRR for 2 routed tenant(s), a VRF each, in compartment /run/netns/hnvgw-routing'" || return 1
   local out
-  out=$(vm "ip netns exec hnvgw-routing ip -d link show type vrf; ip netns exec hnvgw-routing ip route show vrf vrf1; \
-    ip netns exec hnvgw-routing ip route show vrf vrf2; echo procs \$(pgrep -c -x zebra) \$(pgrep -c -x bgpd) \$(pgrep -c -x staticd)") ||
+  out=$(vm "$IN_ROUTING ip -d link show type vrf; $IN_ROUTING ip route show vrf vrf1; $IN_ROUTING ip route show vrf vrf2") ||
     return 1
   echo "$out"
-  grep -q 'vrf1:.*' <<<"$out" && grep -q 'vrf table 65537' <<<"$out" && grep -q 'vrf table 65538' <<<"$out" &&
+  echo "procs: zebra $(frr_count zebra) bgpd $(frr_count bgpd) staticd $(frr_count staticd)"
+  grep -q 'vrf table 65537' <<<"$out" && grep -q 'vrf table 65538' <<<"$out" &&
     [ "$(grep -c '^default dev hnvx1' <<<"$out")" = 1 ] && [ "$(grep -c '^default dev hnvx2' <<<"$out")" = 1 ] &&
-    grep -qx 'procs 1 1 1' <<<"$out"
+    [ "$(frr_count zebra) $(frr_count bgpd) $(frr_count staticd)" = "1 1 1" ] && [ "$(vm systemctl is-enabled frr)" = disabled ]
 }
-ok "shared FRR: one zebra, bgpd and staticd; VRFs vrf1 and vrf2 (tables 65537, 65538) with the tenants' veths and default routes" \
+ok "shared FRR: one zebra, bgpd and staticd; VRFs vrf1 and vrf2 (tables 65537, 65538) with the tenants' veths and default routes; no frr.service" \
   slow_wait shared_chosen
 
 # contoso's peer on the external network, fabrikam's in its VM: each exports a prefix of its own.
@@ -268,10 +275,10 @@ ok "a withdrawal reaches contoso's FIB (zebra's delete names the VRF's table)" \
 birdc -s "$LAB_DIR/bird.ctl" enable onprem >/dev/null
 ok "and the prefix comes back" slow_wait route_is contoso 192.168.90.0/24 "external 10.99.0.2"
 # The routing daemons' memory, as tests/bench/frr_tenant_cost.sh reads it: PSS in KiB, summed.
-frr_pss_kib() {
-  vm 'for d in zebra bgpd staticd; do for p in $(pgrep -x $d); do awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup; done; done' |
-    awk '{s += $1} END {print s + 0}'
+frr_pss() { # "NAME PID PSS_KIB" per routing daemon of the compartment
+  vm "$FRR_PROCS"' | while read -r c p; do echo "$c $p $(awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup)"; done'
 }
+frr_pss_kib() { frr_pss | awk '{s += $3} END {print s + 0}'; }
 PSS_SMALL=$(frr_pss_kib)
 echo "# shared FRR with 2 routed tenants: zebra + bgpd + staticd PSS $((PSS_SMALL / 1024)) MiB"
 
@@ -389,15 +396,14 @@ scale_up() {
   LAB_WAIT_TRIES=600 LAB_WAIT_INTERVAL=2 lab_wait_for all_established
   SCALE_T1=$(date +%s.%N)
   echo "# $(n_established) of $N_MORE sessions Established"
-  all_established && vm "pgrep -c -x bgpd" | grep -qx 1 && vm "pgrep -c -x zebra" | grep -qx 1
+  all_established && [ "$(frr_count zebra) $(frr_count bgpd)" = "1 1" ]
 }
 ok "every one of the $N_MORE sessions is Established, with one zebra and one bgpd" scale_up
 scale_routes() { route_is "s$N_MORE" 192.168.90.0/24 "external 10.99.0.2" && route_is s1 192.168.90.0/24 "external 10.99.0.2"; }
 ok "the first and the last of them learned the peer's prefix over the one FPM connection" slow_wait scale_routes
 sleep 10 # settled: the daemons' memory after the sessions came up, not while they do
 PSS_BIG=$(frr_pss_kib)
-vm 'for d in zebra bgpd staticd; do for p in $(pgrep -x $d); do echo "$d $(awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup) kB PSS"; done; done' |
-  sed 's/^/#   /'
+frr_pss | awk '{printf "#   %s (pid %s): %d kB PSS\n", $1, $2, $3}'
 awk -v n1=2 -v p1="$PSS_SMALL" -v n2=$((N_MORE + 2)) -v p2="$PSS_BIG" -v e="$(n_established)" \
   -v a="${SCALE_T0:-0}" -v b="${SCALE_T1:-0}" 'BEGIN {
   slope = (p2 - p1) / (n2 - n1) / 1024
