@@ -359,7 +359,8 @@ ok "no unit failed in the VM's life" no_failed_units
 
 # ---- the shared FRR at scale: the cost of one more routed tenant ----
 # HNVGW_VM_ROUTED more tenants s1..sN (ids 101.., subnet 10.(128 + k/250).(k%250).0/24 forwarded
-# to the external network), each with one BGP neighbor: the external bird2, one protocol each.
+# from the external network, and a route to it), each with one BGP neighbor: the external bird2,
+# one protocol each.
 N_MORE=${HNVGW_VM_ROUTED:-100}
 cp "$LAB_DIR/vm.conf" "$LAB_DIR/vm-scale.conf"
 cp "$LAB_DIR/bird.conf" "$LAB_DIR/bird-scale.conf"
@@ -370,6 +371,7 @@ tenant "s$k" {
   id = $((100 + k))
   subnet "s" { vsid = $((7000 + k)) prefix = "$net.0/24" gateway_ip = "$net.1" gateway_mac = "02:00:00:ab:$(printf %02x:%02x $((k / 256)) $((k % 256)))" }
   forward_prefixes = {"$net.0/24"}
+  external_route { prefix = "10.99.0.0/24" next_hop = "0.0.0.0" }
   routing {
     asn = 65001
     router_id = "$net.1"
