@@ -85,10 +85,8 @@ tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char *er
 
 static void log_fpm_trouble(void *tr_);
 
-/* Whether the node runs the shared FRR: node.routing_daemons, and for "auto" or "shared" whether
- * the kernel makes VRF devices (probed once, here). "shared" without them is refused. */
-static int
-choose_shared(const struct hnvgw_config *cfg, size_t n_routed, bool *shared, char *err)
+int
+tenant_routing_choose(const struct hnvgw_config *cfg, size_t n_routed, bool *shared, char *err)
 {
     char why[256];
     int ret;
@@ -219,7 +217,7 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
         tenant_routing_stop(tr);
         return ENOMEM;
     }
-    ret = choose_shared(cfg, n, &tr->shared, err);
+    ret = tenant_routing_choose(cfg, n, &tr->shared, err);
     if (!ret && tr->shared) {
         /* A new namespace each start: nothing of an earlier daemon's (VRFs of tenants gone from
          * the config, their routes) lingers in it. */

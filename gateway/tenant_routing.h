@@ -71,6 +71,12 @@ int tenant_routing_add_ports(struct dp *dp, const struct hnvgw_config *cfg, char
 int tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hnvgw_config *cfg,
                          sd_event *event, char *err);
 
+/* Whether a node of 'n_routed' routed tenants runs the shared FRR: never without routed tenants or
+ * with node.routing_daemons "per_tenant"; with "auto" or "shared", when the kernel makes VRF
+ * devices (compartment_vrf_probe(), run here). "shared" without them is refused: returns a
+ * positive errno with "FILE:LINE: node routing_daemons: ..." in 'err' (256 bytes). */
+int tenant_routing_choose(const struct hnvgw_config *cfg, size_t n_routed, bool *shared, char *err);
+
 /* After a reload: resolves the learned routes' next hops again (subnets, tunnels may have
  * changed). */
 void tenant_routing_reconfigure(struct tenant_routing *tr);

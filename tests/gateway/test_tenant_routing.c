@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gateway/tenant_routing.h"
@@ -224,10 +225,44 @@ test_pair_node_shared(void **state)
     assert_string_equal(line, want);
 }
 
+/* The choice of FRR: per tenant without routed tenants or when asked; else the shared one where the
+ * kernel makes VRF devices (as iproute2 finds in a namespace of its own), and "shared" where it
+ * does not is refused with the key's file and line. */
+static void
+test_choose(void **state)
+{
+    struct hnvgw_config cfg = {.path = "/etc/hnvgw/hnvgw.conf", .routing_daemons_line = 12};
+    int vrf = system("unshare -n ip link add hnvgwtest type vrf table 4242 2>/dev/null");
+    bool has_vrf = WIFEXITED(vrf) && WEXITSTATUS(vrf) == 0, shared = true;
+    char err[256] = "";
+
+    (void)state;
+    cfg.routing_daemons = CONFIG_ROUTING_SHARED;
+    assert_int_equal(tenant_routing_choose(&cfg, 0, &shared, err), 0);
+    assert_false(shared);
+    cfg.routing_daemons = CONFIG_ROUTING_PER_TENANT;
+    assert_int_equal(tenant_routing_choose(&cfg, 3, &shared, err), 0);
+    assert_false(shared);
+    cfg.routing_daemons = CONFIG_ROUTING_AUTO;
+    assert_int_equal(tenant_routing_choose(&cfg, 3, &shared, err), 0);
+    assert_int_equal(shared, has_vrf);
+    cfg.routing_daemons = CONFIG_ROUTING_SHARED;
+    if (has_vrf) {
+        assert_int_equal(tenant_routing_choose(&cfg, 3, &shared, err), 0);
+        assert_true(shared);
+    } else {
+        assert_int_not_equal(tenant_routing_choose(&cfg, 3, &shared, err), 0);
+        assert_false(shared);
+        assert_non_null(strstr(err, "/etc/hnvgw/hnvgw.conf:12: node routing_daemons: \"shared\", "
+                                    "but this kernel makes no VRF device"));
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_choose),
         cmocka_unit_test_setup_teardown(test_pair_node_shared, setup_shared, teardown),
         cmocka_unit_test_setup_teardown(test_pair_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_node, setup, teardown),
