@@ -27,6 +27,7 @@
 # measured (a daemon missing, a figure zero or empty).
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/routed.sh"
 lab_init frrcost
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10 20)
@@ -35,25 +36,8 @@ NAME_PREFIX=fc # tenants fc1..fcN: compartments hnvgw-fcN, state in /run/hnvgw/f
 
 # Beyond lab_cleanup: hnvgwd may need longer than its 3 s to stop many instances, and once
 # killed it leaves its compartments (named after our tenants, so ours) behind.
-stop_gw() {
-  local pid
-  pid=$(cat "$LAB_DIR/gw.pid" 2>/dev/null) || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  rm -f "$LAB_DIR/gw.pid"
-}
-remove_compartments() {
-  local ns
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-    case $ns in hnvgw-"$NAME_PREFIX"[0-9]*)
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-      ip netns del "$ns" 2>/dev/null ;;
-    esac
-  done
-  rm -rf /run/hnvgw/frr/"$NAME_PREFIX"[0-9]*
-}
+stop_gw() { routed_gw_stop gw 60; }
+remove_compartments() { routed_remove_compartments "$NAME_PREFIX[0-9]*"; }
 bench_cleanup() {
   local rc=$?
   stop_gw
@@ -113,8 +97,7 @@ EOT
 }
 
 now() { date +%s.%N; }
-# The daemons an instance runs: those hnvgwd wrote a config for.
-daemons_of() { local c; for c in "/run/hnvgw/frr/$1"/*.conf; do [ -e "$c" ] && basename "$c" .conf; done; }
+daemons_of() { routed_daemons_of "$@"; }
 # answers DIR DAEMON: the daemon takes a command on its vty socket.
 answers() { vtysh --vty_socket "$1" -d "$2" -c "show version" >/dev/null 2>&1; }
 
@@ -148,40 +131,23 @@ measure() {
   done
   [ $left = 0 ] || { echo "bench: not every daemon of $n tenants answered within the polls"; tail -20 "$LAB_DIR/gw.log" | sed 's/^/#   /'; return 1; }
   t_all=$(printf '%s\n' "${answered[@]}" | sort -n | tail -1)
+  local tenants=()
+  for i in $(seq 1 "$n"); do tenants+=("$NAME_PREFIX$i"); done
   # Track the daemons: lab_cleanup stops them should hnvgwd not.
-  for i in $(seq 1 "$n"); do
-    for pid in $(cat /run/hnvgw/frr/$NAME_PREFIX$i/*.pid 2>/dev/null); do lab_track_pid "$pid"; done
-  done
+  routed_track_frr "${tenants[@]}"
   sleep "$settle"
-  # One line per daemon: type, rss kB, pss kB, private kB.
-  : >"$LAB_DIR/mem.$n"
-  for i in $(seq 1 "$n"); do
-    for d in $(daemons_of "$NAME_PREFIX$i"); do
-      pid=$(cat "/run/hnvgw/frr/$NAME_PREFIX$i/$d.pid" 2>/dev/null)
-      [ -n "$pid" ] && [ -r "/proc/$pid/smaps_rollup" ] || { echo "bench: $NAME_PREFIX$i's $d is not running"; return 1; }
-      awk -v d="$d" '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_(Clean|Dirty):/ {v += $2}
-        END {print d, r, p, v}' "/proc/$pid/smaps_rollup" >>"$LAB_DIR/mem.$n"
-    done
-  done
+  routed_mem "$LAB_DIR/mem.$n" "${tenants[@]}" | sed 's/^/bench: /'
+  [ "${PIPESTATUS[0]}" = 0 ] || return 1
   echo "# $n tenants: FRR memory per daemon type (MiB; avg = per process)"
-  printf "#   %-8s %5s %9s %9s %9s %11s\n" daemon procs rss_avg pss_avg priv_avg pss_total
-  awk '{n[$1]++; r[$1] += $2; p[$1] += $3; v[$1] += $4}
-    END {for (d in n) printf "#   %-8s %5d %9.2f %9.2f %9.2f %11.1f\n", d, n[d], r[d] / n[d] / 1024, p[d] / n[d] / 1024, v[d] / n[d] / 1024, p[d] / 1024}' \
-    "$LAB_DIR/mem.$n" | sort
-  local rss_sum pss_sum
-  rss_sum=$(awk '{s += $2} END {printf "%.1f", s / 1024}' "$LAB_DIR/mem.$n")
-  pss_sum=$(awk '{s += $3} END {printf "%.1f", s / 1024}' "$LAB_DIR/mem.$n")
-  echo "# $n tenants: $(wc -l <"$LAB_DIR/mem.$n") daemons; PSS $pss_sum MiB (RSS summed: $rss_sum MiB);" \
+  routed_mem_table "$LAB_DIR/mem.$n"
+  local pss_sum=$ROUTED_PSS_MIB
+  echo "# $n tenants: $ROUTED_DAEMONS daemons; PSS $pss_sum MiB (RSS summed: $ROUTED_RSS_MIB MiB);" \
     "hnvgwd ready $(awk -v a="$t0" -v b="$t_ready" 'BEGIN {printf "%.2f", b - a}') s after launch"
   local line
   line=$(awk -v n="$n" -v p="$pss_sum" -v a="$t0" -v b="$t_all" -v g="$t_ready" \
     'BEGIN {printf "BENCH name=frr_tenant_cost tenants=%d rss_mib=%.1f mib_per_tenant=%.2f startup_s=%.2f gw_ready_s=%.2f", n, p, p / n, b - a, g - a}')
   # Never a zero or empty figure.
-  local field
-  for field in ${line#BENCH name=frr_tenant_cost }; do
-    awk -v v="${field#*=}" 'BEGIN { exit !(v ~ /^[0-9]+(\.[0-9]+)?$/ && v + 0 > 0) }' ||
-      { echo "bench: frr_tenant_cost could not measure: ${field%%=*} is '${field#*=}'"; return 1; }
-  done
+  bench_line_ok "$line" || return 1
   echo "$line"
 }
 
