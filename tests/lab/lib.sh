@@ -288,9 +288,11 @@ HNVGWD="$LAB_TOP/build/hnvgwd"
 HNVGWCTL="$LAB_TOP/build/hnvgwctl"
 
 # lab_hnvgwd NS CONF NAME: starts hnvgwd inside NS and waits for its control socket.
-# The socket path must be "$LAB_DIR/NAME.sock" in CONF.
+# The socket path must be "$LAB_DIR/NAME.sock" in CONF. "$LAB_DIR/NAME.launched" holds the moment
+# it was launched (date +%s.%N), for start times.
 lab_hnvgwd() {
   local ns=$1 conf=$2 name=$3 pid
+  date +%s.%N >"$LAB_DIR/$name.launched"
   if [ "${LAB_PRIVATE_RUN:-0}" = 1 ]; then
     # A node of its own: a private /run, as a machine of its own has, so that two daemons on this
     # one machine do not share compartment names (/run/netns), state directories (/run/hnvgw)

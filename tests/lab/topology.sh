@@ -20,7 +20,8 @@
 #
 # LAB_GW_CONF_EDIT, when set, changes the gateway's copy of conf/hnvgw.conf before it starts: the
 # name of a shell function (called with the file's path) or a sed script (sed -i -e). It must
-# succeed, or the topology fails.
+# succeed, or the topology fails. LAB_GW_UP_HOOK, when set, names a shell function run once the
+# gateway is up and its taps are wired, before the host node starts; it must succeed too.
 # Every VM is a namespace with a real kernel stack behind a net_tap port of the host node. The
 # host switches within a VSID and sends everything for a subnet's gateway to the gateway node
 # (its GatewayWildcard record), which routes inside each tenant's routing domain.
@@ -125,6 +126,8 @@ lab_topology_up() {
     lab_tap_move "$NS_GW" hnvext0 "$NS_EXT" 02:00:0a:63:00:02 10.99.0.2/24 || return 1
     ip -n "$NS_EXT" route add 10.1.0.0/16 via 10.99.0.1
     if [ "${LAB_INTERNET:-0}" = 1 ]; then lab_internet_up || return 1; fi
+    # A test's own step once the gateway is wired, before the host starts (e.g. its peers).
+    if [ -n "${LAB_GW_UP_HOOK:-}" ]; then "$LAB_GW_UP_HOOK" || { echo "# LAB_GW_UP_HOOK ($LAB_GW_UP_HOOK) failed"; return 1; }; fi
   fi
 
   lab_hnvgwd "$NS_HOST" "$LAB_DIR/host.conf" host || return 1
