@@ -558,13 +558,19 @@ static int
 show_fpm(json_t *args, json_t **result, char *err, void *aux)
 {
     struct gw_state *gw = aux;
-    struct fpm_listener_info info[64];
-    size_t n = gw->routing.fpm ? fpm_server_listeners(gw->routing.fpm, info, 64) : 0;
-    json_t *arr = json_array();
+    /* Every tenant's listener, however many (a fixed array would hide those beyond it). */
+    size_t max = gw->routing.fpm ? fpm_server_listeners(gw->routing.fpm, NULL, 0) : 0, n;
+    struct fpm_listener_info *info = calloc(max ? max : 1, sizeof *info);
+    json_t *arr;
 
     (void)args;
-    (void)err;
-    for (size_t i = 0; i < n && i < 64; i++) {
+    if (!info) {
+        snprintf(err, CTL_ERR_MAX, "out of memory");
+        return ENOMEM;
+    }
+    n = max ? fpm_server_listeners(gw->routing.fpm, info, max) : 0;
+    arr = json_array();
+    for (size_t i = 0; i < n && i < max; i++) {
         json_t *o = json_object(), *errs = json_object();
 
         json_object_set_new(
@@ -593,6 +599,7 @@ show_fpm(json_t *args, json_t **result, char *err, void *aux)
         json_object_set_new(o, "errors", errs);
         json_array_append_new(arr, o);
     }
+    free(info);
     *result = arr;
     return 0;
 }

@@ -212,7 +212,12 @@ tenant_routing_start(struct tenant_routing *tr, struct rib *rib, const struct hn
                                 event, log_fpm_trouble, tr);
     tr->frr = calloc(n ? n : 1, sizeof *tr->frr);
     tr->tenants = calloc(n ? n : 1, sizeof *tr->tenants);
-    if (!tr->learned || !tr->fpm || !tr->frr || !tr->tenants) {
+    /* Every tenant's listener, however many: a fixed array would leave the logs of those
+     * beyond it unwritten. */
+    tr->last_fpm = calloc(n ? n : 1, sizeof *tr->last_fpm);
+    tr->cur_fpm = calloc(n ? n : 1, sizeof *tr->cur_fpm);
+    tr->n_fpm = n;
+    if (!tr->learned || !tr->fpm || !tr->frr || !tr->tenants || !tr->last_fpm || !tr->cur_fpm) {
         snprintf(err, 256, "out of memory for dynamic routing");
         tenant_routing_stop(tr);
         return ENOMEM;
@@ -337,10 +342,10 @@ static void
 log_fpm_trouble(void *tr_)
 {
     struct tenant_routing *tr = tr_;
-    struct fpm_listener_info info[64];
-    size_t n = fpm_server_listeners(tr->fpm, info, 64);
+    struct fpm_listener_info *info = tr->cur_fpm;
+    size_t n = fpm_server_listeners(tr->fpm, info, tr->n_fpm);
 
-    for (size_t i = 0; i < n && i < 64; i++) {
+    for (size_t i = 0; i < n && i < tr->n_fpm; i++) {
         struct fpm_listener_info *in = &info[i];
         struct fpm_listener_info *last = &tr->last_fpm[i];
 
@@ -434,5 +439,7 @@ tenant_routing_stop(struct tenant_routing *tr)
     learned_destroy(tr->learned);
     free(tr->frr);
     free(tr->tenants);
+    free(tr->last_fpm);
+    free(tr->cur_fpm);
     memset(tr, 0, sizeof *tr);
 }

@@ -49,7 +49,9 @@ struct tenant_routing {
     struct tenant_routing_tenant *tenants; /* Owned: the routed tenants, in config order. */
     size_t n_tenants;                      /* Entries. */
     unsigned n_hubs;                       /* Bridges "hnvxbr<k>" made for the shared ports. */
-    struct fpm_listener_info last_fpm[64]; /* FPM counters last logged. */
+    struct fpm_listener_info *last_fpm;    /* Owned, n_fpm: FPM counters last logged. */
+    struct fpm_listener_info *cur_fpm;     /* Owned, n_fpm: scratch for the current ones. */
+    size_t n_fpm;                          /* Entries of both: at least the FPM listeners. */
     bool active;                           /* The node forwards (not the passive one of a pair). */
     bool role_known;                       /* tenant_routing_set_active() was called. */
 };
