@@ -61,6 +61,7 @@
 #include "gateway/nat/nat_commands.h"
 #include "gateway/policy.h"
 #include "gateway/store.h"
+#include "routing/compartment.h"
 #include "routing/rib.h"
 #include "vpn/vpn_service.h"
 #include "vpn/vpn_cli.h"
@@ -353,6 +354,7 @@ main(int argc, char **argv)
         return 1;
     }
     policy_dp_params(cfg, &params);
+    compartment_save_cpus(); /* Before the EAL pins this thread: FRR and charon use them all. */
     int eargc = eal_argv(cfg, eargv, lcores, sizeof lcores);
     ret = dp_create(eargc, eargv, &params, &dp, dperr);
     /* A node of a pair is passive before its workers run: it must not answer for the pair's

@@ -727,6 +727,16 @@ compartment_vrf_probe(char *err)
     return 0;
 }
 
+/* The CPUs of the helpers (compartment_save_cpus()), and whether they were recorded. */
+static cpu_set_t helper_cpus;
+static bool helper_cpus_saved;
+
+void
+compartment_save_cpus(void)
+{
+    helper_cpus_saved = sched_getaffinity(0, sizeof helper_cpus, &helper_cpus) == 0;
+}
+
 pid_t
 compartment_spawn(const char *netns_path, char *const argv[])
 {
@@ -745,6 +755,10 @@ compartment_spawn(const char *netns_path, char *const argv[])
          * stop. */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Not pinned to the main lcore's CPU: a failure leaves it there, slower but working. */
+        if (helper_cpus_saved) {
+            sched_setaffinity(0, sizeof helper_cpus, &helper_cpus);
+        }
         /* Nothing of hnvgwd's beyond stdio crosses the exec: DPDK opens its TAP queues and
          * memory without O_CLOEXEC, and a daemon that outlives hnvgwd (FRR drops privileges,
          * which clears the parent-death signal) would keep the ports of a killed hnvgwd alive,

@@ -75,11 +75,18 @@ int compartment_vrf_probe(char *err);
 int compartment_socket(const char *netns_path, int type, const struct sockaddr *addr,
                        socklen_t addrlen, int *fd, char *err);
 
+/* Records the CPUs the calling thread may run on as those of the helpers compartment_spawn()
+ * starts. Call it before DPDK pins the thread to its main lcore's CPU: a helper would otherwise
+ * inherit that pinning, and every tenant's FRR would share that one CPU with the control thread.
+ * Without the call (or if it fails), helpers inherit the affinity of the thread that spawns them.
+ */
+void compartment_save_cpus(void);
+
 /* Forks a child that enters the namespace at 'netns_path' and execs 'argv' (argv[0] a full
  * path); the child gets SIGTERM when the calling process dies (unless it changes its user or
  * group, as FRR's daemons do), starts with no signal blocked (the daemon blocks the ones its
- * event loop reads), and inherits no file descriptor but 0, 1 and 2. Returns the child's pid, or
- * -1 with errno set. */
+ * event loop reads), runs on the CPUs compartment_save_cpus() recorded, and inherits no file
+ * descriptor but 0, 1 and 2. Returns the child's pid, or -1 with errno set. */
 pid_t compartment_spawn(const char *netns_path, char *const argv[]);
 
 /* Called once a watched child has exited and been reaped, with its wait status. */
