@@ -36,7 +36,7 @@ lab_init bgptenants
 N=${BGP_TENANTS:-200}
 # Two are contoso and fabrikam; the ids and the speaker plan end at 4095.
 [[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 2 ] && [ "$N" -le 4095 ] || { echo "# BGP_TENANTS must be 2..4095, not '$N'"; exit 1; }
-lab_plan 10
+lab_plan 11
 
 tenant_name() { case $1 in 1) echo contoso ;; 2) echo fabrikam ;; *) echo "bt$1" ;; esac; }
 speaker() { echo "10.$((64 + $1 / 256)).$(($1 % 256)).1"; }
@@ -215,6 +215,19 @@ frr_spawned() { # "FIRST LAST": when the FRR daemons started, from /proc (clock 
     'NR == 1 {f = $1} {l = $1} END {if (NR) printf "%.2f %.2f %d", (f - g) / hz, (l - g) / hz, NR; else print "- - 0"}'
 }
 read -r spawn_first spawn_last n_daemons < <(frr_spawned)
+# CPU seconds used so far, per daemon type and by hnvgwd: with a few CPUs, the daemons' own
+# start-up work is what the sessions wait for.
+cpu_used() {
+  local hz t d p
+  hz=$(getconf CLK_TCK)
+  for t in "${TENANTS[@]}"; do
+    for d in $(routed_daemons_of "$t"); do
+      p=$(cat "$(routed_frr_dir "$t")/$d.pid" 2>/dev/null) && awk -v d="$d" '{print d, $14 + $15}' "/proc/$p/stat" 2>/dev/null
+    done
+  done | awk -v hz="$hz" -v g="$(awk '{print $14 + $15}' "/proc/$GW_PID/stat")" -v cpus="$(nproc)" \
+    '{c[$1] += $2; n[$1]++} END {for (d in c) s = s sprintf("%s %.1f s (%.2f each), ", d, c[d] / hz, c[d] / hz / n[d]); printf "%shnvgwd %.1f s; this machine has %d CPUs", s, g / hz, cpus}'
+}
+echo "# CPU used by then: $(cpu_used)"
 STARTUP_S=$(since "$t_last")
 echo "# start of $N routed tenants, seconds after hnvgwd's launch: control socket up $(since "$T_GW_READY");" \
   "$n_daemons FRR daemons started $spawn_first..$spawn_last; sessions Established: first $(since "$t_first")," \
@@ -239,6 +252,23 @@ sys.exit(0 if len(rows) == 1 and rows[0]["state"] == "Established" and rows[0]["
   return $bad
 }
 ok "hnvgwctl show bgp agrees for tenants ${SAMPLE[*]}: Established with 65002, one prefix received" lab_wait_for bgp_agrees
+
+# Every tenant's zebra feeds the data plane: show fpm lists each tenant, connected, and the log
+# says so for each (both once held only the first 64 tenants).
+fpm_all() {
+  ctl gw --json show fpm | $LAB_PY -c '
+import json, sys
+want = set(sys.argv[1:])
+rows = json.load(sys.stdin)
+up = {r["tenant"] for r in rows if r["connected"] and r["connects"] >= 1}
+print("show fpm: %d rows, %d tenants connected, want %d; missing: %s" % (len(rows), len(up), len(want), sorted(want - up)[:5]))
+sys.exit(0 if up == want and len(rows) == len(want) else 1)' "${TENANTS[@]}" || return 1
+  local logged
+  logged=$(grep -o 'fpm tenant [0-9]*: zebra connected' "$LAB_DIR/gw.log" | sort -u | wc -l)
+  echo "the log says zebra connected for $logged tenants, want $N"
+  [ "$logged" -eq "$N" ]
+}
+ok "every tenant's zebra is connected over FPM (show fpm, and the log)" lab_wait_for fpm_all
 
 # Every tenant's routes, one hnvgwctl show routes tenant=NAME each, checked in one go: WHAT is
 # "own" (its own prefix is installed, via bird) or "others" (no other tenant's prefix at all).
