@@ -30,6 +30,8 @@ routed_gw_stop() {
   for ((i = 0; i < limit * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then
     echo "# hnvgwd $name did not stop within $limit s: killed"
+    # Those it started since, too (a TERM during its start does not stop its spawning).
+    kids="$kids $(ps -o pid= --ppid "$pid" 2>/dev/null)"
     kill -KILL "$pid" 2>/dev/null
   else
     ROUTED_STOP_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
