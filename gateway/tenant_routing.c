@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "gateway/policy.h"
 #include "routing/compartment.h"
@@ -418,9 +419,17 @@ tenant_routing_set_active(struct tenant_routing *tr, bool active)
 void
 tenant_routing_stop(struct tenant_routing *tr)
 {
+    uint64_t deadline;
+
+    /* Every instance's daemons get SIGTERM first: with hundreds of tenants, stopping them one
+     * after the other adds up their exits. */
+    for (size_t i = 0; i < tr->n_frr; i++) {
+        frr_stop_begin(&tr->frr[i]);
+    }
+    deadline = hnvgw_now_ms() + FRR_STOP_GRACE_MS;
     for (size_t i = 0; i < tr->n_frr; i++) {
         char name[64];
-        frr_stop(&tr->frr[i]);
+        frr_stop_wait(&tr->frr[i], deadline);
         snprintf(name, sizeof name, "hnvgw-%s", tr->frr[i].tenant_name);
         if (!tr->shared) {
             compartment_destroy(name);

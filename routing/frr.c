@@ -46,6 +46,7 @@ frr_init(struct frr_instance *fi, const struct routing_tenant *t, const char *ne
     fi->clear.retry_ms = FRR_CLEAR_RETRY_MS;
     fi->clear.timeout_ms = FRR_CLEAR_TIMEOUT_MS;
     fi->clear.max_tries = FRR_CLEAR_TRIES;
+    fi->stop_grace_ms = FRR_STOP_GRACE_MS;
 }
 
 int
@@ -763,7 +764,7 @@ frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log)
 }
 
 void
-frr_stop(struct frr_instance *fi)
+frr_stop_begin(struct frr_instance *fi)
 {
     clear_stop(fi);
     for (unsigned i = FRR_N_DAEMONS; i-- > 0;) {
@@ -773,12 +774,48 @@ frr_stop(struct frr_instance *fi)
         compartment_unwatch(&d->exit);
         if (d->pid) {
             kill(d->pid, SIGTERM);
-            waitpid(d->pid, NULL, 0);
-            d->pid = 0;
         }
+    }
+}
+
+void
+frr_stop_wait(struct frr_instance *fi, uint64_t deadline_ms)
+{
+    for (unsigned i = FRR_N_DAEMONS; i-- > 0;) {
+        struct frr_daemon *d = &fi->daemons[i];
+        const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+
+        if (!d->pid) {
+            continue;
+        }
+        /* Polled: the loop no longer watches it, and a blocking wait would hang on a daemon
+         * that never exits. -1 (ECHILD) means it was reaped already. */
+        while (waitpid(d->pid, NULL, WNOHANG) == 0) {
+            if (hnvgw_now_ms() >= deadline_ms) {
+                char msg[256];
+
+                snprintf(msg, sizeof msg, "frr %s: %s (pid %d) did not stop on SIGTERM: killed",
+                         fi->tenant_name, d->name, (int)d->pid);
+                if (fi->log) {
+                    fi->log(msg);
+                }
+                kill(d->pid, SIGKILL);
+                waitpid(d->pid, NULL, 0);
+                break;
+            }
+            nanosleep(&tick, NULL);
+        }
+        d->pid = 0;
     }
     fi->event = sd_event_unref(fi->event);
     free(fi->vrf_ids);
     fi->vrf_ids = NULL;
     fi->n_vrfs = 0;
+}
+
+void
+frr_stop(struct frr_instance *fi)
+{
+    frr_stop_begin(fi);
+    frr_stop_wait(fi, hnvgw_now_ms() + fi->stop_grace_ms);
 }

@@ -85,6 +85,10 @@
 #define FRR_CLEAR_RETRY_MS   500
 #define FRR_CLEAR_TRIES      20
 
+/* frr_stop(): how long a daemon has to exit on SIGTERM before it gets SIGKILL. FRR 8.4's zebra,
+ * sent SIGTERM while it starts, can hang for good (its threads deadlocked on a futex). */
+#define FRR_STOP_GRACE_MS 5000
+
 struct frr_instance;
 
 /* One supervised daemon. */
@@ -135,6 +139,7 @@ struct frr_instance {
     frr_log_fn *log;                          /* Where supervision events go. */
     char vtysh[128];                          /* vtysh's path (FRR_VTYSH; tests use a stand-in). */
     struct frr_clear clear;                   /* frr_bgp_clear()'s state. */
+    unsigned stop_grace_ms;                   /* SIGTERM to SIGKILL (FRR_STOP_GRACE_MS). */
 };
 
 /* Prepares 'fi' for tenant 't' in compartment 'netns' (no process started), with the daemons
@@ -210,9 +215,18 @@ void frr_start(struct frr_instance *fi, sd_event *event, frr_log_fn *log);
  * frr_start(), after frr_stop(), or once the loop is exiting (the daemon is stopping). */
 bool frr_bgp_clear(struct frr_instance *fi, const char *why);
 
-/* Ends the supervision and stops every daemon (SIGTERM, then waits for it), and a running
- * frr_bgp_clear() (SIGKILL); frees what the instance owns. Accepts an instance that was only
- * initialised, or zeroed. */
+/* Ends the supervision and sends SIGTERM to every daemon, without waiting; a running
+ * frr_bgp_clear() is ended (SIGKILL, reaped). frr_stop_wait() then reaps the daemons. A caller
+ * with many instances begins them all first, so that they stop together rather than one after
+ * the other. Accepts an instance that was only initialised, or zeroed. */
+void frr_stop_begin(struct frr_instance *fi);
+
+/* Reaps the daemons of 'fi' after frr_stop_begin(): one still running at 'deadline_ms'
+ * (hnvgw_now_ms()) gets SIGKILL, and is logged. Never blocks on a daemon that ignores SIGTERM.
+ * Then frees what the instance owns. */
+void frr_stop_wait(struct frr_instance *fi, uint64_t deadline_ms);
+
+/* frr_stop_begin(), then frr_stop_wait() with fi->stop_grace_ms from now. */
 void frr_stop(struct frr_instance *fi);
 
 #endif

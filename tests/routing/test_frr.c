@@ -3,9 +3,10 @@
  * FRR_FD_LIMIT descriptors; the bgpd config generated for it does graceful restart with forwarding
  * state preserved, for every tenant; and frr_bgp_clear() resets the sessions through a vtysh it
  * spawns and the loop reaps (never at once, never blocking), retried while it fails, coalesced
- * while it runs, and stopped by frr_stop(). vtysh is a stand-in shell script that records its
- * arguments; the "compartment" is the test's own network namespace (/proc/self/ns/net), so
- * nothing is created; entering it needs root, as hnvgwd does. */
+ * while it runs, and stopped by frr_stop(); frr_stop() kills a daemon that ignores SIGTERM once
+ * its grace has passed. vtysh is a stand-in shell script that records its arguments; the
+ * "compartment" is the test's own network namespace (/proc/self/ns/net), so nothing is created;
+ * entering it needs root, as hnvgwd does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -801,6 +803,79 @@ test_clear_shared(void **state)
     assert_string_equal(line, want);
 }
 
+/* A stand-in daemon: a child of the test that ignores SIGTERM when 'stubborn' (and says so over
+ * a pipe before it is used), or exits on it. */
+static pid_t
+stand_in_daemon(bool stubborn)
+{
+    int p[2];
+    char c;
+    pid_t pid;
+
+    assert_int_equal(pipe(p), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (stubborn) {
+            signal(SIGTERM, SIG_IGN);
+        }
+        if (write(p[1], "x", 1) != 1) {
+            _exit(1);
+        }
+        for (;;) {
+            pause();
+        }
+    }
+    close(p[1]);
+    assert_int_equal(read(p[0], &c, 1), 1);
+    close(p[0]);
+    return pid;
+}
+
+/* Whether 'pid', a child of the test, has exited (not reaped: WNOWAIT). */
+static bool
+exited(pid_t pid)
+{
+    siginfo_t info = {0};
+
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT), 0);
+    return info.si_pid == pid;
+}
+
+/* frr_stop_begin() sends SIGTERM to every daemon and returns without waiting; frr_stop_wait()
+ * reaps the one that obeys and kills the one that ignores SIGTERM once the deadline has passed,
+ * and logs it. Neither is left behind, and a wait on an instance already stopped does nothing. */
+static void
+test_stop_stubborn_daemon(void **state)
+{
+    struct clear_fixture *cf = *state;
+    struct frr_instance *fi = &cf->tf.fi;
+    pid_t stubborn = stand_in_daemon(true), obeying = stand_in_daemon(false);
+
+    fi->daemons[0].pid = stubborn; /* zebra */
+    fi->daemons[2].pid = obeying;  /* bgpd */
+    frr_stop_begin(fi);
+    /* SIGTERM was sent: the obeying one exits without anyone waiting for it. */
+    while (!exited(obeying)) {
+        const struct timespec tick = {.tv_nsec = 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    assert_false(exited(stubborn));
+    assert_int_equal(fi->daemons[0].pid, stubborn); /* Not reaped yet. */
+    frr_stop_wait(fi, 0);                           /* The deadline has passed. */
+    assert_int_equal(fi->daemons[0].pid, 0);
+    assert_int_equal(fi->daemons[2].pid, 0);
+    assert_int_equal(kill(stubborn, 0), -1); /* Gone, and reaped. */
+    assert_int_equal(errno, ESRCH);
+    assert_int_equal(kill(obeying, 0), -1);
+    assert_int_equal(errno, ESRCH);
+    assert_int_equal(logged_count("did not stop on SIGTERM: killed"), 1);
+    assert_int_equal(logged_count("zebra (pid"), 1);
+    assert_null(fi->event);
+    frr_stop(fi);
+    assert_int_equal(logged_count("did not stop"), 1);
+}
+
 int
 main(void)
 {
@@ -823,6 +898,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_clear_deadline, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_stopped, clear_setup, clear_teardown),
         cmocka_unit_test_setup_teardown(test_clear_loop_exited, clear_setup, clear_teardown),
+        cmocka_unit_test_setup_teardown(test_stop_stubborn_daemon, clear_setup, clear_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
