@@ -227,7 +227,7 @@ cpu_used() {
   done | awk -v hz="$hz" -v g="$(awk '{print $14 + $15}' "/proc/$GW_PID/stat")" -v cpus="$(nproc)" \
     '{c[$1] += $2; n[$1]++} END {for (d in c) s = s sprintf("%s %.1f s (%.2f each), ", d, c[d] / hz, c[d] / hz / n[d]); printf "%shnvgwd %.1f s; this machine has %d CPUs", s, g / hz, cpus}'
 }
-echo "# CPU used by then: $(cpu_used)"
+echo "# CPU used by then: $(cpu_used); hnvgwd holds $(ls "/proc/$GW_PID/fd" | wc -l) file descriptors"
 STARTUP_S=$(since "$t_last")
 echo "# start of $N routed tenants, seconds after hnvgwd's launch: control socket up $(since "$T_GW_READY");" \
   "$n_daemons FRR daemons started $spawn_first..$spawn_last; sessions Established: first $(since "$t_first")," \
