@@ -6,6 +6,9 @@
 # `protocol bgp` per tenant, all peering through the gateway's forwarding path (the tenant's FRR
 # in its compartment, its exception port, the tenant's routing domain, the external port).
 #
+# The gateway runs one FRR per routed tenant (node routing_daemons = "per_tenant", whatever the
+# kernel): the shared FRR with a VRF per tenant is tested in the appliance image (tests/image/).
+#
 # Address plan (tenant i has id i; contoso is 1, fabrikam 2):
 #   - VMs: every tenant has the subnet 10.1.1.0/24 (contoso and fabrikam also 10.1.2.0/24): one
 #     CA space. Only contoso forwards it from the external port (10.1.0.0/16).
@@ -87,6 +90,8 @@ EOT
 bgp_conf() {
   local f=$1 i need
   sed -i '/^  nat {$/,/^  }$/d' "$f" && ! grep -q '^  nat {' "$f" || return 1
+  # One FRR per tenant on every kernel: the shared FRR (VRFs) has its own lab, in the image.
+  sed -i 's|^  workers = 1$|&\n  routing_daemons = "per_tenant"|' "$f" && grep -q '^  routing_daemons = "per_tenant"$' "$f" || return 1
   routed_block 1 >"$LAB_DIR/block1"
   { routed_block 2; printf '  forward_prefixes = {"%s"}\n  external_route { prefix = "10.99.0.0/24"  next_hop = "0.0.0.0" }\n' "$(speaker_net 2)"; } >"$LAB_DIR/block2"
   sed -i -e "/^  id = 1$/r $LAB_DIR/block1" -e "/^  id = 2$/r $LAB_DIR/block2" \
