@@ -50,30 +50,7 @@ trap bench_cleanup EXIT
 # write_conf N FILE: the gateway with N routed tenants.
 write_conf() {
   local n=$1 f=$2 i
-  cat >"$f" <<EOT
-node {
-  name = "frrcost"
-  roles = {"gateway"}
-  eal_args = {"--in-memory", "--no-pci", "--log-level=lib.eal:error"}
-  workers = 1
-  # Each compartment's exception port takes its rings' worth of packet buffers: room for them.
-  mbufs = $((4096 + n * 2048))
-  control_socket = "$LAB_DIR/gw.sock"
-  provider_addresses = {"10.0.0.1"}
-}
-port "pa0" {
-  kind = "provider"
-  devargs = "net_tap0,iface=hnvpa0"
-  mac = "02:00:0a:00:00:01"
-  address = "10.0.0.1/24"
-}
-port "ext0" {
-  kind = "external"
-  devargs = "net_tap1,iface=hnvext0"
-  mac = "02:00:0a:63:00:01"
-  address = "10.99.0.1/24"
-}
-EOT
+  routed_conf_head frrcost 0 '"--log-level=lib.eal:error"' >"$f"
   for i in $(seq 1 "$n"); do
     cat >>"$f" <<EOT
 tenant "$NAME_PREFIX$i" {

@@ -2,8 +2,37 @@
 # Helpers for labs and benches that run a gateway with many routed tenants (a tenant with a
 # `routing` section gets its own compartment and FRR instance): stopping the gateway with all its
 # FRR daemons, removing what a killed one leaves behind, and measuring the daemons' memory.
-# Requires lib.sh (lab_init first). Used by tests/lab/test_bgp_tenants.sh and
-# tests/bench/frr_tenant_cost.sh.
+# Requires lib.sh (lab_init first). Used by tests/lab/test_bgp_tenants.sh, tests/lab/test_budget.sh
+# and tests/bench/frr_tenant_cost.sh.
+
+# routed_conf_head NAME MBUFS [EAL_EXTRA]: the node section (one worker, control socket in
+# $LAB_DIR, node.mbufs MBUFS, 0 for the automatic pool) and the provider and external taps of a
+# generated gateway, on stdout; the tenants follow.
+routed_conf_head() {
+  cat <<EOT
+node {
+  name = "$1"
+  roles = {"gateway"}
+  eal_args = {"--in-memory", "--no-pci"${3:+, $3}}
+  workers = 1
+  mbufs = $2
+  control_socket = "$LAB_DIR/gw.sock"
+  provider_addresses = {"10.0.0.1"}
+}
+port "pa0" {
+  kind = "provider"
+  devargs = "net_tap0,iface=hnvpa0"
+  mac = "02:00:0a:00:00:01"
+  address = "10.0.0.1/24"
+}
+port "ext0" {
+  kind = "external"
+  devargs = "net_tap1,iface=hnvext0"
+  mac = "02:00:0a:63:00:01"
+  address = "10.99.0.1/24"
+}
+EOT
+}
 
 # routed_frr_dir TENANT: where hnvgwd keeps the tenant's FRR configs, pid files and vty sockets.
 routed_frr_dir() { echo "/run/hnvgw/frr/$1"; }

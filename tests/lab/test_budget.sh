@@ -8,6 +8,7 @@
 # Run under the lab lock: flock /tmp/hnvgw-lab.lock timeout 900 bash tests/lab/test_budget.sh
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/routed.sh"
 lab_init budget
 lab_plan 10
 export LAB_PRIVATE_RUN=1
@@ -16,29 +17,7 @@ export LAB_PRIVATE_RUN=1
 # the FRR instance are what count here).
 gen() {
   local n=$1 mbufs=$2 i
-  cat <<EOF
-node {
-  name = "gw1"
-  roles = {"gateway"}
-  eal_args = {"--in-memory", "--no-pci"}
-  workers = 1
-  mbufs = $mbufs
-  control_socket = "$LAB_DIR/gw.sock"
-  provider_addresses = {"10.0.0.1"}
-}
-port "pa0" {
-  kind = "provider"
-  devargs = "net_tap0,iface=hnvpa0"
-  mac = "02:00:0a:00:00:01"
-  address = "10.0.0.1/24"
-}
-port "ext0" {
-  kind = "external"
-  devargs = "net_tap1,iface=hnvext0"
-  mac = "02:00:0a:63:00:01"
-  address = "10.99.0.1/24"
-}
-EOF
+  routed_conf_head gw1 "$mbufs"
   for i in $(seq 1 "$n"); do
     cat <<EOF
 tenant "t$i" {
